@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make run    set up, then run the nightly DAG once on demo submissions and print the report
+#   make test   set up, then run every check and test
+PYTHON ?= python3
+OUTREACH_HOME ?= $(CURDIR)/var
+PERIOD ?= 2022-H1
+UV_VERSION := 0.13.9
+
+VENV := .venv
+BIN := $(VENV)/bin
+UV := .tools/bin/uv
+SYNCED := $(VENV)/.synced
+DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
+
+export OUTREACH_HOME
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: setup run test lint unit e2e airflow-check clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(SYNCED): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+setup: $(SYNCED)
+
+run: setup
+	$(BIN)/outreach sample --period $(PERIOD) --inbox $(DROP)
+	$(BIN)/outreach run --period $(PERIOD) --inbox $(DROP)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+
+test: setup lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(OUTREACH_HOME) dbt_project/target dbt_project/logs .pytest_cache

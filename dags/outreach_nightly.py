@@ -1,0 +1,129 @@
+"""
+### outreach_nightly
+
+Every night at 02:00 (Asia/Ho_Chi_Minh) this DAG turns the monthly submissions of the province's
+press outlets and district offices into the warehouse and the half-year report:
+
+1. **plan**: which period the run reports on, and the date the warehouse is built as of;
+2. **pull**: copy new files from the drop folder (param `drop_folder`) into the inbox;
+3. **ingest**: check each file against the submission contract, load or quarantine it;
+4. **build**: `dbt build` of the warehouse (seeds, models, tests) as of the run's date;
+5. **check**: Great Expectations suites over the period; failures become flags, not errors;
+6. **publish**: the checked warehouse replaces the analysts' read-only copy, atomically;
+7. **report**: the period's Word report and `figures.json` under `reports/<period>/`.
+
+Steps 3-7 open the DuckDB warehouse and share the one-slot pool `duckdb_writer`, so two runs
+never write it at once. The logic lives in the `outreach`, `ingest`, `expectations` and `report`
+packages; this file only wires it. State lives under `$OUTREACH_HOME`.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+WRITER_POOL = "duckdb_writer"
+WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
+
+
+@dag(
+    dag_id="outreach_nightly",
+    schedule=CronDataIntervalTimetable("0 2 * * *", timezone=LOCAL_TZ),
+    start_date=pendulum.datetime(2022, 1, 1, tz=LOCAL_TZ),
+    # catching up years of nights would rebuild the same warehouse many times over: backfills
+    # are run on purpose, for the dates an operator chooses
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "retries": 2,
+        "retry_delay": pendulum.duration(minutes=5),
+        "pool": WRITER_POOL,
+    },
+    params={
+        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}(-H[12])?$",
+                        description="Period to report on (2022-H1, 2022-H2, 2022); "
+                                    "default: the half-year of the last month that has ended."),
+        "drop_folder": Param(None, type=["null", "string"],
+                             description="Folder senders drop files into; default: none, "
+                                         "files are put straight into the inbox."),
+    },
+    doc_md=__doc__,
+    tags=["outreach"],
+)
+def outreach_nightly():
+    @task(pool="default_pool", multiple_outputs=False)
+    def plan(data_interval_end=None, params=None) -> dict:
+        """The period to report on and the as-of date, from the run's data interval."""
+        from outreach.periods import parse_period
+        from outreach.settings import period_for_run
+
+        as_of = pendulum.instance(data_interval_end).in_timezone(LOCAL_TZ).date()
+        period = parse_period(params["period"]) if params.get("period") else \
+            period_for_run(as_of)
+        return {"period": period.code, "as_of": as_of.isoformat(),
+                "drop_folder": params.get("drop_folder")}
+
+    @task(pool="default_pool", multiple_outputs=False)
+    def pull(run_plan: dict) -> dict:
+        """Copy files not seen before from the drop folder into the inbox; never deletes."""
+        from pathlib import Path
+
+        from outreach import pipeline
+        from outreach.home import resolve_home
+
+        drop = run_plan["drop_folder"]
+        return pipeline.pull(resolve_home(), Path(drop) if drop else None)
+
+    @task(multiple_outputs=False)
+    def ingest(run_plan: dict, pulled: dict) -> dict:
+        """Load each accepted file with its manifest row; quarantine rejected ones with reasons."""
+        from outreach import pipeline
+        from outreach.home import resolve_home
+
+        summary = pipeline.ingest(resolve_home())
+        return {outcome: len(files) for outcome, files in summary.items()}
+
+    @task(outlets=[WAREHOUSE_MARTS])
+    def build(run_plan: dict, ingested: dict) -> str:
+        """`dbt build` as of the run's date, in a subprocess (it must release the file)."""
+        from datetime import date
+
+        from outreach import pipeline
+        from outreach.home import resolve_home
+
+        return str(pipeline.build(resolve_home(), date.fromisoformat(run_plan["as_of"])))
+
+    @task(multiple_outputs=False)
+    def check(run_plan: dict, built: str) -> dict:
+        """Great Expectations suites for the period; failing rows become flags in dq.flags."""
+        from outreach import pipeline
+        from outreach.home import resolve_home
+        from outreach.periods import parse_period
+
+        return pipeline.check(resolve_home(), parse_period(run_plan["period"]))
+
+    @task
+    def publish(checked: dict) -> str:
+        """Replace the analysts' read-only copy of the warehouse with the checked one."""
+        from outreach import pipeline
+        from outreach.home import resolve_home
+
+        return str(pipeline.publish(resolve_home()))
+
+    @task
+    def report(run_plan: dict, published: str) -> str:
+        """The period's Word report and figures.json, under reports/<period>/."""
+        from outreach import pipeline
+        from outreach.home import resolve_home
+        from outreach.periods import parse_period
+
+        files = pipeline.report(resolve_home(), parse_period(run_plan["period"]))
+        return str(files.docx)
+
+    run_plan = plan()
+    ingested = ingest(run_plan, pull(run_plan))
+    report(run_plan, publish(check(run_plan, build(run_plan, ingested))))
+
+
+outreach_nightly()

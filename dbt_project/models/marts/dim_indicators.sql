@@ -1,0 +1,23 @@
+-- grain: one row per indicator × programme period (targets are versioned by programme)
+with
+
+indicators as (
+    select * from {{ ref('ref_indicators') }}
+),
+
+final as (
+    select
+        indicator_code || ':' || programme_code as indicator_target_key,
+        indicator_code,
+        programme_code,
+        programme_label_vi,
+        valid_from,
+        valid_to,
+        indicator_label_vi,
+        target_value,
+        target_operator,
+        sort_order
+    from indicators
+)
+
+select * from final

@@ -1,0 +1,266 @@
+"""Ingest: take each new file from the inbox, check it, load it or quarantine it, move it away.
+
+Each accepted file is loaded in one transaction (manifest row and data rows together), then
+moved to the archive; a rejected file is recorded, its bilingual error report written, and it is
+moved untouched to quarantine. The database commit comes before the move, so a run killed between
+the two leaves a file in the inbox whose content is already known: the next run only finishes the
+move. Running ingest again over the same files changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.files import sha256_file
+from ingest.naming import DIRECTIVES, FORMATS, SubmissionName, parse_name
+from ingest.problems import Problem, error, render_report
+from ingest.reader import UnreadableFile, read_table
+from ingest.reference import Reference
+from ingest.validate import Validated, validate_table
+from ingest.warehouse import connect
+from outreach.home import Home
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+ERROR_REPORT_SUFFIX = ".errors.txt"
+
+_ROW_COLUMNS = ["submission_id", "row_number", "activity_date", "topic_code", "output_type_code",
+                "quantity", "commune_code", "people_reached", "title", "url", "note"]
+_DIRECTIVE_COLUMNS = ["submission_id", "row_number", "document_number", "issued_date", "summary",
+                      "topic_code"]
+
+
+@dataclass
+class IngestSummary:
+    accepted: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"accepted": self.accepted, "rejected": self.rejected,
+                "duplicates": self.duplicates, "recovered": self.recovered}
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Files waiting in the inbox, oldest first; hidden and partial files are not ready yet."""
+    if not inbox.is_dir():
+        return []
+    files = [path for path in inbox.iterdir()
+             if path.is_file() and not path.is_symlink() and not path.name.startswith(".")
+             and not path.name.endswith((".part", ".tmp", ERROR_REPORT_SUFFIX))]
+    return sorted(files, key=lambda path: (path.stat().st_mtime, path.name))
+
+
+def _free_destination(folder: Path, file_name: str, submission_id: str) -> Path:
+    """`folder/file_name`, or a subfolder named by content when that name is taken."""
+    candidate = folder / file_name
+    if candidate.exists():
+        candidate = folder / submission_id[:12] / file_name
+    return candidate
+
+
+def _check_name(file_name: str, received_at: datetime, reference: Reference,
+                accepted_names: dict[str, str], submission_id: str
+                ) -> tuple[SubmissionName | None, list[Problem]]:
+    name = parse_name(file_name)
+    if name is None:
+        extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+        if extension and extension not in FORMATS:
+            return None, [error("unsupported_format", name=file_name)]
+        return None, [error("bad_name", name=file_name)]
+    if name.extension not in FORMATS:
+        return name, [error("unsupported_format", name=file_name)]
+    problems: list[Problem] = []
+    source = reference.sources.get(name.source_code)
+    if source is None:
+        problems.append(error("unknown_source", source=name.source_code))
+    elif not source.is_active(name.month):
+        problems.append(error("source_inactive", source=name.source_code, month=name.month_label))
+    if name.month > received_at.date():
+        problems.append(error("future_month", month=name.month_label,
+                              received=f"{received_at:%d/%m/%Y}"))
+    previous = accepted_names.get(file_name)
+    if previous is not None and previous != submission_id:
+        problems.append(error("name_reused", name=file_name,
+                              suggestion=name.with_revision(max(2, name.revision + 1))))
+    return name, problems
+
+
+def _validate(data: bytes, name: SubmissionName, reference: Reference
+              ) -> tuple[Validated, dict[str, object]]:
+    try:
+        table = read_table(data, name.extension)
+    except UnreadableFile as exc:
+        problem = error("unreadable", detail_en=exc.detail_en, detail_vi=exc.detail_vi)
+        return Validated([], [problem], None), {}
+    validated = validate_table(table, name, reference.sources[name.source_code], reference)
+    return validated, {"text_encoding": table.encoding, "sheet_name": table.sheet}
+
+
+def _insert(con, table: str, columns: list[str], records: list[dict], casts: dict[str, str]):
+    if not records:
+        return
+    frame = pd.DataFrame.from_records(records, columns=columns)  # noqa: F841 (read by DuckDB)
+    select = ", ".join(f"{c}::{casts[c]}" if c in casts else c for c in columns)
+    con.execute(f"insert into {table} ({', '.join(columns)}) select {select} from frame")
+
+
+def _record(con, manifest: dict[str, object], validated: Validated) -> None:
+    submission_id = manifest["submission_id"]
+    con.execute("begin transaction")
+    try:
+        columns = list(manifest)
+        con.execute(
+            f"insert into raw.submission_manifest ({', '.join(columns)}) "
+            f"values ({', '.join('?' for _ in columns)})", list(manifest.values()))
+        records = [{"submission_id": submission_id, **record} for record in validated.records]
+        if manifest["file_kind"] == DIRECTIVES:
+            _insert(con, "raw.directive_documents", _DIRECTIVE_COLUMNS, records,
+                    {"issued_date": "date"})
+        else:
+            _insert(con, "raw.submission_rows", _ROW_COLUMNS, records,
+                    {"activity_date": "date", "quantity": "bigint", "people_reached": "bigint"})
+        problems = [
+            {"submission_id": submission_id, "problem_number": number,
+             "severity": "error" if problem.blocking else "warning",
+             "problem_code": problem.code, "row_number": problem.row,
+             "column_name": problem.column, "message_vi": problem.message_vi,
+             "message_en": problem.message_en}
+            for number, problem in enumerate(validated.problems, start=1)
+        ]
+        _insert(con, "raw.submission_problems",
+                ["submission_id", "problem_number", "severity", "problem_code", "row_number",
+                 "column_name", "message_vi", "message_en"],
+                problems, {"row_number": "integer"})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _move(path: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(path, destination)
+
+
+def ingest_inbox(home: Home, inbox: Path | None = None,
+                 reference: Reference | None = None) -> IngestSummary:
+    """Ingest every new file of the inbox (default: the home's inbox) into the warehouse."""
+    inbox = inbox or home.inbox
+    reference = reference or Reference.load()
+    summary = IngestSummary()
+    home.ensure()
+    with connect(home.warehouse) as con:
+        known = {row[0]: (row[1], row[2]) for row in con.execute(
+            "select submission_id, stored_path, status from raw.submission_manifest").fetchall()}
+        accepted_names = dict(con.execute(
+            "select file_name, submission_id from raw.submission_manifest "
+            "where status = 'accepted'").fetchall())
+        for path in inbox_files(inbox):
+            outcome = _ingest_file(con, home, path, reference, known, accepted_names)
+            getattr(summary, outcome).append(path.name)
+    log.info("ingest: %d accepted, %d rejected, %d duplicates, %d recovered",
+             len(summary.accepted), len(summary.rejected), len(summary.duplicates),
+             len(summary.recovered))
+    return summary
+
+
+@dataclass
+class Inspection:
+    """What the contract says of one file: its parsed name (if any), records and problems."""
+
+    name: SubmissionName | None
+    validated: Validated
+    details: dict[str, object]
+
+    def __iter__(self):
+        return iter((self.name, self.validated, self.details))
+
+
+def inspect_file(path: Path, reference: Reference, *, received_at: datetime | None = None,
+                 accepted_names: dict[str, str] | None = None,
+                 submission_id: str | None = None) -> Inspection:
+    """Check one file against the contract without touching the warehouse or moving it."""
+    stat = path.stat()
+    received_at = received_at or datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+    submission_id = submission_id or sha256_file(path)
+    name, problems = _check_name(path.name, received_at, reference, accepted_names or {},
+                                 submission_id)
+    if stat.st_size > MAX_FILE_BYTES:
+        limit_mb = MAX_FILE_BYTES // (1024 * 1024)
+        problems.append(error("unreadable", detail_en=f"the file is larger than {limit_mb} MB",
+                              detail_vi=f"tệp lớn hơn {limit_mb} MB"))
+    if problems:
+        return Inspection(name, Validated([], problems, None), {})
+    validated, details = _validate(path.read_bytes(), name, reference)
+    return Inspection(name, validated, details)
+
+
+def _ingest_file(con, home: Home, path: Path, reference: Reference,
+                 known: dict[str, tuple[str, str]], accepted_names: dict[str, str]) -> str:
+    stat = path.stat()
+    received_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+    submission_id = sha256_file(path)
+
+    if submission_id in known:
+        stored_path, _status = known[submission_id]
+        destination = home.root / stored_path
+        if destination.exists():
+            duplicate = _free_destination(home.archive / "duplicates", path.name, submission_id)
+            _move(path, duplicate)
+            log.info("%s: same bytes as %s, kept in %s", path.name, stored_path, duplicate)
+            return "duplicates"
+        _move(path, destination)
+        log.info("%s: finished the move of an earlier run to %s", path.name, stored_path)
+        return "recovered"
+
+    name, validated, details = inspect_file(path, reference, received_at=received_at,
+                                            accepted_names=accepted_names,
+                                            submission_id=submission_id)
+    accepted = validated.is_accepted
+    folder = home.archive if accepted else home.quarantine
+    destination = _free_destination(folder, path.name, submission_id)
+    report_path = None
+    if not accepted:
+        report_path = destination.with_name(destination.name + ERROR_REPORT_SUFFIX)
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(render_report(path.name, validated.problems), encoding="utf-8")
+    manifest = {
+        "submission_id": submission_id,
+        "file_name": path.name,
+        "file_kind": name.kind if name else None,
+        "source_code": name.source_code if name else None,
+        "report_month": name.month if name else None,
+        "revision": name.revision if name else None,
+        "file_format": name.extension if name else None,
+        "file_size_bytes": stat.st_size,
+        "received_at": received_at,
+        "ingested_at": datetime.now(UTC),
+        "status": "accepted" if accepted else "rejected",
+        "error_count": sum(p.blocking for p in validated.problems),
+        "warning_count": sum(not p.blocking for p in validated.problems),
+        "row_count": len(validated.records),
+        "text_encoding": details.get("text_encoding"),
+        "sheet_name": details.get("sheet_name"),
+        "header_row": validated.header_row,
+        "stored_path": str(destination.relative_to(home.root)),
+        "error_report_path": str(report_path.relative_to(home.root)) if report_path else None,
+    }
+    _record(con, manifest, validated)
+    _move(path, destination)
+    known[submission_id] = (manifest["stored_path"], manifest["status"])
+    if accepted:
+        accepted_names[path.name] = submission_id
+        log.info("%s: accepted, %d rows", path.name, len(validated.records))
+        return "accepted"
+    log.warning("%s: rejected with %d errors, see %s", path.name, manifest["error_count"],
+                manifest["error_report_path"])
+    return "rejected"

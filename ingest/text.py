@@ -1,0 +1,77 @@
+"""Text as people send it: encodings, Unicode normalisation, diacritics-insensitive matching."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+def fold(value: str) -> str:
+    """A matching key: lower case, no diacritics, đ as d, words joined by `_`.
+
+    "Số lượng", "so luong" and "SO_LUONG" all fold to "so_luong".
+    """
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub("_", bare.lower()).strip("_")
+
+
+class UndecodableText(ValueError):
+    """The bytes are not text in any encoding the contract accepts."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode a text file as UTF-8 (with or without BOM), UTF-16 or Windows-1258.
+
+    Returns the NFC text and the name of the encoding that was used.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return nfc(data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return nfc(data.decode("utf-16")), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UndecodableText(str(exc)) from exc
+    try:
+        return nfc(data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return nfc(data.decode("cp1258")), "cp1258"
+    except UnicodeDecodeError as exc:
+        raise UndecodableText(str(exc)) from exc
+
+
+def encode_cp1258(text: str) -> bytes:
+    """Encode Vietnamese text in Windows-1258, as old Vietnamese Windows machines save it.
+
+    Windows-1258 has the base letters (â, ê, ô, ơ, ư, ă, đ) precomposed but most tone marks only
+    as combining characters, so NFC text is decomposed and then recomposed as far as the code
+    page allows.
+    """
+    out = bytearray()
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        base, *marks = unicodedata.normalize("NFD", ch)
+        for mark in list(marks):
+            candidate = unicodedata.normalize("NFC", base + mark)
+            if len(candidate) == 1:
+                try:
+                    candidate.encode("cp1258")
+                except UnicodeEncodeError:
+                    continue
+                base = candidate
+                marks.remove(mark)
+        out += (base + "".join(marks)).encode("cp1258")
+    return bytes(out)

@@ -1,0 +1,85 @@
+"""The raw layer of the warehouse: the tables ingest writes and dbt reads as sources."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+RAW_DDL = """
+create schema if not exists raw;
+
+create table if not exists raw.submission_manifest (
+    submission_id varchar primary key,
+    file_name varchar not null,
+    file_kind varchar,
+    source_code varchar,
+    report_month date,
+    revision integer,
+    file_format varchar,
+    file_size_bytes bigint not null,
+    received_at timestamptz not null,
+    ingested_at timestamptz not null,
+    status varchar not null check (status in ('accepted', 'rejected')),
+    error_count integer not null,
+    warning_count integer not null,
+    row_count integer not null,
+    text_encoding varchar,
+    sheet_name varchar,
+    header_row integer,
+    stored_path varchar not null,
+    error_report_path varchar
+);
+
+create table if not exists raw.submission_rows (
+    submission_id varchar not null,
+    row_number integer not null,
+    activity_date date not null,
+    topic_code varchar not null,
+    output_type_code varchar not null,
+    quantity bigint not null,
+    commune_code varchar,
+    people_reached bigint,
+    title varchar,
+    url varchar,
+    note varchar,
+    primary key (submission_id, row_number)
+);
+
+create table if not exists raw.directive_documents (
+    submission_id varchar not null,
+    row_number integer not null,
+    document_number varchar not null,
+    issued_date date not null,
+    summary varchar not null,
+    topic_code varchar,
+    primary key (submission_id, row_number)
+);
+
+create table if not exists raw.submission_problems (
+    submission_id varchar not null,
+    problem_number integer not null,
+    severity varchar not null check (severity in ('error', 'warning')),
+    problem_code varchar not null,
+    row_number integer,
+    column_name varchar,
+    message_vi varchar not null,
+    message_en varchar not null,
+    primary key (submission_id, problem_number)
+);
+"""
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False):
+    """A short-lived connection; writers create the raw layer if it is not there yet."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            con.execute(RAW_DDL)
+        yield con
+    finally:
+        con.close()

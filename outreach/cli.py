@@ -1,0 +1,147 @@
+"""The `outreach` command: a thin layer over the library, one subcommand per pipeline step."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from outreach.home import Home, resolve_home
+from outreach.periods import parse_period
+
+home_option = click.option(
+    "--home", "home_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Home folder for all state (default: $OUTREACH_HOME, else ./var).")
+
+
+def _home(home_dir: Path | None) -> Home:
+    return resolve_home(home_dir).ensure()
+
+
+def _period(_ctx, _param, value: str | None):
+    if value is None:
+        return None
+    try:
+        return parse_period(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+period_option = click.option("--period", required=True, callback=_period,
+                              help="Reporting period: 2022-H1, 2022-H2 or 2022.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show the engineers' log (English).")
+def main(verbose: bool) -> None:
+    """Monthly outreach submissions into a DuckDB warehouse, and the semi-annual report.
+
+    Example: outreach run --period 2022-H1
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@period_option
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the files into.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+def sample(period, inbox: Path, seed: int) -> None:
+    """Write demo submissions for the Lạng Sơn registry.
+
+    Example: outreach sample --period 2022-H1 --inbox var/drop --seed 1
+    """
+    from outreach.sample import generate
+
+    result = generate(period, inbox, seed=seed)
+    click.echo(f"{len(result.files)} files written to {inbox}")
+    for planted in result.planted:
+        click.echo(f"  planted: {planted.kind:<20} {planted.source_code:<10} {planted.month}")
+
+
+@main.command()
+@home_option
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to take files from (default: the home's inbox/).")
+def ingest(home_dir: Path | None, inbox: Path | None) -> None:
+    """Check new files against the contract; load, archive or quarantine each.
+
+    Example: outreach ingest --inbox var/drop
+    """
+    from outreach import pipeline
+
+    summary = pipeline.ingest(_home(home_dir), inbox)
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@home_option
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Build as of this date (default: today).")
+def build(home_dir: Path | None, as_of) -> None:
+    """Build the warehouse with dbt (seeds, models, tests).
+
+    Example: outreach build --as-of 2022-07-11
+    """
+    from outreach import pipeline
+
+    log_file = pipeline.build(_home(home_dir), as_of.date() if as_of else None)
+    click.echo(f"dbt build passed; log: {log_file}")
+
+
+@main.command()
+@home_option
+@period_option
+def check(home_dir: Path | None, period) -> None:
+    """Run the quality checks (Great Expectations) and record the flags.
+
+    Example: outreach check --period 2022-H1
+    """
+    from outreach import pipeline
+
+    result = pipeline.check(_home(home_dir), period)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@home_option
+@period_option
+def report(home_dir: Path | None, period) -> None:
+    """Write the period's report (.docx) and figures.json from the warehouse.
+
+    Example: outreach report --period 2022-H1
+    """
+    from outreach import pipeline
+
+    files = pipeline.report(_home(home_dir), period)
+    click.echo(str(files.docx))
+
+
+@main.command()
+@home_option
+@period_option
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to pull submissions from (default: the home's inbox/).")
+def run(home_dir: Path | None, period, inbox: Path | None) -> None:
+    """Run the nightly DAG once through Airflow for a period, and print the report's path.
+
+    Example: outreach run --period 2022-H1 --inbox var/drop
+    """
+    from outreach.airflow_run import AirflowRunFailed, run_nightly
+
+    home = _home(home_dir)
+    try:
+        outcome = run_nightly(home, period, inbox.resolve() if inbox else None)
+    except AirflowRunFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"outreach_nightly {outcome.state} (log: {outcome.log_file})")
+    click.echo(str(outcome.report))
+
+
+if __name__ == "__main__":
+    main()

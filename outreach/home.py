@@ -1,0 +1,71 @@
+"""The home folder: every file the product reads or writes at run time lives under it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+DAGS_DIR = PROJECT_ROOT / "dags"
+
+
+@dataclass(frozen=True)
+class Home:
+    """Paths of one home folder (`OUTREACH_HOME`, default `./var` in the project)."""
+
+    root: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "outreach.duckdb"
+
+    @property
+    def published_warehouse(self) -> Path:
+        """The read-only copy analysts open; replaced whole, never written in place."""
+        return self.root / "warehouse" / "published" / "outreach.duckdb"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def airflow(self) -> Path:
+        return self.root / "airflow"
+
+    @property
+    def gx(self) -> Path:
+        return self.root / "gx"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def report_dir(self, period: str) -> Path:
+        return self.reports / period
+
+    def ensure(self) -> Home:
+        for folder in (self.inbox, self.archive, self.quarantine, self.warehouse.parent,
+                       self.reports, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Home:
+    """The home given, else `$OUTREACH_HOME`, else `var/` in the project folder."""
+    chosen = home or os.environ.get("OUTREACH_HOME") or PROJECT_ROOT / "var"
+    return Home(Path(chosen).expanduser().resolve())

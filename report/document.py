@@ -1,0 +1,608 @@
+"""The semi-annual report as a Word document in the administrative format of Nghị định 30/2020.
+
+Every number is taken from the FigureBook, which records it for figures.json.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from report.figures import FigureBook, ReportData
+from report.narrative import Narrative
+from report.numbers import format_date_long, format_date_short
+
+FONT = "Times New Roman"
+BODY_PT = 14
+TABLE_PT = 11
+
+GROUP_TITLES = {
+    "outlet_central": "Các cơ quan báo chí Trung ương thường trú",
+    "outlet_provincial": "Báo Lạng Sơn, Đài Phát thanh và Truyền hình tỉnh",
+    "district": "Phòng Văn hóa và Thông tin các huyện, thành phố",
+}
+STATUS_MARKS = {
+    "on_time": "x",
+    "late": "Muộn",
+    "rejected": "Trả lại",
+    "missing": "Thiếu",
+    "not_yet_due": "Chưa đến hạn",
+}
+
+
+# --- low-level helpers ------------------------------------------------------------------------
+
+def _set_font(run, size: float = BODY_PT, *, bold: bool = False, italic: bool = False) -> None:
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.italic = italic
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attribute), FONT)
+
+
+def _paragraph(container, text: str = "", *, size: float = BODY_PT, bold: bool = False,
+               italic: bool = False, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool = True,
+               space_after: float = 6):
+    paragraph = container.add_paragraph()
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_after = Pt(space_after)
+    paragraph.paragraph_format.space_before = Pt(0)
+    if indent and align == WD_ALIGN_PARAGRAPH.JUSTIFY:
+        paragraph.paragraph_format.first_line_indent = Mm(10)
+    if text:
+        _set_font(paragraph.add_run(text), size, bold=bold, italic=italic)
+    return paragraph
+
+
+def _rule(container, width_mm: float) -> None:
+    """A short centred line, as under the issuing body and the national motto."""
+    paragraph = container.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_after = Pt(0)
+    _set_font(paragraph.add_run(), 4)
+    properties = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"),
+                       ("w:color", "000000")):
+        top.set(qn(key), value)
+    borders.append(top)
+    properties.append(borders)
+    cell_width = container.width if hasattr(container, "width") and container.width else Mm(80)
+    side = max(0, (cell_width - Mm(width_mm)) // 2)
+    paragraph.paragraph_format.left_indent = side
+    paragraph.paragraph_format.right_indent = side
+
+
+def _no_borders(table) -> None:
+    properties = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    properties.append(borders)
+
+
+def _page_number_header(section) -> None:
+    """Page numbers at the top centre, from page 2 (Nghị định 30/2020)."""
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run()
+    _set_font(run, 13)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: list[float]):
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_font(cell.paragraphs[0].add_run(text), TABLE_PT, bold=True)
+    for values in rows:
+        cells = table.add_row().cells
+        for position, (cell, text) in enumerate(zip(cells, values, strict=True)):
+            cell.paragraphs[0].alignment = (WD_ALIGN_PARAGRAPH.LEFT if position == 0
+                                            else WD_ALIGN_PARAGRAPH.CENTER)
+            _set_font(cell.paragraphs[0].add_run(text), TABLE_PT)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm, strict=True):
+            cell.width = Mm(width)
+    return table
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+# --- the document -----------------------------------------------------------------------------
+
+class ReportWriter:
+    def __init__(self, data: ReportData, narrative: Narrative, config: dict,
+                 book: FigureBook) -> None:
+        self.data, self.narrative, self.config, self.book = data, narrative, config, book
+        self.document = Document()
+        self._setup_page()
+
+    def _setup_page(self) -> None:
+        section = self.document.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(22), Mm(22)
+        section.left_margin, section.right_margin = Mm(32), Mm(17)
+        section.header_distance = Mm(10)
+        normal = self.document.styles["Normal"]
+        normal.font.name = FONT
+        normal.font.size = Pt(BODY_PT)
+        normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+        _page_number_header(section)
+
+    # the parts, in the order of the seed report
+
+    def build(self) -> Document:
+        self._header_block()
+        self._title()
+        self._direction()
+        self._results()
+        self._assessment()
+        self._strengths_and_limits()
+        self._next_steps()
+        self._closing()
+        self._annex()
+        return self.document
+
+    def _header_block(self) -> None:
+        config = self.config
+        if not self.data.is_closed:
+            _paragraph(self.document,
+                       f"DỰ THẢO - số liệu tính đến {format_date_short(self.data.as_of)}; "
+                       "kỳ báo cáo chưa khép lại, số liệu còn thay đổi.",
+                       size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER).runs[0].font.color.rgb \
+                = RGBColor(0xC0, 0, 0)
+        table = self.document.add_table(rows=1, cols=2)
+        _no_borders(table)
+        left, right = table.rows[0].cells
+        left.width, right.width = Mm(65), Mm(100)
+        first = left.paragraphs[0]
+        first.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_font(first.add_run(config["parent_body"]), 13)
+        _paragraph(left, config["issuing_body"], size=13, bold=True,
+                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+        _rule(left, 30)
+        number = config.get("document_number") or "      "
+        _paragraph(left, f"Số: {number}/{config['document_symbol']}", size=13,
+                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+        motto = right.paragraphs[0]
+        motto.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_font(motto.add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 13, bold=True)
+        _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=14, bold=True,
+                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+        _rule(right, 60)
+        _paragraph(right, f"{config['place']}, {format_date_long(self.data.as_of)}", size=14,
+                   italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+
+    def _title(self) -> None:
+        _paragraph(self.document, "", space_after=0)
+        _paragraph(self.document, "BÁO CÁO", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+                   space_after=0)
+        _paragraph(self.document, f"{self.config['subject']} {self.data.period.label_vi}",
+                   bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+        _paragraph(self.document, f"Kính gửi: {self.config['addressee']}",
+                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+        for text in self.narrative.paragraphs("mo_dau"):
+            _paragraph(self.document, text)
+
+    def _heading(self, text: str) -> None:
+        _paragraph(self.document, text, bold=True)
+
+    def _direction(self) -> None:
+        self._heading("1. Công tác chỉ đạo, triển khai thực hiện")
+        directives = self.data.directives
+        count = self.book.count("directives.count", "Số văn bản chỉ đạo, định hướng đã ban hành",
+                                len(directives))
+        paragraph = _paragraph(self.document)
+        _set_font(paragraph.add_run(
+            f"Trong {self.data.period.label_vi}, {self.config['issuing_body_name']} đã ban hành "
+            f"{count} văn bản"))
+        if directives:
+            marker = paragraph.add_run("1")
+            _set_font(marker)
+            marker.font.superscript = True
+        _set_font(paragraph.add_run(
+            " định hướng tuyên truyền cho các cơ quan báo chí trên địa bàn tỉnh, Phòng Văn hóa "
+            "và Thông tin các huyện, thành phố tuyên truyền công tác phòng, chống tội phạm, "
+            "phòng, chống ma túy và phòng, chống mua bán người và các nội dung khác có liên "
+            "quan."))
+        if directives:
+            parts = []
+            for position, document in enumerate(directives):
+                prefix = "Công văn số " if position == 0 else "số "
+                issuer = (f" của {self.config['issuing_body_name']}" if position == 0 else "")
+                parts.append(f"{prefix}{document['document_number']} ngày "
+                             f"{format_date_short(document['issued_date'])}{issuer} "
+                             f"{_lower_first(document['document_summary'])}")
+            note = _paragraph(self.document, size=11, indent=False)
+            marker = note.add_run("1")
+            _set_font(marker, 11)
+            marker.font.superscript = True
+            _set_font(note.add_run("; ".join(parts) + "."), 11)
+
+    def _indicator_sentences(self) -> None:
+        for indicator in self.data.indicators:
+            code = indicator["indicator_code"]
+            figure = f"indicator.{code}"
+            value = self.book.percent(f"{figure}.value", indicator["indicator_label_vi"],
+                                      indicator["indicator_value"])
+            numerator = self.book.count(f"{figure}.numerator", f"Tử số chỉ tiêu {code}",
+                                        indicator["numerator"])
+            denominator = self.book.count(f"{figure}.denominator", f"Mẫu số chỉ tiêu {code}",
+                                          indicator["denominator"])
+            if indicator["target_value"] is None:
+                verdict = "chưa có chỉ tiêu cho kỳ này"
+            else:
+                target = self.book.percent(f"{figure}.target", f"Chỉ tiêu {code}",
+                                           indicator["target_value"])
+                verdict = f"chỉ tiêu: {target}; {'đạt' if indicator['is_met'] else 'chưa đạt'}"
+            text = {
+                "I1_communes_counselled":
+                    f"- {value} số xã thuộc địa bàn trọng điểm về mua bán người "
+                    f"({numerator}/{denominator} xã) được tư vấn về phòng, chống tội phạm, "
+                    f"phòng, chống ma túy và phòng, chống mua bán người ({verdict});",
+                "I2_monthly_posting":
+                    f"- thông tin về phòng, chống mua bán người được đăng tải định kỳ trên các "
+                    f"phương tiện thông tin đại chúng của tỉnh trong {numerator}/{denominator} "
+                    f"tháng của các cơ quan báo chí tỉnh, đạt {value} (ít nhất một lần/tháng; "
+                    f"{verdict});",
+                "I3_people_reached":
+                    f"- {value} số người dân tại các địa bàn trọng điểm, tập trung vào nhóm tuổi "
+                    f"có nguy cơ ({numerator}/{denominator} người) được tiếp cận các thông tin "
+                    f"về pháp luật phòng, chống mua bán người ({verdict});",
+                "I4_reporters_trained":
+                    f"- {value} phóng viên các cơ quan thông tin đại chúng thực hiện tuyên "
+                    f"truyền về pháp luật và xã hội ({numerator}/{denominator} phóng viên) được "
+                    f"tập huấn kiến thức, kỹ năng viết, đưa tin tuyên truyền, giáo dục về "
+                    f"phòng, chống tội phạm; phòng, chống mua bán người ({verdict}).",
+            }[code]
+            _paragraph(self.document, text)
+
+    def _group_totals(self, kind: str) -> dict:
+        by_type: dict[str, int] = defaultdict(int)
+        by_topic: dict[str, int] = defaultdict(int)
+        for row in self.data.outputs:
+            if row["source_kind"] != kind:
+                continue
+            by_type[row["output_type_code"]] += int(row["quantity"])
+            if row["output_group"] == "media":
+                by_topic[row["topic_code"]] += int(row["quantity"])
+        return {"by_type": by_type, "by_topic": by_topic}
+
+    def _media_sentence(self, kind: str) -> str:
+        totals = self._group_totals(kind)
+        media_types = [code for code, row in self.data.output_types.items()
+                       if row["output_group"] == "media" and totals["by_type"].get(code)]
+        total = self.book.count(f"outputs.{kind}.media.all",
+                                f"{GROUP_TITLES[kind]}: tổng số tin, bài, chương trình",
+                                sum(totals["by_type"][code] for code in media_types))
+        title = GROUP_TITLES[kind]
+        parts = []
+        for code in media_types:
+            output_type = self.data.output_types[code]
+            quantity = self.book.count(f"outputs.{kind}.{code}.all",
+                                       f"{title}: {output_type['output_type_label_vi']}",
+                                       totals["by_type"][code])
+            parts.append(f"{quantity} {output_type['unit_label_vi']}")
+        topics = []
+        for code, topic in self.data.topics.items():
+            quantity = self.book.count(f"outputs.{kind}.media.{code}",
+                                       f"{title}: tin, bài về {topic['topic_label_vi']}",
+                                       totals["by_topic"].get(code, 0))
+            topics.append(f"{quantity} về {_lower_first(topic['topic_label_vi'])}")
+        return (f"đã đăng tải, phát sóng {total} tin, bài, chương trình tuyên truyền "
+                f"({'; '.join(parts) or 'không có'}), trong đó {'; '.join(topics)}")
+
+    def _results(self) -> None:
+        self._heading("2. Kết quả thông tin, tuyên truyền")
+        _paragraph(self.document,
+                   "Căn cứ định hướng tuyên truyền, các cơ quan báo chí trên địa bàn tỉnh, Phòng "
+                   "Văn hóa và Thông tin các huyện, thành phố đã biên tập, tuyên truyền về công "
+                   "tác phòng, chống tội phạm; phòng, chống ma túy và mua bán người bằng nhiều "
+                   "hình thức phong phú, đa dạng. Kết quả thực hiện các chỉ tiêu:")
+        self._indicator_sentences()
+        _paragraph(self.document, "Kết quả cụ thể:")
+        _paragraph(self.document, f"- {GROUP_TITLES['outlet_central']}: "
+                   f"{self._media_sentence('outlet_central')}.")
+        missing_postings = [flag for flag in self.data.flags
+                            if flag["check_name"] == "monthly_trafficking_posting"]
+        provincial = f"- {GROUP_TITLES['outlet_provincial']}: " \
+                     f"{self._media_sentence('outlet_provincial')}"
+        if missing_postings:
+            count = self.book.count("flags.missing_monthly_posting.count",
+                                    "Số tháng cơ quan báo chí tỉnh không có tin về phòng, chống "
+                                    "mua bán người", len(missing_postings))
+            provincial += (f". Có {count} tháng không có tin, bài về phòng, chống mua bán "
+                           "người (chi tiết tại Phụ lục 5)")
+        _paragraph(self.document, provincial + ".")
+        _paragraph(self.document, f"- {GROUP_TITLES['district']}: {self._district_sentence()}.")
+        training = self._training_sentence()
+        if training:
+            _paragraph(self.document, training)
+
+    def _district_sentence(self) -> str:
+        totals = self._group_totals("district")["by_type"]
+        counselling = self.data.counselling
+        parts = []
+        for code, row in self.data.output_types.items():
+            if row["output_group"] == "capacity" or not totals.get(code):
+                continue
+            quantity = self.book.count(f"outputs.district.{code}.all",
+                                       f"{GROUP_TITLES['district']}: {row['output_type_label_vi']}",
+                                       totals[code])
+            label = _lower_first(row["output_type_label_vi"])
+            text = f"{quantity} {row['unit_label_vi']} ({label})"
+            if code == "tu_van":
+                communes = self.book.count("counselling.communes", "Số xã được tư vấn trực tiếp",
+                                           counselling["communes"])
+                people = self.book.count("counselling.people",
+                                         "Số lượt người được tư vấn trực tiếp",
+                                         counselling["people"])
+                text += f" tại {communes} xã với {people} lượt người tham dự"
+            parts.append(text)
+        return ("đã đôn đốc, hướng dẫn Trung tâm Văn hóa, Thể thao và Truyền thông biên tập, "
+                "tuyên truyền về công tác phòng, chống tội phạm; phòng, chống ma túy và mua bán "
+                "người, đan xen trong các chương trình thời sự tổng hợp, phát sóng qua hệ thống "
+                "truyền thanh, truyền hình tại địa phương; đồng thời tuyên truyền bằng xe lưu "
+                "động, băng zôn, khẩu hiệu và lồng ghép trước các buổi chiếu phim lưu động. "
+                f"Kết quả: {'; '.join(parts) or 'chưa có số liệu'}")
+
+    def _training_sentence(self) -> str | None:
+        sessions = sum(int(row["quantity"]) for row in self.data.outputs
+                       if row["output_type_code"] == "tap_huan")
+        if not sessions:
+            return None
+        count = self.book.count("outputs.all.tap_huan.all", "Số lớp tập huấn", sessions)
+        return (f"- Công tác tập huấn: các cơ quan, đơn vị đã tổ chức, tham gia {count} lượt lớp "
+                "tập huấn, bồi dưỡng kiến thức, kỹ năng tuyên truyền về phòng, chống tội phạm; "
+                "phòng, chống mua bán người cho phóng viên, cán bộ làm công tác tuyên truyền.")
+
+    def _assessment(self) -> None:
+        self._heading("3. Đánh giá")
+        for text in self.narrative.paragraphs("danh_gia"):
+            _paragraph(self.document, text)
+
+    def _strengths_and_limits(self) -> None:
+        self._heading("4. Ưu điểm, tồn tại, hạn chế và giải pháp khắc phục")
+        self._heading("4.1. Ưu điểm")
+        met = [i for i in self.data.indicators if i["is_met"]]
+        missed = [i for i in self.data.indicators if i["is_met"] is False]
+        for indicator in met:
+            value = self.book.figures[f"indicator.{indicator['indicator_code']}.value"].text
+            _paragraph(self.document,
+                       f"- {indicator['indicator_label_vi']}: {value}, đạt chỉ tiêu.")
+        if not met:
+            _paragraph(self.document, "- Chưa có chỉ tiêu nào đạt trong kỳ.")
+        self._heading("4.2. Tồn tại, hạn chế")
+        for indicator in missed:
+            value = self.book.figures[f"indicator.{indicator['indicator_code']}.value"].text
+            target = self.book.figures[f"indicator.{indicator['indicator_code']}.target"].text
+            _paragraph(self.document, f"- {indicator['indicator_label_vi']}: {value}, chưa đạt "
+                       f"chỉ tiêu {target}.")
+        unreported = [flag for flag in self.data.flags
+                      if flag["check_name"] == "expected_submission_received"]
+        if unreported:
+            count = self.book.count("flags.missing_submission.count",
+                                    "Số báo cáo tháng chưa nhận được", len(unreported))
+            _paragraph(self.document, f"- Còn {count} báo cáo tháng của các đơn vị chưa gửi "
+                       "hoặc gửi nhưng không hợp lệ (chi tiết tại Phụ lục 5).")
+        for text in self.narrative.paragraphs("ton_tai_han_che"):
+            _paragraph(self.document, text)
+        self._heading("4.3. Giải pháp khắc phục")
+        for text in self.narrative.paragraphs("giai_phap_khac_phuc"):
+            _paragraph(self.document, text)
+
+    def _next_steps(self) -> None:
+        self._heading("5. Phương hướng, nhiệm vụ trong thời gian tới")
+        for text in self.narrative.paragraphs("phuong_huong_nhiem_vu"):
+            _paragraph(self.document, text)
+
+    def _closing(self) -> None:
+        config = self.config
+        _paragraph(self.document,
+                   f"Trên đây là Báo cáo {_lower_first(config['subject'])} "
+                   f"{self.data.period.label_vi} của {config['issuing_body_name']}, "
+                   f"{config['closing']}")
+        table = self.document.add_table(rows=1, cols=2)
+        _no_borders(table)
+        left, right = table.rows[0].cells
+        left.width, right.width = Mm(85), Mm(80)
+        heading = left.paragraphs[0]
+        _set_font(heading.add_run("Nơi nhận:"), 12, bold=True, italic=True)
+        for recipient in config["recipients"]:
+            _paragraph(left, f"- {recipient}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT,
+                       indent=False, space_after=0)
+        authority = right.paragraphs[0]
+        authority.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_font(authority.add_run(config["signer_authority"]), 14, bold=True)
+        _paragraph(right, config["signer_title"], bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+                   space_after=0)
+        for _ in range(4):
+            _paragraph(right, "", align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+        _paragraph(right, config["signer_name"], bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    # --- annex ---------------------------------------------------------------------------
+
+    def _annex_title(self, text: str) -> None:
+        _paragraph(self.document, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+                   space_after=6)
+
+    def _annex(self) -> None:
+        page_break = self.document.add_paragraph().add_run()
+        page_break.add_break(WD_BREAK.PAGE)
+        _paragraph(self.document, "PHỤ LỤC", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+                   space_after=0)
+        _paragraph(self.document, f"(Kèm theo Báo cáo {self.data.period.label_vi} của "
+                   f"{self.config['issuing_body_name']})", italic=True,
+                   align=WD_ALIGN_PARAGRAPH.CENTER)
+        self._annex_by_group()
+        self._annex_outlet_months()
+        self._annex_districts()
+        self._annex_completeness()
+        self._annex_flags()
+
+    def _annex_by_group(self) -> None:
+        self._annex_title("Phụ lục 1. Kết quả theo nhóm đơn vị, hình thức và chủ đề")
+        topics = list(self.data.topics)
+        header = ["Nhóm / hình thức", *[self.data.topics[t]["topic_label_vi"] for t in topics],
+                  "Tổng"]
+        cells: dict[tuple[str, str, str], int] = defaultdict(int)
+        for row in self.data.outputs:
+            cells[(row["source_kind"], row["output_type_code"], row["topic_code"])] += \
+                int(row["quantity"])
+        rows = []
+        for kind in ("outlet_central", "outlet_provincial", "district"):
+            types = [code for code in self.data.output_types
+                     if any(cells.get((kind, code, topic)) for topic in topics)]
+            if not types:
+                continue
+            rows.append([GROUP_TITLES[kind], *[""] * (len(topics) + 1)])
+            for code in types:
+                label = self.data.output_types[code]["output_type_label_vi"]
+                values = [self.book.count(f"outputs.{kind}.{code}.{topic}",
+                                          f"{GROUP_TITLES[kind]}: {label}, "
+                                          f"{self.data.topics[topic]['topic_label_vi']}",
+                                          cells.get((kind, code, topic), 0))
+                          for topic in topics]
+                total = self.book.count(f"outputs.{kind}.{code}.all",
+                                        f"{GROUP_TITLES[kind]}: {label}",
+                                        sum(cells.get((kind, code, t), 0) for t in topics))
+                rows.append([f"  {label}", *values, total])
+        _grid_table(self.document, header, rows, [55, 25, 25, 25, 20, 15])
+
+    def _month_labels(self) -> list[tuple[date, str]]:
+        return [(month, f"T{month.month}") for month in self.data.period.months]
+
+    def _annex_outlet_months(self) -> None:
+        self._annex_title("Phụ lục 2. Tin, bài, chương trình của các cơ quan báo chí theo tháng")
+        months = self._month_labels()
+        quantities = {(row["source_code"], row["report_month"]): int(row["quantity"])
+                      for row in self.data.outlet_months}
+        rows = []
+        for code, source in sorted(self.data.sources.items(),
+                                   key=lambda item: (item[1]["source_kind"] != "outlet_provincial",
+                                                     item[0])):
+            if source["source_kind"] not in ("outlet_central", "outlet_provincial"):
+                continue
+            values = [self.book.count(f"outlet_month.{code}.{month:%Y-%m}",
+                                      f"{source['source_name']}: tin, bài tháng {month:%m/%Y}",
+                                      quantities.get((code, month), 0)) for month, _ in months]
+            total = self.book.count(f"outlet_month.{code}.all",
+                                    f"{source['source_name']}: tin, bài cả kỳ",
+                                    sum(quantities.get((code, month), 0) for month, _ in months))
+            rows.append([source["source_name"], *values, total])
+        width = 95 / (len(months) + 1)
+        _grid_table(self.document, ["Cơ quan", *[label for _, label in months], "Tổng"], rows,
+                    [70, *[width] * (len(months) + 1)])
+
+    def _annex_districts(self) -> None:
+        self._annex_title("Phụ lục 3. Hoạt động tuyên truyền của các huyện, thành phố")
+        types = [code for code, row in self.data.output_types.items()
+                 if any(r["output_type_code"] == code for r in self.data.district_outputs)]
+        quantities = {(row["source_code"], row["output_type_code"]): int(row["quantity"])
+                      for row in self.data.district_outputs}
+        rows = []
+        for code, source in sorted(self.data.sources.items()):
+            if source["source_kind"] != "district":
+                continue
+            values = [self.book.count(f"district_output.{code}.{output_type}",
+                                      f"{source['district_name']}: "
+                                      f"{self.data.output_types[output_type]['output_type_label_vi']}",
+                                      quantities.get((code, output_type), 0))
+                      for output_type in types]
+            rows.append([source["district_name"] or source["source_name"], *values])
+        header = ["Huyện, thành phố",
+                  *[self.data.output_types[t]["output_type_label_vi"] for t in types]]
+        width = 125 / max(1, len(types))
+        _grid_table(self.document, header, rows, [40, *[width] * len(types)])
+
+    def _annex_completeness(self) -> None:
+        self._annex_title("Phụ lục 4. Tình hình gửi báo cáo tháng")
+        rows_by_source: dict[str, dict[date, dict]] = defaultdict(dict)
+        for row in self.data.completeness:
+            rows_by_source[row["source_code"]][row["report_month"]] = row
+        months = self._month_labels()
+        table_rows = []
+        for code in sorted(rows_by_source, key=lambda c: (self.data.sources[c]["source_kind"], c)):
+            marks = []
+            for month, _ in months:
+                row = rows_by_source[code].get(month)
+                if row is None or not (row["is_expected"] or row["is_received"]):
+                    marks.append("")
+                    continue
+                mark = STATUS_MARKS[row["submission_status"]]
+                if row["submission_status"] == "late":
+                    days = self.book.count(f"completeness.days_late.{code}.{month:%Y-%m}",
+                                           f"Số ngày gửi muộn: {code} tháng {month:%m/%Y}",
+                                           row["days_late"])
+                    mark = f"Muộn {days} ngày"
+                if row["is_empty_report"]:
+                    mark += " (không phát sinh)"
+                if row["requires_monthly_trafficking_item"] and row["is_received"] \
+                        and not row["has_trafficking_media_item"]:
+                    mark += " *"
+                marks.append(mark)
+            table_rows.append([self.data.sources[code]["source_name"], *marks])
+        width = 105 / len(months)
+        _grid_table(self.document, ["Đơn vị", *[label for _, label in months]], table_rows,
+                    [60, *[width] * len(months)])
+        _paragraph(self.document, "Ghi chú: x - đúng hạn; Muộn - gửi sau hạn; Thiếu - chưa gửi; "
+                   "Trả lại - tệp gửi không hợp lệ; (không phát sinh) - báo cáo không có hoạt "
+                   "động; * - không có tin, bài về phòng, chống mua bán người trong tháng.",
+                   size=11, indent=False)
+        expected = [r for r in self.data.completeness if r["is_expected"]]
+        received = [r for r in expected if r["is_received"]]
+        on_time = [r for r in expected if r["is_on_time"]]
+        book = self.book
+        reporting_rate = len(received) / len(expected) if expected else None
+        on_time_rate = len(on_time) / len(expected) if expected else None
+        summary = (
+            "Số báo cáo phải gửi: "
+            f"{book.count('completeness.expected', 'Số báo cáo tháng phải gửi', len(expected))}; "
+            f"đã nhận: {book.count('completeness.received', 'Số báo cáo đã nhận', len(received))}"
+            f" (tỷ lệ {book.percent('completeness.reporting_rate', 'Tỷ lệ gửi', reporting_rate)}); "
+            f"đúng hạn: {book.count('completeness.on_time', 'Số báo cáo đúng hạn', len(on_time))}"
+            f" (tỷ lệ "
+            f"{book.percent('completeness.on_time_rate', 'Tỷ lệ báo cáo đúng hạn', on_time_rate)})."
+        )
+        _paragraph(self.document, summary, size=12, indent=False)
+
+    def _annex_flags(self) -> None:
+        self._annex_title("Phụ lục 5. Các trường hợp cần đôn đốc")
+        if not self.data.flags:
+            _paragraph(self.document, "Không có trường hợp nào.", indent=False)
+            return
+        rows = []
+        for flag in self.data.flags:
+            source = self.data.sources.get(flag["source_code"], {})
+            month = flag["report_month"]
+            rows.append([source.get("source_name", flag["source_code"]),
+                         f"{month:%m/%Y}" if month else "", flag["detail_vi"]])
+        _grid_table(self.document, ["Đơn vị", "Tháng", "Nội dung"], rows, [60, 20, 85])

@@ -1,0 +1,28 @@
+"""Vietnamese number and date conventions: 1.234 and 80,5%; "ngày 15 tháng 6 năm 2022"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def format_count(value: int) -> str:
+    return f"{int(value):,}".replace(",", ".")
+
+
+def format_percent(fraction: float | None) -> str:
+    """0.805 -> '80,5%'; 1.0 -> '100%'; None -> 'chưa tính được'."""
+    if fraction is None:
+        return "chưa tính được"
+    rounded = round(fraction * 100, 1)
+    if rounded == int(rounded):
+        return f"{format_count(int(rounded))}%"
+    whole, decimal = f"{rounded:.1f}".split(".")
+    return f"{format_count(int(whole))},{decimal}%"
+
+
+def format_date_long(day: date) -> str:
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def format_date_short(day: date) -> str:
+    return f"{day:%d/%m/%Y}"

@@ -1,0 +1,174 @@
+"""Figures of a period recomputed straight from the raw tables and the seed files.
+
+Written separately from the dbt models and the report on purpose: it shares none of their SQL, so a
+figure that both agree on is right twice. Only the definitions in DOMAIN.md are shared.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from outreach.home import SEEDS_DIR
+from outreach.periods import Period
+
+ON_TIME_DAYS = 10
+
+
+def _setup(con: duckdb.DuckDBPyConnection, period: Period) -> None:
+    for seed in ("ref_sources", "ref_output_types", "ref_key_area_communes", "ref_admin_units",
+                 "ref_indicators"):
+        con.execute(f"create or replace temp view {seed} as select * from read_csv("
+                    f"'{SEEDS_DIR / seed}.csv', all_varchar = true, header = true)")
+    con.execute("""
+        create or replace temp view winners as
+        select * from raw.submission_manifest
+        where status = 'accepted'
+        qualify row_number() over (partition by source_code, report_month, file_kind
+                                   order by revision desc, received_at desc) = 1""")
+    con.execute(f"""
+        create or replace temp view period_rows as
+        select r.*, w.source_code, w.report_month, s.source_kind, s.district_code,
+               t.output_group
+        from raw.submission_rows r
+        join winners w using (submission_id)
+        join ref_sources s on s.source_code = w.source_code
+        join ref_output_types t on t.output_type_code = r.output_type_code
+        where w.report_month between date '{period.start}' and date '{period.end}'""")
+
+
+def _scalar(con, sql: str):
+    return con.execute(sql).fetchone()[0]
+
+
+def expected_figures(warehouse: str, period: Period) -> dict[str, float | int | None]:
+    with duckdb.connect(warehouse, read_only=True) as con:
+        _setup(con, period)
+        figures: dict[str, float | int | None] = {}
+
+        for kind, output_type, topic, _group, quantity in con.execute("""
+                select source_kind, output_type_code, topic_code, output_group, sum(quantity)
+                from period_rows group by all""").fetchall():
+            figures[f"outputs.{kind}.{output_type}.{topic}"] = quantity
+        for kind, output_type, quantity in con.execute("""
+                select source_kind, output_type_code, sum(quantity)
+                from period_rows group by all""").fetchall():
+            figures[f"outputs.{kind}.{output_type}.all"] = quantity
+        for kind, topic, quantity in con.execute("""
+                select source_kind, topic_code, sum(quantity)
+                from period_rows where output_group = 'media' group by all""").fetchall():
+            figures[f"outputs.{kind}.media.{topic}"] = quantity
+        for kind, quantity in con.execute("""
+                select source_kind, sum(quantity) from period_rows
+                where output_group = 'media' group by all""").fetchall():
+            figures[f"outputs.{kind}.media.all"] = quantity
+        figures["outputs.all.tap_huan.all"] = _scalar(
+            con, "select sum(quantity) from period_rows where output_type_code = 'tap_huan'")
+
+        for source, month, quantity in con.execute("""
+                select source_code, strftime(report_month, '%Y-%m'), sum(quantity)
+                from period_rows where output_group = 'media'
+                    and source_kind like 'outlet%' group by all""").fetchall():
+            figures[f"outlet_month.{source}.{month}"] = quantity
+        for source, quantity in con.execute("""
+                select source_code, sum(quantity) from period_rows
+                where output_group = 'media' and source_kind like 'outlet%'
+                group by all""").fetchall():
+            figures[f"outlet_month.{source}.all"] = quantity
+        for source, output_type, quantity in con.execute("""
+                select source_code, output_type_code, sum(quantity) from period_rows
+                where source_kind = 'district' group by all""").fetchall():
+            figures[f"district_output.{source}.{output_type}"] = quantity
+
+        figures["counselling.communes"] = _scalar(con, """
+            select count(distinct commune_code) from period_rows
+            where output_type_code = 'tu_van'""")
+        figures["counselling.people"] = _scalar(con, """
+            select sum(people_reached) from period_rows where output_type_code = 'tu_van'""")
+
+        figures["directives.count"] = _scalar(con, f"""
+            select count(*) from raw.directive_documents d
+            join winners w using (submission_id)
+            where d.issued_date between date '{period.start}' and date '{period.end}'""")
+
+        figures.update(_completeness(con, period))
+        figures.update(_indicators(con, period))
+        return figures
+
+
+def _completeness(con, period: Period) -> dict:
+    months = ", ".join(f"(date '{month}')" for month in period.months)
+    con.execute(f"""
+        create or replace temp view expected as
+        select s.source_code, s.source_kind, m.month,
+               last_day(m.month) + interval {ON_TIME_DAYS} day as due,
+               w.submission_id is not null as received,
+               (select min(timezone('Asia/Ho_Chi_Minh', a.received_at))::date
+                from raw.submission_manifest a
+                where a.status = 'accepted' and a.file_kind = 'monthly'
+                    and a.source_code = s.source_code and a.report_month = m.month) as first_day,
+               coalesce((select sum(r.quantity) from period_rows r
+                         where r.source_code = s.source_code and r.report_month = m.month
+                             and r.topic_code = 'mua_ban_nguoi' and r.output_group = 'media'),
+                        0) as trafficking_items
+        from ref_sources s
+        cross join (values {months}) as m(month)
+        left join winners w
+            on w.source_code = s.source_code and w.report_month = m.month
+            and w.file_kind = 'monthly'
+        where s.submits_monthly = 'true'
+            and m.month >= cast(s.valid_from as date)
+            and (s.valid_to is null or m.month <= cast(s.valid_to as date))""")
+    expected = _scalar(con, "select count(*) from expected")
+    received = _scalar(con, "select count(*) from expected where received")
+    on_time = _scalar(con, "select count(*) from expected where received and first_day <= due")
+    figures = {
+        "completeness.expected": expected,
+        "completeness.received": received,
+        "completeness.on_time": on_time,
+        "completeness.reporting_rate": received / expected,
+        "completeness.on_time_rate": on_time / expected,
+        "flags.missing_submission.count": expected - received,
+        "flags.missing_monthly_posting.count": _scalar(con, """
+            select count(*) from expected
+            where source_kind = 'outlet_provincial' and trafficking_items = 0"""),
+    }
+    for source, month, days in con.execute("""
+            select source_code, strftime(month, '%Y-%m'), datediff('day', due, first_day)
+            from expected where received and first_day > due""").fetchall():
+        figures[f"completeness.days_late.{source}.{month}"] = days
+    return figures
+
+
+def _indicators(con, period: Period) -> dict:
+    key_areas = """
+        select k.commune_code, cast(k.at_risk_population as integer) as at_risk,
+            (select count(*) from period_rows r where r.commune_code = k.commune_code
+                 and r.output_type_code = 'tu_van') > 0 as counselled,
+            least(coalesce((select sum(r.people_reached) from period_rows r
+                 where r.commune_code = k.commune_code and r.topic_code = 'mua_ban_nguoi'
+                     and r.output_group = 'grassroots'), 0), cast(k.at_risk_population as integer))
+                as reached
+        from ref_key_area_communes k"""
+    i1 = con.execute(f"select count(*) filter (where counselled), count(*) from ({key_areas})"
+                     ).fetchone()
+    i3 = con.execute(f"select sum(reached), sum(at_risk) from ({key_areas})").fetchone()
+    i2 = con.execute("""select count(*) filter (where trafficking_items > 0), count(*)
+                        from expected where source_kind = 'outlet_provincial'""").fetchone()
+    i4 = con.execute("""
+        select sum(least(coalesce(trained, 0), reporters)), sum(reporters) from (
+            select cast(s.reporters_on_beat as integer) as reporters,
+                (select sum(r.people_reached) from period_rows r
+                 where r.source_code = s.source_code and r.output_type_code = 'tap_huan')
+                    as trained
+            from ref_sources s where s.reporters_on_beat is not null)""").fetchone()
+    targets = dict(con.execute("select indicator_code, cast(target_value as double) "
+                               "from ref_indicators").fetchall())
+    figures = {}
+    for code, (numerator, denominator) in {
+            "I1_communes_counselled": i1, "I2_monthly_posting": i2,
+            "I3_people_reached": i3, "I4_reporters_trained": i4}.items():
+        figures[f"indicator.{code}.numerator"] = numerator
+        figures[f"indicator.{code}.denominator"] = denominator
+        figures[f"indicator.{code}.value"] = numerator / denominator
+        figures[f"indicator.{code}.target"] = targets[code]
+    return figures

@@ -1,0 +1,84 @@
+"""The DAG file: imports cleanly, is wired as documented, and plans the right period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from outreach.airflow_run import logical_date_for
+from outreach.home import DAGS_DIR
+from outreach.periods import parse_period
+from outreach.settings import period_for_run
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(scope="module")
+def dag(tmp_path_factory):
+    import os
+
+    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow")))
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR), known_pools={"default_pool", "duckdb_writer"})
+    assert bag.import_errors == {}
+    assert bag.captured_warnings == {}
+    assert not bag.dag_warnings
+    return bag.dags["outreach_nightly"]
+
+
+def test_the_dag_file_imports_without_errors(dag):
+    assert dag.dag_id == "outreach_nightly"
+
+
+def test_tasks_run_in_order(dag):
+    order = ["plan", "pull", "ingest", "build", "check", "publish", "report"]
+    assert sorted(dag.task_ids) == sorted(order)
+    for upstream, downstream in zip(order, order[1:], strict=False):
+        assert downstream in dag.get_task(upstream).downstream_task_ids
+
+
+def test_every_task_that_opens_the_warehouse_is_in_the_one_slot_pool(dag):
+    pools = {task.task_id: task.pool for task in dag.tasks}
+    assert pools == {"plan": "default_pool", "pull": "default_pool", "ingest": "duckdb_writer",
+                     "build": "duckdb_writer", "check": "duckdb_writer",
+                     "publish": "duckdb_writer", "report": "duckdb_writer"}
+    assert all(task.retries == 2 for task in dag.tasks)
+
+
+def test_documented(dag):
+    assert dag.doc_md and "outreach_nightly" in dag.doc_md
+    assert all(task.doc_md for task in dag.tasks)
+
+
+def test_nightly_at_two_in_vietnam_with_a_real_data_interval(dag):
+    timetable = dag.timetable
+    assert type(timetable).__name__ == "CronDataIntervalTimetable"
+    assert timetable.expression == "0 2 * * *"
+    assert str(timetable.timezone) == "Asia/Ho_Chi_Minh"
+    assert dag.catchup is False
+
+
+@pytest.mark.parametrize("interval_end, period", [
+    (date(2022, 7, 11), "2022-H1"),   # June's files come in July: still the first half-year
+    (date(2022, 7, 31), "2022-H1"),
+    (date(2022, 8, 1), "2022-H2"),
+    (date(2023, 1, 5), "2022-H2"),
+    (date(2023, 2, 1), "2023-H1"),
+])
+def test_the_period_a_nightly_run_reports_on(interval_end, period):
+    assert period_for_run(interval_end).code == period
+
+
+def test_a_run_for_a_closed_period_pretends_to_be_the_night_after_it_closed():
+    when = logical_date_for(parse_period("2022-H1"), now=datetime(2026, 11, 28, 9, tzinfo=LOCAL))
+    assert when == datetime(2022, 7, 11, 2, 0, tzinfo=LOCAL)
+
+
+def test_a_run_for_the_period_in_progress_is_last_night():
+    when = logical_date_for(parse_period("2026-H2"), now=datetime(2026, 11, 28, 9, tzinfo=LOCAL))
+    assert when == datetime(2026, 11, 28, 2, 0, tzinfo=LOCAL)
+    early = logical_date_for(parse_period("2026-H2"), now=datetime(2026, 11, 28, 1, tzinfo=LOCAL))
+    assert early == datetime(2026, 11, 27, 2, 0, tzinfo=LOCAL)

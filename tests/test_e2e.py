@@ -1,0 +1,78 @@
+"""End to end: the real DAG through Airflow on the demo files, then the report it wrote."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from conftest import PERIOD
+from test_report import document_text
+
+from outreach.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def airflow_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    home, drop = root / "home", root / "drop"
+    runner = CliRunner()
+    sampled = runner.invoke(main, ["sample", "--period", "2022-H1", "--inbox", str(drop)])
+    assert sampled.exit_code == 0, sampled.output
+    first = runner.invoke(main, ["run", "--period", "2022-H1", "--inbox", str(drop),
+                                 "--home", str(home)])
+    assert first.exit_code == 0, first.output
+    return {"home": home, "drop": drop, "output": first.output, "runner": runner}
+
+
+def marts(home):
+    with duckdb.connect(str(home / "warehouse" / "outreach.duckdb"), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by 1").fetchall()]
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall()
+                for t in tables}
+
+
+def test_the_run_prints_the_path_of_the_report(airflow_run):
+    docx = airflow_run["home"] / "reports" / "2022-H1" / "bao-cao-2022-H1.docx"
+    assert airflow_run["output"].strip().splitlines()[-1] == str(docx)
+    assert docx.is_file()
+
+
+def test_the_report_carries_the_figures_and_the_flagged_months(airflow_run):
+    home = airflow_run["home"]
+    text = document_text(home / "reports" / "2022-H1" / "bao-cao-2022-H1.docx")
+    figures = json.loads((home / "reports" / "2022-H1" / "figures.json").read_text())
+    by_id = {f["id"]: f for f in figures["figures"]}
+    assert figures["as_of"] == "2022-07-11" and figures["is_draft"] is False
+    assert by_id["outputs.outlet_central.media.all"]["value"] > 50
+    for code in ("I1_communes_counselled", "I2_monthly_posting", "I3_people_reached",
+                 "I4_reporters_trained"):
+        assert by_id[f"indicator.{code}.value"]["text"] in text
+    assert "Báo Lạng Sơn" in text
+    assert "Tháng 04/2022 không có tin, bài nào về phòng, chống mua bán người" in text
+    assert "Chưa gửi báo cáo tháng 05/2022" in text
+
+
+def test_files_were_archived_or_quarantined_under_their_own_names(airflow_run):
+    home = airflow_run["home"]
+    assert (home / "archive" / "PVHTT-181_2022-02_r2.csv").is_file()
+    assert (home / "quarantine" / "TW-VOV_2022-05.xlsx").is_file()
+    assert (home / "quarantine" / "TW-VOV_2022-05.xlsx.errors.txt").is_file()
+    assert not any((home / "inbox").iterdir())
+
+
+def test_a_second_run_changes_nothing(airflow_run):
+    home = airflow_run["home"]
+    before = marts(home)
+    figures = (home / "reports" / "2022-H1" / "figures.json").read_text()
+    again = airflow_run["runner"].invoke(main, ["run", "--period", "2022-H1", "--inbox",
+                                                str(airflow_run["drop"]), "--home", str(home)])
+    assert again.exit_code == 0, again.output
+    assert marts(home) == before
+    assert (home / "reports" / "2022-H1" / "figures.json").read_text() == figures
+    assert PERIOD.code in again.output

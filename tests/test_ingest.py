@@ -1,0 +1,127 @@
+"""Ingest into a real DuckDB warehouse: loads, quarantine, idempotence, revisions, recovery."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+from conftest import new_home, write_csv
+
+from ingest.load import ingest_inbox
+
+ROW = ["05/03/2022", "Phòng, chống mua bán người", "Tin, bài", "2", "", "", "Tiêu đề", "", ""]
+
+
+def table(home, sql):
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_accepted_file_is_loaded_with_its_manifest_and_archived(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW, ROW])
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.accepted == ["BAO-LS_2022-03.csv"]
+    assert (home.archive / "BAO-LS_2022-03.csv").is_file()
+    assert not any(home.inbox.iterdir())
+    manifest = table(home, "select file_name, source_code, report_month, revision, status, "
+                           "error_count, row_count, stored_path from raw.submission_manifest")
+    assert [row[:2] + (str(row[2]),) + row[3:] for row in manifest] == [
+        ("BAO-LS_2022-03.csv", "BAO-LS", "2022-03-01", 1, "accepted", 0, 2,
+         "archive/BAO-LS_2022-03.csv")]
+    assert table(home, "select count(*), sum(quantity) from raw.submission_rows") == [(2, 4)]
+
+
+def test_rejected_file_goes_to_quarantine_untouched_with_its_error_report(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    path = write_csv(home.inbox, "BAO-LS_2022-03.csv", [[*ROW[:3], "hai", *ROW[4:]]])
+    original = path.read_bytes()
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.rejected == ["BAO-LS_2022-03.csv"]
+    assert (home.quarantine / "BAO-LS_2022-03.csv").read_bytes() == original
+    report = (home.quarantine / "BAO-LS_2022-03.csv.errors.txt").read_text(encoding="utf-8")
+    assert "Dòng 2, cột 'Số lượng': giá trị 'hai'" in report
+    assert "Row 2, column 'so_luong': value 'hai'" in report
+    assert table(home, "select status, error_count from raw.submission_manifest") == [
+        ("rejected", 1)]
+    assert table(home, "select count(*) from raw.submission_rows") == [(0,)]
+    assert table(home, "select problem_code, column_name, row_number "
+                       "from raw.submission_problems") == [("bad_value", "so_luong", 2)]
+
+
+def test_ingest_twice_changes_nothing(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    drop = tmp_path / "drop"
+    write_csv(drop, "BAO-LS_2022-03.csv", [ROW])
+    write_csv(drop, "BAO-LS_2022-04.csv", [[*ROW[:3], "x", *ROW[4:]]])
+    ingest_inbox(home, drop, reference)
+    snapshot = table(home, "select * from raw.submission_manifest order by file_name")
+    second = ingest_inbox(home, drop, reference)
+    assert second.as_dict() == {"accepted": [], "rejected": [], "duplicates": [],
+                                "recovered": []}
+    assert table(home, "select * from raw.submission_manifest order by file_name") == snapshot
+
+
+def test_the_same_bytes_delivered_again_are_one_submission(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    path = write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
+    data = path.read_bytes()
+    ingest_inbox(home, reference=reference)
+    (home.inbox / "BAO-LS_2022-03.csv").write_bytes(data)
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.duplicates == ["BAO-LS_2022-03.csv"]
+    assert table(home, "select count(*) from raw.submission_manifest") == [(1,)]
+    assert table(home, "select count(*) from raw.submission_rows") == [(1,)]
+    kept = list((home.archive / "duplicates").rglob("BAO-LS_2022-03.csv"))
+    assert len(kept) == 1 and kept[0].read_bytes() == data
+
+
+def test_a_different_file_under_an_accepted_name_must_be_a_revision(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
+    ingest_inbox(home, reference=reference)
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW, ROW])
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.rejected == ["BAO-LS_2022-03.csv"]
+    report = next(home.quarantine.rglob("*.errors.txt")).read_text(encoding="utf-8")
+    assert "BAO-LS_2022-03_r2.csv" in report
+    # both versions are kept, each under its own name
+    assert (home.archive / "BAO-LS_2022-03.csv").is_file()
+    assert len(list(home.quarantine.rglob("BAO-LS_2022-03.csv"))) == 1
+
+
+def test_a_rejected_file_may_be_sent_again_under_the_same_name(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [[*ROW[:3], "x", *ROW[4:]]])
+    ingest_inbox(home, reference=reference)
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
+    assert ingest_inbox(home, reference=reference).accepted == ["BAO-LS_2022-03.csv"]
+
+
+def test_every_revision_is_kept(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
+    write_csv(home.inbox, "BAO-LS_2022-03_r2.csv", [ROW, ROW])
+    ingest_inbox(home, reference=reference)
+    assert table(home, "select revision, row_count from raw.submission_manifest "
+                       "order by revision") == [(1, 1), (2, 2)]
+
+
+def test_a_run_killed_between_commit_and_move_is_finished_by_the_next(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
+    ingest_inbox(home, reference=reference)
+    # as if the process died after the commit: the file is back in the inbox, archive empty
+    shutil.move(home.archive / "BAO-LS_2022-03.csv", home.inbox / "BAO-LS_2022-03.csv")
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.recovered == ["BAO-LS_2022-03.csv"]
+    assert (home.archive / "BAO-LS_2022-03.csv").is_file()
+    assert table(home, "select count(*) from raw.submission_rows") == [(1,)]
+
+
+def test_partial_and_hidden_files_wait(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, ".BAO-LS_2022-03.csv.part", [ROW])
+    write_csv(home.inbox, "BAO-LS_2022-04.csv.part", [ROW])
+    assert ingest_inbox(home, reference=reference).as_dict()["accepted"] == []
+    assert len(list(home.inbox.iterdir())) == 2

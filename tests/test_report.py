@@ -1,0 +1,135 @@
+"""The report: its figures against independent SQL, its text, its layout, its narrative."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import docx
+import pytest
+from conftest import PERIOD, new_home
+from independent import expected_figures
+
+from report.build import write_report
+from report.numbers import format_count, format_date_long, format_percent
+
+ZERO_WHEN_ABSENT = ("outputs.", "outlet_month.", "district_output.")
+
+
+def document_text(path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+
+    def cells(tables):
+        for table in tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    parts.extend(p.text for p in cell.paragraphs)
+                    cells(cell.tables)
+
+    cells(document.tables)
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def figures(demo):
+    return json.loads(demo["report"].figures.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def text(demo):
+    return document_text(demo["report"].docx)
+
+
+def test_every_figure_equals_independent_sql_over_the_accepted_submissions(demo, figures):
+    expected = expected_figures(str(demo["home"].warehouse), PERIOD)
+    assert len(figures["figures"]) > 100
+    for figure in figures["figures"]:
+        if figure["id"] in expected:
+            want = expected[figure["id"]]
+        else:
+            assert figure["id"].startswith(ZERO_WHEN_ABSENT), f"no independent value: {figure}"
+            want = 0
+        assert math.isclose(figure["value"], want, rel_tol=1e-9), (figure, want)
+
+
+def test_every_figure_appears_in_the_document_in_vietnamese_format(figures, text):
+    for figure in figures["figures"]:
+        assert figure["text"] in text, figure
+        if isinstance(figure["value"], float) and not figure["value"].is_integer():
+            assert figure["text"] == format_percent(figure["value"])
+            assert "," in figure["text"] or figure["text"].endswith("%")
+        elif figure["value"] >= 1000 and isinstance(figure["value"], int):
+            assert figure["text"] == format_count(figure["value"]) and "." in figure["text"]
+
+
+def test_the_document_has_the_sections_of_the_seed_report(text):
+    for heading in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                    "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "Số: ", "/BC-STTTT", "BÁO CÁO",
+                    "Kính gửi: Ban Chỉ đạo 138 tỉnh",
+                    "1. Công tác chỉ đạo, triển khai thực hiện",
+                    "2. Kết quả thông tin, tuyên truyền", "3. Đánh giá",
+                    "4. Ưu điểm, tồn tại, hạn chế và giải pháp khắc phục", "4.1. Ưu điểm",
+                    "4.2. Tồn tại, hạn chế", "4.3. Giải pháp khắc phục",
+                    "5. Phương hướng, nhiệm vụ trong thời gian tới", "Nơi nhận:",
+                    "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Lê Hải Yến", "PHỤ LỤC",
+                    "6 tháng đầu năm 2022"]:
+        assert heading in text, heading
+    assert f"Lạng Sơn, {format_date_long(PERIOD.end.replace(month=7, day=11))}" in text
+    assert "DỰ THẢO" not in text
+
+
+def test_the_four_indicators_with_value_and_target(text, figures):
+    by_id = {f["id"]: f for f in figures["figures"]}
+    for code, target in [("I1_communes_counselled", "30%"), ("I2_monthly_posting", "100%"),
+                         ("I3_people_reached", "70%"), ("I4_reporters_trained", "100%")]:
+        value = by_id[f"indicator.{code}.value"]["text"]
+        assert by_id[f"indicator.{code}.target"]["text"] == target
+        assert value in text and f"chỉ tiêu: {target}" in text
+
+
+def test_calibrated_like_the_seed_report(figures):
+    by_id = {f["id"]: f["value"] for f in figures["figures"]}
+    assert by_id["outputs.outlet_central.media.all"] > 50
+    assert by_id["indicator.I1_communes_counselled.value"] >= 0.30
+    assert 0.70 <= by_id["indicator.I3_people_reached.value"] <= 0.90
+    assert by_id["indicator.I4_reporters_trained.value"] == 1.0
+    assert by_id["indicator.I2_monthly_posting.value"] < 1.0   # the planted missing posting
+
+
+def test_the_directive_documents_are_listed_in_the_note(text):
+    assert "Công văn số 31/STTTT-TTBCXB ngày 07/01/2022 của Sở Thông tin và Truyền thông" in text
+    assert "số 1085/STTTT-TTBCXB ngày 30/05/2022" in text
+
+
+def test_the_annex_flags_every_planted_problem(text):
+    assert "Tháng 04/2022 không có tin, bài nào về phòng, chống mua bán người" in text
+    assert "Chưa gửi báo cáo tháng 05/2022" in text                  # PVHTT-189, never sent
+    assert text.count("bị trả lại vì không hợp lệ") == 2              # the two broken files
+    assert "muộn 15 ngày" in text                                    # PVHTT-184, March
+
+
+def test_page_setup_and_fonts(demo):
+    document = docx.Document(str(demo["report"].docx))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert 20 <= section.top_margin.mm <= 25 and 20 <= section.bottom_margin.mm <= 25
+    assert 30 <= section.left_margin.mm <= 35 and 15 <= section.right_margin.mm <= 20
+    assert section.different_first_page_header_footer
+    assert "PAGE" in section.header._element.xml
+    fonts = {run.font.name for p in document.paragraphs for run in p.runs if run.text.strip()}
+    assert fonts == {"Times New Roman"}
+
+
+def test_missing_narrative_sections_are_marked_as_draft(demo, tmp_path):
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    (home.root / "narratives").mkdir()
+    (home.root / "narratives" / "2022-H1.md").write_text(
+        "## Đánh giá\n\nĐoạn đánh giá do cán bộ viết.\n", encoding="utf-8")
+    files = write_report(home, PERIOD)
+    text = document_text(files.docx)
+    assert "Đoạn đánh giá do cán bộ viết." in text
+    assert "[DỰ THẢO - cần bổ sung mục “Giải pháp khắc phục” vào tệp 2022-H1.md]" in text
+    assert "Thực hiện Công văn số 1878" not in text

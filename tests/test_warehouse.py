@@ -1,0 +1,90 @@
+"""The dbt project on a real warehouse: marts, revision rules, completeness, determinism."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+from conftest import AS_OF, new_home
+
+from outreach import pipeline
+
+MARTS = {"fct_media_outputs", "fct_reporting_completeness", "fct_indicator_values",
+         "fct_directive_documents", "dim_sources", "dim_areas", "dim_topics",
+         "dim_output_types", "dim_indicators", "dim_periods"}
+
+
+def query(home, sql, params=None):
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_the_marts_exist(demo):
+    tables = {name for (name,) in query(
+        demo["home"], "select table_name from information_schema.tables "
+                      "where table_schema = 'marts'")}
+    assert tables >= MARTS
+
+
+def test_the_correction_replaces_the_first_version(demo):
+    rows = query(demo["home"], """
+        select distinct file_name, revision_number from marts.fct_media_outputs
+        where source_code = 'PVHTT-181' and report_month = date '2022-02-01'""")
+    assert rows == [("PVHTT-181_2022-02_r2.csv", 2)]
+    (versions,) = query(demo["home"], """
+        select accepted_version_count from marts.fct_reporting_completeness
+        where source_code = 'PVHTT-181' and report_month = date '2022-02-01'""")
+    assert versions == (2,)
+
+
+def test_completeness_statuses_of_the_planted_months(demo):
+    statuses = dict(((s, f"{m:%Y-%m}"), status) for s, m, status in query(demo["home"], """
+        select source_code, report_month, submission_status
+        from marts.fct_reporting_completeness
+        where report_month between date '2022-01-01' and date '2022-06-01'"""))
+    assert statuses[("PVHTT-189", "2022-05")] == "missing"
+    assert statuses[("PVHTT-186", "2022-06")] == "rejected"
+    assert statuses[("TW-VOV", "2022-05")] == "rejected"
+    assert statuses[("PVHTT-184", "2022-03")] == "late"
+    assert list(statuses.values()).count("on_time") == 116
+    (empty,) = query(demo["home"], """
+        select is_empty_report, is_received from marts.fct_reporting_completeness
+        where source_code = 'TW-QDND' and report_month = date '2022-02-01'""")
+    assert empty == (True, True)
+
+
+def test_months_after_the_as_of_date_are_not_expected_yet(demo):
+    (row,) = query(demo["home"], """
+        select count(*) filter (where is_expected), max(report_month)
+        from marts.fct_reporting_completeness where report_month >= date '2022-07-01'""")
+    assert row == (0, AS_OF.replace(day=1))
+
+
+def test_two_builds_leave_the_marts_identical(demo, tmp_path):
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+
+    def snapshot():
+        return {table: query(home, f"select * from marts.{table} order by all")
+                for table in sorted(MARTS)}
+
+    before = snapshot()
+    pipeline.ingest(home, demo["drop"])   # the same files again: all duplicates or known
+    pipeline.build(home, AS_OF)
+    assert snapshot() == before
+
+
+def test_a_reader_of_the_published_copy_never_blocks_the_run(demo, tmp_path):
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    pipeline.publish(home)
+    reader = duckdb.connect(str(home.published_warehouse), read_only=True)
+    try:
+        before = reader.execute("select count(*) from marts.fct_media_outputs").fetchone()
+        pipeline.build(home, AS_OF)          # writes the working file while the reader reads
+        pipeline.publish(home)               # replaces the published file under the reader
+        assert reader.execute("select count(*) from marts.fct_media_outputs").fetchone() == before
+    finally:
+        reader.close()
+    with duckdb.connect(str(home.published_warehouse), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from marts.fct_media_outputs").fetchone() == before
