@@ -19,6 +19,8 @@ packages; this file only wires it. State lives under `$OUTREACH_HOME`.
 
 from __future__ import annotations
 
+import os
+
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
@@ -36,7 +38,8 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
     catchup=False,
     max_active_runs=1,
     default_args={
-        "retries": 2,
+        # `outreach run` sets 0: a person at the terminal wants the error now, not in 10 minutes
+        "retries": int(os.environ.get("OUTREACH_TASK_RETRIES", "2")),
         "retry_delay": pendulum.duration(minutes=5),
         "pool": WRITER_POOL,
     },

@@ -53,6 +53,7 @@ def airflow_environment(home: Home) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "OUTREACH_TASK_RETRIES": os.environ.get("OUTREACH_TASK_RETRIES", "0"),
     }
 
 
@@ -65,13 +66,25 @@ def _airflow(arguments: list[str], env: dict[str, str], log) -> int:
 
 
 def prepare_airflow(home: Home, log) -> dict[str, str]:
-    """Create or upgrade the metadata database and the writers' pool (both idempotent)."""
+    """Create or upgrade the metadata database and the writers' pool (both idempotent).
+
+    Each `airflow` command costs seconds of start-up, so this is done once per Airflow version
+    and home, remembered in `airflow/.prepared`.
+    """
+    from importlib.metadata import version
+
     env = airflow_environment(home)
+    marker = home.airflow / ".prepared"
+    wanted = f"apache-airflow {version('apache-airflow')}\n"
+    database = home.airflow / "airflow.db"
+    if database.is_file() and marker.is_file() and marker.read_text() == wanted:
+        return env
     for arguments in (["db", "migrate"],
                       ["pools", "set", WRITER_POOL, "1",
                        "DuckDB warehouse writers: one at a time"]):
         if _airflow(arguments, env, log) != 0:
             raise AirflowRunFailed(f"`airflow {' '.join(arguments)}` failed; see {log.name}")
+    marker.write_text(wanted)
     return env
 
 

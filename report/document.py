@@ -78,7 +78,7 @@ def _rule(container, width_mm: float) -> None:
         top.set(qn(key), value)
     borders.append(top)
     properties.append(borders)
-    cell_width = container.width if hasattr(container, "width") and container.width else Mm(80)
+    cell_width = getattr(container, "width", None) or Mm(80)
     side = max(0, (cell_width - Mm(width_mm)) // 2)
     paragraph.paragraph_format.left_indent = side
     paragraph.paragraph_format.right_indent = side
@@ -125,10 +125,32 @@ def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: l
             cell.paragraphs[0].alignment = (WD_ALIGN_PARAGRAPH.LEFT if position == 0
                                             else WD_ALIGN_PARAGRAPH.CENTER)
             _set_font(cell.paragraphs[0].add_run(text), TABLE_PT)
+    _set_widths(table, widths_mm)
+    for row in table.rows[1:]:
+        texts = [cell.text for cell in row.cells]
+        if texts[0] and not any(texts[1:]):
+            # a group heading: one cell across the row, in bold
+            merged = row.cells[0].merge(row.cells[-1])
+            for run in merged.paragraphs[0].runs:
+                run.font.bold = True
+    return table
+
+
+def _indent_table(table, mm: float) -> None:
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), str(int(Mm(mm).twips)))
+    indent.set(qn("w:type"), "dxa")
+    table._tbl.tblPr.append(indent)
+
+
+def _set_widths(table, widths_mm: list[float]) -> None:
+    """Column widths that Word and LibreOffice both honour (grid and cells, no autofit)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, widths_mm, strict=True):
             cell.width = Mm(width)
-    return table
 
 
 def _lower_first(text: str) -> str:
@@ -181,12 +203,15 @@ class ReportWriter:
                 = RGBColor(0xC0, 0, 0)
         table = self.document.add_table(rows=1, cols=2)
         _no_borders(table)
+        # as on official forms, the header runs a little into the margins so that the motto
+        # keeps to one line
+        _set_widths(table, [72, 104])
+        _indent_table(table, -8)
         left, right = table.rows[0].cells
-        left.width, right.width = Mm(65), Mm(100)
         first = left.paragraphs[0]
         first.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(first.add_run(config["parent_body"]), 13)
-        _paragraph(left, config["issuing_body"], size=13, bold=True,
+        _set_font(first.add_run(config["parent_body"]), 12)
+        _paragraph(left, config["issuing_body"], size=12, bold=True,
                    align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
         _rule(left, 30)
         number = config.get("document_number") or "      "
@@ -194,10 +219,10 @@ class ReportWriter:
                    align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
         motto = right.paragraphs[0]
         motto.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(motto.add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 13, bold=True)
-        _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=14, bold=True,
+        _set_font(motto.add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 12, bold=True)
+        _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True,
                    align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-        _rule(right, 60)
+        _rule(right, 55)
         _paragraph(right, f"{config['place']}, {format_date_long(self.data.as_of)}", size=14,
                    italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
 
@@ -432,8 +457,8 @@ class ReportWriter:
                    f"{config['closing']}")
         table = self.document.add_table(rows=1, cols=2)
         _no_borders(table)
+        _set_widths(table, [85, 76])
         left, right = table.rows[0].cells
-        left.width, right.width = Mm(85), Mm(80)
         heading = left.paragraphs[0]
         _set_font(heading.add_run("Nơi nhận:"), 12, bold=True, italic=True)
         for recipient in config["recipients"]:
@@ -451,8 +476,9 @@ class ReportWriter:
     # --- annex ---------------------------------------------------------------------------
 
     def _annex_title(self, text: str) -> None:
-        _paragraph(self.document, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-                   space_after=6)
+        title = _paragraph(self.document, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+                           space_after=6)
+        title.paragraph_format.space_before = Pt(12)
 
     def _annex(self) -> None:
         page_break = self.document.add_paragraph().add_run()
@@ -495,7 +521,7 @@ class ReportWriter:
                                         f"{GROUP_TITLES[kind]}: {label}",
                                         sum(cells.get((kind, code, t), 0) for t in topics))
                 rows.append([f"  {label}", *values, total])
-        _grid_table(self.document, header, rows, [55, 25, 25, 25, 20, 15])
+        _grid_table(self.document, header, rows, [52, 24, 22, 24, 22, 17])
 
     def _month_labels(self) -> list[tuple[date, str]]:
         return [(month, f"T{month.month}") for month in self.data.period.months]
@@ -518,7 +544,7 @@ class ReportWriter:
                                     f"{source['source_name']}: tin, bài cả kỳ",
                                     sum(quantities.get((code, month), 0) for month, _ in months))
             rows.append([source["source_name"], *values, total])
-        width = 95 / (len(months) + 1)
+        width = 91 / (len(months) + 1)
         _grid_table(self.document, ["Cơ quan", *[label for _, label in months], "Tổng"], rows,
                     [70, *[width] * (len(months) + 1)])
 
@@ -540,8 +566,8 @@ class ReportWriter:
             rows.append([source["district_name"] or source["source_name"], *values])
         header = ["Huyện, thành phố",
                   *[self.data.output_types[t]["output_type_label_vi"] for t in types]]
-        width = 125 / max(1, len(types))
-        _grid_table(self.document, header, rows, [40, *[width] * len(types)])
+        width = 126 / max(1, len(types))
+        _grid_table(self.document, header, rows, [35, *[width] * len(types)])
 
     def _annex_completeness(self) -> None:
         self._annex_title("Phụ lục 4. Tình hình gửi báo cáo tháng")
@@ -570,9 +596,9 @@ class ReportWriter:
                     mark += " *"
                 marks.append(mark)
             table_rows.append([self.data.sources[code]["source_name"], *marks])
-        width = 105 / len(months)
+        width = 91 / len(months)
         _grid_table(self.document, ["Đơn vị", *[label for _, label in months]], table_rows,
-                    [60, *[width] * len(months)])
+                    [70, *[width] * len(months)])
         _paragraph(self.document, "Ghi chú: x - đúng hạn; Muộn - gửi sau hạn; Thiếu - chưa gửi; "
                    "Trả lại - tệp gửi không hợp lệ; (không phát sinh) - báo cáo không có hoạt "
                    "động; * - không có tin, bài về phòng, chống mua bán người trong tháng.",
@@ -605,4 +631,4 @@ class ReportWriter:
             month = flag["report_month"]
             rows.append([source.get("source_name", flag["source_code"]),
                          f"{month:%m/%Y}" if month else "", flag["detail_vi"]])
-        _grid_table(self.document, ["Đơn vị", "Tháng", "Nội dung"], rows, [60, 20, 85])
+        _grid_table(self.document, ["Đơn vị", "Tháng", "Nội dung"], rows, [55, 18, 88])

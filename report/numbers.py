@@ -21,7 +21,9 @@ def format_percent(fraction: float | None) -> str:
 
 
 def format_date_long(day: date) -> str:
-    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    """Nghị định 30/2020: a day below 10 and the months 1 and 2 take a leading zero."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def format_date_short(day: date) -> str:

@@ -76,3 +76,14 @@ def test_a_second_run_changes_nothing(airflow_run):
     assert marts(home) == before
     assert (home / "reports" / "2022-H1" / "figures.json").read_text() == figures
     assert PERIOD.code in again.output
+
+
+def test_a_failing_step_fails_the_run_with_the_log_to_read(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--period", "2022-H1", "--inbox",
+                                       str(tmp_path / "no-such-folder"),
+                                       "--home", str(tmp_path / "home")])
+    assert result.exit_code == 1
+    assert "outreach_nightly failed for 2022-H1" in result.output
+    assert "full log:" in result.output
+    assert "no-such-folder" in result.output        # the cause, from the task's error
+    assert not (tmp_path / "home" / "reports" / "2022-H1").exists()
