@@ -107,6 +107,7 @@ def load_datasets(home: Home, period: Period) -> dict[str, Any]:
                 has_trafficking_media_item, is_received
             from marts.fct_reporting_completeness
             where requires_monthly_trafficking_item and is_expected
+                and submission_status <> 'not_yet_due'
                 and report_month between ? and ?""",
         "media_outputs": """
             select source_code, report_month, media_output_key as row_key, output_type_code,

@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -27,6 +28,9 @@ from ingest.warehouse import connect
 from outreach.home import Home
 
 log = logging.getLogger(__name__)
+
+# the months of file names are months of the province's calendar
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 ERROR_REPORT_SUFFIX = ".errors.txt"
@@ -84,9 +88,10 @@ def _check_name(file_name: str, received_at: datetime, reference: Reference,
         problems.append(error("unknown_source", source=name.source_code))
     elif not source.is_active(name.month):
         problems.append(error("source_inactive", source=name.source_code, month=name.month_label))
-    if name.month > received_at.date():
+    received_local = received_at.astimezone(LOCAL_TZ)
+    if name.month > received_local.date():
         problems.append(error("future_month", month=name.month_label,
-                              received=f"{received_at:%d/%m/%Y}"))
+                              received=f"{received_local:%d/%m/%Y}"))
     previous = accepted_names.get(file_name)
     if previous is not None and previous != submission_id:
         problems.append(error("name_reused", name=file_name,

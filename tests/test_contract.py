@@ -70,6 +70,14 @@ def test_a_month_that_had_not_started_when_the_file_arrived(tmp_path, reference)
     assert errors(inspect(path, reference)) == [("future_month", None, None)]
 
 
+def test_months_are_those_of_the_vietnamese_calendar(tmp_path, reference):
+    # 1 March 05:00 in Lạng Sơn is still 28 February in UTC
+    row = ["01/03/2022", *ROW[1:]]
+    path = write_csv(tmp_path, "BAO-LS_2022-03.csv", [row],
+                     sent_at=datetime(2022, 2, 28, 22, 0, tzinfo=UTC))
+    assert inspect(path, reference).validated.is_accepted
+
+
 # --- text, encodings, delimiters ---------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding, delimiter", [

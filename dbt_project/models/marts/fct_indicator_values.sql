@@ -118,6 +118,8 @@ monthly_posting as (
     where
         completeness.requires_monthly_trafficking_item
         and completeness.is_expected
+        -- a month whose file may still come on time is not counted yet
+        and completeness.submission_status != 'not_yet_due'
     group by periods.period_code, sources.province_code
 ),
 
