@@ -13,3 +13,12 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def submission_id_of(file_name: str, content_sha256: str) -> str:
+    """A submission is a file name with its bytes.
+
+    The same file delivered twice is one submission; two sources sending byte-identical files
+    (a blank template: "nothing this month") are two.
+    """
+    return hashlib.sha256(f"{file_name}\0{content_sha256}".encode()).hexdigest()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ingest.files import sha256_file
+from ingest.files import sha256_file, submission_id_of
 from ingest.naming import DIRECTIVES, FORMATS, SubmissionName, parse_name
 from ingest.problems import Problem, error, render_report
 from ingest.reader import UnreadableFile, read_table
@@ -80,6 +80,8 @@ def _check_name(file_name: str, received_at: datetime, reference: Reference,
         if extension and extension not in FORMATS:
             return None, [error("unsupported_format", name=file_name)]
         return None, [error("bad_name", name=file_name)]
+    if name.extension == "xls":
+        return name, [error("legacy_xls", name=file_name)]
     if name.extension not in FORMATS:
         return name, [error("unsupported_format", name=file_name)]
     problems: list[Problem] = []
@@ -196,7 +198,7 @@ def inspect_file(path: Path, reference: Reference, *, received_at: datetime | No
     """Check one file against the contract without touching the warehouse or moving it."""
     stat = path.stat()
     received_at = received_at or datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-    submission_id = submission_id or sha256_file(path)
+    submission_id = submission_id or submission_id_of(path.name, sha256_file(path))
     name, problems = _check_name(path.name, received_at, reference, accepted_names or {},
                                  submission_id)
     if stat.st_size > MAX_FILE_BYTES:
@@ -213,7 +215,8 @@ def _ingest_file(con, home: Home, path: Path, reference: Reference,
                  known: dict[str, tuple[str, str]], accepted_names: dict[str, str]) -> str:
     stat = path.stat()
     received_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-    submission_id = sha256_file(path)
+    content_sha256 = sha256_file(path)
+    submission_id = submission_id_of(path.name, content_sha256)
 
     if submission_id in known:
         stored_path, _status = known[submission_id]
@@ -240,6 +243,7 @@ def _ingest_file(con, home: Home, path: Path, reference: Reference,
         report_path.write_text(render_report(path.name, validated.problems), encoding="utf-8")
     manifest = {
         "submission_id": submission_id,
+        "content_sha256": content_sha256,
         "file_name": path.name,
         "file_kind": name.kind if name else None,
         "source_code": name.source_code if name else None,

@@ -38,6 +38,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A different file named '{name}' was already received. To correct it, send a revision "
         "with the _r<N> suffix, e.g. {suggestion}.",
     ),
+    "legacy_xls": (
+        "Tệp '{name}' là bảng tính Excel cũ (.xls). Hãy mở bằng Excel, chọn Lưu thành (Save As) "
+        "dạng Excel Workbook (.xlsx) rồi gửi lại.",
+        "File '{name}' is a legacy Excel workbook (.xls). Open it in Excel, save it as an Excel "
+        "Workbook (.xlsx) and send it again.",
+    ),
     "unsupported_format": (
         "Tệp '{name}' không phải định dạng được nhận (.csv hoặc .xlsx).",
         "File '{name}' is not in an accepted format (.csv or .xlsx).",

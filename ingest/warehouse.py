@@ -12,6 +12,7 @@ create schema if not exists raw;
 
 create table if not exists raw.submission_manifest (
     submission_id varchar primary key,
+    content_sha256 varchar not null,
     file_name varchar not null,
     file_kind varchar,
     source_code varchar,

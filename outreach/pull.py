@@ -24,14 +24,16 @@ def _ledger_path(home: Home) -> Path:
     return home.root / "pull" / "ledger.jsonl"
 
 
-def _read_ledger(path: Path) -> set[str]:
+def _read_ledger(path: Path) -> set[tuple[str, str]]:
+    """(file name, sha-256) of every file pulled before."""
     if not path.is_file():
         return set()
     seen = set()
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
-                seen.add(json.loads(line)["sha256"])
+                entry = json.loads(line)
+                seen.add((entry["file_name"], entry["sha256"]))
     return seen
 
 
@@ -51,7 +53,7 @@ def pull_folder(home: Home, drop: Path) -> list[str]:
         if not path.is_file() or path.is_symlink() or path.name.startswith("."):
             continue
         sha = sha256_file(path)
-        if sha in seen:
+        if (path.name, sha) in seen:
             continue
         target = home.inbox / path.name
         partial = home.inbox / f".{path.name}.part"
@@ -64,7 +66,7 @@ def pull_folder(home: Home, drop: Path) -> list[str]:
                 "delivered_at": datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(),
                 "pulled_at": datetime.now(UTC).isoformat(),
             }, ensure_ascii=False) + "\n")
-        seen.add(sha)
+        seen.add((path.name, sha))
         pulled.append(path.name)
     log.info("pull from %s: %d new files", drop, len(pulled))
     return pulled

@@ -56,7 +56,7 @@ def test_a_bad_name_is_rejected_with_the_pattern_to_follow(tmp_path, reference):
     ("XYZ_2022-03.csv", "unknown_source"),
     ("BAO-LS_2021-12.csv", "source_inactive"),      # registered from 2022-01
     ("PVHTT-180_2025-07.csv", "source_inactive"),   # district offices end on 2025-06-30
-    ("BAO-LS_2022-03.xls", "unsupported_format"),
+    ("BAO-LS_2022-03.xls", "legacy_xls"),
     ("BAO-LS_2022-03.docx", "unsupported_format"),
 ])
 def test_names_the_registry_or_the_format_refuse(tmp_path, reference, file_name, code):

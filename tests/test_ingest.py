@@ -125,3 +125,13 @@ def test_partial_and_hidden_files_wait(tmp_path, reference):
     write_csv(home.inbox, "BAO-LS_2022-04.csv.part", [ROW])
     assert ingest_inbox(home, reference=reference).as_dict()["accepted"] == []
     assert len(list(home.inbox.iterdir())) == 2
+
+
+def test_two_sources_sending_the_same_blank_template_are_two_reports(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "TW-VTV_2022-03.csv", [])
+    write_csv(home.inbox, "TW-VOV_2022-03.csv", [])
+    summary = ingest_inbox(home, reference=reference)
+    assert sorted(summary.accepted) == ["TW-VOV_2022-03.csv", "TW-VTV_2022-03.csv"]
+    assert table(home, "select count(distinct content_sha256), count(*) "
+                       "from raw.submission_manifest") == [(1, 2)]

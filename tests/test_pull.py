@@ -30,3 +30,11 @@ def test_changed_content_under_the_same_name_is_pulled_again(tmp_path):
     pull_folder(home, drop)
     write_csv(drop, "BAO-LS_2022-03.csv", [ROW, ROW])
     assert pull_folder(home, drop) == ["BAO-LS_2022-03.csv"]
+
+
+def test_identical_bytes_from_two_sources_are_two_files(tmp_path):
+    home = new_home(tmp_path / "home")
+    drop = tmp_path / "drop"
+    write_csv(drop, "TW-VTV_2022-03.csv", [])
+    write_csv(drop, "TW-VOV_2022-03.csv", [])
+    assert sorted(pull_folder(home, drop)) == ["TW-VOV_2022-03.csv", "TW-VTV_2022-03.csv"]

@@ -88,3 +88,18 @@ def test_a_reader_of_the_published_copy_never_blocks_the_run(demo, tmp_path):
         reader.close()
     with duckdb.connect(str(home.published_warehouse), read_only=True) as fresh:
         assert fresh.execute("select count(*) from marts.fct_media_outputs").fetchone() == before
+
+
+def test_every_version_is_kept_with_the_one_that_counts(demo):
+    rows = query(demo["home"], """
+        select file_name, revision_number, arrival_order, submission_status, is_current,
+            superseded_by_submission_id is not null
+        from marts.fct_submission_versions
+        where source_code = 'PVHTT-181' and report_month = date '2022-02-01'
+        order by arrival_order""")
+    assert rows == [("PVHTT-181_2022-02.csv", 1, 1, "accepted", False, True),
+                    ("PVHTT-181_2022-02_r2.csv", 2, 2, "accepted", True, False)]
+    (rejected,) = query(demo["home"], """
+        select submission_status, is_current, error_count > 0 from marts.fct_submission_versions
+        where file_name = 'PVHTT-186_2022-06.csv'""")
+    assert rejected == ("rejected", False, True)

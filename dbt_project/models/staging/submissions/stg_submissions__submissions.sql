@@ -8,6 +8,7 @@ source as (
 renamed as (
     select
         submission_id,
+        content_sha256,
         file_name,
         file_kind,
         source_code,
