@@ -124,6 +124,33 @@ def report(home_dir: Path | None, period) -> None:
 @main.command()
 @home_option
 @period_option
+@click.option("--month", default=None, help="Only this month (YYYY-MM).")
+def status(home_dir: Path | None, period, month: str | None) -> None:
+    """Who sent what: accepted, rejected (with errors), late or missing; also written as CSV.
+
+    Example: outreach status --period 2022-H1 --month 2022-05
+    """
+    from datetime import date
+
+    from report.status import format_table, submission_status, write_status_csv
+
+    home = _home(home_dir)
+    chosen = None
+    if month:
+        try:
+            chosen = date.fromisoformat(f"{month}-01")
+        except ValueError as exc:
+            raise click.BadParameter(f"month {month!r} is not YYYY-MM") from exc
+    rows = submission_status(home, period, chosen)
+    click.echo(format_table(rows))
+    suffix = f"{month}" if month else period.code
+    path = write_status_csv(rows, home.report_dir(period.code) / f"tinh-trang-{suffix}.csv")
+    click.echo(f"\n{path}")
+
+
+@main.command()
+@home_option
+@period_option
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to pull submissions from (default: the home's inbox/).")
 def run(home_dir: Path | None, period, inbox: Path | None) -> None:

@@ -1,0 +1,127 @@
+"""Feedback to senders: for each source and month, accepted (with rows), rejected (with the
+errors), late or missing, in plain Vietnamese, as a table and a CSV the department can send."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from ingest.warehouse import connect
+from outreach.home import Home
+from outreach.periods import Period
+from report.numbers import format_count, format_date_short
+
+COLUMNS = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp",
+           "Lỗi cần sửa", "Liên hệ"]
+
+_QUERY = """
+with latest_rejected as (
+    select source_code, report_month, submission_id, file_name
+    from marts.fct_submission_versions
+    where submission_status = 'rejected' and file_kind = 'monthly'
+    qualify row_number() over (partition by source_code, report_month
+                               order by received_at desc) = 1
+),
+errors as (
+    select submission_id, string_agg(message_vi, ' | ' order by problem_number) as messages
+    from raw.submission_problems
+    where severity = 'error'
+    group by submission_id
+)
+select c.source_code, s.source_name, c.report_month, c.submission_status, c.is_empty_report,
+       c.row_count, c.days_late, c.due_date, c.first_received_date, c.file_name,
+       r.file_name as rejected_file, e.messages, s.contact_name, s.contact_email
+from marts.fct_reporting_completeness c
+join marts.dim_sources s using (source_code)
+left join latest_rejected r using (source_code, report_month)
+left join errors e on e.submission_id = r.submission_id
+where c.report_month between ? and ? and (c.is_expected or c.is_received)
+order by c.report_month, s.source_kind, c.source_code
+"""
+
+
+@dataclass
+class StatusRow:
+    source_code: str
+    source_name: str
+    month: date
+    status: str
+    row_count: str
+    received: str
+    file_name: str
+    errors: str
+    contact: str
+
+    def cells(self) -> list[str]:
+        return [self.source_code, self.source_name, f"{self.month:%m/%Y}", self.status,
+                self.row_count, self.received, self.file_name, self.errors, self.contact]
+
+
+def _status_text(row: dict) -> str:
+    status = row["submission_status"]
+    if status == "on_time":
+        return "Đã nhận: không phát sinh" if row["is_empty_report"] else "Đã nhận, đúng hạn"
+    if status == "late":
+        return f"Đã nhận, muộn {row['days_late']} ngày"
+    if status == "rejected":
+        return "Bị trả lại, cần gửi bản sửa"
+    if status == "not_yet_due":
+        return f"Chưa đến hạn (hạn {format_date_short(row['due_date'])})"
+    return f"Chưa gửi (hạn {format_date_short(row['due_date'])})"
+
+
+def submission_status(home: Home, period: Period, month: date | None = None) -> list[StatusRow]:
+    """One row per source and month of the period (or of one month) that was due or received."""
+    start, end = (month, month) if month else (period.start, period.end)
+    try:
+        with connect(home.warehouse, read_only=True) as con:
+            rows = _fetch(con, start, end)
+    except duckdb.IOException:
+        # the nightly run holds the working file: read the copy published after the last run
+        with connect(home.published_warehouse, read_only=True) as con:
+            rows = _fetch(con, start, end)
+    return [
+        StatusRow(
+            source_code=row["source_code"], source_name=row["source_name"],
+            month=row["report_month"], status=_status_text(row),
+            row_count="" if row["row_count"] is None else format_count(row["row_count"]),
+            received="" if row["first_received_date"] is None
+            else format_date_short(row["first_received_date"]),
+            file_name=row["file_name"] or row["rejected_file"] or "",
+            errors=row["messages"] if row["submission_status"] == "rejected" else "",
+            contact=f"{row['contact_name']} <{row['contact_email']}>",
+        )
+        for row in rows
+    ]
+
+
+def _fetch(con, start: date, end: date) -> list[dict]:
+    cursor = con.execute(_QUERY, [start, end])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def write_status_csv(rows: list[StatusRow], path: Path) -> Path:
+    """UTF-8 with BOM, so that Excel opens the Vietnamese text correctly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(row.cells() for row in rows)
+    return path
+
+
+def format_table(rows: list[StatusRow]) -> str:
+    """A plain-text table for the terminal (errors are in the CSV)."""
+    shown = [[r.source_code, f"{r.month:%m/%Y}", r.status, r.row_count, r.received, r.file_name]
+             for r in rows]
+    header = ["Mã đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp"]
+    widths = [max(len(str(line[i])) for line in [header, *shown]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+             for line in [header, *shown]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,50 @@
+"""Feedback to senders: the status of every source and month, as a table and a CSV."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from click.testing import CliRunner
+from conftest import PERIOD
+
+from outreach.cli import main
+from report.status import submission_status
+
+
+def by_key(rows):
+    return {(row.source_code, f"{row.month:%Y-%m}"): row for row in rows}
+
+
+def test_each_planted_case_in_plain_vietnamese(demo):
+    rows = by_key(submission_status(demo["home"], PERIOD))
+    assert len(rows) == 120                      # 20 sources × 6 months, all due
+    assert rows[("PVHTT-189", "2022-05")].status == "Chưa gửi (hạn 10/06/2022)"
+    assert rows[("PVHTT-184", "2022-03")].status == "Đã nhận, muộn 15 ngày"
+    assert rows[("TW-QDND", "2022-02")].status == "Đã nhận: không phát sinh"
+    rejected = rows[("PVHTT-186", "2022-06")]
+    assert rejected.status == "Bị trả lại, cần gửi bản sửa"
+    assert "Dòng 2, cột 'Số lượng': giá trị 'hai mươi'" in rejected.errors
+    accepted = rows[("BAO-LS", "2022-01")]
+    assert accepted.status == "Đã nhận, đúng hạn" and int(accepted.row_count) > 0
+    assert accepted.file_name == "BAO-LS_2022-01.xlsx"
+    assert "@" in accepted.contact
+
+
+def test_one_month_only(demo):
+    rows = submission_status(demo["home"], PERIOD, date(2022, 5, 1))
+    assert {row.month for row in rows} == {date(2022, 5, 1)} and len(rows) == 20
+
+
+def test_the_command_prints_the_table_and_writes_the_csv(demo):
+    result = CliRunner().invoke(main, ["status", "--period", "2022-H1", "--month", "2022-05",
+                                       "--home", str(demo["home"].root)])
+    assert result.exit_code == 0, result.output
+    assert "PVHTT-189" in result.output and "Chưa gửi" in result.output
+    path = demo["home"].report_dir("2022-H1") / "tinh-trang-2022-05.csv"
+    assert result.output.strip().endswith(str(path))
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert len(table) == 20
+    vov = next(row for row in table if row["Mã đơn vị"] == "TW-VOV")
+    assert vov["Tình trạng"] == "Bị trả lại, cần gửi bản sửa" and "hỏng" in vov["Lỗi cần sửa"]
