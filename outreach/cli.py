@@ -151,8 +151,8 @@ def status(home_dir: Path | None, period, month: str | None) -> None:
 @main.command()
 @home_option
 @period_option
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to pull submissions from (default: the home's inbox/).")
+@click.option("--inbox", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Folder to pull submissions from (default: the home's inbox/).")
 def run(home_dir: Path | None, period, inbox: Path | None) -> None:
     """Run the nightly DAG once through Airflow for a period, and print the report's path.
 

@@ -13,13 +13,20 @@ from outreach.home import Home
 from outreach.periods import Period
 
 
-def pull(home: Home, drop: Path | None) -> dict:
-    from outreach.pull import pull_folder
+def pull(home: Home, drop: Path | None = None) -> dict:
+    """Pull every source that delivers somewhere (the registry says where), and the drop folder.
 
-    pulled = pull_folder(home, drop) if drop else []
-    waiting = sorted(p.name for p in home.inbox.iterdir() if p.is_file()) if home.inbox.is_dir() \
-        else []
-    return {"pulled": len(pulled), "waiting": len(waiting)}
+    A source that is down is retried and reported in `failed`; the others are pulled anyway.
+    """
+    from outreach.connectors import Delivery, deliveries_from_registry, pull_all
+
+    deliveries = deliveries_from_registry()
+    if drop is not None and drop.resolve() != home.inbox.resolve():
+        deliveries.append(Delivery("drop folder", "folder", str(drop.resolve())))
+    outcomes = pull_all(home, deliveries)
+    waiting = [p for p in home.inbox.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return {"pulled": sum(len(o.pulled) for o in outcomes), "waiting": len(waiting),
+            "failed": {o.source_code: o.error or o.file_errors for o in outcomes if o.failed}}
 
 
 def ingest(home: Home, inbox: Path | None = None) -> dict:

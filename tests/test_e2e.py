@@ -79,11 +79,20 @@ def test_a_second_run_changes_nothing(airflow_run):
 
 
 def test_a_failing_step_fails_the_run_with_the_log_to_read(tmp_path):
-    result = CliRunner().invoke(main, ["run", "--period", "2022-H1", "--inbox",
-                                       str(tmp_path / "no-such-folder"),
+    warehouse = tmp_path / "home" / "warehouse" / "outreach.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    warehouse.write_bytes(b"not a database")
+    result = CliRunner().invoke(main, ["run", "--period", "2022-H1",
                                        "--home", str(tmp_path / "home")])
     assert result.exit_code == 1
     assert "outreach_nightly failed for 2022-H1" in result.output
     assert "full log:" in result.output
-    assert "no-such-folder" in result.output        # the cause, from the task's error
+    assert "outreach.duckdb" in result.output       # the cause, from the task's error
     assert not (tmp_path / "home" / "reports" / "2022-H1").exists()
+
+
+def test_a_drop_folder_that_does_not_exist_is_refused_before_anything_runs(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--period", "2022-H1", "--inbox",
+                                       str(tmp_path / "no-such-folder"),
+                                       "--home", str(tmp_path / "home")])
+    assert result.exit_code == 2 and "does not exist" in result.output

@@ -1,25 +1,45 @@
-"""Pulling from the folder senders drop files into."""
+"""Pull connectors against real servers on 127.0.0.1: a folder, HTTP listings, SFTP."""
 
 from __future__ import annotations
 
-from conftest import new_home, write_csv
+import asyncio
+import functools
+import http.server
+import os
+import socket
+import threading
+from datetime import UTC, datetime
 
-from outreach.pull import pull_folder
+import asyncssh
+import pytest
+from conftest import new_home, write_bytes, write_csv
+
+from ingest.load import ingest_inbox
+from outreach import pipeline
+from outreach.connectors import Delivery, pull_all, pull_delivery, safe_name
 
 ROW = ["05/03/2022", "Khác", "Tin, bài", "1", "", "", "", "", ""]
+SENT = datetime(2022, 4, 3, 9, 30, tzinfo=UTC)
 
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- a local folder ----------------------------------------------------------------------------
 
 def test_new_files_are_copied_once_and_never_removed_at_the_source(tmp_path):
     home = new_home(tmp_path / "home")
     drop = tmp_path / "drop"
-    source = write_csv(drop, "BAO-LS_2022-03.csv", [ROW])
-    mtime = source.stat().st_mtime
-    assert pull_folder(home, drop) == ["BAO-LS_2022-03.csv"]
+    source = write_csv(drop, "BAO-LS_2022-03.csv", [ROW], sent_at=SENT)
+    assert pipeline.pull(home, drop)["pulled"] == 1
     copied = home.inbox / "BAO-LS_2022-03.csv"
     assert copied.read_bytes() == source.read_bytes()
-    assert copied.stat().st_mtime == mtime            # the delivery time travels with the file
-    copied.unlink()                                     # as ingest would move it away
-    assert pull_folder(home, drop) == []
+    assert copied.stat().st_mtime == SENT.timestamp()    # the delivery time travels with it
+    copied.unlink()                                       # as ingest would move it away
+    assert pipeline.pull(home, drop)["pulled"] == 0
     assert source.exists()
 
 
@@ -27,9 +47,10 @@ def test_changed_content_under_the_same_name_is_pulled_again(tmp_path):
     home = new_home(tmp_path / "home")
     drop = tmp_path / "drop"
     write_csv(drop, "BAO-LS_2022-03.csv", [ROW])
-    pull_folder(home, drop)
+    pipeline.pull(home, drop)
+    (home.inbox / "BAO-LS_2022-03.csv").unlink()
     write_csv(drop, "BAO-LS_2022-03.csv", [ROW, ROW])
-    assert pull_folder(home, drop) == ["BAO-LS_2022-03.csv"]
+    assert pipeline.pull(home, drop)["pulled"] == 1
 
 
 def test_identical_bytes_from_two_sources_are_two_files(tmp_path):
@@ -37,4 +58,176 @@ def test_identical_bytes_from_two_sources_are_two_files(tmp_path):
     drop = tmp_path / "drop"
     write_csv(drop, "TW-VTV_2022-03.csv", [])
     write_csv(drop, "TW-VOV_2022-03.csv", [])
-    assert sorted(pull_folder(home, drop)) == ["TW-VOV_2022-03.csv", "TW-VTV_2022-03.csv"]
+    assert pipeline.pull(home, drop)["pulled"] == 2
+
+
+@pytest.mark.parametrize("remote, kept", [
+    ("BAO-LS_2022-03.csv", "BAO-LS_2022-03.csv"),
+    ("../BAO-LS_2022-03.csv", "%2E.%2FBAO-LS_2022-03.csv"),
+    ("a/b.csv", "a%2Fb.csv"),
+    ("..\\x.csv", "%2E.%5Cx.csv"),
+    (".hidden.csv", "%2Ehidden.csv"),
+    ("BAO-LS_2022-03\n.csv", "BAO-LS_2022-03%0A.csv"),
+])
+def test_unsafe_remote_names_are_kept_under_an_encoded_name(remote, kept):
+    assert safe_name(remote) == kept
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+class _Listing(http.server.SimpleHTTPRequestHandler):
+    extra_links: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def list_directory(self, path):
+        if not self.extra_links:
+            return super().list_directory(path)
+        names = [n + "/" if os.path.isdir(os.path.join(path, n)) else n
+                 for n in sorted(os.listdir(path))] + self.extra_links
+        body = "".join(f'<a href="{n}">{n}</a>\n' for n in names).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    served = tmp_path / "published"
+    served.mkdir()
+    handler = functools.partial(_Listing, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_listing_is_pulled_with_the_servers_time(tmp_path, http_folder):
+    served, url = http_folder
+    write_csv(served, "BAO-LS_2022-03.csv", [ROW], sent_at=SENT)
+    write_csv(served, "BAO-LS_2022-04.csv", [ROW])
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("BAO-LS", "http", url))
+    assert (outcome.error, sorted(outcome.pulled)) == (None, ["BAO-LS_2022-03.csv",
+                                                              "BAO-LS_2022-04.csv"])
+    assert (home.inbox / "BAO-LS_2022-03.csv").stat().st_mtime == SENT.timestamp()
+    assert pull_delivery(home, Delivery("BAO-LS", "http", url)).pulled == []
+    assert sorted(p.name for p in served.iterdir()) == ["BAO-LS_2022-03.csv",
+                                                         "BAO-LS_2022-04.csv"]
+
+
+def test_http_url_of_one_file(tmp_path, http_folder):
+    served, url = http_folder
+    write_csv(served, "PTTH-LS_2022-03.csv", [ROW])
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("PTTH-LS", "http", url + "PTTH-LS_2022-03.csv"))
+    assert outcome.pulled == ["PTTH-LS_2022-03.csv"]
+
+
+def test_path_tricks_in_a_listing_never_write_outside_the_home(tmp_path, http_folder,
+                                                               monkeypatch):
+    served, url = http_folder
+    write_csv(served, "BAO-LS_2022-03.csv", [ROW])
+    write_csv(served / "sub", "BAO-LS_2022-04.csv", [ROW])
+    (tmp_path / "secret.csv").write_text("ngay,chu_de\n")
+    monkeypatch.setattr(_Listing, "extra_links", ["../secret.csv", "..%2Fsecret.csv",
+                                                  "sub/BAO-LS_2022-04.csv", "?C=N;O=D"])
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("BAO-LS", "http", url), backoff_seconds=0.01)
+    assert sorted(outcome.pulled) == ["BAO-LS_2022-03.csv", "sub%2FBAO-LS_2022-04.csv"]
+    assert set(outcome.file_errors) == {"%2E.%2Fsecret.csv"}        # the server says 404
+    assert all(home.root in p.parents for p in home.root.rglob("*"))
+    assert not any(p.name == "secret.csv" for p in home.root.rglob("*"))
+    summary = ingest_inbox(home)
+    assert summary.accepted == ["BAO-LS_2022-03.csv"]
+    assert summary.rejected == ["sub%2FBAO-LS_2022-04.csv"]
+    report = (home.quarantine / "sub%2FBAO-LS_2022-04.csv.errors.txt").read_text("utf-8")
+    assert "không đúng mẫu" in report
+
+
+def test_a_source_that_is_down_is_retried_reported_and_does_not_stop_others(tmp_path,
+                                                                             http_folder):
+    served, url = http_folder
+    write_csv(served, "BAO-LS_2022-03.csv", [ROW])
+    home = new_home(tmp_path / "home")
+    down = f"http://127.0.0.1:{_free_port()}/"
+    outcomes = pull_all(home, [Delivery("PTTH-LS", "http", down),
+                               Delivery("BAO-LS", "http", url)], backoff_seconds=0.01)
+    assert outcomes[0].attempts == 3 and "Connection refused" in outcomes[0].error
+    assert outcomes[1].pulled == ["BAO-LS_2022-03.csv"] and outcomes[1].error is None
+
+
+# --- SFTP ---------------------------------------------------------------------------------------
+
+class _Auth(asyncssh.SSHServer):
+    def begin_auth(self, username):
+        return True
+
+    def password_auth_supported(self):
+        return True
+
+    def validate_password(self, username, password):
+        return (username, password) == ("bao-ls", os.environ.get("TEST_SFTP_PASSWORD"))
+
+
+@pytest.fixture
+def sftp_folder(tmp_path, monkeypatch):
+    root = tmp_path / "sftp-root"
+    (root / "outbox").mkdir(parents=True)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    monkeypatch.setenv("TEST_SFTP_PASSWORD", "made-up-for-this-test")
+    port = _free_port()
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def chroot_sftp(channel):
+        return asyncssh.SFTPServer(channel, chroot=str(root).encode())
+
+    async def start():
+        return await asyncssh.listen("127.0.0.1", port, server_host_keys=[key],
+                                     server_factory=_Auth, sftp_factory=chroot_sftp)
+
+    def serve():
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(start())
+        ready.set()
+        loop.run_forever()
+        server.close()
+        loop.run_until_complete(server.wait_closed())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(10)
+    yield root / "outbox", f"sftp://bao-ls@127.0.0.1:{port}/outbox"
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+def test_sftp_folder_is_pulled_with_the_remote_time(tmp_path, sftp_folder):
+    outbox, url = sftp_folder
+    write_csv(outbox, "BAO-LS_2022-03.csv", [ROW], sent_at=SENT)
+    write_bytes(outbox, "BAO-LS_2022-04.csv", b"ngay,chu_de,hinh_thuc,so_luong\n")
+    home = new_home(tmp_path / "home")
+    delivery = Delivery("BAO-LS", "sftp", url, "TEST_SFTP_PASSWORD")
+    outcome = pull_delivery(home, delivery)
+    assert (outcome.error, sorted(outcome.pulled)) == (None, ["BAO-LS_2022-03.csv",
+                                                              "BAO-LS_2022-04.csv"])
+    assert (home.inbox / "BAO-LS_2022-03.csv").stat().st_mtime == SENT.timestamp()
+    assert pull_delivery(home, delivery).pulled == []
+    assert len(list(outbox.iterdir())) == 2               # nothing deleted at the source
+
+
+def test_sftp_with_a_wrong_password_is_reported(tmp_path, sftp_folder, monkeypatch):
+    _, url = sftp_folder
+    monkeypatch.setenv("WRONG_PASSWORD", "not-it")
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("BAO-LS", "sftp", url, "WRONG_PASSWORD"),
+                            attempts=2, backoff_seconds=0.01)
+    assert outcome.pulled == [] and outcome.attempts == 2
+    assert "Permission" in outcome.error or "auth" in outcome.error.lower()
