@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make run    set up, then run the nightly DAG once on demo submissions and print the report
 #   make test   set up, then run every check and test
+#   make bench  set up, then print the benchmarks (several minutes)
 PYTHON ?= python3
 OUTREACH_HOME ?= $(CURDIR)/var
 PERIOD ?= 2022-H1
@@ -15,7 +16,7 @@ DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
 export OUTREACH_HOME
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test lint unit e2e airflow-check clean
+.PHONY: setup run test lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -37,6 +38,11 @@ lint: setup
 
 test: setup lint
 	$(BIN)/pytest
+
+# Measurements printed as Markdown tables; each line measured in the same run on this machine.
+bench: setup
+	$(BIN)/python bench/ingest_national.py
+	$(BIN)/python bench/dbt_in_airflow.py
 
 clean:
 	rm -rf $(OUTREACH_HOME) dbt_project/target dbt_project/logs .pytest_cache

@@ -1,11 +1,13 @@
 """Ingest: take each new file from the inbox, check it, load it or quarantine it, move it away.
 
-Each accepted file is loaded in one transaction (manifest row and data rows together), then
-moved to the archive; a rejected file is recorded, its bilingual error report written, and it is
-moved untouched to quarantine. The database commit comes before the move, so a run killed between
-the two leaves a file in the inbox whose content is already known: the next run only finishes the
-move. Running ingest again over the same files changes nothing.
-"""
+Files are checked one by one in Python (the contract's rules: encodings, aliases, Vietnamese
+numbers and dates, codes and names against the registry) and their typed rows are loaded in
+batches: one transaction writes the manifest rows, data rows and problems of many files at once,
+through DuckDB's bulk insert from a data frame. A rejected file gets its bilingual error report
+and is moved untouched to quarantine. The commit comes before any move, so a run killed anywhere
+leaves each file either unrecorded (the next run takes it again) or recorded and still in the
+inbox (the next run only finishes the move). Running ingest again over the same files changes
+nothing."""
 
 from __future__ import annotations
 
@@ -120,29 +122,75 @@ def _insert(con, table: str, columns: list[str], records: list[dict], casts: dic
     con.execute(f"insert into {table} ({', '.join(columns)}) select {select} from frame")
 
 
-def _record(con, manifest: dict[str, object], validated: Validated) -> None:
-    submission_id = manifest["submission_id"]
-    con.execute("begin transaction")
-    try:
-        columns = list(manifest)
-        con.execute(
-            f"insert into raw.submission_manifest ({', '.join(columns)}) "
-            f"values ({', '.join('?' for _ in columns)})", list(manifest.values()))
-        records = [{"submission_id": submission_id, **record} for record in validated.records]
-        if manifest["file_kind"] == DIRECTIVES:
-            _insert(con, "raw.directive_documents", _DIRECTIVE_COLUMNS, records,
-                    {"issued_date": "date"})
-        else:
-            _insert(con, "raw.submission_rows", _ROW_COLUMNS, records,
-                    {"activity_date": "date", "quantity": "bigint", "people_reached": "bigint"})
-        problems = [
+_MANIFEST_CASTS = {"report_month": "date", "revision": "integer", "file_size_bytes": "bigint",
+                   "received_at": "timestamptz", "ingested_at": "timestamptz",
+                   "error_count": "integer", "warning_count": "integer", "row_count": "integer",
+                   "header_row": "integer"}
+
+
+@dataclass
+class _Pending:
+    """A file checked and recorded in memory, to be committed with its batch, then moved."""
+
+    path: Path
+    destination: Path
+    manifest: dict[str, object]
+    validated: Validated
+
+
+@dataclass
+class _Batch:
+    """Files whose rows go to the warehouse in one transaction: many small files, one commit.
+
+    The commit comes before any move, so a run killed at any point leaves each file either
+    unrecorded in the inbox (the next run takes it again) or recorded and still in the inbox
+    (the next run only finishes its move).
+    """
+
+    max_files: int = 500
+    max_rows: int = 100_000
+    items: list[_Pending] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, pending: _Pending) -> bool:
+        """Add a file; True when the batch is full and should be flushed."""
+        self.items.append(pending)
+        self.rows += len(pending.validated.records)
+        return len(self.items) >= self.max_files or self.rows >= self.max_rows
+
+    def flush(self, con) -> None:
+        if not self.items:
+            return
+        _record(con, self.items)
+        for item in self.items:
+            _move(item.path, item.destination)
+        self.items, self.rows = [], 0
+
+
+def _record(con, items: list[_Pending]) -> None:
+    """Manifest rows, data rows and problems of every file of a batch, in one transaction."""
+    manifests, rows, directives, problems = [], [], [], []
+    for item in items:
+        submission_id = item.manifest["submission_id"]
+        manifests.append(item.manifest)
+        target = directives if item.manifest["file_kind"] == DIRECTIVES else rows
+        target.extend({"submission_id": submission_id, **record}
+                      for record in item.validated.records)
+        problems.extend(
             {"submission_id": submission_id, "problem_number": number,
              "severity": "error" if problem.blocking else "warning",
              "problem_code": problem.code, "row_number": problem.row,
              "column_name": problem.column, "message_vi": problem.message_vi,
              "message_en": problem.message_en}
-            for number, problem in enumerate(validated.problems, start=1)
-        ]
+            for number, problem in enumerate(item.validated.problems, start=1))
+    con.execute("begin transaction")
+    try:
+        _insert(con, "raw.submission_manifest", list(items[0].manifest), manifests,
+                _MANIFEST_CASTS)
+        _insert(con, "raw.directive_documents", _DIRECTIVE_COLUMNS, directives,
+                {"issued_date": "date"})
+        _insert(con, "raw.submission_rows", _ROW_COLUMNS, rows,
+                {"activity_date": "date", "quantity": "bigint", "people_reached": "bigint"})
         _insert(con, "raw.submission_problems",
                 ["submission_id", "problem_number", "severity", "problem_code", "row_number",
                  "column_name", "message_vi", "message_en"],
@@ -158,13 +206,17 @@ def _move(path: Path, destination: Path) -> None:
     shutil.move(path, destination)
 
 
-def ingest_inbox(home: Home, inbox: Path | None = None,
-                 reference: Reference | None = None) -> IngestSummary:
-    """Ingest every new file of the inbox (default: the home's inbox) into the warehouse."""
+def ingest_inbox(home: Home, inbox: Path | None = None, reference: Reference | None = None,
+                 *, batch_files: int = 500) -> IngestSummary:
+    """Ingest every new file of the inbox (default: the home's inbox) into the warehouse.
+
+    Files are committed `batch_files` at a time (fewer when their rows pass 100,000).
+    """
     inbox = inbox or home.inbox
     reference = reference or Reference.load()
     summary = IngestSummary()
     home.ensure()
+    batch = _Batch(max_files=batch_files)
     with connect(home.warehouse) as con:
         known = {row[0]: (row[1], row[2]) for row in con.execute(
             "select submission_id, stored_path, status from raw.submission_manifest").fetchall()}
@@ -172,8 +224,11 @@ def ingest_inbox(home: Home, inbox: Path | None = None,
             "select file_name, submission_id from raw.submission_manifest "
             "where status = 'accepted'").fetchall())
         for path in inbox_files(inbox):
-            outcome = _ingest_file(con, home, path, reference, known, accepted_names)
+            outcome, pending = _ingest_file(home, path, reference, known, accepted_names)
+            if pending is not None and batch.add(pending):
+                batch.flush(con)
             getattr(summary, outcome).append(path.name)
+        batch.flush(con)
     log.info("ingest: %d accepted, %d rejected, %d duplicates, %d recovered",
              len(summary.accepted), len(summary.rejected), len(summary.duplicates),
              len(summary.recovered))
@@ -211,8 +266,10 @@ def inspect_file(path: Path, reference: Reference, *, received_at: datetime | No
     return Inspection(name, validated, details)
 
 
-def _ingest_file(con, home: Home, path: Path, reference: Reference,
-                 known: dict[str, tuple[str, str]], accepted_names: dict[str, str]) -> str:
+def _ingest_file(home: Home, path: Path, reference: Reference,
+                 known: dict[str, tuple[str, str]], accepted_names: dict[str, str]
+                 ) -> tuple[str, _Pending | None]:
+    """What happens to one file: its outcome, and what to record unless it is already known."""
     stat = path.stat()
     received_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
     content_sha256 = sha256_file(path)
@@ -225,10 +282,10 @@ def _ingest_file(con, home: Home, path: Path, reference: Reference,
             duplicate = _free_destination(home.archive / "duplicates", path.name, submission_id)
             _move(path, duplicate)
             log.info("%s: same bytes as %s, kept in %s", path.name, stored_path, duplicate)
-            return "duplicates"
+            return "duplicates", None
         _move(path, destination)
         log.info("%s: finished the move of an earlier run to %s", path.name, stored_path)
-        return "recovered"
+        return "recovered", None
 
     name, validated, details = inspect_file(path, reference, received_at=received_at,
                                             accepted_names=accepted_names,
@@ -263,13 +320,12 @@ def _ingest_file(con, home: Home, path: Path, reference: Reference,
         "stored_path": str(destination.relative_to(home.root)),
         "error_report_path": str(report_path.relative_to(home.root)) if report_path else None,
     }
-    _record(con, manifest, validated)
-    _move(path, destination)
+    pending = _Pending(path, destination, manifest, validated)
     known[submission_id] = (manifest["stored_path"], manifest["status"])
     if accepted:
         accepted_names[path.name] = submission_id
         log.info("%s: accepted, %d rows", path.name, len(validated.records))
-        return "accepted"
+        return "accepted", pending
     log.warning("%s: rejected with %d errors, see %s", path.name, manifest["error_count"],
                 manifest["error_report_path"])
-    return "rejected"
+    return "rejected", pending

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 
@@ -13,6 +14,7 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+@functools.lru_cache(maxsize=65_536)  # headers, codes and names repeat across files
 def fold(value: str) -> str:
     """A matching key: lower case, no diacritics, đ as d, words joined by `_`.
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlparse
 
@@ -32,9 +33,10 @@ class Column:
     required: bool
     aliases: tuple[str, ...] = ()
 
-    @property
-    def keys(self) -> set[str]:
-        return {fold(self.name), fold(self.label), *(fold(alias) for alias in self.aliases)}
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset({fold(self.name), fold(self.label),
+                          *(fold(alias) for alias in self.aliases)})
 
 
 MONTHLY_COLUMNS = (

@@ -253,7 +253,7 @@ def _commune_cell(source_code: str, commune_code: str | None, reference: Referen
     return commune_code
 
 
-def _cells(row: Row, style: str, source_code: str, reference: Reference) -> list[object]:
+def cells_of(row: Row, style: str, source_code: str, reference: Reference) -> list[object]:
     machine = style in ("csv_machine", "xlsx_plain")
     is_xlsx = style.startswith("xlsx")
     if is_xlsx:
@@ -278,7 +278,7 @@ def _cells(row: Row, style: str, source_code: str, reference: Reference) -> list
     ]
 
 
-def _csv_bytes(header: list[str], rows: Iterable[list[object]], style: str) -> bytes:
+def csv_bytes(header: list[str], rows: Iterable[list[object]], style: str) -> bytes:
     buffer = io.StringIO()
     delimiter = {"csv_semicolon_bom": ";", "csv_utf16": "\t"}.get(style, ",")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
@@ -314,8 +314,8 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _xlsx_bytes(header: list[str], rows: Iterable[list[object]], style: str, title: str,
-                unit_name: str) -> bytes:
+def xlsx_bytes(header: list[str], rows: Iterable[list[object]], style: str, title: str,
+               unit_name: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -350,11 +350,11 @@ def _render(file_name: str, source_code: str, month: date, rows: list[Row],
             reference: Reference) -> bytes:
     style = STYLES[source_code]
     header = MACHINE_HEADER if style in ("csv_machine", "xlsx_plain") else LABEL_HEADER
-    cells = [_cells(row, style, source_code, reference) for row in rows]
+    cells = [cells_of(row, style, source_code, reference) for row in rows]
     if style.startswith("xlsx"):
         title = f"BÁO CÁO KẾT QUẢ TUYÊN TRUYỀN THÁNG {month.month}/{month.year}"
-        return _xlsx_bytes(header, cells, style, title, reference.sources[source_code].name)
-    return _csv_bytes(header, cells, style)
+        return xlsx_bytes(header, cells, style, title, reference.sources[source_code].name)
+    return csv_bytes(header, cells, style)
 
 
 def _render_directives(documents: list[tuple[str, date, str, str]], month: date,
@@ -362,7 +362,7 @@ def _render_directives(documents: list[tuple[str, date, str, str]], month: date,
     cells = [[number, datetime(day.year, day.month, day.day), summary, TOPIC_LABELS[topic]]
              for number, day, summary, topic in documents]
     title = f"DANH MỤC VĂN BẢN CHỈ ĐẠO THÁNG {month.month}/{month.year}"
-    return _xlsx_bytes(DIRECTIVE_HEADER, cells, "xlsx_titled", title,
+    return xlsx_bytes(DIRECTIVE_HEADER, cells, "xlsx_titled", title,
                        reference.sources["STTTT"].name)
 
 
@@ -381,17 +381,18 @@ def _directives_for(period: Period, rng: random.Random) -> list[tuple[str, date,
 
 # --- the period -----------------------------------------------------------------------------
 
-def _sent_at(rng: random.Random, month: date, days_after_month: int) -> datetime:
+def sent_at(rng: random.Random, month: date, days_after_month: int) -> datetime:
     day = month_end(month) + timedelta(days=days_after_month)
     return datetime(day.year, day.month, day.day, rng.randint(7, 16), rng.randint(0, 59),
                     tzinfo=LOCAL_TZ)
 
 
-def _write(inbox: Path, file_name: str, data: bytes, sent_at: datetime,
-           result: SampleResult) -> None:
+def write_file(inbox: Path, file_name: str, data: bytes, sent: datetime,
+               result: SampleResult) -> None:
+    """Write one submission file with its modification time set to when it was sent."""
     path = inbox / file_name
     path.write_bytes(data)
-    timestamp = sent_at.timestamp()
+    timestamp = sent.timestamp()
     os.utime(path, (timestamp, timestamp))
     result.files.append(path)
 
@@ -443,9 +444,9 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
                 rows += gen.training_rows(source.code, month)
             extension = "xlsx" if STYLES[source.code].startswith("xlsx") else "csv"
             file_name = f"{source.code}_{month:%Y-%m}.{extension}"
-            sent = _sent_at(rng, month, rng.randint(1, 8))
+            sent = sent_at(rng, month, rng.randint(1, 8))
             if key == late:
-                sent = _sent_at(rng, month, 25)
+                sent = sent_at(rng, month, 25)
                 result.planted.append(Planted("late", source.code, f"{month:%Y-%m}", file_name))
             if key == no_trafficking:
                 result.planted.append(Planted("no_trafficking_item", source.code,
@@ -466,21 +467,21 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
                 # the first version has a loudspeaker count typed ten times too high
                 wrong = [Row(**{**vars(row), "quantity": row.quantity * 10})
                          if row.output_type == "truyen_thanh_co_so" else row for row in rows]
-                _write(inbox, file_name, _render(file_name, source.code, month, wrong, reference),
-                       sent, result)
+                first = _render(file_name, source.code, month, wrong, reference)
+                write_file(inbox, file_name, first, sent, result)
                 file_name = f"{source.code}_{month:%Y-%m}_r2.{extension}"
                 sent = sent + timedelta(days=9)
                 result.planted.append(Planted("correction", source.code, f"{month:%Y-%m}",
                                               file_name))
-            _write(inbox, file_name, data, sent, result)
+            write_file(inbox, file_name, data, sent, result)
 
     by_month: dict[date, list[tuple[str, date, str, str]]] = {}
     for document in _directives_for(period, rng):
         by_month.setdefault(document[1].replace(day=1), []).append(document)
     for month, documents in sorted(by_month.items()):
         file_name = f"VANBAN_STTTT_{month:%Y-%m}.xlsx"
-        _write(inbox, file_name, _render_directives(documents, month, reference),
-               _sent_at(rng, month, 0), result)
+        write_file(inbox, file_name, _render_directives(documents, month, reference),
+                   sent_at(rng, month, 0), result)
     return result
 
 

@@ -18,7 +18,7 @@ from outreach.sample import generate
 
 INGEST = [sys.executable, "-c",
           "import sys; from outreach.home import Home; from ingest.load import ingest_inbox; "
-          "from pathlib import Path; ingest_inbox(Home(Path(sys.argv[1])))"]
+          "from pathlib import Path; ingest_inbox(Home(Path(sys.argv[1])), batch_files=8)"]
 
 
 def state(home):
@@ -62,7 +62,8 @@ def test_killed_ingest_is_finished_by_the_next_run(tmp_path):
                                    stderr=subprocess.DEVNULL, start_new_session=True)
         while archived(home) < target and process.poll() is None:
             time.sleep(0.005)
-        time.sleep(rng.uniform(0, 0.03))      # somewhere inside the next file's load
+        # somewhere in the next batch: checking its files, committing it or moving them
+        time.sleep(rng.uniform(0, 0.05))
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             kills += 1

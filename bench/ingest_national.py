@@ -1,0 +1,147 @@
+"""Ingest of a national year of submissions vs DuckDB's own `read_csv` of the same files.
+
+    .venv/bin/python bench/ingest_national.py [--year 2022] [--keep]
+
+Generates (untimed) one CSV per source per month for a year: every district office of the
+national catalogue of administrative units and two provincial outlets per province, in the
+dialects people send (UTF-8, UTF-8 with BOM and `;`, Windows-1258, machine headers). Then, each
+in a fresh process so its peak memory is its own:
+
+- ingest: `ingest_inbox` over the inbox, as the nightly run calls it (decode, validate every
+  cell against the contract and the registry, load, write the manifest, move each file);
+- floor: DuckDB reading the same files into a table of one database file with `read_csv`
+  (one call per dialect, every value as text, no validation, files left where they are).
+
+Prints a Markdown table: files/s, rows/s, peak RSS and the ratio of the two wall times. Rows are
+data rows (header lines excluded); both sides must count the same rows or the bench fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def child_ingest(work: Path) -> dict:
+    from ingest.load import ingest_inbox
+    from ingest.reference import Reference
+    from outreach.home import Home
+
+    home = Home(work / "home").ensure()
+    reference = Reference.load(work / "seeds")
+    started = time.perf_counter()
+    summary = ingest_inbox(home, work / "inbox", reference=reference)
+    seconds = time.perf_counter() - started
+    import duckdb
+
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        rows = con.execute("select count(*) from raw.submission_rows").fetchone()[0]
+    return {"seconds": seconds, "files": len(summary.accepted) + len(summary.rejected),
+            "rejected": len(summary.rejected), "rows": rows, "peak_mb": _peak_mb()}
+
+
+def dialect_of(path: Path) -> tuple[str, str, str]:
+    """(encoding, delimiter, header) of a file, decided before timing as a loader that knew
+    its senders would: DuckDB reads a list of files with one schema per call."""
+    data = path.read_bytes()
+    header = data.split(b"\n", 1)[0].strip()
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", ";", header.hex()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1", ",", header.hex()  # Windows-1258 byte for byte: same work, unmapped
+    return "utf-8", ",", header.hex()
+
+
+def child_floor(work: Path, groups: dict[str, list[str]]) -> dict:
+    import duckdb
+
+    started = time.perf_counter()
+    with duckdb.connect(str(work / "floor.duckdb")) as con:
+        rows = 0
+        for number, (key, files) in enumerate(groups.items()):
+            encoding, delimiter, _header = key.split("|")
+            # every value as text, stored as read: a loader that trusts its input
+            con.execute(f"create table cells_{number} as select * from read_csv(?, "
+                        "header = true, all_varchar = true, "
+                        "filename = true, delim = ?, encoding = ?)",
+                        [files, delimiter, encoding])
+            rows += con.execute(f"select count(*) from cells_{number}").fetchone()[0]
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "files": sum(len(files) for files in groups.values()),
+            "rows": rows, "peak_mb": _peak_mb()}
+
+
+def run_child(kind: str, work: Path) -> dict:
+    output = subprocess.run([sys.executable, __file__, "--child", kind, "--work", str(work)],
+                            check=True, capture_output=True, text=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--year", type=int, default=2022)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--child", choices=["ingest", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "ingest":
+        print(json.dumps(child_ingest(args.work)))
+        return
+    if args.child == "floor":
+        groups = json.loads((args.work / "groups.json").read_text(encoding="utf-8"))
+        print(json.dumps(child_floor(args.work, groups)))
+        return
+
+    from outreach.national import generate_national
+
+    work = Path(tempfile.mkdtemp(prefix="ingest-national-"))
+    print(f"work folder: {work}", file=sys.stderr)
+    started = time.perf_counter()
+    generated = generate_national([args.year], work / "inbox", work / "seeds")
+    print(f"generated {len(generated.files)} files in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+    groups: dict[str, list[str]] = {}
+    for path in sorted(generated.files):
+        groups.setdefault("|".join(dialect_of(path)), []).append(str(path))
+    (work / "groups.json").write_text(json.dumps(groups), encoding="utf-8")
+    size_mb = sum(path.stat().st_size for path in generated.files) / 2**20
+
+    floor = run_child("floor", work)
+    ingest = run_child("ingest", work)
+    if ingest["rows"] != floor["rows"] or ingest["rejected"]:
+        sys.exit(f"the two sides differ: ingest {ingest}, floor {floor}; work folder {work}")
+
+    print(f"\nIngest of the national year {args.year}: {ingest['files']:,} CSV files, "
+          f"{ingest['rows']:,} data rows, {size_mb:.1f} MB\n")
+    print("| step | wall seconds | files/s | rows/s | peak RSS (MB) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label, result in (("outreach ingest (validate, load, archive)", ingest),
+                          ("floor: DuckDB read_csv of the same files", floor)):
+        print(f"| {label} | {result['seconds']:.1f} | {result['files'] / result['seconds']:,.0f} "
+              f"| {result['rows'] / result['seconds']:,.0f} | {result['peak_mb']:.0f} |")
+    print(f"\ningest / floor: {ingest['seconds'] / floor['seconds']:.1f}x "
+          "(aim: within 3x, and under 60 s)")
+    if args.keep:
+        print(f"work folder kept: {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

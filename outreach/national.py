@@ -1,0 +1,156 @@
+"""Submissions at national scale: every district office and two outlets per province.
+
+The registry and the areas come from the national catalogue of administrative units (2022),
+kept in `data/reference/`. Written to a seeds folder of its own, so the Lạng Sơn demo and the
+national scale never mix; ingest is pointed at it with `Reference.load(seeds_dir)`.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from ingest.reference import Reference
+from outreach.areas import extract_units, write_seed
+from outreach.home import PROJECT_ROOT, SEEDS_DIR
+from outreach.sample import (
+    LABEL_HEADER,
+    MACHINE_HEADER,
+    Row,
+    SampleResult,
+    cells_of,
+    csv_bytes,
+    sent_at,
+    write_file,
+    xlsx_bytes,
+)
+
+CATALOGUE = PROJECT_ROOT / "data" / "reference" / "vn_admin_units_2022-04-10.csv"
+SHARED_SEEDS = ["ref_topics.csv", "ref_output_types.csv", "ref_indicators.csv",
+                "ref_key_area_communes.csv"]
+CSV_STYLES = ["csv_utf8", "csv_semicolon_bom", "csv_cp1258", "csv_machine"]
+SOURCE_COLUMNS = ["source_code", "source_name", "source_kind", "province_code", "district_code",
+                  "valid_from", "valid_to", "submits_monthly", "reporters_on_beat",
+                  "contact_name", "contact_email", "contact_phone", "is_demo_contact",
+                  "delivery_method", "delivery_location", "delivery_secret_env"]
+
+
+@dataclass(frozen=True)
+class NationalSource:
+    code: str
+    kind: str
+    district_code: str | None
+    communes: tuple[str, ...]
+
+
+def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[NationalSource]:
+    """A seeds folder for the whole country; returns the sources it registers."""
+    seeds_dir.mkdir(parents=True, exist_ok=True)
+    with open(catalogue, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    provinces = sorted({row["province_code"]: row["province_name"] for row in rows}.items())
+    units = []
+    for code, _ in provinces:
+        units += list(extract_units(rows, code, valid_from="2020-01-01", valid_to="2025-06-30",
+                                    catalogue_date="2022-04-10"))
+    with open(seeds_dir / "ref_admin_units.csv", "w", encoding="utf-8", newline="") as handle:
+        write_seed(units, handle)
+    communes: dict[str, list[str]] = {}
+    district_names = {}
+    for unit in units:
+        communes.setdefault(unit["district_code"], []).append(unit["commune_code"])
+        district_names[unit["district_code"]] = (unit["district_name"], unit["province_code"])
+    sources: list[NationalSource] = []
+    registry = []
+    for province_code, province_name in provinces:
+        for prefix, kind, name in (("BAO", "Báo", "outlet_provincial"),
+                                   ("PTTH", "Đài Phát thanh và Truyền hình", "outlet_provincial")):
+            code = f"{prefix}-{province_code}"
+            short = province_name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+            registry.append(_registry_row(code, f"{kind} {short}", name, province_code,
+                                          "", reporters="10"))
+            sources.append(NationalSource(code, name, None, ()))
+    for district_code, (district_name, province_code) in sorted(district_names.items()):
+        code = f"PVHTT-{district_code}"
+        registry.append(_registry_row(code, f"Phòng Văn hóa và Thông tin {district_name}",
+                                      "district", province_code, district_code, reporters=""))
+        sources.append(NationalSource(code, "district", district_code,
+                                      tuple(communes[district_code])))
+    with open(seeds_dir / "ref_sources.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SOURCE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(registry)
+    for name in SHARED_SEEDS:
+        shutil.copy(SEEDS_DIR / name, seeds_dir / name)
+    return sources
+
+
+def _registry_row(code, name, kind, province_code, district_code, *, reporters) -> dict:
+    return {"source_code": code, "source_name": name, "source_kind": kind,
+            "province_code": province_code, "district_code": district_code,
+            "valid_from": "2020-01-01", "valid_to": "2025-06-30" if kind == "district" else "",
+            "submits_monthly": "true", "reporters_on_beat": reporters,
+            "contact_name": "Đầu mối báo cáo", "contact_email": f"{code.lower()}@demo.example",
+            "contact_phone": "", "is_demo_contact": "true", "delivery_method": "inbox",
+            "delivery_location": "", "delivery_secret_env": ""}
+
+
+def _rows(rng: random.Random, source: NationalSource, month: date) -> list[Row]:
+    last_day = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+    def day() -> date:
+        return month.replace(day=rng.randint(1, last_day.day))
+
+    topics = ["toi_pham", "ma_tuy", "mua_ban_nguoi", "khac"]
+    if source.kind == "district":
+        rows = [Row(day(), topic, "truyen_thanh_co_so", rng.randint(10, 1500))
+                for topic in rng.sample(topics[:3], k=rng.randint(2, 3))]
+        rows += [Row(day(), rng.choice(topics), kind, rng.randint(1, 12))
+                 for kind in ("xe_luu_dong", "bang_zon", "phat_thanh")]
+        for _ in range(rng.randint(2, 8)):
+            rows.append(Row(day(), rng.choice(topics[:3]), rng.choice(["tu_van", "chieu_phim"]),
+                            1, commune_code=rng.choice(source.communes),
+                            people=rng.randint(20, 400)))
+        return sorted(rows, key=lambda row: row.day)
+    return sorted((Row(day(), rng.choice(topics), rng.choice(["tin_bai", "anh", "phong_su",
+                                                               "truyen_hinh", "mang_xa_hoi"]),
+                       1, title="Tin tuyên truyền", url="https://demo.example/bai")
+                   for _ in range(rng.randint(8, 25))), key=lambda row: row.day)
+
+
+def generate_national(years: list[int], inbox: Path, seeds_dir: Path, *, seed: int = 1,
+                      xlsx_share: float = 0.0, provinces: set[str] | None = None
+                      ) -> SampleResult:
+    """Write one file per source per month of the given years into `inbox`.
+
+    The registry covers the whole country; `provinces` (codes) limits the files written.
+    """
+    sources = write_national_seeds(seeds_dir)
+    reference = Reference.load(seeds_dir)
+    inbox.mkdir(parents=True, exist_ok=True)
+    result = SampleResult()
+    for source in sources:
+        if provinces is not None and reference.sources[source.code].province_code not in provinces:
+            continue
+        rng = random.Random(f"national:{seed}:{source.code}")  # the same, whatever is skipped
+        style = rng.choice(CSV_STYLES)
+        for year in years:
+            for month_number in range(1, 13):
+                month = date(year, month_number, 1)
+                rows = _rows(rng, source, month)
+                as_xlsx = rng.random() < xlsx_share
+                header = MACHINE_HEADER if style == "csv_machine" else LABEL_HEADER
+                if as_xlsx:
+                    cells = [cells_of(row, "xlsx_plain", source.code, reference) for row in rows]
+                    data = xlsx_bytes(MACHINE_HEADER, cells, "xlsx_plain", "", "")
+                    name = f"{source.code}_{month:%Y-%m}.xlsx"
+                else:
+                    cells = [cells_of(row, style, source.code, reference) for row in rows]
+                    data = csv_bytes(header, cells, style)
+                    name = f"{source.code}_{month:%Y-%m}.csv"
+                write_file(inbox, name, data, sent_at(rng, month, rng.randint(1, 12)), result)
+    return result

@@ -1,0 +1,48 @@
+"""The national generator: every district office of the 2022 catalogue, files that ingest
+accepts against the national registry, the same bytes for the same seed."""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+from conftest import new_home
+
+from ingest.load import ingest_inbox
+from ingest.reference import Reference
+from outreach.national import CATALOGUE, generate_national, write_national_seeds
+
+
+def test_registry_has_every_district_and_two_outlets_per_province(tmp_path):
+    with open(CATALOGUE, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    districts = {row["district_code"] for row in rows}
+    provinces = {row["province_code"] for row in rows}
+    sources = write_national_seeds(tmp_path / "seeds")
+    kinds = [source.kind for source in sources]
+    assert kinds.count("district") == len(districts) == 700  # units with communes in 2022
+    assert kinds.count("outlet_provincial") == 2 * len(provinces) == 126
+    reference = Reference.load(tmp_path / "seeds")
+    assert len(reference.sources) == len(sources)
+
+
+def test_generated_files_are_accepted_and_deterministic(tmp_path):
+    provinces = {"20", "01"}  # Lạng Sơn and Hà Nội
+    first = generate_national([2022], tmp_path / "a", tmp_path / "seeds", provinces=provinces)
+    second = generate_national([2022], tmp_path / "b", tmp_path / "seeds2", provinces=provinces)
+    assert [p.name for p in first.files] == [p.name for p in second.files]
+    assert [p.read_bytes() for p in first.files] == [p.read_bytes() for p in second.files]
+    reference = Reference.load(tmp_path / "seeds")
+    expected_sources = {code for code, source in reference.sources.items()
+                        if source.province_code in provinces}
+    assert {p.name.split("_")[0] for p in first.files} == expected_sources
+    assert len(first.files) == 12 * len(expected_sources)
+
+    home = new_home(tmp_path / "home")
+    summary = ingest_inbox(home, tmp_path / "a", reference=reference, batch_files=50)
+    assert summary.rejected == [] and len(summary.accepted) == len(first.files)
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        files, rows = con.execute("select count(*), sum(row_count) from raw.submission_manifest "
+                                  "where status = 'accepted'").fetchone()
+        loaded = con.execute("select count(*) from raw.submission_rows").fetchone()[0]
+    assert files == len(first.files) and rows == loaded > 10 * len(first.files)
