@@ -10,7 +10,12 @@ press outlets and district offices into the warehouse and the half-year report:
 4. **build**: `dbt build` of the warehouse (seeds, models, tests) as of the run's date;
 5. **check**: Great Expectations suites over the period; failures become flags, not errors;
 6. **publish**: the checked warehouse replaces the analysts' read-only copy, atomically;
-7. **report**: the period's Word report and `figures.json` under `reports/<period>/`.
+7. **report**: the period's Word report and `figures.json` under `reports/<period>/`;
+8. **remind**: the list of sources to chase (missing, late, rejected, missing their monthly
+   posting) with a message ready to send, as a CSV; its notifier e-mails it to the department.
+
+A task that fails after its retries e-mails the operators (`OUTREACH_ALERT_TO`); see
+`outreach/notify.py` and the README for the mail configuration.
 
 Steps 3-7 open the DuckDB warehouse and share the one-slot pool `duckdb_writer`, so two runs
 never write it at once. The logic lives in the `outreach`, `ingest`, `expectations` and `report`
@@ -23,6 +28,8 @@ import os
 
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+
+from outreach.notify import FailureNotifier, ReminderNotifier
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 WRITER_POOL = "duckdb_writer"
@@ -42,6 +49,7 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
         "retries": int(os.environ.get("OUTREACH_TASK_RETRIES", "2")),
         "retry_delay": pendulum.duration(minutes=5),
         "pool": WRITER_POOL,
+        "on_failure_callback": FailureNotifier(),
     },
     params={
         "period": Param(None, type=["null", "string"], pattern=r"^\d{4}(-H[12])?$",
@@ -124,9 +132,20 @@ def outreach_nightly():
         files = pipeline.report(resolve_home(), parse_period(run_plan["period"]))
         return str(files.docx)
 
+    @task(pool="default_pool", multiple_outputs=False,
+          on_success_callback=ReminderNotifier(task_id="remind"))
+    def remind(run_plan: dict, reported: str) -> dict:
+        """Who to chase, with a message ready to send: reports/<period>/nhac-nho-<period>.csv."""
+        from outreach import pipeline
+        from outreach.home import resolve_home
+        from outreach.periods import parse_period
+
+        return pipeline.remind(resolve_home(), parse_period(run_plan["period"]))
+
     run_plan = plan()
     ingested = ingest(run_plan, pull(run_plan))
-    report(run_plan, publish(check(run_plan, build(run_plan, ingested))))
+    reported = report(run_plan, publish(check(run_plan, build(run_plan, ingested))))
+    remind(run_plan, reported)
 
 
 outreach_nightly()

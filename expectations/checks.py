@@ -69,6 +69,12 @@ CHECKS = [
           "is_on_time", "in_set", {"value_set": [True]}),
     Check("monthly_trafficking_posting", "monthly_postings", "provincial_outlet_months", "error",
           "has_trafficking_media_item", "in_set", {"value_set": [True]}),
+    Check("monthly_grassroots_posting", "monthly_postings", "district_months", "error",
+          "has_trafficking_grassroots_activity", "in_set", {"value_set": [True]}),
+    Check("validation_rule", "validation_rules", "validation_results", "warning",
+          "is_satisfied", "in_set", {"value_set": [True]}),
+    Check("outlier", "outliers", "output_counts", "warning",
+          "is_outlier", "in_set", {"value_set": [False]}),
     Check("plausible_quantity", "plausible_counts", "media_outputs", "warning",
           "quantity", "between", {"min_value": 0, "max_value": PLAUSIBLE_MAX["quantity"]}),
     Check("plausible_people_reached", "plausible_counts", "media_outputs", "warning",
@@ -77,6 +83,18 @@ CHECKS = [
 ]
 
 KEY_COLUMNS = ["source_code", "report_month", "row_key"]
+
+# what each check's flags are called where staff read them (the annex, the reminder list)
+CHECK_LABELS_VI = {
+    "expected_submission_received": "Chưa gửi hoặc bị trả lại",
+    "submission_on_time": "Gửi muộn",
+    "monthly_trafficking_posting": "Thiếu tin, bài về mua bán người",
+    "monthly_grassroots_posting": "Thiếu hoạt động tuyên truyền cơ sở về mua bán người",
+    "validation_rule": "Vi phạm quy tắc kiểm tra",
+    "outlier": "Số liệu khác thường",
+    "plausible_quantity": "Số liệu vượt ngưỡng",
+    "plausible_people_reached": "Số liệu vượt ngưỡng",
+}
 
 
 def _quiet_gx() -> None:
@@ -109,6 +127,27 @@ def load_datasets(home: Home, period: Period) -> dict[str, Any]:
             where requires_monthly_trafficking_item and is_expected
                 and submission_status <> 'not_yet_due'
                 and report_month between ? and ?""",
+        "district_months": """
+            select source_code, report_month, completeness_key as row_key,
+                has_trafficking_grassroots_activity, trafficking_grassroots_activity_count,
+                is_received
+            from marts.fct_reporting_completeness
+            where requires_monthly_grassroots_activity and is_expected
+                and submission_status <> 'not_yet_due'
+                and report_month between ? and ?""",
+        "validation_results": """
+            select source_code, report_month, validation_result_key as row_key, rule_code,
+                rule_name_vi, rule_name_en, severity, commune_code, left_operand, left_value,
+                operator, right_operand, right_value, is_satisfied
+            from marts.fct_validation_results
+            where report_month between ? and ?""",
+        "output_counts": """
+            select o.source_code, o.report_month, o.output_outlier_key as row_key,
+                o.output_type_code, t.output_type_label_vi, o.quantity, o.baseline_median,
+                o.modified_z_score, o.is_campaign_month, o.is_outlier
+            from marts.fct_output_outliers o
+            join marts.dim_output_types t using (output_type_code)
+            where o.is_scored and o.report_month between ? and ?""",
         "media_outputs": """
             select source_code, report_month, media_output_key as row_key, output_type_code,
                 quantity, people_reached
@@ -185,12 +224,29 @@ def _raised(exception_info: dict) -> str | None:
     return "; ".join(dict.fromkeys(messages)) or None
 
 
+def _number(value: float) -> str:
+    """A whole number without its `.0`, Vietnamese grouping (1.234)."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def _month(value: date) -> str:
     return f"{value:%m/%Y}"
 
 
 def _day(value: date) -> str:
     return f"{value:%d/%m/%Y}"
+
+
+# the monthly posting checks: what a failing month observed, and what was missing
+POSTINGS = {
+    "monthly_trafficking_posting": ("0 items", "tin, bài", "media item"),
+    "monthly_grassroots_posting": ("0 activities", "hoạt động tuyên truyền cơ sở",
+                                   "grassroots activity"),
+}
 
 
 def describe(check: Check, row: dict) -> tuple[str, str, str]:
@@ -211,13 +267,37 @@ def describe(check: Check, row: dict) -> tuple[str, str, str]:
                 f"{_day(row['first_received_date'])}, hạn {_day(row['due_date'])}).",
                 f"Report for {month:%Y-%m} arrived {row['days_late']} days late "
                 f"({row['first_received_date']:%Y-%m-%d}, due {row['due_date']:%Y-%m-%d}).")
-    if check.name == "monthly_trafficking_posting":
+    if check.name == "validation_rule":
+        commune = row["commune_code"] if isinstance(row["commune_code"], str) else ""
+        where_vi = f", xã {commune}" if commune else ""
+        where_en = f", commune {commune}" if commune else ""
+        left, right = _number(row["left_value"]), _number(row["right_value"])
+        return (f"{left} {row['operator']} {right}",
+                f"Vi phạm quy tắc kiểm tra: {row['rule_name_vi']} (tháng {_month(month)}"
+                f"{where_vi}: {left} so với {right}).",
+                f"Validation rule broken: {row['rule_name_en']} ({month:%Y-%m}{where_en}: "
+                f"{row['left_operand']} {left} {row['operator']} {row['right_operand']} {right} "
+                "is false).")
+    if check.name == "outlier":
+        median, count = _number(row["baseline_median"]), _number(row["quantity"])
+        campaign_vi = " (đã tính đến đợt cao điểm tháng 7)" if row["is_campaign_month"] else ""
+        campaign_en = " (July campaign allowed for)" if row["is_campaign_month"] else ""
+        return (f"{count} (median {median}, z {row['modified_z_score']:.1f})",
+                f"Số liệu khác thường: {row['output_type_label_vi']} tháng {_month(month)} là "
+                f"{count}, "
+                f"trong khi mức thường của đơn vị là {median}{campaign_vi}; cần kiểm tra lại với "
+                "đơn vị.",
+                f"Outlier: {row['output_type_code']} in {month:%Y-%m} is {count} against a usual "
+                f"{median} (modified z-score {row['modified_z_score']:.1f}){campaign_en}; check "
+                "with the source.")
+    if check.name in POSTINGS:
+        observed, what_vi, what_en = POSTINGS[check.name]
         reason_vi = "" if row["is_received"] else " (chưa có báo cáo tháng)"
         reason_en = "" if row["is_received"] else " (no report for the month)"
-        return ("0 items",
-                f"Tháng {_month(month)} không có tin, bài nào về phòng, chống mua bán người"
+        return (observed,
+                f"Tháng {_month(month)} không có {what_vi} nào về phòng, chống mua bán người"
                 f"{reason_vi}; yêu cầu ít nhất một lần/tháng.",
-                f"No media item on human trafficking in {month:%Y-%m}{reason_en}; at least one "
+                f"No {what_en} on human trafficking in {month:%Y-%m}{reason_en}; at least one "
                 "a month is required.")
     value = row[check.column]
     return (str(value),
@@ -240,7 +320,8 @@ def run_checks(home: Home, period: Period) -> dict:
         rows = frame[frame["row_key"].isin(failing)].to_dict("records")
         for row in sorted(rows, key=lambda r: (r["source_code"], r["report_month"])):
             observed, detail_vi, detail_en = describe(check, row)
-            flags.append((period.code, check.name, check.suite, check.severity,
+            severity = row.get("severity") or check.severity  # a rule carries its own
+            flags.append((period.code, check.name, check.suite, severity,
                           row["source_code"], row["report_month"], observed, detail_vi,
                           detail_en))
         results.append((period.code, check.suite, check.name, outcome["expectation_type"],

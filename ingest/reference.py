@@ -141,7 +141,7 @@ class Reference:
         and with or without diacritics, may match several communes: the caller decides.
         """
         text = value.strip()
-        code = text.zfill(5) if text.isdigit() else None
+        code = text.zfill(5) if text.isascii() and text.isdigit() else None
         if code is not None:
             found = [self.communes[code]] if code in self.communes else []
         else:

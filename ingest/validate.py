@@ -15,6 +15,8 @@ from ingest.problems import Problem, error, warning
 from ingest.reader import Cell, Table
 from ingest.reference import Reference, Source
 from ingest.text import fold, nfc
+from outreach.calendar import CALENDAR_MONTH
+from outreach.settings import settings
 
 HEADER_SEARCH_ROWS = 30
 
@@ -82,7 +84,7 @@ def parse_date(cell: Cell) -> date:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return _excel_serial(cell)
     text = str(cell).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return _excel_serial(int(text))
     try:
         if match := _DMY.match(text):
@@ -242,11 +244,22 @@ class _RowChecker:
 
 
 def _date_in_month(month: date) -> Callable[[Cell], date]:
+    """A date within the days the file's month covers, by the reporting calendar."""
+    calendar = settings().calendar
+    first, last = calendar.window(month)
+    if calendar.kind == CALENDAR_MONTH:
+        expected_vi = f"cần một ngày trong tháng {month:%m/%Y} (tháng của tệp)"
+        expected_en = f"expected a date in {month:%Y-%m}, the file's month"
+    else:
+        expected_vi = (f"cần một ngày từ {first:%d/%m/%Y} đến {last:%d/%m/%Y} (kỳ báo cáo tháng "
+                       f"{month:%m/%Y} theo Nghị định 09/2019/NĐ-CP)")
+        expected_en = (f"expected a date from {first:%Y-%m-%d} to {last:%Y-%m-%d}, the file's "
+                       "reporting month (Nghị định 09/2019 cut-off dates)")
+
     def parse(cell: Cell) -> date:
         value = parse_date(cell)
-        if (value.year, value.month) != (month.year, month.month):
-            raise InvalidValue(f"cần một ngày trong tháng {month:%m/%Y} (tháng của tệp)",
-                               f"expected a date in {month:%Y-%m}, the file's month")
+        if not first <= value <= last:
+            raise InvalidValue(expected_vi, expected_en)
         return value
     return parse
 

@@ -60,7 +60,7 @@ def sample(period, inbox: Path, seed: int) -> None:
     result = generate(period, inbox, seed=seed)
     click.echo(f"{len(result.files)} files written to {inbox}")
     for planted in result.planted:
-        click.echo(f"  planted: {planted.kind:<20} {planted.source_code:<10} {planted.month}")
+        click.echo(f"  planted: {planted.kind:<30} {planted.source_code:<10} {planted.month}")
 
 
 @main.command()
@@ -128,7 +128,8 @@ def report(home_dir: Path | None, period) -> None:
 def status(home_dir: Path | None, period, month: str | None) -> None:
     """Who sent what: accepted, rejected (with errors), late or missing; also written as CSV.
 
-    Example: outreach status --period 2022-H1 --month 2022-05
+    Also writes the reminder list (who to chase, with a message ready to send) from the last
+    quality checks. Example: outreach status --period 2022-H1 --month 2022-05
     """
     from datetime import date
 
@@ -146,6 +147,12 @@ def status(home_dir: Path | None, period, month: str | None) -> None:
     suffix = f"{month}" if month else period.code
     path = write_status_csv(rows, home.report_dir(period.code) / f"tinh-trang-{suffix}.csv")
     click.echo(f"\n{path}")
+    from outreach import pipeline
+
+    reminded = pipeline.remind(home, period, chosen)
+    click.echo("\nCần nhắc (theo kết quả kiểm tra gần nhất):")
+    click.echo(reminded["text"])
+    click.echo(f"\n{reminded['csv']}")
 
 
 @main.command()

@@ -31,7 +31,9 @@ def dbt_executable() -> str:
 def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Path:
     """Run `dbt <command>` against the home's warehouse; returns the log file. Raises on failure."""
     home.ensure()
-    variables = {"as_of_date": as_of.isoformat()} if as_of else {}
+    from outreach.settings import settings
+
+    variables = {**settings().dbt_vars(), **({"as_of_date": as_of.isoformat()} if as_of else {})}
     work = home.root / "dbt"
     log_file = home.logs / f"dbt-{command[0]}-{datetime.now():%Y%m%dT%H%M%S%f}.log"
     arguments = [

@@ -69,3 +69,28 @@ def report(home: Home, period: Period):
     from report.build import write_report
 
     return write_report(home, period)
+
+
+def remind(home: Home, period: Period, month: date | None = None) -> dict:
+    """Write the reminder list (who to chase, with a message ready to send) as a CSV.
+
+    Returns its path, its length, and an HTML version with a subject for the e-mail notifier.
+    """
+    from report.build import load_config
+    from report.reminders import (
+        format_reminders,
+        reminder_file_name,
+        reminders,
+        reminders_html,
+        write_reminders_csv,
+    )
+
+    sender = load_config(home)["issuing_body_name"]
+    rows = reminders(home, period, month, sender=sender)
+    path = write_reminders_csv(rows, home.report_dir(period.code)
+                               / reminder_file_name(period, month))
+    scope = f"tháng {month:%m/%Y}" if month else period.label_vi
+    subject = f"[outreach] {len(rows)} trường hợp cần nhắc, {scope}"
+    return {"count": len(rows), "csv": str(path), "subject": subject,
+            "text": format_reminders(rows),
+            "html": reminders_html(rows, f"Danh sách cần nhắc, {scope}")}

@@ -8,7 +8,12 @@ the real 2022-H1 report, with planted problems the pipeline must surface:
 - a late submission (PVHTT-184, 3rd month, received on day 25 of the next month);
 - a correction `_r2` that replaces an accepted file (PVHTT-181, 2nd month);
 - two broken files: invalid rows (PVHTT-186, 6th month) and a corrupt workbook (TW-VOV, 5th month);
-- and a valid "nothing this month" file with a header and no rows (TW-QDND, 2nd month).
+- a valid "nothing this month" file with a header and no rows (TW-QDND, 2nd month);
+- a district month with no grassroots activity on human trafficking (the first district office
+  without key-area communes, 3rd month);
+- an outlier: loudspeaker broadcasts six times the district's usual level (PVHTT-185, 4th month);
+- validation rules broken: more people counselled in a key-area commune than its at-risk
+  population (4th month), film screenings without the number of people (PVHTT-183, 5th month).
 
 Each file's modification time is set to the moment it was sent: ingest reads it as `received_at`.
 """
@@ -143,6 +148,10 @@ class _Generator:
         self.counselled = set(self.rng.sample(codes, k=round(len(codes) * 0.45)))
         self.coverage = {code: self.rng.uniform(0.88, 1.0) if code in self.counselled
                          else self.rng.uniform(0.62, 0.8) for code in codes}
+        # each district's usual number of loudspeaker broadcasts per topic and month
+        levels = random.Random(f"{seed}:{period.code}:levels")
+        self.loudspeaker_level = {district: levels.randint(60, 250) for district in
+                                  sorted({c.district_code for c in reference.communes.values()})}
 
     # --- rows -------------------------------------------------------------------------------
 
@@ -181,13 +190,20 @@ class _Generator:
                     quantity=1, people=reporters,
                     note="Lớp tập huấn kỹ năng tuyên truyền do Sở TT&TT tổ chức")]
 
-    def district_rows(self, district_code: str, month: date) -> list[Row]:
+    def district_rows(self, district_code: str, month: date, *, trafficking: bool = True,
+                      loudspeaker_factor: int = 1) -> list[Row]:
+        """A district office's month: loudspeaker broadcasts on each topic at the district's
+        usual level, vehicle runs, banners, radio, film screenings, counselling."""
         rng = self.rng
+        level = self.loudspeaker_level[district_code]
+        topics = ["toi_pham", "ma_tuy", "mua_ban_nguoi"] if trafficking else ["toi_pham", "ma_tuy"]
         rows = [
-            Row(self._day(month), topic, "truyen_thanh_co_so", rng.randint(20, 400))
-            for topic in rng.sample(["toi_pham", "ma_tuy", "mua_ban_nguoi"], k=rng.randint(2, 3))
+            Row(self._day(month), topic, "truyen_thanh_co_so",
+                round(level * rng.uniform(0.85, 1.15)) * loudspeaker_factor)
+            for topic in topics
         ]
-        rows.append(Row(self._day(month), rng.choice(["ma_tuy", "mua_ban_nguoi"]), "xe_luu_dong",
+        rows.append(Row(self._day(month), "mua_ban_nguoi" if trafficking and rng.random() < 0.5
+                        else "ma_tuy", "xe_luu_dong",
                         rng.randint(1, 4)))
         if rng.random() < 0.7:
             rows.append(Row(self._day(month), rng.choice(["toi_pham", "ma_tuy", "khac"]),
@@ -421,6 +437,14 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
     invalid_rows = ("PVHTT-186", planted_month(5))
     corrupt = ("TW-VOV", planted_month(4))
     empty = ("TW-QDND", planted_month(1))
+    # the checks of data quality beyond completeness
+    quiet_district = _district_without_key_communes(reference, gen.key_communes)
+    no_grassroots = (quiet_district, planted_month(2))
+    outlier = ("PVHTT-185", planted_month(3))
+    no_people = ("PVHTT-183", planted_month(4))
+    crowded_commune = sorted(gen.counselled)[0]
+    crowded = (_district_source(reference, reference.communes[crowded_commune].district_code),
+               planted_month(3))
 
     for source in reference.sources.values():
         if not source.submits_monthly:
@@ -434,7 +458,27 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
                                               None))
                 continue
             if source.kind == "district":
-                rows = gen.district_rows(source.district_code, month)
+                rows = gen.district_rows(source.district_code, month,
+                                         trafficking=key != no_grassroots,
+                                         loudspeaker_factor=6 if key == outlier else 1)
+                if key == no_grassroots:
+                    result.planted.append(Planted("no_grassroots_activity", source.code,
+                                                  f"{month:%Y-%m}", None))
+                if key == outlier:
+                    result.planted.append(Planted("outlier", source.code, f"{month:%Y-%m}",
+                                                  None))
+                if key == no_people:
+                    for row in rows:
+                        if row.output_type == "chieu_phim":
+                            row.people = None
+                    result.planted.append(Planted("film_screening_without_people", source.code,
+                                                  f"{month:%Y-%m}", None))
+                if key == crowded:
+                    population = gen.key_communes[crowded_commune]
+                    rows.append(Row(month.replace(day=20), "mua_ban_nguoi", "tu_van", 1,
+                                    commune_code=crowded_commune, people=population + 400))
+                    result.planted.append(Planted("counselling_over_population", source.code,
+                                                  f"{month:%Y-%m}", None))
             elif key == empty:
                 rows = []
             else:
@@ -483,6 +527,17 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
         write_file(inbox, file_name, _render_directives(documents, month, reference),
                    sent_at(rng, month, 0), result)
     return result
+
+
+def _district_without_key_communes(reference: Reference, key_communes: dict[str, int]) -> str:
+    busy = {reference.communes[code].district_code for code in key_communes}
+    return next(source.code for source in reference.sources.values()
+                if source.kind == "district" and source.district_code not in busy)
+
+
+def _district_source(reference: Reference, district_code: str) -> str:
+    return next(source.code for source in reference.sources.values()
+                if source.kind == "district" and source.district_code == district_code)
 
 
 def _break(rows: list[Row], month: date) -> list[Row]:

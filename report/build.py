@@ -61,7 +61,7 @@ def write_report(home: Home, period: Period) -> ReportFiles:
     os.replace(partial, docx_path)
     partial_json = figures_path.with_name(figures_path.name + ".part")
     book.write_json(partial_json, period=period.code, as_of=data.as_of,
-                    is_draft=not data.is_closed,
+                    is_draft=not data.is_closed, reporting_calendar=data.reporting_calendar,
                     narrative=str(narrative.path) if narrative.path else None)
     os.replace(partial_json, figures_path)
     log.info("report %s written: %s (%d figures)", period.code, docx_path, len(book.figures))

@@ -16,6 +16,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from expectations.checks import CHECK_LABELS_VI
+from outreach.calendar import ReportingCalendar
+from outreach.settings import settings
 from report.figures import FigureBook, ReportData
 from report.narrative import Narrative
 from report.numbers import format_date_long, format_date_short
@@ -571,6 +574,8 @@ class ReportWriter:
 
     def _annex_completeness(self) -> None:
         self._annex_title("Phụ lục 4. Tình hình gửi báo cáo tháng")
+        calendar = ReportingCalendar(self.data.reporting_calendar, settings().on_time_days)
+        _paragraph(self.document, calendar.rule_vi(self.data.period), size=12, indent=False)
         rows_by_source: dict[str, dict[date, dict]] = defaultdict(dict)
         for row in self.data.completeness:
             rows_by_source[row["source_code"]][row["report_month"]] = row
@@ -603,25 +608,61 @@ class ReportWriter:
                    "Trả lại - tệp gửi không hợp lệ; (không phát sinh) - báo cáo không có hoạt "
                    "động; * - không có tin, bài về phòng, chống mua bán người trong tháng.",
                    size=11, indent=False)
-        expected = [r for r in self.data.completeness if r["is_expected"]]
-        received = [r for r in expected if r["is_received"]]
-        on_time = [r for r in expected if r["is_on_time"]]
+        self._reporting_rates()
+
+    def _reporting_rates(self) -> None:
+        """DHIS2's reporting-rate summary of the period, from `fct_reporting_rates`."""
+        rates = self.data.reporting_rates
+        province = next((r for r in rates if r["aggregation_level"] == "province"), None)
+        if province is None:
+            _paragraph(self.document, "Chưa có tháng nào đến hạn gửi báo cáo.", indent=False)
+            return
         book = self.book
-        reporting_rate = len(received) / len(expected) if expected else None
-        on_time_rate = len(on_time) / len(expected) if expected else None
-        summary = (
-            "Số báo cáo phải gửi: "
-            f"{book.count('completeness.expected', 'Số báo cáo tháng phải gửi', len(expected))}; "
-            f"đã nhận: {book.count('completeness.received', 'Số báo cáo đã nhận', len(received))}"
-            f" (tỷ lệ {book.percent('completeness.reporting_rate', 'Tỷ lệ gửi', reporting_rate)}); "
-            f"đúng hạn: {book.count('completeness.on_time', 'Số báo cáo đúng hạn', len(on_time))}"
-            f" (tỷ lệ "
-            f"{book.percent('completeness.on_time_rate', 'Tỷ lệ báo cáo đúng hạn', on_time_rate)})."
-        )
+        expected = book.count("completeness.expected", "Số báo cáo tháng phải gửi",
+                              province["expected_reports"])
+        received = book.count("completeness.received", "Số báo cáo đã nhận",
+                              province["actual_reports"])
+        rate = book.percent("completeness.reporting_rate", "Tỷ lệ gửi", province["reporting_rate"])
+        on_time = book.count("completeness.on_time", "Số báo cáo đúng hạn",
+                             province["reports_on_time"])
+        on_time_rate = book.percent("completeness.on_time_rate", "Tỷ lệ báo cáo đúng hạn",
+                                    province["on_time_rate"])
+        summary = (f"Số báo cáo phải gửi: {expected}; đã nhận: {received} (tỷ lệ {rate}); "
+                   f"đúng hạn: {on_time} (tỷ lệ {on_time_rate}).")
         _paragraph(self.document, summary, size=12, indent=False)
+        header = ["Đơn vị", "Phải gửi", "Đã gửi", "Tỷ lệ gửi", "Đúng hạn", "Tỷ lệ đúng hạn",
+                  "Không phát sinh", "Chưa gửi"]
+        table_rows = []
+        for rate in rates:
+            key = f"rates.{rate['aggregation_level']}.{rate['aggregation_code']}"
+            label = rate["aggregation_label_vi"]
+            if rate["aggregation_level"] == "district":
+                label = f"Phòng VH-TT {label}"
+            table_rows.append([
+                label,
+                book.count(f"{key}.expected", f"Báo cáo phải gửi: {label}",
+                           rate["expected_reports"]),
+                book.count(f"{key}.actual", f"Báo cáo đã gửi: {label}", rate["actual_reports"]),
+                book.percent(f"{key}.reporting_rate", f"Tỷ lệ gửi: {label}",
+                             rate["reporting_rate"]),
+                book.count(f"{key}.on_time", f"Báo cáo đúng hạn: {label}",
+                           rate["reports_on_time"]),
+                book.percent(f"{key}.on_time_rate", f"Tỷ lệ đúng hạn: {label}",
+                             rate["on_time_rate"]),
+                book.count(f"{key}.empty", f"Báo cáo không phát sinh: {label}",
+                           rate["empty_reports"]),
+                book.count(f"{key}.not_reported", f"Báo cáo chưa gửi: {label}",
+                           rate["not_reported"]),
+            ])
+        _paragraph(self.document, "Tỷ lệ gửi báo cáo theo nhóm đơn vị và theo huyện, thành phố:",
+                   size=12, indent=False)
+        _grid_table(self.document, header, table_rows, [49, 16, 16, 16, 16, 16, 16, 16])
+        _paragraph(self.document, "Ghi chú: báo cáo \"không phát sinh\" (tệp không có hoạt động) "
+                   "được tính là đã gửi; tệp bị trả lại được tính là chưa gửi; tháng chưa đến "
+                   "hạn không được tính.", size=11, indent=False)
 
     def _annex_flags(self) -> None:
-        self._annex_title("Phụ lục 5. Các trường hợp cần đôn đốc")
+        self._annex_title("Phụ lục 5. Các trường hợp cần đôn đốc, kiểm tra lại")
         if not self.data.flags:
             _paragraph(self.document, "Không có trường hợp nào.", indent=False)
             return
@@ -630,5 +671,8 @@ class ReportWriter:
             source = self.data.sources.get(flag["source_code"], {})
             month = flag["report_month"]
             rows.append([source.get("source_name", flag["source_code"]),
-                         f"{month:%m/%Y}" if month else "", flag["detail_vi"]])
-        _grid_table(self.document, ["Đơn vị", "Tháng", "Nội dung"], rows, [55, 18, 88])
+                         f"{month:%m/%Y}" if month else "",
+                         CHECK_LABELS_VI.get(flag["check_name"], flag["check_name"]),
+                         flag["detail_vi"]])
+        _grid_table(self.document, ["Đơn vị", "Tháng", "Loại", "Nội dung"], rows,
+                    [45, 16, 30, 70])

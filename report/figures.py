@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from outreach.periods import Period
+from outreach.settings import settings
 from report.numbers import format_count, format_percent
 
 SOURCE_KINDS = ("outlet_central", "outlet_provincial", "district")
@@ -59,7 +60,9 @@ class ReportData:
     outlet_months: list[dict]    # outlets: media items per source × month
     district_outputs: list[dict]  # districts: quantity per district × output type
     counselling: dict
+    reporting_calendar: str      # the rule the warehouse was built with (dim_periods)
     completeness: list[dict]     # source × month rows of the period
+    reporting_rates: list[dict]  # the period's rates: province, source kinds, districts
     flags: list[dict]            # dq flags for the period
     sources: dict[str, dict]
     output_types: dict[str, dict]
@@ -74,14 +77,16 @@ def _rows(con, sql: str, params: list | None = None) -> list[dict]:
 
 def load_report_data(con, period: Period) -> ReportData:
     start, end = period.start, period.end
-    period_row = _rows(con, "select is_closed from marts.dim_periods where period_code = ?",
-                       [period.code])
+    period_row = _rows(con, "select is_closed, reporting_calendar from marts.dim_periods "
+                       "where period_code = ?", [period.code])
     as_of = con.execute("select max(as_of_date) from marts.fct_reporting_completeness"
                         ).fetchone()[0]
     return ReportData(
         period=period,
         as_of=as_of,
         is_closed=bool(period_row and period_row[0]["is_closed"]),
+        reporting_calendar=period_row[0]["reporting_calendar"] if period_row
+        else settings().calendar.kind,
         directives=_rows(con, """
             select document_number, issued_date, document_summary, source_code, file_name
             from marts.fct_directive_documents
@@ -122,6 +127,11 @@ def load_report_data(con, period: Period) -> ReportData:
             select * from marts.fct_reporting_completeness
             where report_month between ? and ?
             order by source_code, report_month""", [start, end]),
+        reporting_rates=_rows(con, """
+            select * from marts.fct_reporting_rates
+            where period_code = ? and aggregation_level in ('province', 'source_kind', 'district')
+            order by case aggregation_level when 'province' then 1 when 'source_kind' then 2
+                else 3 end, aggregation_code""", [period.code]),
         flags=_rows(con, """
             select * from dq.flags where period_code = ?
             order by check_name, source_code, report_month""", [period.code]),

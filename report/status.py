@@ -100,19 +100,27 @@ def submission_status(home: Home, period: Period, month: date | None = None) -> 
 
 
 def _fetch(con, start: date, end: date) -> list[dict]:
-    cursor = con.execute(_QUERY, [start, end])
+    return fetch_dicts(con, _QUERY, [start, end])
+
+
+def fetch_dicts(con, query: str, parameters: list) -> list[dict]:
+    cursor = con.execute(query, parameters)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def write_status_csv(rows: list[StatusRow], path: Path) -> Path:
+def write_excel_csv(header: list[str], rows: list[list[str]], path: Path) -> Path:
     """UTF-8 with BOM, so that Excel opens the Vietnamese text correctly."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        writer.writerows(row.cells() for row in rows)
+        writer.writerow(header)
+        writer.writerows(rows)
     return path
+
+
+def write_status_csv(rows: list[StatusRow], path: Path) -> Path:
+    return write_excel_csv(COLUMNS, [row.cells() for row in rows], path)
 
 
 def format_table(rows: list[StatusRow]) -> str:

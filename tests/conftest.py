@@ -98,7 +98,9 @@ def run_pipeline(home: Home, drop: Path, *, as_of: date = AS_OF) -> dict:
     checked = pipeline.check(home, PERIOD)
     pipeline.publish(home)
     files = pipeline.report(home, PERIOD)
-    return {"pulled": pulled, "ingested": ingested, "checked": checked, "report": files}
+    reminded = pipeline.remind(home, PERIOD)
+    return {"pulled": pulled, "ingested": ingested, "checked": checked, "report": files,
+            "reminded": reminded}
 
 
 @pytest.fixture(scope="session")

@@ -99,7 +99,8 @@ def _completeness(con, period: Period) -> dict:
     months = ", ".join(f"(date '{month}')" for month in period.months)
     con.execute(f"""
         create or replace temp view expected as
-        select s.source_code, s.source_kind, m.month,
+        select s.source_code, s.source_kind, s.district_code, s.province_code, m.month,
+               coalesce(w.row_count = 0, false) as empty,
                last_day(m.month) + interval {ON_TIME_DAYS} day as due,
                w.submission_id is not null as received,
                (select min(timezone('Asia/Ho_Chi_Minh', a.received_at))::date
@@ -136,6 +137,22 @@ def _completeness(con, period: Period) -> dict:
             select source_code, strftime(month, '%Y-%m'), datediff('day', due, first_day)
             from expected where received and first_day > due""").fetchall():
         figures[f"completeness.days_late.{source}.{month}"] = days
+    # the reporting-rate summary: province, each kind of source, each district's office
+    for level, key in (("province", "province_code"), ("source_kind", "source_kind"),
+                       ("district", "district_code")):
+        for code, expected_n, actual, on_time_n, empty in con.execute(f"""
+                select {key}, count(*), count(*) filter (where received),
+                    count(*) filter (where received and first_day <= due),
+                    count(*) filter (where empty)
+                from expected where {key} is not null group by 1""").fetchall():
+            prefix = f"rates.{level}.{code}"
+            figures.update({
+                f"{prefix}.expected": expected_n, f"{prefix}.actual": actual,
+                f"{prefix}.on_time": on_time_n, f"{prefix}.empty": empty,
+                f"{prefix}.not_reported": expected_n - actual,
+                f"{prefix}.reporting_rate": actual / expected_n,
+                f"{prefix}.on_time_rate": on_time_n / expected_n,
+            })
     return figures
 
 

@@ -4,10 +4,13 @@ expectation is a flag while a broken check is an error."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import PERIOD, new_home
+from test_report import document_text
 
 from expectations import checks
 
@@ -19,19 +22,120 @@ def flags(home) -> set[tuple[str, str, str]]:
             [PERIOD.code]).fetchall()}
 
 
-def test_every_planted_problem_is_flagged(demo):
+# each planted problem of the demo: the flag it must raise, the mart row that shows it, and
+# whether the reminder list chases the source for it
+PLANTED = {
+    "no_trafficking_item": ("monthly_trafficking_posting", """
+        select count(*) from marts.fct_reporting_completeness where source_code = ?
+            and report_month = ? and is_received and not has_trafficking_media_item""", True),
+    "never_submitted": ("expected_submission_received", """
+        select count(*) from marts.fct_reporting_completeness where source_code = ?
+            and report_month = ? and submission_status = 'missing'""", True),
+    "invalid_rows": ("expected_submission_received", """
+        select count(*) from marts.fct_reporting_completeness where source_code = ?
+            and report_month = ? and submission_status = 'rejected'""", True),
+    "corrupt_file": ("expected_submission_received", """
+        select count(*) from marts.fct_reporting_completeness where source_code = ?
+            and report_month = ? and submission_status = 'rejected'""", True),
+    "late": ("submission_on_time", """
+        select count(*) from marts.fct_reporting_completeness where source_code = ?
+            and report_month = ? and submission_status = 'late'""", True),
+    "no_grassroots_activity": ("monthly_grassroots_posting", """
+        select count(*) from marts.fct_reporting_completeness where source_code = ?
+            and report_month = ? and is_received and not has_trafficking_grassroots_activity""",
+                               True),
+    "outlier": ("outlier", """
+        select count(*) from marts.fct_output_outliers where source_code = ?
+            and report_month = ? and is_outlier""", False),
+    "counselling_over_population": ("validation_rule", """
+        select count(*) from marts.fct_validation_results where source_code = ?
+            and report_month = ? and rule_code = 'counselling_within_population'
+            and not is_satisfied""", False),
+    "film_screening_without_people": ("validation_rule", """
+        select count(*) from marts.fct_validation_results where source_code = ?
+            and report_month = ? and rule_code = 'film_screening_people_recorded'
+            and not is_satisfied""", False),
+}
+# planted on purpose as things that are not problems
+NOT_PROBLEMS = {"correction", "empty_report"}
+
+
+def planted_problems(sample):
+    problems = [p for p in sample.planted if p.kind not in NOT_PROBLEMS]
+    assert {p.kind for p in problems} == set(PLANTED)
+    return problems
+
+
+def latest_data_docs(home) -> str:
+    """The text of the newest validation page of every suite."""
+    site = checks.data_docs_index(home).parent / "validations"
+    pages = []
+    for suite in site.iterdir():
+        runs = sorted(suite.glob("*/*"))
+        pages += [page.read_text(encoding="utf-8") for page in runs[-1].glob("*.html")]
+    return "\n".join(pages)
+
+
+def test_every_planted_problem_is_in_the_mart_and_flagged(demo):
     found = flags(demo["home"])
-    assert ("monthly_trafficking_posting", "BAO-LS", "2022-04") in found
-    assert ("expected_submission_received", "PVHTT-189", "2022-05") in found   # never sent
-    assert ("expected_submission_received", "PVHTT-186", "2022-06") in found   # invalid rows
-    assert ("expected_submission_received", "TW-VOV", "2022-05") in found      # corrupt file
-    assert ("submission_on_time", "PVHTT-184", "2022-03") in found             # late
-    assert len(found) == 5
+    with duckdb.connect(str(demo["home"].warehouse), read_only=True) as con:
+        for problem in planted_problems(demo["sample"]):
+            check, mart_query, _ = PLANTED[problem.kind]
+            month = date.fromisoformat(f"{problem.month}-01")
+            assert con.execute(mart_query, [problem.source_code, month]).fetchone()[0] == 1, \
+                problem
+            assert (check, problem.source_code, problem.month) in found, problem
 
 
-def test_clean_data_raises_no_flag(clean):
+def test_every_flag_comes_from_a_planted_problem(demo):
+    planted = {(PLANTED[p.kind][0], p.source_code, p.month)
+               for p in planted_problems(demo["sample"])}
+    # a month never received also misses its monthly posting: that follows from the first
+    unreceived = {(source, month) for check, source, month in planted
+                  if check == "expected_submission_received"}
+    followers = {("monthly_grassroots_posting", source, month) for source, month in unreceived}
+    assert flags(demo["home"]) - planted <= followers
+    assert planted <= flags(demo["home"])
+
+
+def test_every_planted_problem_is_in_the_annex(demo):
+    text = document_text(demo["report"].docx)
+    annex = text[text.index("Phụ lục 5"):]
+    with duckdb.connect(str(demo["home"].warehouse), read_only=True) as con:
+        details = con.execute("select detail_vi, check_name from dq.flags where period_code = ?",
+                              [PERIOD.code]).fetchall()
+    for detail, check in details:
+        assert detail in annex and checks.CHECK_LABELS_VI[check] in annex
+
+
+def test_every_chased_problem_is_in_the_reminder_list(demo):
+    csv_text = Path(demo["reminded"]["csv"]).read_text(encoding="utf-8-sig")
+    lines = csv_text.splitlines()
+    for problem in planted_problems(demo["sample"]):
+        check, _, chased = PLANTED[problem.kind]
+        month = f"{problem.month[5:]}/{problem.month[:4]}"
+        matching = [line for line in lines if line.startswith(f"{problem.source_code},")
+                    and f",{month}," in line and checks.CHECK_LABELS_VI[check] in line]
+        assert bool(matching) == chased, problem
+        if chased:  # the registry's contact and a message ready to send
+            assert "@" in matching[0] and "Kính gửi" in matching[0]
+    assert demo["reminded"]["count"] == len(lines) - 1 == 6
+
+
+def test_every_planted_problem_is_in_the_data_docs(demo):
+    docs = latest_data_docs(demo["home"])
+    for problem in planted_problems(demo["sample"]):
+        assert f"{problem.source_code}:{problem.month}" in docs, problem
+
+
+def test_clean_data_raises_no_flag_and_no_reminder(clean):
     assert flags(clean["home"]) == set()
     assert clean["checked"]["flags"] == 0
+    assert clean["reminded"]["count"] == 0
+    text = document_text(clean["report"].docx)
+    assert "Không có trường hợp nào." in text[text.index("Phụ lục 5"):]
+    docs = latest_data_docs(clean["home"])
+    assert "PVHTT-" not in docs and "BAO-LS" not in docs
 
 
 def test_data_docs_are_written_under_the_home(demo):
@@ -47,7 +151,8 @@ def test_results_land_in_the_warehouse(demo):
         results = dict(con.execute("select check_name, success from dq.check_results "
                                    "where period_code = ?", [PERIOD.code]).fetchall())
     assert results == {"expected_submission_received": False, "submission_on_time": False,
-                       "monthly_trafficking_posting": False, "plausible_quantity": True,
+                       "monthly_trafficking_posting": False, "monthly_grassroots_posting": False,
+                       "validation_rule": False, "outlier": False, "plausible_quantity": True,
                        "plausible_people_reached": True}
 
 

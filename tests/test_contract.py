@@ -199,6 +199,14 @@ def test_numbers_that_are_not_whole_and_non_negative(tmp_path, reference, cell):
         ("bad_value", "so_luong", 2)]
 
 
+@pytest.mark.parametrize("cell", ["²", "٣", "12/13/2022", "3 tháng 3"])
+def test_digits_that_are_not_a_date(tmp_path, reference, cell):
+    """Superscripts and other scripts' digits pass str.isdigit(), but are no Excel serial."""
+    row = [cell, *ROW[1:]]
+    inspection = inspect(write_csv(tmp_path, "BAO-LS_2022-03.csv", [row]), reference)
+    assert errors(inspection) == [("bad_value", "ngay", 2)]
+
+
 def test_a_date_outside_the_files_month(tmp_path, reference):
     row = ["28/02/2022", *ROW[1:]]
     inspection = inspect(write_csv(tmp_path, "BAO-LS_2022-03.csv", [row]), reference)

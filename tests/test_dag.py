@@ -34,7 +34,7 @@ def test_the_dag_file_imports_without_errors(dag):
 
 
 def test_tasks_run_in_order(dag):
-    order = ["plan", "pull", "ingest", "build", "check", "publish", "report"]
+    order = ["plan", "pull", "ingest", "build", "check", "publish", "report", "remind"]
     assert sorted(dag.task_ids) == sorted(order)
     for upstream, downstream in zip(order, order[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids
@@ -44,8 +44,20 @@ def test_every_task_that_opens_the_warehouse_is_in_the_one_slot_pool(dag):
     pools = {task.task_id: task.pool for task in dag.tasks}
     assert pools == {"plan": "default_pool", "pull": "default_pool", "ingest": "duckdb_writer",
                      "build": "duckdb_writer", "check": "duckdb_writer",
-                     "publish": "duckdb_writer", "report": "duckdb_writer"}
+                     "publish": "duckdb_writer", "report": "duckdb_writer",
+                     # reads only, and falls back to the published copy if the file is busy
+                     "remind": "default_pool"}
     assert all(task.retries == 2 for task in dag.tasks)
+
+
+def test_the_reminder_list_is_mailed_and_failures_alert(dag):
+    from outreach.notify import FailureNotifier, ReminderNotifier
+
+    [mailer] = dag.get_task("remind").on_success_callback
+    assert isinstance(mailer, ReminderNotifier)
+    for task in dag.tasks:
+        assert any(isinstance(callback, FailureNotifier)
+                   for callback in task.on_failure_callback), task.task_id
 
 
 def test_documented(dag):

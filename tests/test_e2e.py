@@ -8,6 +8,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from conftest import PERIOD
+from mailserver import local_smtp, text_of
 from test_report import document_text
 
 from outreach.cli import main
@@ -22,10 +23,15 @@ def airflow_run(tmp_path_factory):
     runner = CliRunner()
     sampled = runner.invoke(main, ["sample", "--period", "2022-H1", "--inbox", str(drop)])
     assert sampled.exit_code == 0, sampled.output
-    first = runner.invoke(main, ["run", "--period", "2022-H1", "--inbox", str(drop),
-                                 "--home", str(home)])
+    with local_smtp() as mailbox, pytest.MonkeyPatch.context() as patch:
+        for name, value in mailbox.environment(OUTREACH_REMINDER_TO="staff@test.example"
+                                               ).items():
+            patch.setenv(name, value)
+        first = runner.invoke(main, ["run", "--period", "2022-H1", "--inbox", str(drop),
+                                     "--home", str(home)])
     assert first.exit_code == 0, first.output
-    return {"home": home, "drop": drop, "output": first.output, "runner": runner}
+    return {"home": home, "drop": drop, "output": first.output, "runner": runner,
+            "mail": list(mailbox.messages)}
 
 
 def marts(home):
@@ -56,6 +62,18 @@ def test_the_report_carries_the_figures_and_the_flagged_months(airflow_run):
     assert "Báo Lạng Sơn" in text
     assert "Tháng 04/2022 không có tin, bài nào về phòng, chống mua bán người" in text
     assert "Chưa gửi báo cáo tháng 05/2022" in text
+
+
+def test_the_reminder_list_is_written_and_mailed_to_the_department(airflow_run):
+    home = airflow_run["home"]
+    reminders = (home / "reports" / "2022-H1" / "nhac-nho-2022-H1.csv").read_text("utf-8-sig")
+    assert "PVHTT-189,Phòng Văn hóa và Thông tin huyện Đình Lập,05/2022" in reminders
+    assert "BAO-LS" in reminders and "Thiếu tin, bài về mua bán người" in reminders
+    [message] = airflow_run["mail"]
+    assert message["X-Envelope-To"] == "staff@test.example"
+    text = text_of(message)
+    assert "cần nhắc" in text and "6 tháng đầu năm 2022" in text
+    assert "Phòng Văn hóa và Thông tin huyện Đình Lập" in text and "05/2022" in text
 
 
 def test_files_were_archived_or_quarantined_under_their_own_names(airflow_run):

@@ -45,7 +45,10 @@ def test_the_planted_problems(tmp_path, reference):
         ("no_trafficking_item", "BAO-LS", "2022-04"), ("never_submitted", "PVHTT-189", "2022-05"),
         ("late", "PVHTT-184", "2022-03"), ("correction", "PVHTT-181", "2022-02"),
         ("invalid_rows", "PVHTT-186", "2022-06"), ("corrupt_file", "TW-VOV", "2022-05"),
-        ("empty_report", "TW-QDND", "2022-02")}
+        ("empty_report", "TW-QDND", "2022-02"),
+        ("no_grassroots_activity", "PVHTT-178", "2022-03"), ("outlier", "PVHTT-185", "2022-04"),
+        ("counselling_over_population", "PVHTT-180", "2022-04"),
+        ("film_screening_without_people", "PVHTT-183", "2022-05")}
     rejected = sorted(path.name for path in result.files
                       if not inspect_file(path, reference).validated.is_accepted)
     assert rejected == ["PVHTT-186_2022-06.csv", "TW-VOV_2022-05.xlsx"]

@@ -42,7 +42,12 @@ def test_the_command_prints_the_table_and_writes_the_csv(demo):
     assert result.exit_code == 0, result.output
     assert "PVHTT-189" in result.output and "Chưa gửi" in result.output
     path = demo["home"].report_dir("2022-H1") / "tinh-trang-2022-05.csv"
-    assert result.output.strip().endswith(str(path))
+    assert f"\n{path}\n" in result.output and path.is_file()
+    reminders = demo["home"].report_dir("2022-H1") / "nhac-nho-2022-05.csv"
+    assert result.output.strip().endswith(str(reminders)) and reminders.is_file()
+    chase = result.output[result.output.index("Cần nhắc"):]
+    assert "PVHTT-189  05/2022  Chưa gửi hoặc bị trả lại" in chase
+    assert "TW-VOV  05/2022" in chase
     with open(path, encoding="utf-8-sig", newline="") as handle:
         table = list(csv.DictReader(handle))
     assert len(table) == 20

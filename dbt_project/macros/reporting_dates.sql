@@ -7,7 +7,26 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The first day of the last month that has ended by the as-of date. -#}
-{% macro last_complete_month() -%}
-    (date_trunc('month', {{ as_of_date() }}) - interval 1 month)::date
+{#- The first day the monthly file of `month` (a first of month) covers, by the reporting
+    calendar: the month itself, or from the 15th of the month before (Nghị định 09/2019). -#}
+{% macro month_window_start(month) -%}
+    {%- if var('reporting_calendar') == 'nd09_2019' -%}
+        cast({{ month }} - interval 1 month + interval 14 day as date)
+    {%- else -%}
+        cast({{ month }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The last day it covers: the month's last day, or its 14th (Nghị định 09/2019). -#}
+{% macro month_window_end(month) -%}
+    {%- if var('reporting_calendar') == 'nd09_2019' -%}
+        cast({{ month }} + interval 13 day as date)
+    {%- else -%}
+        last_day({{ month }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The day a monthly file is due: on_time_days after the last day it covers. -#}
+{% macro due_date(month) -%}
+    cast({{ month_window_end(month) }} + to_days({{ var('on_time_days') }}) as date)
 {%- endmacro %}

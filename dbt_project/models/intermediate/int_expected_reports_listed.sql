@@ -1,6 +1,7 @@
 -- grain: one row per source × month the source must report, up to the as-of month
--- A source is expected for every month of its registry validity that has ended by the as-of
--- date (DHIS2's data-set assignment); the month in progress is listed but not yet expected.
+-- A source is expected for every month of its registry validity whose days (by the reporting
+-- calendar) have all passed by the as-of date (DHIS2's data-set assignment); the month in
+-- progress is listed but not yet expected.
 with
 
 sources as (
@@ -26,7 +27,7 @@ assigned as (
     select
         sources.source_code,
         months.report_month,
-        months.report_month <= {{ last_complete_month() }} as is_expected
+        {{ month_window_end('months.report_month') }} < {{ as_of_date() }} as is_expected
     from sources
     inner join months
         on

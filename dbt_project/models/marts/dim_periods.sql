@@ -37,8 +37,11 @@ periods as (
         cast(years.period_year as varchar) || spans.code_suffix as period_code,
         spans.period_kind,
         years.period_year,
-        make_date(years.period_year, spans.first_month, 1) as period_start_date,
-        last_day(make_date(years.period_year, spans.last_month, 1)) as period_end_date,
+        -- the days the period's figures cover, by the reporting calendar
+        {{ month_window_start('make_date(years.period_year, spans.first_month, 1)') }}
+            as period_start_date,
+        {{ month_window_end('make_date(years.period_year, spans.last_month, 1)') }}
+            as period_end_date,
         spans.label_prefix || cast(years.period_year as varchar) as period_label_vi
     from years
     cross join spans
@@ -48,7 +51,8 @@ final as (
     select
         *,
         -- closed: every month's submission was due before the as-of date
-        period_end_date + to_days({{ var('on_time_days') }}) < {{ as_of_date() }} as is_closed
+        period_end_date + to_days({{ var('on_time_days') }}) < {{ as_of_date() }} as is_closed,
+        '{{ var("reporting_calendar") }}' as reporting_calendar
     from periods
 )
 

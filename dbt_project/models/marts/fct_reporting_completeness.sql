@@ -25,6 +25,9 @@ trafficking as (
         source_code,
         report_month,
         sum(quantity) filter (where output_group = 'media') as trafficking_media_item_count,
+        sum(quantity) filter (
+            where output_group = 'grassroots'
+        ) as trafficking_grassroots_activity_count,
         sum(quantity) as trafficking_output_count
     from {{ ref('int_output_rows_resolved') }}
     where topic_code = 'mua_ban_nguoi'
@@ -54,8 +57,7 @@ joined as (
         sources.source_kind,
         sources.district_code,
         coalesce(expected.is_expected, false) as is_expected,
-        (last_day(source_months.report_month) + to_days({{ var('on_time_days') }}))::date
-            as due_date,
+        {{ due_date('source_months.report_month') }} as due_date,
         resolved.submission_id,
         resolved.file_name,
         resolved.revision_number,
@@ -65,6 +67,8 @@ joined as (
         resolved.first_received_date,
         coalesce(rejected.rejected_file_count, 0) as rejected_file_count,
         coalesce(trafficking.trafficking_media_item_count, 0) as trafficking_media_item_count,
+        coalesce(trafficking.trafficking_grassroots_activity_count, 0)
+            as trafficking_grassroots_activity_count,
         coalesce(trafficking.trafficking_output_count, 0) as trafficking_output_count
     from source_months
     inner join sources
@@ -122,6 +126,10 @@ final as (
         source_kind = 'outlet_provincial' as requires_monthly_trafficking_item,
         cast(trafficking_media_item_count as bigint) as trafficking_media_item_count,
         trafficking_media_item_count > 0 as has_trafficking_media_item,
+        source_kind = 'district' as requires_monthly_grassroots_activity,
+        cast(trafficking_grassroots_activity_count as bigint)
+            as trafficking_grassroots_activity_count,
+        trafficking_grassroots_activity_count > 0 as has_trafficking_grassroots_activity,
         cast(trafficking_output_count as bigint) as trafficking_output_count,
         {{ as_of_date() }} as as_of_date
     from joined

@@ -1,0 +1,145 @@
+-- grain: one row per period (month, half-year, year) × aggregation (source, district, source
+-- kind, province), over the source-months that were due by the as-of date
+with
+
+due_months as (
+    select * from {{ ref('fct_reporting_completeness') }}
+    where is_expected and submission_status <> 'not_yet_due'
+),
+
+sources as (
+    select * from {{ ref('dim_sources') }}
+),
+
+district_labels as (
+    select distinct
+        district_code,
+        district_name
+    from sources
+    where district_code is not null
+),
+
+kind_labels as (
+    select distinct
+        source_kind,
+        source_group_label_vi
+    from sources
+),
+
+month_periods as (
+    select distinct
+        report_month,
+        'month' as period_kind,
+        strftime(report_month, '%Y-%m') as period_code
+    from due_months
+    union all
+    select distinct
+        report_month,
+        'half_year' as period_kind,
+        year(report_month) || '-H' || (case when month(report_month) <= 6 then 1 else 2 end)
+            as period_code
+    from due_months
+    union all
+    select distinct
+        report_month,
+        'year' as period_kind,
+        cast(year(report_month) as varchar) as period_code
+    from due_months
+),
+
+facts as (
+    select
+        month_periods.period_kind,
+        month_periods.period_code,
+        due_months.source_code,
+        due_months.source_kind,
+        due_months.district_code,
+        due_months.is_received,
+        due_months.is_on_time,
+        due_months.is_empty_report,
+        due_months.submission_status
+    from due_months
+    inner join month_periods
+        on due_months.report_month = month_periods.report_month
+),
+
+grouped as (
+    select
+        period_kind,
+        period_code,
+        case
+            when grouping(source_code) = 0 then 'source'
+            when grouping(district_code) = 0 then 'district'
+            when grouping(source_kind) = 0 then 'source_kind'
+            else 'province'
+        end as aggregation_level,
+        case
+            when grouping(source_code) = 0 then source_code
+            when grouping(district_code) = 0 then district_code
+            when grouping(source_kind) = 0 then source_kind
+            else '{{ var("province_code") }}'
+        end as aggregation_code,
+        count(*) as expected_reports,
+        count(*) filter (where is_received) as actual_reports,
+        count(*) filter (where is_on_time) as reports_on_time,
+        count(*) filter (where is_received and not is_on_time) as reports_late,
+        count(*) filter (where is_empty_report) as empty_reports,
+        count(*) filter (where submission_status = 'rejected') as rejected_only_reports,
+        count(*) filter (where not is_received) as not_reported
+    from facts
+    group by grouping sets (
+        (period_kind, period_code, source_kind, source_code),
+        (period_kind, period_code, district_code),
+        (period_kind, period_code, source_kind),
+        (period_kind, period_code)
+    )
+),
+
+labelled as (
+    select
+        grouped.*,
+        case grouped.aggregation_level
+            when 'source' then source_labels.source_name
+            when 'district' then district_labels.district_name
+            when 'source_kind' then kind_labels.source_group_label_vi
+            else 'Toàn tỉnh'
+        end as aggregation_label_vi
+    from grouped
+    left join sources as source_labels
+        on
+            grouped.aggregation_level = 'source'
+            and grouped.aggregation_code = source_labels.source_code
+    left join district_labels
+        on
+            grouped.aggregation_level = 'district'
+            and grouped.aggregation_code = district_labels.district_code
+    left join kind_labels
+        on
+            grouped.aggregation_level = 'source_kind'
+            and grouped.aggregation_code = kind_labels.source_kind
+    -- district offices only: outlets report for the province, not a district
+    where grouped.aggregation_level <> 'district' or grouped.aggregation_code is not null
+),
+
+final as (
+    select
+        period_code || ':' || aggregation_level || ':' || aggregation_code as reporting_rate_key,
+        period_kind,
+        period_code,
+        aggregation_level,
+        aggregation_code,
+        aggregation_label_vi,
+        expected_reports,
+        actual_reports,
+        reports_on_time,
+        reports_late,
+        empty_reports,
+        rejected_only_reports,
+        not_reported,
+        actual_reports / expected_reports as reporting_rate,
+        reports_on_time / expected_reports as on_time_rate,
+        {{ as_of_date() }} as as_of_date
+    from labelled
+)
+
+select * from final

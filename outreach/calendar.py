@@ -1,0 +1,75 @@
+"""The reporting calendar: which days a monthly submission covers, and when it is due.
+
+Two rules, chosen in `dbt_project.yml` (var `reporting_calendar`, or the environment variable
+`OUTREACH_REPORTING_CALENDAR`):
+
+- `calendar_month` (default): the file of March covers 1-31 March;
+- `nd09_2019`: the cut-off dates of Nghị định 09/2019/NĐ-CP on the reporting regime of state
+  administrative bodies: the file of March covers 15 February - 14 March, so the first half-year
+  runs from 15 December to 14 June and the year from 15 December to 14 December.
+
+Either way a monthly file is due `on_time_days` days after the last day it covers. dbt has the
+same rule in `macros/reporting_dates.sql`; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from outreach.periods import Period, month_end
+
+CALENDAR_MONTH = "calendar_month"
+ND09_2019 = "nd09_2019"
+CALENDARS = (CALENDAR_MONTH, ND09_2019)
+
+
+def _previous_month(month: date) -> date:
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class ReportingCalendar:
+    kind: str = CALENDAR_MONTH
+    on_time_days: int = 10
+
+    def __post_init__(self) -> None:
+        if self.kind not in CALENDARS:
+            raise ValueError(f"reporting calendar {self.kind!r} is not one of {CALENDARS}")
+
+    def window(self, month: date) -> tuple[date, date]:
+        """The first and last day the monthly file of `month` covers."""
+        month = month.replace(day=1)
+        if self.kind == ND09_2019:
+            return _previous_month(month).replace(day=15), month.replace(day=14)
+        return month, month_end(month)
+
+    def due_date(self, month: date) -> date:
+        return self.window(month)[1] + timedelta(days=self.on_time_days)
+
+    def period_dates(self, period: Period) -> tuple[date, date]:
+        """The first and last day the period's figures cover."""
+        return self.window(period.months[0])[0], self.window(period.months[-1])[1]
+
+    def closing_date(self, period: Period) -> date:
+        """The first day on which every monthly file of the period was due."""
+        return self.due_date(period.months[-1]) + timedelta(days=1)
+
+    def last_ended_month(self, day: date) -> date:
+        """The latest month whose covered days have all passed by `day`."""
+        month = day.replace(day=1)
+        while self.window(month)[1] >= day:
+            month = _previous_month(month)
+        return month
+
+    def rule_vi(self, period: Period) -> str:
+        """The sentence the report prints to say which rule it used."""
+        first, last = self.period_dates(period)
+        span = f"từ ngày {first:%d/%m/%Y} đến ngày {last:%d/%m/%Y}"
+        if self.kind == ND09_2019:
+            return (f"Số liệu được tổng hợp theo thời gian chốt số liệu báo cáo quy định tại "
+                    f"Nghị định số 09/2019/NĐ-CP (báo cáo tháng tính từ ngày 15 tháng trước đến "
+                    f"ngày 14 tháng báo cáo), {span}; báo cáo tháng đúng hạn khi gửi trong "
+                    f"{self.on_time_days} ngày sau ngày chốt số liệu.")
+        return (f"Số liệu được tổng hợp theo tháng dương lịch, {span}; báo cáo tháng đúng hạn "
+                f"khi gửi trong {self.on_time_days} ngày sau khi hết tháng.")

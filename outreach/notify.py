@@ -1,0 +1,70 @@
+"""E-mail from the nightly run: the reminder list to the department, and an alert on failure.
+
+Both are Airflow notifiers on the SMTP provider's `SmtpNotifier`, sent through the Airflow
+connection `smtp_default` (for example `AIRFLOW_CONN_SMTP_DEFAULT` in the environment, see the
+README). Recipients come from the environment, never from the repository:
+
+- `OUTREACH_REMINDER_TO`: who receives the reminder list (comma-separated); unset, none is sent;
+- `OUTREACH_ALERT_TO`: who is told when a task fails for good; unset, no alert is sent.
+
+A notifier with no recipients logs that it sent nothing; a mail server that is down fails the
+callback, which Airflow logs without failing the task.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+log = logging.getLogger(__name__)
+
+REMINDER_TO_ENV = "OUTREACH_REMINDER_TO"
+ALERT_TO_ENV = "OUTREACH_ALERT_TO"
+FROM_ENV = "OUTREACH_MAIL_FROM"
+
+
+def _recipients(variable: str) -> list[str]:
+    return [address.strip() for address in os.environ.get(variable, "").split(",")
+            if address.strip()]
+
+
+class _ConfiguredNotifier(SmtpNotifier):
+    """An SmtpNotifier that sends nothing, and says so, when nobody is configured to receive."""
+
+    def notify(self, context) -> None:
+        if not self.to:
+            log.info("%s: no recipients configured, nothing sent", type(self).__name__)
+            return
+        super().notify(context)
+
+
+class ReminderNotifier(_ConfiguredNotifier):
+    """Sends the reminder list the `remind` task returned (its XCom: subject and HTML)."""
+
+    def __init__(self, task_id: str = "remind", **kwargs) -> None:
+        super().__init__(
+            to=_recipients(REMINDER_TO_ENV),
+            from_email=os.environ.get(FROM_ENV) or None,
+            subject="{{ ti.xcom_pull(task_ids='" + task_id + "')['subject'] }}",
+            html_content="{{ ti.xcom_pull(task_ids='" + task_id + "')['html'] }}",
+            **kwargs,
+        )
+
+
+class FailureNotifier(_ConfiguredNotifier):
+    """Tells the operators that a task of the nightly run failed after its retries."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            to=_recipients(ALERT_TO_ENV),
+            from_email=os.environ.get(FROM_ENV) or None,
+            subject="[outreach] {{ dag.dag_id }}: {{ ti.task_id }} failed ({{ run_id }})",
+            html_content=(
+                "<p>Task <b>{{ ti.task_id }}</b> of <b>{{ dag.dag_id }}</b> failed after "
+                "{{ ti.try_number }} tries, run {{ run_id }}, logical date "
+                "{{ logical_date }}.</p><p>{{ exception | e }}</p>"
+            ),
+            **kwargs,
+        )
