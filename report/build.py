@@ -18,6 +18,8 @@ from report.narrative import load_narrative
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "report.toml"
+TEMPLATE_NAME = "bao-cao.docx"
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / TEMPLATE_NAME
 
 
 @dataclass
@@ -33,6 +35,12 @@ def load_config(home: Home) -> dict:
     path = override if override.is_file() else DEFAULT_CONFIG
     with open(path, "rb") as handle:
         return tomllib.load(handle)
+
+
+def template_path(home: Home) -> Path:
+    """The report's Word template: a copy in the home folder wins over the bundled one."""
+    override = home.root / "templates" / TEMPLATE_NAME
+    return override if override.is_file() else DEFAULT_TEMPLATE
 
 
 def report_paths(home: Home, period: Period) -> tuple[Path, Path]:
@@ -52,7 +60,8 @@ def write_report(home: Home, period: Period) -> ReportFiles:
         data = load_report_data(con, period)
     narrative = load_narrative(period.code, home.root)
     book = FigureBook()
-    document = ReportWriter(data, narrative, load_config(home), book).build()
+    document = ReportWriter(data, narrative, load_config(home), book,
+                            template_path(home)).build()
     docx_path, figures_path = report_paths(home, period)
     docx_path.parent.mkdir(parents=True, exist_ok=True)
     # write beside, then rename: a reader never sees half a report

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
+from docxtpl import DocxTemplate
 
 from expectations.checks import CHECK_LABELS_VI
 from outreach.calendar import ReportingCalendar
@@ -67,54 +66,6 @@ def _paragraph(container, text: str = "", *, size: float = BODY_PT, bold: bool =
     return paragraph
 
 
-def _rule(container, width_mm: float) -> None:
-    """A short centred line, as under the issuing body and the national motto."""
-    paragraph = container.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.space_after = Pt(0)
-    _set_font(paragraph.add_run(), 4)
-    properties = paragraph._p.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
-    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"),
-                       ("w:color", "000000")):
-        top.set(qn(key), value)
-    borders.append(top)
-    properties.append(borders)
-    cell_width = getattr(container, "width", None) or Mm(80)
-    side = max(0, (cell_width - Mm(width_mm)) // 2)
-    paragraph.paragraph_format.left_indent = side
-    paragraph.paragraph_format.right_indent = side
-
-
-def _no_borders(table) -> None:
-    properties = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    properties.append(borders)
-
-
-def _page_number_header(section) -> None:
-    """Page numbers at the top centre, from page 2 (Nghị định 30/2020)."""
-    section.different_first_page_header_footer = True
-    paragraph = section.header.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run()
-    _set_font(run, 13)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        else:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        run._r.append(element)
-
-
 def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: list[float]):
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -139,13 +90,6 @@ def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: l
     return table
 
 
-def _indent_table(table, mm: float) -> None:
-    indent = OxmlElement("w:tblInd")
-    indent.set(qn("w:w"), str(int(Mm(mm).twips)))
-    indent.set(qn("w:type"), "dxa")
-    table._tbl.tblPr.append(indent)
-
-
 def _set_widths(table, widths_mm: list[float]) -> None:
     """Column widths that Word and LibreOffice both honour (grid and cells, no autofit)."""
     table.autofit = False
@@ -163,117 +107,71 @@ def _lower_first(text: str) -> str:
 # --- the document -----------------------------------------------------------------------------
 
 class ReportWriter:
+    """Fills the report template: its wording stays in the .docx, the figures come from here.
+
+    Simple values go into the template's `{{ ... }}` fields; the parts whose length depends on
+    the data (the indicator sentences, the narrative sections, the annex with its tables and
+    charts) are built as sub-documents and go into its `{{p ... }}` fields.
+    """
+
     def __init__(self, data: ReportData, narrative: Narrative, config: dict,
-                 book: FigureBook) -> None:
+                 book: FigureBook, template: Path) -> None:
         self.data, self.narrative, self.config, self.book = data, narrative, config, book
-        self.document = Document()
-        self._setup_page()
+        self.template = DocxTemplate(str(template))
+        self.document = None  # the sub-document being written
 
-    def _setup_page(self) -> None:
-        section = self.document.sections[0]
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin, section.bottom_margin = Mm(22), Mm(22)
-        section.left_margin, section.right_margin = Mm(32), Mm(17)
-        section.header_distance = Mm(10)
-        normal = self.document.styles["Normal"]
-        normal.font.name = FONT
-        normal.font.size = Pt(BODY_PT)
-        normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
-        _page_number_header(section)
-
-    # the parts, in the order of the seed report
-
-    def build(self) -> Document:
-        self._header_block()
-        self._title()
-        self._direction()
-        self._results()
-        self._assessment()
-        self._strengths_and_limits()
-        self._next_steps()
-        self._closing()
-        self._annex()
+    def _block(self, write) -> object:
+        self.document = self.template.new_subdoc()
+        write()
         return self.document
 
-    def _header_block(self) -> None:
-        config = self.config
-        if not self.data.is_closed:
-            _paragraph(self.document,
-                       f"DỰ THẢO - số liệu tính đến {format_date_short(self.data.as_of)}; "
-                       "kỳ báo cáo chưa khép lại, số liệu còn thay đổi.",
-                       size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER).runs[0].font.color.rgb \
-                = RGBColor(0xC0, 0, 0)
-        table = self.document.add_table(rows=1, cols=2)
-        _no_borders(table)
-        # as on official forms, the header runs a little into the margins so that the motto
-        # keeps to one line
-        _set_widths(table, [72, 104])
-        _indent_table(table, -8)
-        left, right = table.rows[0].cells
-        first = left.paragraphs[0]
-        first.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(first.add_run(config["parent_body"]), 12)
-        _paragraph(left, config["issuing_body"], size=12, bold=True,
-                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-        _rule(left, 30)
-        number = config.get("document_number") or "      "
-        _paragraph(left, f"Số: {number}/{config['document_symbol']}", size=13,
-                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-        motto = right.paragraphs[0]
-        motto.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(motto.add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 12, bold=True)
-        _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True,
-                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-        _rule(right, 55)
-        _paragraph(right, f"{config['place']}, {format_date_long(self.data.as_of)}", size=14,
-                   italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    def _narrative_block(self, key: str) -> object:
+        return self._block(lambda: [_paragraph(self.document, text)
+                                    for text in self.narrative.paragraphs(key)])
 
-    def _title(self) -> None:
-        _paragraph(self.document, "", space_after=0)
-        _paragraph(self.document, "BÁO CÁO", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-                   space_after=0)
-        _paragraph(self.document, f"{self.config['subject']} {self.data.period.label_vi}",
-                   bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
-        _paragraph(self.document, f"Kính gửi: {self.config['addressee']}",
-                   align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
-        for text in self.narrative.paragraphs("mo_dau"):
-            _paragraph(self.document, text)
+    def build(self) -> DocxTemplate:
+        data, config = self.data, self.config
+        directives = self.directives_count()
+        context = {
+            "config": config,
+            "document_number": config.get("document_number") or "\u00a0" * 6,
+            "date_long": format_date_long(data.as_of),
+            "period_label": data.period.label_vi,
+            "subject_lower": _lower_first(config["subject"]),
+            "draft_notice": "" if data.is_closed else (
+                f"DỰ THẢO - số liệu tính đến {format_date_short(data.as_of)}; kỳ báo cáo chưa "
+                "khép lại, số liệu còn thay đổi."),
+            "mo_dau": self._narrative_block("mo_dau"),
+            "directives_count": directives,
+            "directives_note": self.directives_note(),
+            "chi_tieu": self._block(self._indicator_sentences),
+            "ket_qua": self._results(),
+            "danh_gia": self._narrative_block("danh_gia"),
+            "uu_diem": self._block(self._strengths),
+            "ton_tai_han_che": self._block(self._limits),
+            "giai_phap_khac_phuc": self._narrative_block("giai_phap_khac_phuc"),
+            "phuong_huong_nhiem_vu": self._narrative_block("phuong_huong_nhiem_vu"),
+            "phu_luc": self._block(self._annex),
+        }
+        self.template.render(context, autoescape=True)
+        return self.template
 
-    def _heading(self, text: str) -> None:
-        _paragraph(self.document, text, bold=True)
+    def directives_count(self) -> str:
+        return self.book.count("directives.count", "Số văn bản chỉ đạo, định hướng đã ban hành",
+                               len(self.data.directives))
 
-    def _direction(self) -> None:
-        self._heading("1. Công tác chỉ đạo, triển khai thực hiện")
-        directives = self.data.directives
-        count = self.book.count("directives.count", "Số văn bản chỉ đạo, định hướng đã ban hành",
-                                len(directives))
-        paragraph = _paragraph(self.document)
-        _set_font(paragraph.add_run(
-            f"Trong {self.data.period.label_vi}, {self.config['issuing_body_name']} đã ban hành "
-            f"{count} văn bản"))
-        if directives:
-            marker = paragraph.add_run("1")
-            _set_font(marker)
-            marker.font.superscript = True
-        _set_font(paragraph.add_run(
-            " định hướng tuyên truyền cho các cơ quan báo chí trên địa bàn tỉnh, Phòng Văn hóa "
-            "và Thông tin các huyện, thành phố tuyên truyền công tác phòng, chống tội phạm, "
-            "phòng, chống ma túy và phòng, chống mua bán người và các nội dung khác có liên "
-            "quan."))
-        if directives:
-            parts = []
-            for position, document in enumerate(directives):
-                prefix = "Công văn số " if position == 0 else "số "
-                issuer = (f" của {self.config['issuing_body_name']}" if position == 0 else "")
-                parts.append(f"{prefix}{document['document_number']} ngày "
-                             f"{format_date_short(document['issued_date'])}{issuer} "
-                             f"{_lower_first(document['document_summary'])}")
-            note = _paragraph(self.document, size=11, indent=False)
-            marker = note.add_run("1")
-            _set_font(marker, 11)
-            marker.font.superscript = True
-            _set_font(note.add_run("; ".join(parts) + "."), 11)
+    def directives_note(self) -> str:
+        """The text of footnote 1: every directive document of the period, as the seed has it."""
+        parts = []
+        for position, document in enumerate(self.data.directives):
+            prefix = "Công văn số " if position == 0 else "số "
+            issuer = f" của {self.config['issuing_body_name']}" if position == 0 else ""
+            parts.append(f"{prefix}{document['document_number']} ngày "
+                         f"{format_date_short(document['issued_date'])}{issuer} "
+                         f"{_lower_first(document['document_summary'])}")
+        if not parts:
+            return "Trong kỳ chưa có văn bản chỉ đạo, định hướng nào được ghi nhận."
+        return "; ".join(parts) + "."
 
     def _indicator_sentences(self) -> None:
         for indicator in self.data.indicators:
@@ -348,32 +246,21 @@ class ReportWriter:
         return (f"đã đăng tải, phát sóng {total} tin, bài, chương trình tuyên truyền "
                 f"({'; '.join(parts) or 'không có'}), trong đó {'; '.join(topics)}")
 
-    def _results(self) -> None:
-        self._heading("2. Kết quả thông tin, tuyên truyền")
-        _paragraph(self.document,
-                   "Căn cứ định hướng tuyên truyền, các cơ quan báo chí trên địa bàn tỉnh, Phòng "
-                   "Văn hóa và Thông tin các huyện, thành phố đã biên tập, tuyên truyền về công "
-                   "tác phòng, chống tội phạm; phòng, chống ma túy và mua bán người bằng nhiều "
-                   "hình thức phong phú, đa dạng. Kết quả thực hiện các chỉ tiêu:")
-        self._indicator_sentences()
-        _paragraph(self.document, "Kết quả cụ thể:")
-        _paragraph(self.document, f"- {GROUP_TITLES['outlet_central']}: "
-                   f"{self._media_sentence('outlet_central')}.")
+    def _results(self) -> dict[str, str]:
+        """The sentences of "Kết quả cụ thể", one per group of sources."""
         missing_postings = [flag for flag in self.data.flags
                             if flag["check_name"] == "monthly_trafficking_posting"]
-        provincial = f"- {GROUP_TITLES['outlet_provincial']}: " \
-                     f"{self._media_sentence('outlet_provincial')}"
+        provincial = self._media_sentence("outlet_provincial")
         if missing_postings:
             count = self.book.count("flags.missing_monthly_posting.count",
                                     "Số tháng cơ quan báo chí tỉnh không có tin về phòng, chống "
                                     "mua bán người", len(missing_postings))
             provincial += (f". Có {count} tháng không có tin, bài về phòng, chống mua bán "
                            "người (chi tiết tại Phụ lục 5)")
-        _paragraph(self.document, provincial + ".")
-        _paragraph(self.document, f"- {GROUP_TITLES['district']}: {self._district_sentence()}.")
-        training = self._training_sentence()
-        if training:
-            _paragraph(self.document, training)
+        return {"outlet_central": self._media_sentence("outlet_central"),
+                "outlet_provincial": provincial,
+                "district": self._district_sentence(),
+                "training": self._training_count()}
 
     def _district_sentence(self) -> str:
         totals = self._group_totals("district")["by_type"]
@@ -395,41 +282,26 @@ class ReportWriter:
                                          counselling["people"])
                 text += f" tại {communes} xã với {people} lượt người tham dự"
             parts.append(text)
-        return ("đã đôn đốc, hướng dẫn Trung tâm Văn hóa, Thể thao và Truyền thông biên tập, "
-                "tuyên truyền về công tác phòng, chống tội phạm; phòng, chống ma túy và mua bán "
-                "người, đan xen trong các chương trình thời sự tổng hợp, phát sóng qua hệ thống "
-                "truyền thanh, truyền hình tại địa phương; đồng thời tuyên truyền bằng xe lưu "
-                "động, băng zôn, khẩu hiệu và lồng ghép trước các buổi chiếu phim lưu động. "
-                f"Kết quả: {'; '.join(parts) or 'chưa có số liệu'}")
+        return "; ".join(parts) or "chưa có số liệu"
 
-    def _training_sentence(self) -> str | None:
+    def _training_count(self) -> str | None:
         sessions = sum(int(row["quantity"]) for row in self.data.outputs
                        if row["output_type_code"] == "tap_huan")
         if not sessions:
             return None
-        count = self.book.count("outputs.all.tap_huan.all", "Số lớp tập huấn", sessions)
-        return (f"- Công tác tập huấn: các cơ quan, đơn vị đã tổ chức, tham gia {count} lượt lớp "
-                "tập huấn, bồi dưỡng kiến thức, kỹ năng tuyên truyền về phòng, chống tội phạm; "
-                "phòng, chống mua bán người cho phóng viên, cán bộ làm công tác tuyên truyền.")
+        return self.book.count("outputs.all.tap_huan.all", "Số lớp tập huấn", sessions)
 
-    def _assessment(self) -> None:
-        self._heading("3. Đánh giá")
-        for text in self.narrative.paragraphs("danh_gia"):
-            _paragraph(self.document, text)
-
-    def _strengths_and_limits(self) -> None:
-        self._heading("4. Ưu điểm, tồn tại, hạn chế và giải pháp khắc phục")
-        self._heading("4.1. Ưu điểm")
+    def _strengths(self) -> None:
         met = [i for i in self.data.indicators if i["is_met"]]
-        missed = [i for i in self.data.indicators if i["is_met"] is False]
         for indicator in met:
             value = self.book.figures[f"indicator.{indicator['indicator_code']}.value"].text
             _paragraph(self.document,
                        f"- {indicator['indicator_label_vi']}: {value}, đạt chỉ tiêu.")
         if not met:
             _paragraph(self.document, "- Chưa có chỉ tiêu nào đạt trong kỳ.")
-        self._heading("4.2. Tồn tại, hạn chế")
-        for indicator in missed:
+
+    def _limits(self) -> None:
+        for indicator in [i for i in self.data.indicators if i["is_met"] is False]:
             value = self.book.figures[f"indicator.{indicator['indicator_code']}.value"].text
             target = self.book.figures[f"indicator.{indicator['indicator_code']}.target"].text
             _paragraph(self.document, f"- {indicator['indicator_label_vi']}: {value}, chưa đạt "
@@ -443,38 +315,6 @@ class ReportWriter:
                        "hoặc gửi nhưng không hợp lệ (chi tiết tại Phụ lục 5).")
         for text in self.narrative.paragraphs("ton_tai_han_che"):
             _paragraph(self.document, text)
-        self._heading("4.3. Giải pháp khắc phục")
-        for text in self.narrative.paragraphs("giai_phap_khac_phuc"):
-            _paragraph(self.document, text)
-
-    def _next_steps(self) -> None:
-        self._heading("5. Phương hướng, nhiệm vụ trong thời gian tới")
-        for text in self.narrative.paragraphs("phuong_huong_nhiem_vu"):
-            _paragraph(self.document, text)
-
-    def _closing(self) -> None:
-        config = self.config
-        _paragraph(self.document,
-                   f"Trên đây là Báo cáo {_lower_first(config['subject'])} "
-                   f"{self.data.period.label_vi} của {config['issuing_body_name']}, "
-                   f"{config['closing']}")
-        table = self.document.add_table(rows=1, cols=2)
-        _no_borders(table)
-        _set_widths(table, [85, 76])
-        left, right = table.rows[0].cells
-        heading = left.paragraphs[0]
-        _set_font(heading.add_run("Nơi nhận:"), 12, bold=True, italic=True)
-        for recipient in config["recipients"]:
-            _paragraph(left, f"- {recipient}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT,
-                       indent=False, space_after=0)
-        authority = right.paragraphs[0]
-        authority.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(authority.add_run(config["signer_authority"]), 14, bold=True)
-        _paragraph(right, config["signer_title"], bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
-                   space_after=0)
-        for _ in range(4):
-            _paragraph(right, "", align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-        _paragraph(right, config["signer_name"], bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     # --- annex ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import shutil
 
 import docx
 import pytest
+from lxml import etree
 from conftest import PERIOD, new_home
 from independent import expected_figures
 
@@ -29,7 +30,21 @@ def document_text(path) -> str:
                     cells(cell.tables)
 
     cells(document.tables)
+    parts.extend(footnotes(document).values())
     return "\n".join(parts)
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def footnotes(document) -> dict[str, str]:
+    """The text of each real Word footnote (not separators), by its id."""
+    for relationship in document.part.rels.values():
+        if relationship.reltype.endswith("/footnotes"):
+            root = etree.fromstring(relationship.target_part.blob)
+            return {note.get(f"{W}id"): "".join(note.itertext()).strip()
+                    for note in root.iter(f"{W}footnote") if note.get(f"{W}type") is None}
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +113,55 @@ def test_calibrated_like_the_seed_report(figures):
     assert by_id["indicator.I2_monthly_posting.value"] < 1.0   # the planted missing posting
 
 
-def test_the_directive_documents_are_listed_in_the_note(text):
-    assert "Công văn số 31/STTTT-TTBCXB ngày 07/01/2022 của Sở Thông tin và Truyền thông" in text
-    assert "số 1085/STTTT-TTBCXB ngày 30/05/2022" in text
+def test_the_directive_documents_are_a_real_footnote(demo):
+    document = docx.Document(str(demo["report"].docx))
+    notes = footnotes(document)
+    assert list(notes) == ["1"]
+    assert notes["1"].startswith(
+        "Công văn số 31/STTTT-TTBCXB ngày 07/01/2022 của Sở Thông tin và Truyền thông")
+    assert "số 1085/STTTT-TTBCXB ngày 30/05/2022" in notes["1"]
+    [paragraph] = [p for p in document.paragraphs if "đã ban hành" in p.text]
+    assert paragraph._p.xpath(".//w:footnoteReference/@w:id") == ["1"]
+    assert "Công văn số 31" not in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_the_header_table_and_the_signature_block(demo):
+    document = docx.Document(str(demo["report"].docx))
+    header, signature = document.tables[0], document.tables[1]
+    left, right = (cell.paragraphs for cell in header.rows[0].cells)
+    assert [p.text for p in left if p.text] == ["UBND TỈNH LẠNG SƠN",
+                                                 "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+                                                 "Số: \u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-STTTT"]
+    assert [p.text for p in right if p.text] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                                  "Độc lập - Tự do - Hạnh phúc",
+                                                  "Lạng Sơn, ngày 11 tháng 7 năm 2022"]
+    assert all(run.bold for p in right[:2] for run in p.runs)
+    assert right[-1].runs[0].italic
+    assert any("w:pBdr" in p._p.xml for p in right)          # the rule under the motto
+    recipients, signer = (cell.paragraphs for cell in signature.rows[0].cells)
+    assert [p.text for p in recipients][:3] == ["Nơi nhận:", "- Như trên;",
+                                                 "- Phòng PV01 - Công an tỉnh;"]
+    signed = [p.text for p in signer if p.text]
+    assert signed == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Lê Hải Yến"]
+    texts = [p.text for p in document.paragraphs]
+    assert "BÁO CÁO" in texts and "Kính gửi: Ban Chỉ đạo 138 tỉnh" in texts
+
+
+def test_editing_the_template_wording_changes_the_report(demo, tmp_path):
+    from docx import Document
+
+    from report.build import DEFAULT_TEMPLATE
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    template = Document(str(DEFAULT_TEMPLATE))
+    [paragraph] = [p for p in template.paragraphs if p.text == "Kết quả cụ thể:"]
+    paragraph.runs[0].text = "Kết quả cụ thể của từng nhóm đơn vị:"
+    (home.root / "templates").mkdir()
+    template.save(str(home.root / "templates" / "bao-cao.docx"))
+    text = document_text(write_report(home, PERIOD).docx)
+    assert "Kết quả cụ thể của từng nhóm đơn vị:" in text
+    assert "Kết quả cụ thể:" not in text
 
 
 def test_the_annex_flags_every_planted_problem(text):
