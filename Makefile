@@ -16,7 +16,7 @@ DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
 export OUTREACH_HOME
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench report-pdf clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -38,6 +38,11 @@ lint: setup
 
 test: setup lint
 	$(BIN)/pytest
+
+# The report of PERIOD as PDF (and HTML) from the current warehouse; needs LibreOffice, which
+# this installs nothing of: see the README.
+report-pdf: setup
+	$(BIN)/outreach report --period $(PERIOD) --pdf
 
 # Measurements printed as Markdown tables; each line measured in the same run on this machine.
 bench: setup

@@ -110,14 +110,23 @@ def check(home_dir: Path | None, period) -> None:
 @main.command()
 @home_option
 @period_option
-def report(home_dir: Path | None, period) -> None:
-    """Write the period's report (.docx) and figures.json from the warehouse.
+@click.option("--pdf/--no-pdf", default=None,
+              help="Also write a PDF with LibreOffice (default: when it is installed).")
+def report(home_dir: Path | None, period, pdf: bool | None) -> None:
+    """Write the period's report (.docx), figures.json and an HTML preview from the warehouse.
 
-    Example: outreach report --period 2022-H1
+    Example: outreach report --period 2022-H1 --pdf
     """
     from outreach import pipeline
+    from report.export import NoLibreOffice
 
-    files = pipeline.report(_home(home_dir), period)
+    try:
+        files = pipeline.report(_home(home_dir), period, pdf=pdf)
+    except NoLibreOffice as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in (files.html, files.pdf):
+        if path is not None:
+            click.echo(str(path))
     click.echo(str(files.docx))
 
 

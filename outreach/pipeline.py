@@ -65,10 +65,11 @@ def publish(home: Home) -> Path:
     return target
 
 
-def report(home: Home, period: Period):
+def report(home: Home, period: Period, *, pdf: bool | None = None):
+    """The .docx, figures.json, an HTML preview, and a PDF if LibreOffice is installed."""
     from report.build import write_report
 
-    return write_report(home, period)
+    return write_report(home, period, pdf=pdf)
 
 
 def remind(home: Home, period: Period, month: date | None = None) -> dict:

@@ -5,8 +5,9 @@ Every number is taken from the FigureBook, which records it for figures.json.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -21,6 +22,7 @@ from outreach.settings import settings
 from report.figures import FigureBook, ReportData
 from report.narrative import Narrative
 from report.numbers import format_date_long, format_date_short
+from report.trace import Trace
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -115,8 +117,9 @@ class ReportWriter:
     """
 
     def __init__(self, data: ReportData, narrative: Narrative, config: dict,
-                 book: FigureBook, template: Path) -> None:
+                 book: FigureBook, template: Path, trace: Trace | None = None) -> None:
         self.data, self.narrative, self.config, self.book = data, narrative, config, book
+        self.trace = trace
         self.template = DocxTemplate(str(template))
         self.document = None  # the sub-document being written
 
@@ -151,9 +154,14 @@ class ReportWriter:
             "ton_tai_han_che": self._block(self._limits),
             "giai_phap_khac_phuc": self._narrative_block("giai_phap_khac_phuc"),
             "phuong_huong_nhiem_vu": self._narrative_block("phuong_huong_nhiem_vu"),
-            "phu_luc": self._block(self._annex),
         }
+        self.book.part = "annex"  # figures first printed from here on are the annex's
+        context["phu_luc"] = self._block(self._annex)
         self.template.render(context, autoescape=True)
+        properties = self.template.docx.core_properties
+        properties.author = properties.last_modified_by = config["issuing_body_name"]
+        properties.title = f"Báo cáo {_lower_first(config['subject'])} {data.period.label_vi}"
+        properties.created = properties.modified = datetime.combine(data.as_of, time(8))
         return self.template
 
     def directives_count(self) -> str:
@@ -179,14 +187,15 @@ class ReportWriter:
             figure = f"indicator.{code}"
             value = self.book.percent(f"{figure}.value", indicator["indicator_label_vi"],
                                       indicator["indicator_value"])
-            numerator = self.book.count(f"{figure}.numerator", f"Tử số chỉ tiêu {code}",
+            short = code.split("_")[0]
+            numerator = self.book.count(f"{figure}.numerator", f"Tử số chỉ tiêu {short}",
                                         indicator["numerator"])
-            denominator = self.book.count(f"{figure}.denominator", f"Mẫu số chỉ tiêu {code}",
+            denominator = self.book.count(f"{figure}.denominator", f"Mẫu số chỉ tiêu {short}",
                                           indicator["denominator"])
             if indicator["target_value"] is None:
                 verdict = "chưa có chỉ tiêu cho kỳ này"
             else:
-                target = self.book.percent(f"{figure}.target", f"Chỉ tiêu {code}",
+                target = self.book.percent(f"{figure}.target", f"Chỉ tiêu {short}",
                                            indicator["target_value"])
                 verdict = f"chỉ tiêu: {target}; {'đạt' if indicator['is_met'] else 'chưa đạt'}"
             text = {
@@ -336,6 +345,9 @@ class ReportWriter:
         self._annex_districts()
         self._annex_completeness()
         self._annex_flags()
+        self._annex_charts()
+        if self.trace is not None:
+            self._annex_traceability()
 
     def _annex_by_group(self) -> None:
         self._annex_title("Phụ lục 1. Kết quả theo nhóm đơn vị, hình thức và chủ đề")
@@ -515,4 +527,70 @@ class ReportWriter:
                          CHECK_LABELS_VI.get(flag["check_name"], flag["check_name"]),
                          flag["detail_vi"]])
         _grid_table(self.document, ["Đơn vị", "Tháng", "Loại", "Nội dung"], rows,
-                    [45, 16, 30, 70])
+                    [42, 19, 30, 70])
+
+    def _picture(self, png: bytes, caption: str) -> None:
+        self.document.add_picture(io.BytesIO(png), width=Mm(160))
+        self.document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _paragraph(self.document, caption, size=11, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    def _annex_charts(self) -> None:
+        from report import charts
+
+        self._annex_title("Phụ lục 6. Biểu đồ")
+        months = self.data.period.months
+        quantities = {(row["report_month"], row["topic_code"]): int(row["quantity"])
+                      for row in self.data.monthly_topics}
+        topics = {code: row["topic_label_vi"] for code, row in self.data.topics.items()}
+        self._picture(charts.monthly_items_by_topic(months, topics, quantities),
+                      "Biểu đồ 1. Tin, bài, chương trình theo tháng và chủ đề")
+        status = {}
+        for row in self.data.completeness:
+            if not (row["is_expected"] or row["is_received"]):
+                continue
+            kind = "empty" if row["is_empty_report"] else row["submission_status"]
+            status[(row["source_code"], row["report_month"])] = kind
+        sources = sorted({code for code, _ in status},
+                         key=lambda c: (self.data.sources[c]["source_kind"], c))
+        self._picture(charts.completeness_matrix(sources, months, status),
+                      "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị")
+        indicators = self.data.indicators
+        self._picture(charts.indicators_against_targets(
+            [row["indicator_code"].split("_")[0] for row in indicators],
+            [row["indicator_value"] for row in indicators],
+            [row["target_value"] for row in indicators]),
+            "Biểu đồ 3. Kết quả các chỉ tiêu so với chỉ tiêu của Chương trình (I1-I4: xem mục 2)")
+
+    def _annex_traceability(self) -> None:
+        """For each figure in the body, the submissions it came from."""
+        self._annex_title("Phụ lục 7. Nguồn của các số liệu trong báo cáo")
+        figures = [(figure, self.trace.sources_of(figure.id))
+                   for figure in self.book.body_figures()]
+        files = sorted({source for _, sources in figures for source in sources},
+                       key=lambda s: (s.source_code, s.report_month, s.revision_number))
+        number = {source.submission_id: position for position, source in enumerate(files, 1)}
+        rows = [[figure.label_vi, figure.text,
+                 _ranges(sorted(number[s.submission_id] for s in sources)) or "-"]
+                for figure, sources in figures]
+        _paragraph(self.document, "Mỗi số liệu được tính từ các tệp báo cáo đã tiếp nhận dưới "
+                   "đây (số thứ tự theo Danh mục tệp bên dưới).", size=12, indent=False)
+        _grid_table(self.document, ["Số liệu", "Giá trị", "Tệp nguồn"], rows, [95, 22, 44])
+        _paragraph(self.document, "Danh mục tệp:", size=12, bold=True, indent=False)
+        _grid_table(self.document, ["STT", "Đơn vị", "Tháng", "Tệp", "Lần gửi"],
+                    [[str(position), source.source_code,
+                      f"{source.report_month[5:]}/{source.report_month[:4]}",
+                      source.file_name, str(source.revision_number)]
+                     for position, source in enumerate(files, 1)],
+                    [12, 28, 20, 81, 20])
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] as "1-3, 5"."""
+    parts, start = [], None
+    for index, value in enumerate(numbers):
+        if start is None:
+            start = value
+        if index + 1 == len(numbers) or numbers[index + 1] != value + 1:
+            parts.append(str(start) if start == value else f"{start}-{value}")
+            start = None
+    return ", ".join(parts)

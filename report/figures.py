@@ -6,7 +6,7 @@ The document takes each number's text from here, so `figures.json` and the .docx
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -23,11 +23,13 @@ class Figure:
     label_vi: str
     value: float | int | None
     text: str
+    part: str = "body"  # where the report first prints it: the body or the annex
 
 
 @dataclass
 class FigureBook:
     figures: dict[str, Figure] = field(default_factory=dict)
+    part: str = "body"  # the part of the document being written
 
     def count(self, figure_id: str, label_vi: str, value: int) -> str:
         return self._add(Figure(figure_id, label_vi, int(value), format_count(int(value))))
@@ -36,13 +38,29 @@ class FigureBook:
         return self._add(Figure(figure_id, label_vi, value, format_percent(value)))
 
     def _add(self, figure: Figure) -> str:
+        figure = replace(figure, part=self.part)
         previous = self.figures.setdefault(figure.id, figure)
-        if previous != figure:
+        if (previous.value, previous.text) != (figure.value, figure.text):
             raise ValueError(f"figure {figure.id} printed with two values")
         return figure.text
 
-    def write_json(self, path: Path, **context: object) -> None:
-        payload = {**context, "figures": [asdict(f) for f in self.figures.values()]}
+    def body_figures(self) -> list[Figure]:
+        return [figure for figure in self.figures.values() if figure.part == "body"]
+
+    def write_json(self, path: Path, trace=None, **context: object) -> None:
+        """Every figure with its id, label, value and text, and (given a trace) the accepted
+        submissions it came from, listed once under `submissions`."""
+        figures, submissions = [], {}
+        for figure in self.figures.values():
+            entry = asdict(figure)
+            if trace is not None:
+                sources = trace.sources_of(figure.id)
+                entry["sources"] = [source.submission_id for source in sources]
+                submissions.update({s.submission_id: s.as_dict() for s in sources})
+            figures.append(entry)
+        payload = {**context, "figures": figures}
+        if trace is not None:
+            payload["submissions"] = dict(sorted(submissions.items()))
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n",
                         encoding="utf-8")
 
@@ -58,6 +76,7 @@ class ReportData:
     indicators: list[dict]
     outputs: list[dict]          # source_kind × output type × topic, period totals
     outlet_months: list[dict]    # outlets: media items per source × month
+    monthly_topics: list[dict]   # all outlets and offices: media items per month × topic
     district_outputs: list[dict]  # districts: quantity per district × output type
     counselling: dict
     reporting_calendar: str      # the rule the warehouse was built with (dim_periods)
@@ -111,6 +130,11 @@ def load_report_data(con, period: Period) -> ReportData:
             from marts.fct_media_outputs
             where report_month between ? and ? and output_group = 'media'
                 and source_kind in ('outlet_central', 'outlet_provincial')
+            group by all""", [start, end]),
+        monthly_topics=_rows(con, """
+            select report_month, topic_code, sum(quantity) as quantity
+            from marts.fct_media_outputs
+            where report_month between ? and ? and output_group = 'media'
             group by all""", [start, end]),
         district_outputs=_rows(con, """
             select source_code, output_type_code, sum(quantity) as quantity

@@ -8,9 +8,9 @@ import shutil
 
 import docx
 import pytest
-from lxml import etree
 from conftest import PERIOD, new_home
 from independent import expected_figures
+from lxml import etree
 
 from report.build import write_report
 from report.numbers import format_count, format_date_long, format_percent
@@ -131,7 +131,7 @@ def test_the_header_table_and_the_signature_block(demo):
     left, right = (cell.paragraphs for cell in header.rows[0].cells)
     assert [p.text for p in left if p.text] == ["UBND TỈNH LẠNG SƠN",
                                                  "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
-                                                 "Số: \u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-STTTT"]
+                                                 "Số: " + "\u00a0" * 6 + "/BC-STTTT"]
     assert [p.text for p in right if p.text] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                                                   "Độc lập - Tự do - Hạnh phúc",
                                                   "Lạng Sơn, ngày 11 tháng 7 năm 2022"]

@@ -1,0 +1,135 @@
+"""Other formats of the report: a PDF through LibreOffice when it is installed, and an HTML
+preview for the browser (written by this module, no other program needed).
+
+    outreach report --period 2022-H1 --pdf      # also bao-cao-2022-H1.pdf, if LibreOffice is there
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import docx
+from docx.oxml.ns import qn
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+INSTALL_HINT = ("LibreOffice is not installed: on Debian or Ubuntu `sudo apt-get install "
+                "libreoffice-writer-nogui`, then run this again (outreach installs nothing)")
+
+
+class NoLibreOffice(RuntimeError):
+    pass
+
+
+def libreoffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_pdf(docx_path: Path, timeout: float = 180) -> Path:
+    """Convert with LibreOffice (headless, its own throwaway profile); returns the PDF's path."""
+    program = libreoffice()
+    if program is None:
+        raise NoLibreOffice(INSTALL_HINT)
+    with tempfile.TemporaryDirectory(prefix="outreach-lo-") as profile:
+        subprocess.run([program, "--headless", "--norestore",
+                        f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
+                        "--outdir", str(docx_path.parent), str(docx_path)],
+                       check=True, capture_output=True, timeout=timeout,
+                       env={**os.environ, "HOME": profile})
+    pdf = docx_path.with_suffix(".pdf")
+    if not pdf.is_file():
+        raise RuntimeError(f"LibreOffice wrote no PDF for {docx_path}")
+    return pdf
+
+
+STYLE = """body { font-family: 'Times New Roman', serif; font-size: 14pt; max-width: 170mm;
+margin: 2em auto; line-height: 1.35; } p { margin: 0.2em 0; text-align: justify; }
+table { border-collapse: collapse; margin: 0.5em auto; font-size: 11pt; }
+td, th { border: 1px solid #999; padding: 2px 5px; vertical-align: top; }
+table.plain td { border: none; text-align: center; } .center { text-align: center; }
+img { max-width: 100%; display: block; margin: 0.5em auto; }
+.footnotes { border-top: 1px solid #999; margin-top: 2em; font-size: 11pt; }"""
+
+
+def _runs_html(paragraph: Paragraph) -> str:
+    parts = []
+    for element in paragraph._p.iter():
+        if element.tag == qn("w:t"):
+            run = element.getparent()
+            text = html.escape(element.text or "")
+            properties = run.find(qn("w:rPr"))
+            if properties is not None and properties.find(qn("w:b")) is not None \
+                    and properties.find(qn("w:b")).get(qn("w:val")) not in ("0", "false"):
+                text = f"<b>{text}</b>"
+            if properties is not None and properties.find(qn("w:i")) is not None \
+                    and properties.find(qn("w:i")).get(qn("w:val")) not in ("0", "false"):
+                text = f"<i>{text}</i>"
+            parts.append(text)
+        elif element.tag == qn("w:footnoteReference"):
+            number = element.get(qn("w:id"))
+            parts.append(f'<sup><a href="#fn{number}">{number}</a></sup>')
+    return "".join(parts)
+
+
+def _paragraph_html(paragraph: Paragraph, images: dict[str, bytes]) -> str:
+    pictures = "".join(
+        f'<img alt="" src="data:image/png;base64,{base64.b64encode(images[rid]).decode()}">'
+        for rid in paragraph._p.xpath(".//a:blip/@r:embed") if rid in images)
+    centred = ' class="center"' if paragraph.alignment is not None and \
+        paragraph.alignment == 1 else ""
+    return f"<p{centred}>{_runs_html(paragraph)}{pictures}</p>"
+
+
+def _table_html(table: Table, images: dict[str, bytes]) -> str:
+    borderless = "w:tblBorders" in table._tbl.tblPr.xml and 'w:val="nil"' in \
+        table._tbl.tblPr.xml
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell appears once per column it spans
+                continue
+            seen.add(id(cell._tc))
+            inner = "".join(_paragraph_html(p, images) for p in cell.paragraphs)
+            cells.append(f"<td>{inner}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    opening = '<table class="plain">' if borderless else "<table>"
+    return f"{opening}{''.join(rows)}</table>"
+
+
+def to_html(docx_path: Path) -> Path:
+    """A self-contained HTML preview (text, tables, charts, footnotes) beside the .docx."""
+    document = docx.Document(str(docx_path))
+    images = {rid: rel.target_part.blob for rid, rel in document.part.rels.items()
+              if rel.reltype.endswith("/image")}
+    body = []
+    for element in document.element.body.iterchildren():
+        if element.tag == qn("w:p"):
+            body.append(_paragraph_html(Paragraph(element, document), images))
+        elif element.tag == qn("w:tbl"):
+            body.append(_table_html(Table(element, document), images))
+    notes = []
+    for rel in document.part.rels.values():
+        if rel.reltype.endswith("/footnotes"):
+            from lxml import etree
+
+            root = etree.fromstring(rel.target_part.blob)
+            for note in root.iter(qn("w:footnote")):
+                if note.get(qn("w:type")) is None:
+                    number = note.get(qn("w:id"))
+                    text = html.escape("".join(note.itertext()).strip())
+                    notes.append(f'<p id="fn{number}"><sup>{number}</sup> {text}</p>')
+    footnotes = f'<div class="footnotes">{"".join(notes)}</div>' if notes else ""
+    title = html.escape(docx_path.stem)
+    page = (f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"><title>{title}'
+            f"</title><style>{STYLE}</style></head><body>\n" + "\n".join(body) +
+            f"\n{footnotes}\n</body></html>\n")
+    path = docx_path.with_suffix(".html")
+    path.write_text(page, encoding="utf-8")
+    return path

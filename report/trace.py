@@ -1,0 +1,116 @@
+"""Where each figure came from: the submissions (source, month, file, revision) behind it.
+
+A figure's id says what it counts (`outputs.district.tu_van.all`, `indicator.I3_...`,
+`rates.district.180.expected` ...); `Trace.sources_of` turns that into the accepted submissions
+whose rows (or whose arrival) it counts. `figures.json` lists them for every figure, and the
+report's last annex for every figure printed in the body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from outreach.periods import Period
+
+INDICATOR_ROWS = {  # what rows each indicator counts
+    "I1_communes_counselled": lambda r: r["output_type_code"] == "tu_van" and r["is_key_area"],
+    "I2_monthly_posting": lambda r: (r["source_kind"] == "outlet_provincial"
+                                     and r["output_group"] == "media"
+                                     and r["topic_code"] == "mua_ban_nguoi"),
+    "I3_people_reached": lambda r: (r["output_group"] == "grassroots" and r["is_key_area"]
+                                    and r["topic_code"] == "mua_ban_nguoi"),
+    "I4_reporters_trained": lambda r: r["output_type_code"] == "tap_huan",
+}
+
+
+@dataclass(frozen=True)
+class Submission:
+    submission_id: str
+    source_code: str
+    report_month: str
+    file_name: str
+    revision_number: int
+
+    def as_dict(self) -> dict:
+        return {"source_code": self.source_code, "report_month": self.report_month,
+                "file_name": self.file_name, "revision": self.revision_number}
+
+
+def _rows(con, sql: str, params: list) -> list[dict]:
+    cursor = con.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class Trace:
+    def __init__(self, con, period: Period) -> None:
+        window = [period.start, period.end]
+        self.rows = _rows(con, """
+            select distinct submission_id, source_code, source_kind, district_code,
+                strftime(report_month, '%Y-%m') as report_month, output_type_code, topic_code,
+                output_group, commune_code in (select commune_code
+                                               from reference.ref_key_area_communes)
+                    as is_key_area
+            from marts.fct_media_outputs where report_month between ? and ?""", window)
+        self.monthly = _rows(con, """
+            select submission_id, source_code, source_kind, district_code,
+                strftime(report_month, '%Y-%m') as report_month
+            from marts.fct_reporting_completeness
+            where submission_id is not null and report_month between ? and ?""", window)
+        self.directives = {row["submission_id"] for row in _rows(con, """
+            select distinct submission_id from marts.fct_directive_documents
+            where issued_date between ? and ?""", window)}
+        self.submissions = {row["submission_id"]: Submission(
+            row["submission_id"], row["source_code"], row["report_month"], row["file_name"],
+            row["revision_number"]) for row in _rows(con, """
+            select submission_id, source_code, strftime(report_month, '%Y-%m') as report_month,
+                file_name, revision as revision_number
+            from raw.submission_manifest where status = 'accepted'""", [])}
+
+    def _of_rows(self, keep) -> set[str]:
+        return {row["submission_id"] for row in self.rows if keep(row)}
+
+    def _of_months(self, keep) -> set[str]:
+        return {row["submission_id"] for row in self.monthly if keep(row)}
+
+    def sources_of(self, figure_id: str) -> list[Submission]:
+        """The accepted submissions the figure counts, in source and month order."""
+        parts = figure_id.split(".")
+        head = parts[0]
+        found: set[str] = set()
+        if head == "outputs":
+            kind, what, topic = parts[1:4]
+            found = self._of_rows(lambda r: (kind == "all" or r["source_kind"] == kind)
+                                  and (r["output_group"] == "media" if what == "media"
+                                       else r["output_type_code"] == what)
+                                  and (topic == "all" or r["topic_code"] == topic))
+        elif head == "outlet_month":
+            code, month = parts[1:3]
+            found = self._of_rows(lambda r: r["source_code"] == code
+                                  and r["output_group"] == "media"
+                                  and month in ("all", r["report_month"]))
+        elif head == "district_output":
+            code, what = parts[1:3]
+            found = self._of_rows(lambda r: r["source_code"] == code
+                                  and what in ("all", r["output_type_code"]))
+        elif head == "counselling":
+            found = self._of_rows(lambda r: r["output_type_code"] == "tu_van")
+        elif head == "indicator" and parts[1] in INDICATOR_ROWS:
+            found = self._of_rows(INDICATOR_ROWS[parts[1]])
+        elif head == "directives":
+            found = self.directives
+        elif head == "completeness" and parts[1] == "days_late":
+            found = self._of_months(lambda r: r["source_code"] == parts[2]
+                                    and r["report_month"] == parts[3])
+        elif head in ("completeness", "flags") and figure_id != \
+                "flags.missing_monthly_posting.count":
+            found = self._of_months(lambda r: True)
+        elif figure_id == "flags.missing_monthly_posting.count":
+            found = self._of_months(lambda r: r["source_kind"] == "outlet_provincial")
+        elif head == "rates":
+            level, code = parts[1:3]
+            column = {"province": None, "source_kind": "source_kind",
+                      "district": "district_code"}[level]
+            found = self._of_months(lambda r: column is None or r[column] == code)
+        chosen = [self.submissions[i] for i in found if i in self.submissions]
+        return sorted(chosen, key=lambda s: (s.source_code, s.report_month, s.revision_number))

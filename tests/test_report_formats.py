@@ -1,0 +1,120 @@
+"""The report's charts, its traceability annex, its HTML preview and its PDF (with LibreOffice),
+and reports for a year and for a half-year still in progress."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import docx
+import duckdb
+import pytest
+from conftest import PERIOD, new_home
+from test_report import document_text
+
+from outreach.periods import parse_period
+from report.build import write_report
+from report.export import libreoffice
+
+PNG = b"\x89PNG"
+
+
+@pytest.fixture(scope="module")
+def figures(demo):
+    return json.loads(demo["report"].figures.read_text(encoding="utf-8"))
+
+
+def test_the_annex_has_three_charts(demo):
+    document = docx.Document(str(demo["report"].docx))
+    images = [rel.target_part.blob for rel in document.part.rels.values()
+              if rel.reltype.endswith("/image")]
+    assert len(images) == 3 and all(image.startswith(PNG) for image in images)
+    text = document_text(demo["report"].docx)
+    for caption in ("Biểu đồ 1. Tin, bài, chương trình theo tháng và chủ đề",
+                    "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị",
+                    "Biểu đồ 3. Kết quả các chỉ tiêu so với chỉ tiêu của Chương trình"):
+        assert caption in text
+
+
+def test_every_body_figure_is_traced_to_its_submissions(demo, figures):
+    submissions = figures["submissions"]
+    archive = demo["home"].archive
+    for figure in figures["figures"]:
+        for submission_id in figure["sources"]:
+            source = submissions[submission_id]
+            assert (archive / source["file_name"]).is_file() or \
+                (archive / submission_id[:12] / source["file_name"]).is_file()
+    body = [f for f in figures["figures"] if f["part"] == "body"]
+    counted = [f for f in body if f["id"].startswith(("outputs.", "indicator.", "directives.",
+                                                      "counselling.")) and f["value"]]
+    assert counted and all(f["sources"] for f in counted)
+    text = document_text(demo["report"].docx)
+    annex = text[text.index("Phụ lục 7. Nguồn của các số liệu trong báo cáo"):]
+    for figure in body:
+        assert figure["label_vi"] in annex
+
+
+def test_a_traced_figure_lists_exactly_its_files(demo, figures):
+    """The central outlets' media items come from their winning monthly files, no other."""
+    with duckdb.connect(str(demo["home"].warehouse), read_only=True) as con:
+        expected = {row[0] for row in con.execute("""
+            select m.submission_id from raw.submission_manifest m
+            join raw.submission_rows r using (submission_id)
+            where m.status = 'accepted' and m.source_code like 'TW-%'
+              and m.report_month between ? and ?
+              and not exists (select 1 from raw.submission_manifest n
+                              where n.status = 'accepted' and n.source_code = m.source_code
+                                and n.report_month = m.report_month
+                                and n.revision > m.revision)""",
+            [PERIOD.start, PERIOD.end]).fetchall()}
+    [figure] = [f for f in figures["figures"] if f["id"] == "outputs.outlet_central.media.all"]
+    assert set(figure["sources"]) == expected
+
+
+def test_the_html_preview(demo):
+    page = demo["report"].html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'lang="vi"' in page
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page and "Kính gửi: Ban Chỉ đạo 138 tỉnh" in page
+    assert page.count("data:image/png;base64,") == 3
+    assert 'id="fn1"' in page and "Công văn số 31/STTTT-TTBCXB" in page
+
+
+@pytest.mark.skipif(libreoffice() is None or shutil.which("pdftotext") is None
+                    or shutil.which("pdftoppm") is None,
+                    reason="needs LibreOffice and poppler-utils (README: Other formats)")
+def test_the_pdf_and_its_pages_look_like_an_official_report(demo, tmp_path):
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    files = write_report(home, PERIOD, pdf=True)
+    info = subprocess.run(["pdfinfo", str(files.pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines()
+                     if line.startswith("Pages:")))
+    assert 8 <= pages <= 30
+    assert "pts (A4)" in info and "Sở Thông tin và Truyền thông" in info   # page size, author
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(files.pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "Kính gửi"):
+        assert text in first
+    second = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(files.pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout
+    assert second.strip().splitlines()[0] == "2"          # the page number, top centre
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(files.pdf),
+                    str(tmp_path / "page")], check=True)
+    [png] = tmp_path.glob("page*.png")
+    assert png.read_bytes().startswith(PNG)
+
+
+def test_year_and_second_half_year_reports(demo, tmp_path):
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    from outreach import pipeline
+
+    for code, label in (("2022", "năm 2022"), ("2022-H2", "6 tháng cuối năm 2022")):
+        period = parse_period(code)
+        pipeline.check(home, period)
+        files = write_report(home, period)
+        text = document_text(files.docx)
+        assert label in text and files.is_draft   # the warehouse is as of July 2022
+        assert "DỰ THẢO" in text
