@@ -16,7 +16,7 @@ DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
 export OUTREACH_HOME
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test lint bench report-pdf clean
+.PHONY: setup run test lint bench report-pdf airflow clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -38,6 +38,10 @@ lint: setup
 
 test: setup lint
 	$(BIN)/pytest
+
+# Airflow's embedded default (SQLite, LocalExecutor), the UI on http://localhost:8080
+airflow: setup
+	$(BIN)/outreach airflow
 
 # The report of PERIOD as PDF (and HTML) from the current warehouse; needs LibreOffice, which
 # this installs nothing of: see the README.

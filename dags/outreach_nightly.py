@@ -32,6 +32,11 @@ from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 from outreach.notify import FailureNotifier, ReminderNotifier
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+# A deployment sets these (.env): its first night, and whether nights the machine was off are
+# caught up, in order, when it comes back. Unset, nothing is caught up and the DAG starts in 2022
+# (backfills of earlier nights are an operator's choice).
+START_DATE = pendulum.parse(os.environ.get("OUTREACH_START_DATE", "2022-01-01"), tz=LOCAL_TZ)
+CATCHUP = os.environ.get("OUTREACH_CATCHUP", "false").strip().lower() in ("1", "true", "yes")
 WRITER_POOL = "duckdb_writer"
 WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
 
@@ -39,10 +44,8 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
 @dag(
     dag_id="outreach_nightly",
     schedule=CronDataIntervalTimetable("0 2 * * *", timezone=LOCAL_TZ),
-    start_date=pendulum.datetime(2022, 1, 1, tz=LOCAL_TZ),
-    # catching up years of nights would rebuild the same warehouse many times over: backfills
-    # are run on purpose, for the dates an operator chooses
-    catchup=False,
+    start_date=START_DATE,
+    catchup=CATCHUP,
     max_active_runs=1,
     default_args={
         # `outreach run` sets 0: a person at the terminal wants the error now, not in 10 minutes
@@ -64,12 +67,15 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
 )
 def outreach_nightly():
     @task(pool="default_pool", multiple_outputs=False)
-    def plan(data_interval_end=None, params=None) -> dict:
-        """The period to report on and the as-of date, from the run's data interval."""
+    def plan(data_interval_end=None, dag_run=None, params=None) -> dict:
+        """The period to report on and the as-of date, from the run's data interval (a run
+        triggered without a logical date, from the REST API or the UI, uses when it was asked
+        for)."""
         from outreach.periods import parse_period
         from outreach.settings import period_for_run
 
-        as_of = pendulum.instance(data_interval_end).in_timezone(LOCAL_TZ).date()
+        moment = data_interval_end or dag_run.run_after
+        as_of = pendulum.instance(moment).in_timezone(LOCAL_TZ).date()
         period = parse_period(params["period"]) if params.get("period") else \
             period_for_run(as_of)
         return {"period": period.code, "as_of": as_of.isoformat(),

@@ -44,6 +44,8 @@ def airflow_environment(home: Home) -> dict[str, str]:
     airflow_home.mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
+        # Airflow starts its own components as `airflow ...`: the one of this environment
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "OUTREACH_HOME": str(home.root),
         "AIRFLOW_HOME": str(airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
@@ -119,3 +121,20 @@ def run_nightly(home: Home, period: Period, drop_folder: Path | None = None) -> 
         raise AirflowRunFailed(f"{DAG_ID} failed for {period.code} (exit {code}); "
                                f"full log: {log_file}\n{tail}")
     return RunOutcome("success", logical_date, log_file, docx)
+
+
+def serve(home: Home, port: int = 8080) -> int:
+    """Airflow's embedded default for people who want to watch it: `airflow standalone` (SQLite,
+    LocalExecutor, every component in one terminal, the UI on http://localhost:<port>).
+
+    The DAG is paused at first: unpause it in the UI, or trigger a run with a period. Airflow
+    prints the generated admin password, and keeps it in var/airflow/.
+    """
+    log_file = home.logs / f"airflow-standalone-{datetime.now():%Y%m%dT%H%M%S}.log"
+    with open(log_file, "w", encoding="utf-8") as log:
+        env = prepare_airflow(home, log)
+    env = {**env, "AIRFLOW__API__PORT": str(port), "AIRFLOW__API__HOST": "127.0.0.1",
+           "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+           "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/"}
+    command = [str(Path(sys.executable).with_name("airflow")), "standalone"]
+    return subprocess.run(command, env=env, check=False).returncode

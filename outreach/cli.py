@@ -186,5 +186,18 @@ def run(home_dir: Path | None, period, inbox: Path | None) -> None:
     click.echo(str(outcome.report))
 
 
+@main.command()
+@home_option
+@click.option("--port", type=int, default=8080, show_default=True, help="Port of the UI.")
+def airflow(home_dir: Path | None, port: int) -> None:
+    """Start Airflow's embedded default (SQLite, LocalExecutor) with the UI on localhost.
+
+    Example: outreach airflow --port 8080   (stop with Ctrl+C)
+    """
+    from outreach.airflow_run import serve
+
+    sys.exit(serve(_home(home_dir), port))
+
+
 if __name__ == "__main__":
     main()
