@@ -50,7 +50,8 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
     default_args={
         # `outreach run` sets 0: a person at the terminal wants the error now, not in 10 minutes
         "retries": int(os.environ.get("OUTREACH_TASK_RETRIES", "2")),
-        "retry_delay": pendulum.duration(minutes=5),
+        "retry_delay": pendulum.duration(
+            seconds=int(os.environ.get("OUTREACH_RETRY_DELAY_SECONDS", "300"))),
         "pool": WRITER_POOL,
         "on_failure_callback": FailureNotifier(),
     },

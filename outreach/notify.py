@@ -62,9 +62,9 @@ class FailureNotifier(_ConfiguredNotifier):
             from_email=os.environ.get(FROM_ENV) or None,
             subject="[outreach] {{ dag.dag_id }}: {{ ti.task_id }} failed ({{ run_id }})",
             html_content=(
+                # only what every run has: a run triggered without a logical date has none
                 "<p>Task <b>{{ ti.task_id }}</b> of <b>{{ dag.dag_id }}</b> failed after "
-                "{{ ti.try_number }} tries, run {{ run_id }}, logical date "
-                "{{ logical_date }}.</p><p>{{ exception | e }}</p>"
+                "{{ ti.try_number }} tries, run {{ run_id }}.</p><p>{{ exception | e }}</p>"
             ),
             **kwargs,
         )

@@ -43,7 +43,6 @@ def test_the_reminder_list_goes_to_every_recipient(mailbox):
 def test_a_failure_alert_names_the_task_and_the_error(mailbox):
     context = {"ti": TaskInstance(), "dag": DAG("outreach_nightly", schedule=None),
                "run_id": "scheduled__2022-07-11",
-               "logical_date": "2022-07-10T19:00:00+00:00",
                "exception": RuntimeError("dbt build failed <see log>")}
     FailureNotifier()(context)
     [message] = mailbox.messages

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from mailserver import local_smtp, text_of
 
 from outreach.periods import parse_period
 from outreach.sample import generate
@@ -96,6 +98,8 @@ class Cluster:
             "OUTREACH_START_DATE": self.start.isoformat(),
             "OUTREACH_CATCHUP": "true",
             "OUTREACH_TASK_RETRIES": "1",
+            "OUTREACH_RETRY_DELAY_SECONDS": "3",
+            "OUTREACH_ALERT_TO": "ops@test.example",
         }
         self.processes: list[subprocess.Popen] = []
 
@@ -176,11 +180,14 @@ def cluster(tmp_path_factory):
     if not (reachable(PG["host"], PG["port"]) and reachable(*REDIS)):
         pytest.skip("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379")
     running = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        running.up()
-        yield running
-    finally:
-        running.down()
+    with local_smtp() as mailbox:
+        running.env.update(mailbox.environment())
+        running.mailbox = mailbox
+        try:
+            running.up()
+            yield running
+        finally:
+            running.down()
 
 
 def test_the_scheduler_runs_the_missed_nights_in_order(cluster):
@@ -229,3 +236,69 @@ def test_a_run_triggered_through_the_rest_api_writes_the_report(cluster, tmp_pat
     assert by_id["outputs.outlet_central.media.all"] > 50
     assert (report / "bao-cao-2022-H1.docx").is_file()
     assert (report / "nhac-nho-2022-H1.csv").is_file()
+
+
+def trigger(cluster, conf: dict) -> str:
+    return cluster.request("POST", "/api/v2/dags/outreach_nightly/dagRuns",
+                           {"logical_date": None, "conf": conf})["dag_run_id"]
+
+
+def finished(cluster, run_id: str) -> dict:
+    def done():
+        run = cluster.get(f"/api/v2/dags/outreach_nightly/dagRuns/{run_id}")
+        return run if run and run["state"] in ("success", "failed") else None
+    return cluster.wait(done, f"run {run_id}", 400)
+
+
+def tasks_of(cluster, run_id: str) -> dict[str, dict]:
+    answer = cluster.request(
+        "GET", f"/api/v2/dags/outreach_nightly/dagRuns/{run_id}/taskInstances")
+    return {task["task_id"]: task for task in answer["task_instances"]}
+
+
+def test_a_killed_task_is_retried_and_two_runs_never_write_at_once(cluster):
+    import psutil
+
+    first = trigger(cluster, {"period": "2022-H1"})
+    second = trigger(cluster, {"period": "2022-H1"})
+
+    def dbt_build():
+        for process in psutil.process_iter(["cmdline"]):
+            line = " ".join(process.info["cmdline"] or [])
+            if "dbt" in line and " build " in line and str(cluster.home) in line:
+                return process
+        return None
+
+    dbt = cluster.wait(dbt_build, "the first run's dbt build", 300)
+    task_process = dbt.parent()          # the task that started dbt: killed as by the OOM killer
+    task_process.kill()
+    dbt.kill()
+    runs = [finished(cluster, run_id) for run_id in (first, second)]
+    assert [run["state"] for run in runs] == ["success", "success"]
+    assert tasks_of(cluster, first)["build"]["try_number"] == 2
+    writers = []
+    for run_id in (first, second):
+        for task in tasks_of(cluster, run_id).values():
+            if task["pool"] == "duckdb_writer":
+                writers.append((datetime.fromisoformat(task["start_date"]),
+                                datetime.fromisoformat(task["end_date"]), task["task_id"]))
+    writers.sort()
+    for (_, end, task), (start, _, following) in zip(writers, writers[1:], strict=False):
+        assert end <= start, f"{task} and {following} wrote the warehouse at the same time"
+
+
+def test_a_run_that_fails_for_good_alerts_the_operators(cluster):
+    gx = cluster.home / "gx"
+    shutil.rmtree(gx, ignore_errors=True)
+    gx.write_text("not a folder: the checks cannot open their project")
+    run_id = trigger(cluster, {"period": "2022-H1"})
+    assert finished(cluster, run_id)["state"] == "failed"
+    check = tasks_of(cluster, run_id)["check"]
+    assert check["state"] == "failed" and check["try_number"] == 2   # retried, then given up
+
+    def alerted():
+        return [m for m in cluster.mailbox.messages if "check failed" in text_of(m)]
+
+    [alert] = cluster.wait(alerted, "the failure alert", 60)
+    assert alert["X-Envelope-To"] == "ops@test.example"
+    assert f"outreach_nightly: check failed ({run_id})" in text_of(alert)
