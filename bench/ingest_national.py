@@ -113,7 +113,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ingest-national-"))
     print(f"work folder: {work}", file=sys.stderr)
     started = time.perf_counter()
-    generated = generate_national([args.year], work / "inbox", work / "seeds")
+    generated = generate_national([args.year], work / "inbox", work / "seeds",
+                                  plant_problems=False)
     print(f"generated {len(generated.files)} files in {time.perf_counter() - started:.1f} s",
           file=sys.stderr)
     groups: dict[str, list[str]] = {}

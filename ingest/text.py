@@ -35,7 +35,10 @@ def decode(data: bytes) -> tuple[str, str]:
     Returns the NFC text and the name of the encoding that was used.
     """
     if data.startswith(codecs.BOM_UTF8):
-        return nfc(data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")), "utf-8-sig"
+        try:
+            return nfc(data[len(codecs.BOM_UTF8):].decode("utf-8")), "utf-8-sig"
+        except UnicodeDecodeError as exc:  # a UTF-8 mark, then bytes that are not UTF-8
+            raise UndecodableText(str(exc)) from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return nfc(data.decode("utf-16")), "utf-16"

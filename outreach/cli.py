@@ -45,16 +45,55 @@ def main(verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def _years(ctx, param, value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    first, _, last = value.partition("-")
+    try:
+        years = list(range(int(first), int(last or first) + 1))
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not YYYY or YYYY-YYYY") from exc
+    if not years or not 2000 <= years[0] <= years[-1] <= 2100:
+        raise click.BadParameter(f"{value!r} is not a range of years")
+    return years
+
+
 @main.command()
-@period_option
+@click.option("--period", default=None, callback=lambda c, p, v: _period(c, p, v) if v else None,
+              help="Reporting period of the Lạng Sơn demo: 2022-H1, 2022-H2 or 2022.")
+@click.option("--scale", type=click.Choice(["province", "national"]), default="province",
+              show_default=True, help="The Lạng Sơn demo, or every province of the country.")
+@click.option("--years", default=None, callback=_years,
+              help="National scale: the years to write, e.g. 2021-2025.")
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the files into.")
+@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="National scale: where to write its registry and areas "
+                   "(default: national-seeds/ beside the inbox).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
-def sample(period, inbox: Path, seed: int) -> None:
-    """Write demo submissions for the Lạng Sơn registry.
+def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path | None,
+           seed: int) -> None:
+    """Write demo submissions: the Lạng Sơn registry for a period, or the whole country.
 
     Example: outreach sample --period 2022-H1 --inbox var/drop --seed 1
+    (national: outreach sample --scale national --years 2021-2025 --inbox var/national/drop)
     """
+    if scale == "national":
+        from outreach.national import generate_national
+
+        if not years:
+            raise click.UsageError("--scale national needs --years, e.g. --years 2021-2025")
+        seeds = seeds or inbox.parent / "national-seeds"
+        result = generate_national(years, inbox, seeds, seed=seed)
+        kinds: dict[str, int] = {}
+        for planted in result.planted:
+            kinds[planted.kind] = kinds.get(planted.kind, 0) + 1
+        click.echo(f"{len(result.files)} files written to {inbox}; registry and areas in {seeds}")
+        for kind, count in sorted(kinds.items()):
+            click.echo(f"  planted: {kind:<30} {count}")
+        return
+    if period is None:
+        raise click.UsageError("the Lạng Sơn demo needs --period, e.g. --period 2022-H1")
     from outreach.sample import generate
 
     result = generate(period, inbox, seed=seed)

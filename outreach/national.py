@@ -20,6 +20,7 @@ from outreach.home import PROJECT_ROOT, SEEDS_DIR
 from outreach.sample import (
     LABEL_HEADER,
     MACHINE_HEADER,
+    Planted,
     Row,
     SampleResult,
     cells_of,
@@ -122,35 +123,73 @@ def _rows(rng: random.Random, source: NationalSource, month: date) -> list[Row]:
                    for _ in range(rng.randint(8, 25))), key=lambda row: row.day)
 
 
+# how often, per source-month, the national sample plants each kind of problem
+MISSING_SHARE, LATE_SHARE, CORRECTION_SHARE, BROKEN_SHARE = 0.02, 0.05, 0.01, 0.005
+
+
 def generate_national(years: list[int], inbox: Path, seeds_dir: Path, *, seed: int = 1,
-                      xlsx_share: float = 0.0, provinces: set[str] | None = None
-                      ) -> SampleResult:
+                      xlsx_share: float = 0.0, provinces: set[str] | None = None,
+                      plant_problems: bool = True) -> SampleResult:
     """Write one file per source per month of the given years into `inbox`.
 
-    The registry covers the whole country; `provinces` (codes) limits the files written.
+    The registry covers the whole country; `provinces` (codes) limits the files written. A
+    source writes only the months its registry entry is active (district offices end with June
+    2025, when districts were abolished). With `plant_problems`, as in the demo: months never
+    sent, late files, corrections `_r2` of an accepted first version, and broken files.
     """
     sources = write_national_seeds(seeds_dir)
     reference = Reference.load(seeds_dir)
     inbox.mkdir(parents=True, exist_ok=True)
     result = SampleResult()
     for source in sources:
-        if provinces is not None and reference.sources[source.code].province_code not in provinces:
+        registered = reference.sources[source.code]
+        if provinces is not None and registered.province_code not in provinces:
             continue
         rng = random.Random(f"national:{seed}:{source.code}")  # the same, whatever is skipped
         style = rng.choice(CSV_STYLES)
         for year in years:
             for month_number in range(1, 13):
                 month = date(year, month_number, 1)
-                rows = _rows(rng, source, month)
-                as_xlsx = rng.random() < xlsx_share
-                header = MACHINE_HEADER if style == "csv_machine" else LABEL_HEADER
-                if as_xlsx:
-                    cells = [cells_of(row, "xlsx_plain", source.code, reference) for row in rows]
-                    data = xlsx_bytes(MACHINE_HEADER, cells, "xlsx_plain", "", "")
-                    name = f"{source.code}_{month:%Y-%m}.xlsx"
-                else:
-                    cells = [cells_of(row, style, source.code, reference) for row in rows]
-                    data = csv_bytes(header, cells, style)
-                    name = f"{source.code}_{month:%Y-%m}.csv"
-                write_file(inbox, name, data, sent_at(rng, month, rng.randint(1, 12)), result)
+                if not registered.is_active(month):
+                    continue
+                _write_month(rng, source, month, style, reference, inbox, result,
+                             xlsx_share, plant_problems)
     return result
+
+
+def _write_month(rng: random.Random, source: NationalSource, month: date, style: str,
+                 reference: Reference, inbox: Path, result: SampleResult, xlsx_share: float,
+                 plant_problems: bool) -> None:
+    rows = _rows(rng, source, month)
+    as_xlsx = rng.random() < xlsx_share
+    problem = rng.random() if plant_problems else 1.0
+    label = f"{month:%Y-%m}"
+    if problem < MISSING_SHARE:
+        result.planted.append(Planted("never_submitted", source.code, label, None))
+        return
+
+    def render(rows: list[Row]) -> tuple[str, bytes]:
+        if as_xlsx:
+            cells = [cells_of(row, "xlsx_plain", source.code, reference) for row in rows]
+            return "xlsx", xlsx_bytes(MACHINE_HEADER, cells, "xlsx_plain", "", "")
+        header = MACHINE_HEADER if style == "csv_machine" else LABEL_HEADER
+        cells = [cells_of(row, style, source.code, reference) for row in rows]
+        return "csv", csv_bytes(header, cells, style)
+
+    extension, data = render(rows)
+    name = f"{source.code}_{label}.{extension}"
+    sent = sent_at(rng, month, rng.randint(1, 9))
+    problem -= MISSING_SHARE
+    if problem < LATE_SHARE:
+        sent = sent_at(rng, month, rng.randint(15, 40))
+        result.planted.append(Planted("late", source.code, label, name))
+    elif problem < LATE_SHARE + CORRECTION_SHARE:
+        first = [Row(**{**vars(row), "quantity": row.quantity * 10}) for row in rows]
+        write_file(inbox, name, render(first)[1], sent, result)
+        name, sent = f"{source.code}_{label}_r2.{extension}", sent + timedelta(days=5)
+        result.planted.append(Planted("correction", source.code, label, name))
+    elif problem < LATE_SHARE + CORRECTION_SHARE + BROKEN_SHARE:
+        data = data[: len(data) // 2] + b"\x00\x01 hai muoi" if extension == "csv" \
+            else data[: len(data) // 2]
+        result.planted.append(Planted("broken_file", source.code, label, name))
+    write_file(inbox, name, data, sent, result)

@@ -199,6 +199,17 @@ def test_numbers_that_are_not_whole_and_non_negative(tmp_path, reference, cell):
         ("bad_value", "so_luong", 2)]
 
 
+def test_a_utf8_mark_then_bytes_that_are_not_utf8(tmp_path, reference):
+    """A file cut in the middle of a letter, after a UTF-8 byte order mark."""
+    text = ";".join(LABELS) + "\r\n05/03/2022;Phòng, chống ma túy;Tin, bài;1;;;Ma túy;;\r\n"
+    data = b"\xef\xbb\xbf" + text.encode("utf-8")
+    cut = data[: data.index("ú".encode()) + 1]          # half of a two-byte letter
+    path = write_bytes(tmp_path, "BAO-LS_2022-03.csv", cut + b" tail")
+    inspection = inspect(path, reference)
+    assert [code for code, _, _ in errors(inspection)] == ["unreadable"]
+    assert "UTF-8" in inspection.validated.problems[0].message_vi
+
+
 @pytest.mark.parametrize("cell", ["²", "٣", "12/13/2022", "3 tháng 3"])
 def test_digits_that_are_not_a_date(tmp_path, reference, cell):
     """Superscripts and other scripts' digits pass str.isdigit(), but are no Excel serial."""

@@ -28,8 +28,10 @@ def test_registry_has_every_district_and_two_outlets_per_province(tmp_path):
 
 def test_generated_files_are_accepted_and_deterministic(tmp_path):
     provinces = {"20", "01"}  # Lạng Sơn and Hà Nội
-    first = generate_national([2022], tmp_path / "a", tmp_path / "seeds", provinces=provinces)
-    second = generate_national([2022], tmp_path / "b", tmp_path / "seeds2", provinces=provinces)
+    first = generate_national([2022], tmp_path / "a", tmp_path / "seeds", provinces=provinces,
+                              plant_problems=False)
+    second = generate_national([2022], tmp_path / "b", tmp_path / "seeds2", provinces=provinces,
+                               plant_problems=False)
     assert [p.name for p in first.files] == [p.name for p in second.files]
     assert [p.read_bytes() for p in first.files] == [p.read_bytes() for p in second.files]
     reference = Reference.load(tmp_path / "seeds")
@@ -46,3 +48,44 @@ def test_generated_files_are_accepted_and_deterministic(tmp_path):
                                   "where status = 'accepted'").fetchone()
         loaded = con.execute("select count(*) from raw.submission_rows").fetchone()[0]
     assert files == len(first.files) and rows == loaded > 10 * len(first.files)
+
+
+def test_planted_problems_at_national_scale(tmp_path):
+    provinces = {"20", "01", "79"}
+    result = generate_national([2024, 2025], tmp_path / "drop", tmp_path / "seeds",
+                               provinces=provinces, seed=4)
+    kinds = {p.kind for p in result.planted}
+    assert {"never_submitted", "late", "correction"} <= kinds
+    reference = Reference.load(tmp_path / "seeds")
+    names = {p.name for p in result.files}
+    for planted in result.planted:
+        stem = f"{planted.source_code}_{planted.month}"
+        if planted.kind == "never_submitted":
+            assert not any(name.startswith(stem) for name in names)
+        if planted.kind == "correction":
+            assert f"{stem}.csv" in names and f"{stem}_r2.csv" in names
+    # district offices stop with June 2025, when districts were abolished
+    assert not any(n.startswith("PVHTT-") and n[-11:-4] > "2025-06" for n in names
+                   if not n.endswith("_r2.csv"))
+    home = new_home(tmp_path / "home")
+    summary = ingest_inbox(home, tmp_path / "drop", reference=reference)
+    broken = sorted(p.file_name for p in result.planted if p.kind == "broken_file")
+    assert sorted(summary.rejected) == broken
+    assert len(summary.accepted) == len(result.files) - len(broken)
+
+
+def test_the_national_sample_command(tmp_path):
+    from click.testing import CliRunner
+
+    from outreach.cli import main
+
+    result = CliRunner().invoke(main, ["sample", "--scale", "national", "--years", "2022",
+                                       "--inbox", str(tmp_path / "drop")])
+    assert result.exit_code == 0, result.output
+    files = list((tmp_path / "drop").iterdir())
+    assert 9_000 < len(files) < 10_500
+    assert (tmp_path / "national-seeds" / "ref_sources.csv").is_file()
+    assert "planted: never_submitted" in result.output
+    refused = CliRunner().invoke(main, ["sample", "--scale", "national", "--inbox",
+                                        str(tmp_path / "x")])
+    assert refused.exit_code != 0 and "--years" in refused.output

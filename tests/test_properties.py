@@ -40,9 +40,11 @@ def check(tmp_path, name: str, data: bytes) -> None:
 
 
 @SETTINGS
-@given(data=st.binary(max_size=4096))
-def test_any_bytes_as_csv(tmp_path, data):
-    check(tmp_path, "BAO-LS_2022-03.csv", data)
+@given(mark=st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"]),
+       data=st.binary(max_size=4096))
+def test_any_bytes_as_csv(tmp_path, mark, data):
+    """Any bytes, also after each byte order mark (the decoder trusts the mark first)."""
+    check(tmp_path, "BAO-LS_2022-03.csv", mark + data)
 
 
 @SETTINGS
