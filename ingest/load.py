@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 
 from ingest.files import sha256_file, submission_id_of
@@ -49,10 +50,12 @@ class IngestSummary:
     rejected: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)   # not committed: left in the inbox
 
     def as_dict(self) -> dict[str, list[str]]:
         return {"accepted": self.accepted, "rejected": self.rejected,
-                "duplicates": self.duplicates, "recovered": self.recovered}
+                "duplicates": self.duplicates, "recovered": self.recovered,
+                "failed": self.failed}
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -136,6 +139,8 @@ class _Pending:
     destination: Path
     manifest: dict[str, object]
     validated: Validated
+    report_path: Path | None = None   # a rejected file's error report, written after commit
+    report_text: str | None = None
 
 
 @dataclass
@@ -158,13 +163,33 @@ class _Batch:
         self.rows += len(pending.validated.records)
         return len(self.items) >= self.max_files or self.rows >= self.max_rows
 
-    def flush(self, con) -> None:
+    def flush(self, con) -> list[str]:
+        """Commit the batch, then write its error reports and move its files; the names of
+        files that could not be committed (left in the inbox, logged) are returned."""
         if not self.items:
-            return
-        _record(con, self.items)
-        for item in self.items:
+            return []
+        failed: list[str] = []
+        try:
+            _record(con, self.items)
+            committed = self.items
+        except duckdb.Error:
+            # one file the warehouse refuses must not hold back the others: one by one
+            log.exception("a batch of %d files could not be committed; committing them one by "
+                          "one", len(self.items))
+            committed = []
+            for item in self.items:
+                try:
+                    _record(con, [item])
+                    committed.append(item)
+                except duckdb.Error:
+                    log.exception("%s could not be committed; it stays in the inbox",
+                                  item.path.name)
+                    failed.append(item.path.name)
+        for item in committed:
+            _write_error_report(item)
             _move(item.path, item.destination)
         self.items, self.rows = [], 0
+        return failed
 
 
 def _record(con, items: list[_Pending]) -> None:
@@ -201,6 +226,12 @@ def _record(con, items: list[_Pending]) -> None:
         raise
 
 
+def _write_error_report(item: _Pending) -> None:
+    if item.report_path is not None and item.report_text is not None:
+        item.report_path.parent.mkdir(parents=True, exist_ok=True)
+        item.report_path.write_text(item.report_text, encoding="utf-8")
+
+
 def _move(path: Path, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, destination)
@@ -225,14 +256,22 @@ def ingest_inbox(home: Home, inbox: Path | None = None, reference: Reference | N
             "where status = 'accepted'").fetchall())
         for path in inbox_files(inbox):
             outcome, pending = _ingest_file(home, path, reference, known, accepted_names)
-            if pending is not None and batch.add(pending):
-                batch.flush(con)
             getattr(summary, outcome).append(path.name)
-        batch.flush(con)
+            if pending is not None and batch.add(pending):
+                _drop_failed(summary, batch.flush(con))
+        _drop_failed(summary, batch.flush(con))
     log.info("ingest: %d accepted, %d rejected, %d duplicates, %d recovered",
              len(summary.accepted), len(summary.rejected), len(summary.duplicates),
              len(summary.recovered))
     return summary
+
+
+def _drop_failed(summary: IngestSummary, failed: list[str]) -> None:
+    for name in failed:
+        for outcome in (summary.accepted, summary.rejected):
+            if name in outcome:
+                outcome.remove(name)
+        summary.failed.append(name)
 
 
 @dataclass
@@ -276,13 +315,20 @@ def _ingest_file(home: Home, path: Path, reference: Reference,
     submission_id = submission_id_of(path.name, content_sha256)
 
     if submission_id in known:
-        stored_path, _status = known[submission_id]
+        stored_path, status = known[submission_id]
         destination = home.root / stored_path
         if destination.exists():
             duplicate = _free_destination(home.archive / "duplicates", path.name, submission_id)
             _move(path, duplicate)
             log.info("%s: same bytes as %s, kept in %s", path.name, stored_path, duplicate)
             return "duplicates", None
+        if status == "rejected":
+            # killed between the commit and the error report: write it again from the file
+            report = destination.with_name(destination.name + ERROR_REPORT_SUFFIX)
+            if not report.exists():
+                name, validated, _ = inspect_file(path, reference, submission_id=submission_id)
+                report.parent.mkdir(parents=True, exist_ok=True)
+                report.write_text(render_report(path.name, validated.problems), encoding="utf-8")
         _move(path, destination)
         log.info("%s: finished the move of an earlier run to %s", path.name, stored_path)
         return "recovered", None
@@ -293,11 +339,10 @@ def _ingest_file(home: Home, path: Path, reference: Reference,
     accepted = validated.is_accepted
     folder = home.archive if accepted else home.quarantine
     destination = _free_destination(folder, path.name, submission_id)
-    report_path = None
+    report_path = report_text = None
     if not accepted:
         report_path = destination.with_name(destination.name + ERROR_REPORT_SUFFIX)
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(render_report(path.name, validated.problems), encoding="utf-8")
+        report_text = render_report(path.name, validated.problems)
     manifest = {
         "submission_id": submission_id,
         "content_sha256": content_sha256,
@@ -320,7 +365,7 @@ def _ingest_file(home: Home, path: Path, reference: Reference,
         "stored_path": str(destination.relative_to(home.root)),
         "error_report_path": str(report_path.relative_to(home.root)) if report_path else None,
     }
-    pending = _Pending(path, destination, manifest, validated)
+    pending = _Pending(path, destination, manifest, validated, report_path, report_text)
     known[submission_id] = (manifest["stored_path"], manifest["status"])
     if accepted:
         accepted_names[path.name] = submission_id

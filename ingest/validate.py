@@ -19,6 +19,9 @@ from outreach.calendar import CALENDAR_MONTH
 from outreach.settings import settings
 
 HEADER_SEARCH_ROWS = 30
+# no count of one month of one source comes near this; beyond it a number is a typing error
+# (and would not fit the warehouse's 64-bit integers)
+MAX_WHOLE_NUMBER = 1_000_000_000
 
 
 class InvalidValue(ValueError):
@@ -134,6 +137,9 @@ def parse_whole_number(cell: Cell) -> int:
         raise expected
     if value < 0:
         raise expected
+    if value > MAX_WHOLE_NUMBER:
+        raise InvalidValue(f"số quá lớn (tối đa {MAX_WHOLE_NUMBER:,}), hãy kiểm tra lại"
+                           .replace(",", "."), f"a number too large (at most {MAX_WHOLE_NUMBER:,})")
     return value
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime, timedelta
 
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 REMINDER_TO_ENV = "OUTREACH_REMINDER_TO"
 ALERT_TO_ENV = "OUTREACH_ALERT_TO"
 FROM_ENV = "OUTREACH_MAIL_FROM"
+MAX_AGE_HOURS = 36  # older nights are catch-up runs
 
 
 def _recipients(variable: str) -> list[str]:
@@ -41,7 +43,12 @@ class _ConfiguredNotifier(SmtpNotifier):
 
 
 class ReminderNotifier(_ConfiguredNotifier):
-    """Sends the reminder list the `remind` task returned (its XCom: subject and HTML)."""
+    """Sends the reminder list the `remind` task returned (its XCom: subject and HTML).
+
+    Nothing is sent when nobody is to be chased, nor for a scheduled night being caught up (its
+    data interval ended more than a day and a half before): the department gets one list, the
+    latest. A run somebody asked for (manual, backfill) always sends.
+    """
 
     def __init__(self, task_id: str = "remind", **kwargs) -> None:
         super().__init__(
@@ -51,6 +58,20 @@ class ReminderNotifier(_ConfiguredNotifier):
             html_content="{{ ti.xcom_pull(task_ids='" + task_id + "')['html'] }}",
             **kwargs,
         )
+        self.task_id = task_id
+
+    def notify(self, context) -> None:
+        reminded = context["ti"].xcom_pull(task_ids=self.task_id) or {}
+        if not reminded.get("count"):
+            log.info("reminder list empty: nothing sent")
+            return
+        interval_end = context.get("data_interval_end")
+        scheduled = getattr(context.get("dag_run"), "run_type", None) == "scheduled"
+        if scheduled and interval_end is not None and \
+                datetime.now(UTC) - interval_end > timedelta(hours=MAX_AGE_HOURS):
+            log.info("a night being caught up (%s): its reminder list is not sent", interval_end)
+            return
+        super().notify(context)
 
 
 class FailureNotifier(_ConfiguredNotifier):

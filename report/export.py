@@ -36,15 +36,17 @@ def to_pdf(docx_path: Path, timeout: float = 180) -> Path:
     program = libreoffice()
     if program is None:
         raise NoLibreOffice(INSTALL_HINT)
-    with tempfile.TemporaryDirectory(prefix="outreach-lo-") as profile:
-        subprocess.run([program, "--headless", "--norestore",
-                        f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
-                        "--outdir", str(docx_path.parent), str(docx_path)],
-                       check=True, capture_output=True, timeout=timeout,
-                       env={**os.environ, "HOME": profile})
     pdf = docx_path.with_suffix(".pdf")
-    if not pdf.is_file():
-        raise RuntimeError(f"LibreOffice wrote no PDF for {docx_path}")
+    pdf.unlink(missing_ok=True)   # LibreOffice may exit 0 without converting: no stale PDF
+    with tempfile.TemporaryDirectory(prefix="outreach-lo-") as profile:
+        done = subprocess.run([program, "--headless", "--norestore",
+                               f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
+                               "--outdir", str(docx_path.parent), str(docx_path)],
+                              capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "HOME": profile}, check=False)
+    if done.returncode != 0 or not pdf.is_file():
+        raise RuntimeError(f"LibreOffice wrote no PDF for {docx_path} (exit {done.returncode}): "
+                           f"{done.stderr.strip()[-500:]}")
     return pdf
 
 

@@ -96,6 +96,7 @@ def _rows(con, sql: str, params: list | None = None) -> list[dict]:
 
 def load_report_data(con, period: Period) -> ReportData:
     start, end = period.start, period.end
+    calendar = settings().calendar  # directive documents count by the days the period covers
     period_row = _rows(con, "select is_closed, reporting_calendar from marts.dim_periods "
                        "where period_code = ?", [period.code])
     as_of = con.execute("select max(as_of_date) from marts.fct_reporting_completeness"
@@ -110,7 +111,7 @@ def load_report_data(con, period: Period) -> ReportData:
             select document_number, issued_date, document_summary, source_code, file_name
             from marts.fct_directive_documents
             where issued_date between ? and ?
-            order by issued_date, document_number""", [start, end]),
+            order by issued_date, document_number""", list(calendar.period_dates(period))),
         indicators=_rows(con, """
             select values.*, indicators.indicator_label_vi
             from marts.fct_indicator_values as values

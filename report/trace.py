@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outreach.periods import Period
+from outreach.settings import settings
 
 INDICATOR_ROWS = {  # what rows each indicator counts
     "I1_communes_counselled": lambda r: r["output_type_code"] == "tu_van" and r["is_key_area"],
@@ -57,9 +58,15 @@ class Trace:
                 strftime(report_month, '%Y-%m') as report_month
             from marts.fct_reporting_completeness
             where submission_id is not null and report_month between ? and ?""", window)
+        flagged = _rows(con, """
+            select check_name, source_code, strftime(report_month, '%Y-%m') as report_month
+            from dq.flags where period_code = ?""", [period.code])
+        self.flagged = {(row["check_name"], row["source_code"], row["report_month"])
+                        for row in flagged}
         self.directives = {row["submission_id"] for row in _rows(con, """
             select distinct submission_id from marts.fct_directive_documents
-            where issued_date between ? and ?""", window)}
+            where issued_date between ? and ?""",
+            list(settings().calendar.period_dates(period)))}
         self.submissions = {row["submission_id"]: Submission(
             row["submission_id"], row["source_code"], row["report_month"], row["file_name"],
             row["revision_number"]) for row in _rows(con, """
@@ -72,6 +79,16 @@ class Trace:
 
     def _of_months(self, keep) -> set[str]:
         return {row["submission_id"] for row in self.monthly if keep(row)}
+
+    def _indicator(self, code: str, part: str) -> set[str]:
+        """A target comes from the programme and the denominators of I1, I3 and I4 from the
+        reference data (key-area communes, their populations, reporters on the beat): none
+        from a submission. I2's denominator is every due month of the provincial outlets."""
+        if part in ("value", "numerator"):
+            return self._of_rows(INDICATOR_ROWS[code])
+        if part == "denominator" and code == "I2_monthly_posting":
+            return self._of_months(lambda r: r["source_kind"] == "outlet_provincial")
+        return set()
 
     def sources_of(self, figure_id: str) -> list[Submission]:
         """The accepted submissions the figure counts, in source and month order."""
@@ -96,17 +113,19 @@ class Trace:
         elif head == "counselling":
             found = self._of_rows(lambda r: r["output_type_code"] == "tu_van")
         elif head == "indicator" and parts[1] in INDICATOR_ROWS:
-            found = self._of_rows(INDICATOR_ROWS[parts[1]])
+            found = self._indicator(parts[1], parts[2] if len(parts) > 2 else "value")
         elif head == "directives":
             found = self.directives
         elif head == "completeness" and parts[1] == "days_late":
             found = self._of_months(lambda r: r["source_code"] == parts[2]
                                     and r["report_month"] == parts[3])
-        elif head in ("completeness", "flags") and figure_id != \
-                "flags.missing_monthly_posting.count":
-            found = self._of_months(lambda r: True)
+        elif figure_id == "flags.missing_submission.count":
+            found = set()   # it counts months from which no accepted file came
         elif figure_id == "flags.missing_monthly_posting.count":
-            found = self._of_months(lambda r: r["source_kind"] == "outlet_provincial")
+            found = self._of_months(lambda r: ("monthly_trafficking_posting", r["source_code"],
+                                               r["report_month"]) in self.flagged)
+        elif head == "completeness":
+            found = self._of_months(lambda r: True)
         elif head == "rates":
             level, code = parts[1:3]
             column = {"province": None, "source_kind": "source_kind",

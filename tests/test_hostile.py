@@ -87,6 +87,13 @@ CASES = {
     "PVHTT-178_2022-03.csv": (_many_rows, "hơn 20.000 dòng"),
     "TW-VTV_2022-03.csv": (lambda tmp: b"x" * (20 * 1024 * 1024 + 1), "lớn hơn 20 MB"),
     "BAO-LS_2022-03\x07.csv": (lambda tmp: b"ngay,chu_de\n", "không đúng mẫu"),
+    # a count beyond any month's (and beyond 64-bit integers): once stopped a whole batch
+    "TW-VOV_2022-03.csv": (lambda tmp: (b"ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,ma_tuy,"
+                                        b"tin_bai,100.000.000.000.000.000.000\r\n"),
+                           "số quá lớn"),
+    # a UTF-8 mark, then a letter cut in half: once stopped the whole ingest
+    "TW-CAND_2022-03.csv": (lambda tmp: b"\xef\xbb\xbfngay,chu_de\r\n05/03/2022,Ph\xc3",
+                            "không phải văn bản UTF-8"),
 }
 
 

@@ -58,7 +58,7 @@ def test_ingest_twice_changes_nothing(tmp_path, reference):
     snapshot = table(home, "select * from raw.submission_manifest order by file_name")
     second = ingest_inbox(home, drop, reference)
     assert second.as_dict() == {"accepted": [], "rejected": [], "duplicates": [],
-                                "recovered": []}
+                                "recovered": [], "failed": []}
     assert table(home, "select * from raw.submission_manifest order by file_name") == snapshot
 
 
@@ -135,3 +135,29 @@ def test_two_sources_sending_the_same_blank_template_are_two_reports(tmp_path, r
     assert sorted(summary.accepted) == ["TW-VOV_2022-03.csv", "TW-VTV_2022-03.csv"]
     assert table(home, "select count(distinct content_sha256), count(*) "
                        "from raw.submission_manifest") == [(1, 2)]
+
+
+def test_a_file_the_warehouse_refuses_does_not_hold_back_its_batch(tmp_path, reference,
+                                                                    monkeypatch):
+    import duckdb as duckdb_module
+
+    from ingest import load
+
+    home = new_home(tmp_path / "home")
+    names = [f"PVHTT-18{n}_2022-03.csv" for n in range(5)]
+    for name in names:
+        write_csv(home.inbox, name, [["05/03/2022", "Khác", "Truyền thanh cơ sở", "3", "", "",
+                                      "", "", ""]])
+    real_record = load._record
+
+    def refusing(con, items):
+        if any(item.path.name == names[2] for item in items):
+            raise duckdb_module.ConversionException("refused by the warehouse")
+        real_record(con, items)
+
+    monkeypatch.setattr(load, "_record", refusing)
+    summary = load.ingest_inbox(home, reference=reference)
+    assert summary.failed == [names[2]]
+    assert sorted(summary.accepted) == sorted(set(names) - {names[2]})
+    assert [p.name for p in home.inbox.iterdir()] == [names[2]]      # left for the next night
+    assert sorted(p.name for p in home.archive.iterdir()) == sorted(summary.accepted)

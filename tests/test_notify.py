@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from airflow.sdk import DAG
 from mailserver import local_smtp, text_of
@@ -20,6 +22,11 @@ class TaskInstance:
         return self.xcom
 
 
+class Run:
+    def __init__(self, run_type: str) -> None:
+        self.run_type = run_type
+
+
 @pytest.fixture
 def mailbox(monkeypatch):
     with local_smtp() as box:
@@ -31,7 +38,7 @@ def mailbox(monkeypatch):
 
 def test_the_reminder_list_goes_to_every_recipient(mailbox):
     ti = TaskInstance({"subject": "[outreach] 2 trường hợp cần nhắc, tháng 05/2022",
-                       "html": "<p>Phòng Văn hóa và Thông tin huyện Đình Lập</p>"})
+                       "html": "<p>Phòng Văn hóa và Thông tin huyện Đình Lập</p>", "count": 2})
     ReminderNotifier()({"ti": ti, "dag": None, "run_id": "scheduled__2022-07-11"})
     [message] = mailbox.messages
     assert message["X-Envelope-To"] == "a@test.example, b@test.example"
@@ -54,5 +61,21 @@ def test_a_failure_alert_names_the_task_and_the_error(mailbox):
 
 def test_without_recipients_nothing_is_sent(mailbox, monkeypatch):
     monkeypatch.delenv("OUTREACH_REMINDER_TO")
-    ReminderNotifier()({"ti": TaskInstance({"subject": "s", "html": "h"}), "dag": None})
+    ReminderNotifier()({"ti": TaskInstance({"subject": "s", "html": "h", "count": 1}),
+                        "dag": None})
     assert mailbox.messages == []
+
+
+def test_no_mail_for_an_empty_list_nor_for_a_night_being_caught_up(mailbox):
+    ReminderNotifier()({"ti": TaskInstance({"subject": "s", "html": "h", "count": 0}),
+                        "dag": None})
+    old_night = datetime.now(UTC) - timedelta(days=3)
+    ReminderNotifier()({"ti": TaskInstance({"subject": "s", "html": "h", "count": 4}),
+                        "dag": None, "data_interval_end": old_night, "dag_run": Run("scheduled")})
+    assert mailbox.messages == []
+    last_night = datetime.now(UTC) - timedelta(hours=10)
+    ReminderNotifier()({"ti": TaskInstance({"subject": "s", "html": "h", "count": 4}),
+                        "dag": None, "data_interval_end": last_night, "dag_run": Run("scheduled")})
+    ReminderNotifier()({"ti": TaskInstance({"subject": "s", "html": "h", "count": 4}),
+                        "dag": None, "data_interval_end": old_night, "dag_run": Run("manual")})
+    assert len(mailbox.messages) == 2

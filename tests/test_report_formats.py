@@ -47,8 +47,16 @@ def test_every_body_figure_is_traced_to_its_submissions(demo, figures):
                 (archive / submission_id[:12] / source["file_name"]).is_file()
     body = [f for f in figures["figures"] if f["part"] == "body"]
     counted = [f for f in body if f["id"].startswith(("outputs.", "indicator.", "directives.",
-                                                      "counselling.")) and f["value"]]
+                                                      "counselling.")) and f["value"]
+               and not f["id"].endswith((".target", ".denominator"))]
     assert counted and all(f["sources"] for f in counted)
+    by_id = {f["id"]: f for f in figures["figures"]}
+    # from the programme and the reference data, not from a submission
+    assert by_id["indicator.I1_communes_counselled.target"]["sources"] == []
+    assert by_id["indicator.I3_people_reached.denominator"]["sources"] == []
+    assert by_id["flags.missing_submission.count"]["sources"] == []
+    [posting] = by_id["flags.missing_monthly_posting.count"]["sources"]
+    assert submissions[posting]["file_name"] == "BAO-LS_2022-04.xlsx"
     text = document_text(demo["report"].docx)
     annex = text[text.index("Phụ lục 7. Nguồn của các số liệu trong báo cáo"):]
     for figure in body:

@@ -79,7 +79,11 @@ operands as (
     inner join key_communes
         on
             counselling.commune_code = key_communes.commune_code
-            and counselling.report_month between key_communes.valid_from and key_communes.valid_to
+            and counselling.report_month >= key_communes.valid_from
+            and (
+                key_communes.valid_to is null
+                or counselling.report_month <= key_communes.valid_to
+            )
     union all
     select
         'source_month' as scope,

@@ -4,7 +4,9 @@ with
 
 due_months as (
     select * from {{ ref('fct_reporting_completeness') }}
-    where is_expected and submission_status <> 'not_yet_due'
+    -- due by the as-of date: a month still in its grace period counts for no one yet, not even
+    -- when its file came early (DHIS2 counts a period once it can be late)
+    where is_expected and due_date < as_of_date
 ),
 
 sources as (
