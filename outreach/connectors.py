@@ -191,6 +191,9 @@ def _copy_capped(stream, target: Path) -> None:
             output.write(chunk)
 
 
+KNOWN_HOSTS_ENV = "OUTREACH_SFTP_KNOWN_HOSTS"
+
+
 def list_sftp(location: str, password: str | None) -> list[RemoteFile]:
     """Files of an SFTP folder; each file is fetched in its own short connection."""
     import asyncssh
@@ -198,8 +201,12 @@ def list_sftp(location: str, password: str | None) -> list[RemoteFile]:
     url = urlparse(location)
     if url.scheme != "sftp" or not url.hostname:
         raise ValueError(f"not an sftp:// URL: {location}")
+    # the server must be one we know: its host key in OUTREACH_SFTP_KNOWN_HOSTS (a known_hosts
+    # file), else in ~/.ssh/known_hosts; an unknown or changed key is refused, never trusted
+    known_hosts = os.environ.get(KNOWN_HOSTS_ENV) or ()
     options = {"host": url.hostname, "port": url.port or 22, "username": url.username,
-               "password": password, "known_hosts": None, "connect_timeout": TIMEOUT_SECONDS}
+               "password": password, "known_hosts": known_hosts,
+               "connect_timeout": TIMEOUT_SECONDS}
     folder = unquote(url.path) or "."
 
     async def listing():

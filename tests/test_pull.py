@@ -204,6 +204,9 @@ def sftp_folder(tmp_path, monkeypatch):
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     ready.wait(10)
+    known_hosts = tmp_path / "known_hosts"   # the operator records the server's key once
+    known_hosts.write_bytes(f"[127.0.0.1]:{port} ".encode() + key.export_public_key("openssh"))
+    monkeypatch.setenv("OUTREACH_SFTP_KNOWN_HOSTS", str(known_hosts))
     yield root / "outbox", f"sftp://bao-ls@127.0.0.1:{port}/outbox"
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
@@ -231,3 +234,20 @@ def test_sftp_with_a_wrong_password_is_reported(tmp_path, sftp_folder, monkeypat
                             attempts=2, backoff_seconds=0.01)
     assert outcome.pulled == [] and outcome.attempts == 2
     assert "Permission" in outcome.error or "auth" in outcome.error.lower()
+
+
+def test_an_sftp_server_with_an_unknown_host_key_is_refused(tmp_path, sftp_folder,
+                                                             monkeypatch):
+    outbox, url = sftp_folder
+    write_csv(outbox, "BAO-LS_2022-03.csv", [ROW], sent_at=SENT)
+    stranger = tmp_path / "other_known_hosts"
+    other = asyncssh.generate_private_key("ssh-ed25519")
+    port = url.split(":")[2].split("/")[0]
+    stranger.write_bytes(f"[127.0.0.1]:{port} ".encode() + other.export_public_key("openssh"))
+    monkeypatch.setenv("OUTREACH_SFTP_KNOWN_HOSTS", str(stranger))
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("BAO-LS", "sftp", url, "TEST_SFTP_PASSWORD"),
+                            attempts=1)
+    assert outcome.pulled == [] and outcome.error
+    assert "host key" in outcome.error.lower()
+    assert not any(home.inbox.iterdir())
