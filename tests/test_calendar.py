@@ -100,3 +100,28 @@ def test_the_default_warehouse_follows_calendar_months(demo):
                            "from marts.fct_reporting_completeness").fetchall()
     assert rows and all(due == MONTHLY.due_date(month) for month, due in rows)
     assert MONTHLY.rule_vi(PERIOD) in document_text(demo["report"].docx)
+
+
+def test_directive_documents_follow_the_calendar_of_the_period(demo, tmp_path, monkeypatch):
+    """Under Nghị định 09, a document of 20 June comes in July's file and belongs to H2."""
+    import json
+
+    from conftest import write_xlsx
+
+    from ingest.load import ingest_inbox
+
+    monkeypatch.setenv(CALENDAR_ENV, ND09_2019)
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    write_xlsx(home.inbox, "VANBAN_STTTT_2022-07.xlsx",
+               [["1200/STTTT-TTBCXB", "20/06/2022", "Tuyên truyền Ngày toàn quốc phòng, chống "
+                 "mua bán người 30/7", "Phòng, chống mua bán người"]],
+               header=["Số, ký hiệu", "Ngày ban hành", "Trích yếu", "Chủ đề"])
+    assert ingest_inbox(home).accepted == ["VANBAN_STTTT_2022-07.xlsx"]
+    pipeline.build(home, date(2022, 7, 25))
+    pipeline.check(home, PERIOD)
+    files = pipeline.report(home, PERIOD, pdf=False)
+    figures = {f["id"]: f["value"] for f in
+               json.loads(files.figures.read_text(encoding="utf-8"))["figures"]}
+    assert figures["directives.count"] == 5             # the five of January to May only
+    assert "1200/STTTT-TTBCXB" not in document_text(files.docx)
