@@ -52,6 +52,7 @@ report-pdf: setup
 bench: setup
 	$(BIN)/python bench/ingest_national.py
 	$(BIN)/python bench/dbt_in_airflow.py
+	$(BIN)/python bench/airflow_overhead.py
 
 clean:
 	rm -rf $(OUTREACH_HOME) dbt_project/target dbt_project/logs .pytest_cache

@@ -109,13 +109,15 @@ MODES = [  # (row label, DAG template, Cosmos execution mode, root sensors wait 
 ]
 
 
-def measure(action: Callable[..., object], *args, **kwargs) -> tuple[object, float, float]:
-    """Run action(*args, **kwargs): its result, wall seconds, peak summed RSS (MB) of children."""
+def measure(action: Callable[..., object], *args, include_self: bool = False,
+            **kwargs) -> tuple[object, float, float]:
+    """Run action(*args, **kwargs): its result, wall seconds, peak summed RSS (MB) of children
+    (and of this process, with include_self)."""
     me, peak, done = psutil.Process(), [0], threading.Event()
 
     def sample() -> None:
         while not done.wait(0.1):
-            total = 0
+            total = me.memory_info().rss if include_self else 0
             for child in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):  # it may have just exited
                     total += child.memory_info().rss

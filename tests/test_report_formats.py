@@ -126,3 +126,23 @@ def test_year_and_second_half_year_reports(demo, tmp_path):
         text = document_text(files.docx)
         assert label in text and files.is_draft   # the warehouse is as of July 2022
         assert "DỰ THẢO" in text
+
+
+def test_no_stale_pdf_beside_a_new_report(demo, tmp_path, monkeypatch):
+    """A PDF of an earlier version never stays beside a .docx it contradicts."""
+    from report import build, export
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    docx_path, _ = build.report_paths(home, PERIOD)
+    docx_path.parent.mkdir(parents=True)
+    stale = docx_path.with_suffix(".pdf")
+    stale.write_bytes(b"%PDF-1.4 an earlier report")
+    files = write_report(home, PERIOD, pdf=False)
+    assert files.pdf is None and not stale.exists()
+
+    stale.write_bytes(b"%PDF-1.4 an earlier report")
+    monkeypatch.setattr(export, "libreoffice", lambda: "/bin/true")   # exits 0, writes nothing
+    with pytest.raises(RuntimeError, match="wrote no PDF"):
+        export.to_pdf(docx_path)
+    assert not stale.exists()
