@@ -154,9 +154,10 @@ def load_report_data(con, period: Period) -> ReportData:
             order by source_code, report_month""", [start, end]),
         reporting_rates=_rows(con, """
             select * from marts.fct_reporting_rates
-            where period_code = ? and aggregation_level in ('province', 'source_kind', 'district')
+            where period_code = ? and province_code = ?
+                and aggregation_level in ('province', 'source_kind', 'district')
             order by case aggregation_level when 'province' then 1 when 'source_kind' then 2
-                else 3 end, aggregation_code""", [period.code]),
+                else 3 end, aggregation_code""", [period.code, settings().province_code]),
         flags=_rows(con, """
             select * from dq.flags where period_code = ?
             order by check_name, source_code, report_month""", [period.code]),

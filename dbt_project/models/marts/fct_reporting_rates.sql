@@ -1,5 +1,5 @@
--- grain: one row per period (month, half-year, year) × aggregation (source, district, source
--- kind, province), over the source-months that were due by the as-of date
+-- grain: one row per period (month, half-year, year) × province × aggregation (source,
+-- district, source kind, the province itself), over the source-months due by the as-of date
 with
 
 due_months as (
@@ -56,6 +56,7 @@ facts as (
         due_months.source_code,
         due_months.source_kind,
         due_months.district_code,
+        sources.province_code,
         due_months.is_received,
         due_months.is_on_time,
         due_months.is_empty_report,
@@ -63,12 +64,15 @@ facts as (
     from due_months
     inner join month_periods
         on due_months.report_month = month_periods.report_month
+    inner join sources
+        on due_months.source_code = sources.source_code
 ),
 
 grouped as (
     select
         period_kind,
         period_code,
+        province_code,
         case
             when grouping(source_code) = 0 then 'source'
             when grouping(district_code) = 0 then 'district'
@@ -79,7 +83,7 @@ grouped as (
             when grouping(source_code) = 0 then source_code
             when grouping(district_code) = 0 then district_code
             when grouping(source_kind) = 0 then source_kind
-            else '{{ var("province_code") }}'
+            else province_code
         end as aggregation_code,
         count(*) as expected_reports,
         count(*) filter (where is_received) as actual_reports,
@@ -90,10 +94,10 @@ grouped as (
         count(*) filter (where not is_received) as not_reported
     from facts
     group by grouping sets (
-        (period_kind, period_code, source_kind, source_code),
-        (period_kind, period_code, district_code),
-        (period_kind, period_code, source_kind),
-        (period_kind, period_code)
+        (period_kind, period_code, province_code, source_kind, source_code),
+        (period_kind, period_code, province_code, district_code),
+        (period_kind, period_code, province_code, source_kind),
+        (period_kind, period_code, province_code)
     )
 ),
 
@@ -125,9 +129,11 @@ labelled as (
 
 final as (
     select
-        period_code || ':' || aggregation_level || ':' || aggregation_code as reporting_rate_key,
+        period_code || ':' || province_code || ':' || aggregation_level || ':' || aggregation_code
+            as reporting_rate_key,
         period_kind,
         period_code,
+        province_code,
         aggregation_level,
         aggregation_code,
         aggregation_label_vi,
