@@ -17,6 +17,7 @@ from typing import Any
 from ingest.warehouse import connect
 from outreach.home import Home
 from outreach.periods import Period
+from report.numbers import format_count
 
 log = logging.getLogger(__name__)
 
@@ -225,12 +226,13 @@ def _raised(exception_info: dict) -> str | None:
 
 
 def _number(value: float) -> str:
-    """A whole number without its `.0`, Vietnamese grouping (1.234)."""
+    """A whole number without its `.0`, Vietnamese grouping (1.234; 12,5)."""
     if value is None:
         return ""
     if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        return format_count(int(value))
+    whole, decimal = f"{value:.1f}".split(".")
+    return f"{format_count(int(whole))},{decimal}"
 
 
 def _month(value: date) -> str:

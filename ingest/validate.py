@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -15,7 +15,7 @@ from ingest.problems import Problem, error, warning
 from ingest.reader import Cell, Table
 from ingest.reference import Reference, Source
 from ingest.text import fold, nfc
-from outreach.calendar import CALENDAR_MONTH
+from outreach.calendar import CALENDAR_MONTH, ReportingCalendar
 from outreach.settings import settings
 
 HEADER_SEARCH_ROWS = 30
@@ -251,7 +251,11 @@ class _RowChecker:
 
 def _date_in_month(month: date) -> Callable[[Cell], date]:
     """A date within the days the file's month covers, by the reporting calendar."""
-    calendar = settings().calendar
+    return _date_in_window(month, settings().calendar)
+
+
+@lru_cache(maxsize=256)  # one parser per month and calendar, not one per row
+def _date_in_window(month: date, calendar: ReportingCalendar) -> Callable[[Cell], date]:
     first, last = calendar.window(month)
     if calendar.kind == CALENDAR_MONTH:
         expected_vi = f"cần một ngày trong tháng {month:%m/%Y} (tháng của tệp)"

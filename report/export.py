@@ -59,6 +59,12 @@ img { max-width: 100%; display: block; margin: 0.5em auto; }
 .footnotes { border-top: 1px solid #999; margin-top: 2em; font-size: 11pt; }"""
 
 
+def _switched_on(properties, tag: str) -> bool:
+    """Whether a run's properties turn bold (`b`) or italic (`i`) on."""
+    element = properties.find(qn(f"w:{tag}")) if properties is not None else None
+    return element is not None and element.get(qn("w:val")) not in ("0", "false")
+
+
 def _runs_html(paragraph: Paragraph) -> str:
     parts = []
     for element in paragraph._p.iter():
@@ -66,12 +72,9 @@ def _runs_html(paragraph: Paragraph) -> str:
             run = element.getparent()
             text = html.escape(element.text or "")
             properties = run.find(qn("w:rPr"))
-            if properties is not None and properties.find(qn("w:b")) is not None \
-                    and properties.find(qn("w:b")).get(qn("w:val")) not in ("0", "false"):
-                text = f"<b>{text}</b>"
-            if properties is not None and properties.find(qn("w:i")) is not None \
-                    and properties.find(qn("w:i")).get(qn("w:val")) not in ("0", "false"):
-                text = f"<i>{text}</i>"
+            for tag in ("b", "i"):
+                if _switched_on(properties, tag):
+                    text = f"<{tag}>{text}</{tag}>"
             parts.append(text)
         elif element.tag == qn("w:footnoteReference"):
             number = element.get(qn("w:id"))

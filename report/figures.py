@@ -13,6 +13,7 @@ from pathlib import Path
 from outreach.periods import Period
 from outreach.settings import settings
 from report.numbers import format_count, format_percent
+from report.status import fetch_dicts
 
 SOURCE_KINDS = ("outlet_central", "outlet_provincial", "district")
 
@@ -89,9 +90,7 @@ class ReportData:
 
 
 def _rows(con, sql: str, params: list | None = None) -> list[dict]:
-    cursor = con.execute(sql, params or [])
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return fetch_dicts(con, sql, params or [])
 
 
 def load_report_data(con, period: Period) -> ReportData:

@@ -104,6 +104,7 @@ def _fetch(con, start: date, end: date) -> list[dict]:
 
 
 def fetch_dicts(con, query: str, parameters: list) -> list[dict]:
+    """The rows of a query as dicts keyed by column name."""
     cursor = con.execute(query, parameters)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]

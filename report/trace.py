@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from outreach.periods import Period
 from outreach.settings import settings
+from report.status import fetch_dicts
 
 INDICATOR_ROWS = {  # what rows each indicator counts
     "I1_communes_counselled": lambda r: r["output_type_code"] == "tu_van" and r["is_key_area"],
@@ -37,39 +38,33 @@ class Submission:
                 "file_name": self.file_name, "revision": self.revision_number}
 
 
-def _rows(con, sql: str, params: list) -> list[dict]:
-    cursor = con.execute(sql, params)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 class Trace:
     def __init__(self, con, period: Period) -> None:
         window = [period.start, period.end]
-        self.rows = _rows(con, """
+        self.rows = fetch_dicts(con, """
             select distinct submission_id, source_code, source_kind, district_code,
                 strftime(report_month, '%Y-%m') as report_month, output_type_code, topic_code,
                 output_group, commune_code in (select commune_code
                                                from reference.ref_key_area_communes)
                     as is_key_area
             from marts.fct_media_outputs where report_month between ? and ?""", window)
-        self.monthly = _rows(con, """
+        self.monthly = fetch_dicts(con, """
             select submission_id, source_code, source_kind, district_code,
                 strftime(report_month, '%Y-%m') as report_month
             from marts.fct_reporting_completeness
             where submission_id is not null and report_month between ? and ?""", window)
-        flagged = _rows(con, """
+        flagged = fetch_dicts(con, """
             select check_name, source_code, strftime(report_month, '%Y-%m') as report_month
             from dq.flags where period_code = ?""", [period.code])
         self.flagged = {(row["check_name"], row["source_code"], row["report_month"])
                         for row in flagged}
-        self.directives = {row["submission_id"] for row in _rows(con, """
+        self.directives = {row["submission_id"] for row in fetch_dicts(con, """
             select distinct submission_id from marts.fct_directive_documents
             where issued_date between ? and ?""",
             list(settings().calendar.period_dates(period)))}
         self.submissions = {row["submission_id"]: Submission(
             row["submission_id"], row["source_code"], row["report_month"], row["file_name"],
-            row["revision_number"]) for row in _rows(con, """
+            row["revision_number"]) for row in fetch_dicts(con, """
             select submission_id, source_code, strftime(report_month, '%Y-%m') as report_month,
                 file_name, revision as revision_number
             from raw.submission_manifest where status = 'accepted'""", [])}
