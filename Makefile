@@ -50,9 +50,7 @@ report-pdf: setup
 
 # Measurements printed as Markdown tables; each line measured in the same run on this machine.
 bench: setup
-	$(BIN)/python bench/ingest_national.py
-	$(BIN)/python bench/dbt_in_airflow.py
-	$(BIN)/python bench/airflow_overhead.py
+	$(BIN)/python bench/summary.py
 
 clean:
 	rm -rf $(OUTREACH_HOME) dbt_project/target dbt_project/logs .pytest_cache

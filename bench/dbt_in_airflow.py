@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -189,6 +190,7 @@ def task_states(folder: Path, dag_id: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--json", type=Path, help="write the lines for bench/summary.py here")
     parser.add_argument("--timeout", type=float, default=150,
                         help="seconds after which a `dags test` counts as hung (default 150)")
     args = parser.parse_args()
@@ -241,6 +243,12 @@ def main() -> None:
         shown, ratio = ("n/a", "n/a") if seconds is None else \
             (f"{seconds:.1f}", f"{seconds / floor:.1f}x")
         print(f"| {label} | {shown} | {ratio} | {peak_mb:.0f} | {notes} |")
+    if args.json:
+        lines = [{"measure": f"dbt build of the Lạng Sơn demo: {label}", "seconds": seconds,
+                  "peak_mb": peak_mb, "floor": "dbt alone", "floor_seconds": floor,
+                  "floor_peak_mb": floor_mb}
+                 for label, seconds, peak_mb, _ in rows[1:] if seconds is not None]
+        args.json.write_text(json.dumps(lines, ensure_ascii=False), encoding="utf-8")
     if args.keep or failed:
         print(f"\nwork folder kept: {work}")
     else:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", type=int, default=2022)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--json", type=Path, help="write the line for bench/summary.py here")
     parser.add_argument("--child", choices=["ingest", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -138,10 +138,15 @@ def main() -> None:
               f"| {result['rows'] / result['seconds']:,.0f} | {result['peak_mb']:.0f} |")
     print(f"\ningest / floor: {ingest['seconds'] / floor['seconds']:.1f}x "
           "(aim: within 3x, and under 60 s)")
-    if args.keep:
-        print(f"work folder kept: {work}", file=sys.stderr)
-    else:
-        shutil.rmtree(work)
+    line = {"measure": f"ingest of the national year {args.year} ({ingest['files']:,} files, "
+                       f"{ingest['rows']:,} rows; {ingest['files'] / ingest['seconds']:,.0f} "
+                       f"files/s, {ingest['rows'] / ingest['seconds']:,.0f} rows/s)",
+            "seconds": ingest["seconds"], "peak_mb": ingest["peak_mb"],
+            "floor": "DuckDB read_csv of the same files", "floor_seconds": floor["seconds"],
+            "floor_peak_mb": floor["peak_mb"], "aim": 3.0}
+    from bench_table import finish
+
+    finish([line], args.json, work, args.keep)
 
 
 if __name__ == "__main__":

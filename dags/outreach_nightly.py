@@ -10,16 +10,20 @@ press outlets and district offices into the warehouse and the half-year report:
 4. **build**: `dbt build` of the warehouse (seeds, models, tests) as of the run's date;
 5. **check**: Great Expectations suites over the period; failures become flags, not errors;
 6. **publish**: the checked warehouse replaces the analysts' read-only copy, atomically;
-7. **report**: the period's Word report and `figures.json` under `reports/<period>/`;
-8. **remind**: the list of sources to chase (missing, late, rejected, missing their monthly
-   posting) with a message ready to send, as a CSV; its notifier e-mails it to the department.
+7. **provinces**: the provinces of the registry (one for the Lạng Sơn demo, 63 for the country);
+8. **report**, one mapped task per province: the period's Word report and `figures.json` under
+   `reports/<period>/` (another province's under `reports/<period>/tinh-<code>/`);
+9. **remind**, one per province: the list of sources to chase (missing, late, rejected, missing
+   their monthly posting) with a message ready to send, as a CSV; its notifier e-mails it.
 
 A task that fails after its retries e-mails the operators (`OUTREACH_ALERT_TO`); see
 `outreach/notify.py` and the README for the mail configuration.
 
-Steps 3-7 open the DuckDB warehouse and share the one-slot pool `duckdb_writer`, so two runs
-never write it at once. The logic lives in the `outreach`, `ingest`, `expectations` and `report`
-packages; this file only wires it. State lives under `$OUTREACH_HOME`.
+Steps 3-6 write the DuckDB warehouse and share the one-slot pool `duckdb_writer`, so two runs
+never write it at once. The per-province tasks only read: they open the published copy, which
+any number of processes may read at once, so under Celery they spread over the workers.
+The logic lives in the `outreach`, `ingest`, `expectations` and `report` packages; this file
+only wires it. State lives under `$OUTREACH_HOME`.
 """
 
 from __future__ import annotations
@@ -129,30 +133,45 @@ def outreach_nightly():
 
         return str(pipeline.publish(resolve_home()))
 
-    @task
-    def report(run_plan: dict, published: str) -> str:
-        """The period's Word report and figures.json, under reports/<period>/."""
+    @task(pool="default_pool")
+    def provinces(published: str) -> list[str]:
+        """The provinces of the registry, the home's own first: one report each."""
+        from outreach import pipeline
+        from outreach.home import resolve_home
+
+        return pipeline.provinces(resolve_home())
+
+    # a mapped task does not take its docstring as doc_md: it is given
+    @task(pool="default_pool", map_index_template="{{ province }}",
+          doc_md="The period's Word report and figures.json for one province, read from the "
+                 "published warehouse.")
+    def report(run_plan: dict, province: str) -> str:
         from outreach import pipeline
         from outreach.home import resolve_home
         from outreach.periods import parse_period
 
-        files = pipeline.report(resolve_home(), parse_period(run_plan["period"]))
+        files = pipeline.report(resolve_home(), parse_period(run_plan["period"]),
+                                province=province, published=True)
         return str(files.docx)
 
-    @task(pool="default_pool", multiple_outputs=False,
-          on_success_callback=ReminderNotifier(task_id="remind"))
-    def remind(run_plan: dict, reported: str) -> dict:
-        """Who to chase, with a message ready to send: reports/<period>/nhac-nho-<period>.csv."""
+    @task(pool="default_pool", multiple_outputs=False, map_index_template="{{ province }}",
+          on_success_callback=ReminderNotifier(task_id="remind"),
+          doc_md="Who to chase in one province, with a message ready to send: "
+                 "reports/<period>/nhac-nho-<period>.csv; its notifier e-mails it.")
+    def remind(run_plan: dict, province: str) -> dict:
         from outreach import pipeline
         from outreach.home import resolve_home
         from outreach.periods import parse_period
 
-        return pipeline.remind(resolve_home(), parse_period(run_plan["period"]))
+        return pipeline.remind(resolve_home(), parse_period(run_plan["period"]),
+                               province=province)
 
     run_plan = plan()
     ingested = ingest(run_plan, pull(run_plan))
-    reported = report(run_plan, publish(check(run_plan, build(run_plan, ingested))))
-    remind(run_plan, reported)
-
+    published = publish(check(run_plan, build(run_plan, ingested)))
+    each_province = provinces(published)
+    reported = report.partial(run_plan=run_plan).expand(province=each_province)
+    reminded = remind.partial(run_plan=run_plan).expand(province=each_province)
+    reported >> reminded
 
 outreach_nightly()

@@ -32,8 +32,11 @@ create table if not exists dq.flags (
     report_month date,
     observed_value varchar,
     detail_vi varchar not null,
-    detail_en varchar not null
+    detail_en varchar not null,
+    province_code varchar
 );
+-- warehouses made before flags carried their province
+alter table dq.flags add column if not exists province_code varchar;
 create table if not exists dq.check_results (
     period_code varchar not null,
     suite_name varchar not null,
@@ -158,6 +161,12 @@ def load_datasets(home: Home, period: Period) -> dict[str, Any]:
     with connect(home.warehouse, read_only=True) as con:
         return {name: con.execute(sql, [period.start, period.end]).df()
                 for name, sql in queries.items()}
+
+
+def _provinces_of_sources(home: Home) -> dict[str, str]:
+    with connect(home.warehouse, read_only=True) as con:
+        return dict(con.execute(
+            "select source_code, province_code from marts.dim_sources").fetchall())
 
 
 def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
@@ -312,6 +321,7 @@ def describe(check: Check, row: dict) -> tuple[str, str, str]:
 def run_checks(home: Home, period: Period) -> dict:
     """Run every check for the period, replace the period's flags, return a summary."""
     datasets = load_datasets(home, period)
+    province_of = _provinces_of_sources(home)
     outcomes = _run_suites(home, datasets)
     flags, results = [], []
     checked_at = datetime.now(UTC)
@@ -325,7 +335,7 @@ def run_checks(home: Home, period: Period) -> dict:
             severity = row.get("severity") or check.severity  # a rule carries its own
             flags.append((period.code, check.name, check.suite, severity,
                           row["source_code"], row["report_month"], observed, detail_vi,
-                          detail_en))
+                          detail_en, province_of.get(row["source_code"])))
         results.append((period.code, check.suite, check.name, outcome["expectation_type"],
                         outcome["success"], outcome["evaluated"], len(rows), checked_at))
     with connect(home.warehouse) as con:
@@ -334,7 +344,10 @@ def run_checks(home: Home, period: Period) -> dict:
         con.execute("delete from dq.flags where period_code = ?", [period.code])
         con.execute("delete from dq.check_results where period_code = ?", [period.code])
         if flags:
-            con.executemany("insert into dq.flags values (?, ?, ?, ?, ?, ?, ?, ?, ?)", flags)
+            con.executemany(
+                "insert into dq.flags (period_code, check_name, suite_name, severity, "
+                "source_code, report_month, observed_value, detail_vi, detail_en, province_code) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", flags)
         con.executemany("insert into dq.check_results values (?, ?, ?, ?, ?, ?, ?, ?)", results)
         con.execute("commit")
     summary = {check: sum(1 for flag in flags if flag[1] == check) for check in outcomes}

@@ -244,7 +244,7 @@ def ingest_inbox(home: Home, inbox: Path | None = None, reference: Reference | N
     Files are committed `batch_files` at a time (fewer when their rows pass 100,000).
     """
     inbox = inbox or home.inbox
-    reference = reference or Reference.load()
+    reference = reference or Reference.load(home.seeds_dir())
     summary = IngestSummary()
     home.ensure()
     batch = _Batch(max_files=batch_files)

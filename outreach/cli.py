@@ -69,10 +69,11 @@ def _years(ctx, param, value: str | None) -> list[int] | None:
               help="Folder to write the files into.")
 @click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="National scale: where to write its registry and areas "
-                   "(default: national-seeds/ beside the inbox).")
+                   "(default: the home's registry/, which its ingest and dbt then use).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@home_option
 def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path | None,
-           seed: int) -> None:
+           seed: int, home_dir: Path | None) -> None:
     """Write demo submissions: the Lạng Sơn registry for a period, or the whole country.
 
     Example: outreach sample --period 2022-H1 --inbox var/drop --seed 1
@@ -83,7 +84,7 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
 
         if not years:
             raise click.UsageError("--scale national needs --years, e.g. --years 2021-2025")
-        seeds = seeds or inbox.parent / "national-seeds"
+        seeds = seeds or resolve_home(home_dir).registry
         result = generate_national(years, inbox, seeds, seed=seed)
         kinds: dict[str, int] = {}
         for planted in result.planted:
@@ -146,22 +147,31 @@ def check(home_dir: Path | None, period) -> None:
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+province_option = click.option(
+    "--province", default=None,
+    help="GSO code of a province of the registry, or toan-quoc for the country "
+         "(default: the home's own, dbt var province_code).")
+
+
 @main.command()
 @home_option
 @period_option
+@province_option
 @click.option("--pdf/--no-pdf", default=None,
               help="Also write a PDF with LibreOffice (default: when it is installed).")
-def report(home_dir: Path | None, period, pdf: bool | None) -> None:
+def report(home_dir: Path | None, period, province: str | None, pdf: bool | None) -> None:
     """Write the period's report (.docx), figures.json and an HTML preview from the warehouse.
 
-    Example: outreach report --period 2022-H1 --pdf
+    Example: outreach report --period 2022-H1 --pdf; outreach report --period 2022-H1
+    --province toan-quoc
     """
     from outreach import pipeline
+    from outreach.scope import UnknownProvince
     from report.export import NoLibreOffice
 
     try:
-        files = pipeline.report(_home(home_dir), period, pdf=pdf)
-    except NoLibreOffice as exc:
+        files = pipeline.report(_home(home_dir), period, province=province, pdf=pdf)
+    except (NoLibreOffice, UnknownProvince) as exc:
         raise click.ClickException(str(exc)) from exc
     for path in (files.html, files.pdf):
         if path is not None:
@@ -173,7 +183,8 @@ def report(home_dir: Path | None, period, pdf: bool | None) -> None:
 @home_option
 @period_option
 @click.option("--month", default=None, help="Only this month (YYYY-MM).")
-def status(home_dir: Path | None, period, month: str | None) -> None:
+@province_option
+def status(home_dir: Path | None, period, month: str | None, province: str | None) -> None:
     """Who sent what: accepted, rejected (with errors), late or missing; also written as CSV.
 
     Also writes the reminder list (who to chase, with a message ready to send) from the last
@@ -190,14 +201,19 @@ def status(home_dir: Path | None, period, month: str | None) -> None:
             chosen = date.fromisoformat(f"{month}-01")
         except ValueError as exc:
             raise click.BadParameter(f"month {month!r} is not YYYY-MM") from exc
-    rows = submission_status(home, period, chosen)
+    from outreach import pipeline
+    from outreach.scope import UnknownProvince, resolve_scope
+
+    try:
+        scope = resolve_scope(home, province)
+        reminded = pipeline.remind(home, period, chosen, province=province)
+    except UnknownProvince as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = submission_status(home, period, chosen, scope)
     click.echo(format_table(rows))
     suffix = f"{month}" if month else period.code
-    path = write_status_csv(rows, home.report_dir(period.code) / f"tinh-trang-{suffix}.csv")
+    path = write_status_csv(rows, scope.report_dir(home, period.code) / f"tinh-trang-{suffix}.csv")
     click.echo(f"\n{path}")
-    from outreach import pipeline
-
-    reminded = pipeline.remind(home, period, chosen)
     click.echo("\nCần nhắc (theo kết quả kiểm tra gần nhất):")
     click.echo(reminded["text"])
     click.echo(f"\n{reminded['csv']}")

@@ -28,10 +28,38 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def fingerprint(home: Home) -> str:
+    """A digest of what the incremental models were built from: the registry and the dbt
+    project's own files. When it changes (a new release, a registry edit), the next build
+    rebuilds everything instead of adding to tables made by other rules."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = sorted(home.seeds_dir().glob("*.csv")) + sorted(
+        path for folder in ("models", "macros", "seeds")
+        for path in (DBT_PROJECT_DIR / folder).rglob("*") if path.is_file())
+    files.append(DBT_PROJECT_DIR / "dbt_project.yml")
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Path:
-    """Run `dbt <command>` against the home's warehouse; returns the log file. Raises on failure."""
+    """Run `dbt <command>` against the home's warehouse; returns the log file. Raises on failure.
+
+    A `build` adds to the incremental models what arrived since the last one, unless the
+    registry or the project changed since (then it passes `--full-refresh`).
+    """
     home.ensure()
     from outreach.settings import settings
+
+    marker = home.root / "dbt" / "built-from.sha256"
+    current = fingerprint(home) if command[0] == "build" else None
+    if current is not None and "--full-refresh" not in command and (
+            not marker.is_file() or marker.read_text().strip() != current):
+        log.info("registry or dbt project changed since the last build: full refresh")
+        command = [*command, "--full-refresh"]
 
     variables = {**settings().dbt_vars(), **({"as_of_date": as_of.isoformat()} if as_of else {})}
     work = home.root / "dbt"
@@ -43,7 +71,9 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         "--vars", json.dumps(variables), "--no-use-colors",
     ]
     env = {**os.environ, "OUTREACH_WAREHOUSE": str(home.warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           # dbt wants seed paths relative to its project (dbt_project.yml reads this)
+           "OUTREACH_SEED_PATH": os.path.relpath(home.seeds_dir(), DBT_PROJECT_DIR)}
     log.info("running %s", " ".join(arguments[:2]))
     with open(log_file, "w", encoding="utf-8") as output:
         result = subprocess.run(arguments, cwd=DBT_PROJECT_DIR, env=env, stdout=output,
@@ -54,5 +84,8 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         tail = "\n".join(lines[-40:])
         raise DbtFailed(f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n"
                         f"{tail}")
+    if current is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(current + "\n")
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file

@@ -10,6 +10,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 DAGS_DIR = PROJECT_ROOT / "dags"
+# the seeds a registry folder must hold (dbt seeds them all; ingest reads most of them)
+SEED_NAMES = ("ref_admin_units", "ref_indicators", "ref_key_area_communes", "ref_output_types",
+              "ref_sources", "ref_topics", "ref_validation_rules")
+
+
+class RegistryError(RuntimeError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,24 @@ class Home:
     def published_warehouse(self) -> Path:
         """The read-only copy analysts open; replaced whole, never written in place."""
         return self.root / "warehouse" / "published" / "outreach.duckdb"
+
+    @property
+    def registry(self) -> Path:
+        """A registry of the home's own (`registry/ref_sources.csv` and the other seeds): a
+        deployment for several provinces, or the whole country, keeps its sources here."""
+        return self.root / "registry"
+
+    def seeds_dir(self) -> Path:
+        """Where the registry is read from: the home's own if it has one, else the bundled
+        seeds of `dbt_project/seeds` (the Lạng Sơn demo)."""
+        if not (self.registry / "ref_sources.csv").is_file():
+            return SEEDS_DIR
+        missing = [name for name in SEED_NAMES if not (self.registry / f"{name}.csv").is_file()]
+        if missing:
+            raise RegistryError(
+                f"the registry {self.registry} has ref_sources.csv but lacks "
+                f"{', '.join(f'{name}.csv' for name in missing)}: copy them from {SEEDS_DIR}")
+        return self.registry
 
     @property
     def reports(self) -> Path:

@@ -32,7 +32,15 @@ from outreach.sample import (
 
 CATALOGUE = PROJECT_ROOT / "data" / "reference" / "vn_admin_units_2022-04-10.csv"
 SHARED_SEEDS = ["ref_topics.csv", "ref_output_types.csv", "ref_indicators.csv",
-                "ref_key_area_communes.csv"]
+                "ref_key_area_communes.csv", "ref_validation_rules.csv"]
+# the central press offices, registered where their head office is (Hà Nội)
+CENTRAL_OFFICES = [
+    ("TW-TTXVN", "Thông tấn xã Việt Nam"), ("TW-VTV", "Đài Truyền hình Việt Nam"),
+    ("TW-VOV", "Đài Tiếng nói Việt Nam"), ("TW-NHANDAN", "Báo Nhân Dân"),
+    ("TW-QDND", "Báo Quân đội nhân dân"), ("TW-CAND", "Báo Công an nhân dân"),
+    ("TW-PLVN", "Báo Pháp luật Việt Nam"), ("TW-TTVH", "Báo Văn hóa"),
+]
+CENTRAL_PROVINCE = "01"
 CSV_STYLES = ["csv_utf8", "csv_semicolon_bom", "csv_cp1258", "csv_machine"]
 SOURCE_COLUMNS = ["source_code", "source_name", "source_kind", "province_code", "district_code",
                   "valid_from", "valid_to", "submits_monthly", "reporters_on_beat",
@@ -75,6 +83,10 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
             registry.append(_registry_row(code, f"{kind} {short}", name, province_code,
                                           "", reporters="10"))
             sources.append(NationalSource(code, name, None, ()))
+    for code, name in CENTRAL_OFFICES:
+        registry.append(_registry_row(code, name, "outlet_central", CENTRAL_PROVINCE, "",
+                                      reporters="5"))
+        sources.append(NationalSource(code, "outlet_central", None, ()))
     for district_code, (district_name, province_code) in sorted(district_names.items()):
         code = f"PVHTT-{district_code}"
         registry.append(_registry_row(code, f"Phòng Văn hóa và Thông tin {district_name}",

@@ -51,17 +51,21 @@ class ReminderNotifier(_ConfiguredNotifier):
     """
 
     def __init__(self, task_id: str = "remind", **kwargs) -> None:
+        # subject and body come from the task's XCom in notify(), not from templates: a mapped
+        # `remind` (one per province) shares this object, and a rendered template would stay
+        # rendered with the first province's list
         super().__init__(
             to=_recipients(REMINDER_TO_ENV),
             from_email=os.environ.get(FROM_ENV) or None,
-            subject="{{ ti.xcom_pull(task_ids='" + task_id + "')['subject'] }}",
-            html_content="{{ ti.xcom_pull(task_ids='" + task_id + "')['html'] }}",
+            subject="",
+            html_content="",
             **kwargs,
         )
         self.task_id = task_id
 
     def notify(self, context) -> None:
-        reminded = context["ti"].xcom_pull(task_ids=self.task_id) or {}
+        ti = context["ti"]
+        reminded = ti.xcom_pull(task_ids=self.task_id, map_indexes=ti.map_index) or {}
         if not reminded.get("count"):
             log.info("reminder list empty: nothing sent")
             return
@@ -71,6 +75,7 @@ class ReminderNotifier(_ConfiguredNotifier):
                 datetime.now(UTC) - interval_end > timedelta(hours=MAX_AGE_HOURS):
             log.info("a night being caught up (%s): its reminder list is not sent", interval_end)
             return
+        self.subject, self.html_content = reminded["subject"], reminded["html"]
         super().notify(context)
 
 

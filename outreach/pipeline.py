@@ -20,7 +20,7 @@ def pull(home: Home, drop: Path | None = None) -> dict:
     """
     from outreach.connectors import Delivery, deliveries_from_registry, pull_all
 
-    deliveries = deliveries_from_registry()
+    deliveries = deliveries_from_registry(home.seeds_dir())
     if drop is not None and drop.resolve() != home.inbox.resolve():
         deliveries.append(Delivery("drop folder", "folder", str(drop.resolve())))
     outcomes = pull_all(home, deliveries)
@@ -65,18 +65,36 @@ def publish(home: Home) -> Path:
     return target
 
 
-def report(home: Home, period: Period, *, pdf: bool | None = None):
-    """The .docx, figures.json, an HTML preview, and a PDF if LibreOffice is installed."""
+def provinces(home: Home) -> list[str]:
+    """The provinces of the registry, the home's own first: one report and reminder list each."""
+    from outreach.scope import registry_provinces
+
+    return registry_provinces(home)
+
+
+def report(home: Home, period: Period, *, province: str | None = None, pdf: bool | None = None,
+           published: bool = False):
+    """The .docx, figures.json, an HTML preview, and a PDF if LibreOffice is installed, for one
+    province (default: the home's own) or the country (`toan-quoc`).
+
+    `published`: read the analysts' copy, not the working file (the nightly run's per-province
+    reports do, so that they read side by side and never wait for a writer).
+    """
+    from outreach.scope import resolve_scope
     from report.build import write_report
 
-    return write_report(home, period, pdf=pdf)
+    return write_report(home, period, scope=resolve_scope(home, province), pdf=pdf,
+                        warehouse=home.published_warehouse if published else None)
 
 
-def remind(home: Home, period: Period, month: date | None = None) -> dict:
-    """Write the reminder list (who to chase, with a message ready to send) as a CSV.
+def remind(home: Home, period: Period, month: date | None = None, *,
+           province: str | None = None) -> dict:
+    """Write the reminder list of one province (who to chase, with a message ready to send)
+    as a CSV.
 
     Returns its path, its length, and an HTML version with a subject for the e-mail notifier.
     """
+    from outreach.scope import resolve_scope
     from report.build import load_config
     from report.reminders import (
         format_reminders,
@@ -86,12 +104,14 @@ def remind(home: Home, period: Period, month: date | None = None) -> dict:
         write_reminders_csv,
     )
 
-    sender = load_config(home)["issuing_body_name"]
-    rows = reminders(home, period, month, sender=sender)
-    path = write_reminders_csv(rows, home.report_dir(period.code)
+    scope = resolve_scope(home, province)
+    sender = load_config(home, scope)["issuing_body_name"]
+    rows = reminders(home, period, month, sender=sender, scope=scope)
+    path = write_reminders_csv(rows, scope.report_dir(home, period.code)
                                / reminder_file_name(period, month))
-    scope = f"tháng {month:%m/%Y}" if month else period.label_vi
-    subject = f"[outreach] {len(rows)} trường hợp cần nhắc, {scope}"
-    return {"count": len(rows), "csv": str(path), "subject": subject,
+    scope_label = f"tháng {month:%m/%Y}" if month else period.label_vi
+    where = "" if scope.is_home_province else f", {scope.short_name}"
+    subject = f"[outreach] {len(rows)} trường hợp cần nhắc, {scope_label}{where}"
+    return {"count": len(rows), "csv": str(path), "subject": subject, "province": scope.key,
             "text": format_reminders(rows),
-            "html": reminders_html(rows, f"Danh sách cần nhắc, {scope}")}
+            "html": reminders_html(rows, f"Danh sách cần nhắc, {scope_label}{where}")}

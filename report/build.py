@@ -11,6 +11,7 @@ from pathlib import Path
 from ingest.warehouse import connect
 from outreach.home import Home
 from outreach.periods import Period
+from outreach.scope import Scope, resolve_scope
 from report.document import ReportWriter
 from report.export import INSTALL_HINT, libreoffice, to_html, to_pdf
 from report.figures import FigureBook, load_report_data
@@ -19,7 +20,8 @@ from report.trace import Trace
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "report.toml"
+CONFIG_DIR = Path(__file__).resolve().parent / "config"
+DEFAULT_CONFIG = CONFIG_DIR / "report.toml"
 TEMPLATE_NAME = "bao-cao.docx"
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / TEMPLATE_NAME
 
@@ -34,11 +36,43 @@ class ReportFiles:
     pdf: Path | None = None
 
 
-def load_config(home: Home) -> dict:
-    override = home.root / "report.toml"
-    path = override if override.is_file() else DEFAULT_CONFIG
+def load_config(home: Home, scope: Scope | None = None) -> dict:
+    """Who issues the report and to whom.
+
+    The home province: `$OUTREACH_HOME/report.toml`, else the bundled one (Lạng Sơn's). Another
+    province: `$OUTREACH_HOME/report-<code>.toml`, else a generic heading with its name and the
+    signer left blank; the country: `report-toan-quoc.toml`, else the bundled Ministry heading.
+    """
+    scope = scope or resolve_scope(home)
+    if scope.is_home_province:
+        candidates = [home.root / "report.toml", DEFAULT_CONFIG]
+    else:
+        generic = "report-national.toml" if scope.is_national else "report-province.toml"
+        candidates = [home.root / f"report-{scope.key}.toml", CONFIG_DIR / generic]
+    path = next(candidate for candidate in candidates if candidate.is_file())
     with open(path, "rb") as handle:
-        return tomllib.load(handle)
+        config = tomllib.load(handle)
+    # an older home copy of report.toml may not name the provincial outlets
+    config.setdefault("provincial_outlets_title", "Các cơ quan báo chí của {province_full}")
+    if not config.get("signer_name"):
+        log.warning("report %s: no signer_name in %s; the signature is left blank",
+                    scope.key, path)
+    return _fill(config, scope)
+
+
+def _fill(value, scope: Scope):
+    """Put the province's name into a generic heading: {province} "Hà Giang",
+    {province_full} "tỉnh Hà Giang", {PROVINCE_FULL} "TỈNH HÀ GIANG"."""
+    if isinstance(value, dict):
+        return {key: _fill(item, scope) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, scope) for item in value]
+    if not isinstance(value, str):
+        return value
+    full = scope.province_name
+    return (value.replace("{province_full}", full[:1].lower() + full[1:])
+            .replace("{PROVINCE_FULL}", full.upper())
+            .replace("{province}", scope.short_name))
 
 
 def template_path(home: Home) -> Path:
@@ -47,38 +81,42 @@ def template_path(home: Home) -> Path:
     return override if override.is_file() else DEFAULT_TEMPLATE
 
 
-def report_paths(home: Home, period: Period) -> tuple[Path, Path]:
-    folder = home.report_dir(period.code)
+def report_paths(home: Home, period: Period, scope: Scope | None = None) -> tuple[Path, Path]:
+    folder = (scope or resolve_scope(home)).report_dir(home, period.code)
     return folder / f"bao-cao-{period.code}.docx", folder / "figures.json"
 
 
-def write_report(home: Home, period: Period, *, pdf: bool | None = False) -> ReportFiles:
-    """Read the marts and the quality flags, and write the period's report.
+def write_report(home: Home, period: Period, *, scope: Scope | None = None,
+                 pdf: bool | None = False, warehouse: Path | None = None) -> ReportFiles:
+    """Read the marts and the quality flags, and write the period's report for one province
+    (default: the home's own) or for the country.
 
     Beside the .docx and figures.json: an HTML preview, and a PDF when `pdf` is True (an error
     without LibreOffice) or None (only if LibreOffice is installed).
     """
-    with connect(home.warehouse, read_only=True) as con:
+    scope = scope or resolve_scope(home)
+    with connect(warehouse or home.warehouse, read_only=True) as con:
         has_flags = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'dq' and table_name = 'flags'").fetchone()[0]
         if not has_flags:
             raise RuntimeError("the warehouse has no quality flags (dq.flags): run "
                                "`outreach check` before `outreach report`")
-        data = load_report_data(con, period)
-        trace = Trace(con, period)
-    narrative = load_narrative(period.code, home.root)
+        data = load_report_data(con, period, scope)
+        trace = Trace(con, period, scope)
+    narrative = load_narrative(period.code, home.root,
+                               None if scope.is_home_province else scope.key)
     book = FigureBook()
-    document = ReportWriter(data, narrative, load_config(home), book,
+    document = ReportWriter(data, narrative, load_config(home, scope), book,
                             template_path(home), trace).build()
-    docx_path, figures_path = report_paths(home, period)
+    docx_path, figures_path = report_paths(home, period, scope)
     docx_path.parent.mkdir(parents=True, exist_ok=True)
     # write beside, then rename: a reader never sees half a report
     partial = docx_path.with_name(docx_path.name + ".part")
     document.save(partial)
     os.replace(partial, docx_path)
     partial_json = figures_path.with_name(figures_path.name + ".part")
-    book.write_json(partial_json, trace, period=period.code, as_of=data.as_of,
+    book.write_json(partial_json, trace, period=period.code, scope=scope.key, as_of=data.as_of,
                     is_draft=not data.is_closed, reporting_calendar=data.reporting_calendar,
                     narrative=str(narrative.path) if narrative.path else None)
     os.replace(partial_json, figures_path)
@@ -92,6 +130,7 @@ def write_report(home: Home, period: Period, *, pdf: bool | None = False) -> Rep
         stale = docx_path.with_suffix(".pdf")
         if stale.exists():  # a PDF of an earlier version would contradict the new .docx
             stale.unlink()
-    log.info("report %s written: %s (%d figures)", period.code, docx_path, len(book.figures))
+    log.info("report %s (%s) written: %s (%d figures)", period.code, scope.key, docx_path,
+             len(book.figures))
     return ReportFiles(docx_path, figures_path, not data.is_closed, len(book.figures), html,
                        pdf_path)

@@ -5,6 +5,7 @@ Every number is taken from the FigureBook, which records it for figures.json.
 
 from __future__ import annotations
 
+import copy
 import io
 from collections import defaultdict
 from datetime import date, datetime, time
@@ -14,6 +15,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.text.run import Run
 from docxtpl import DocxTemplate
 
 from expectations.checks import CHECK_LABELS_VI
@@ -69,26 +71,37 @@ def _paragraph(container, text: str = "", *, size: float = BODY_PT, bold: bool =
 
 
 def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: list[float]):
+    """A bordered table: a bold centred header, then the rows (first column left-aligned).
+
+    The first data row is formatted once through python-docx and the others are copies of its
+    XML with their own text: formatting thousands of cells one by one took most of the time of
+    the national report.
+    """
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _set_font(cell.paragraphs[0].add_run(text), TABLE_PT, bold=True)
-    for values in rows:
-        cells = table.add_row().cells
-        for position, (cell, text) in enumerate(zip(cells, values, strict=True)):
+    if rows:
+        for position, cell in enumerate(table.add_row().cells):
             cell.paragraphs[0].alignment = (WD_ALIGN_PARAGRAPH.LEFT if position == 0
                                             else WD_ALIGN_PARAGRAPH.CENTER)
-            _set_font(cell.paragraphs[0].add_run(text), TABLE_PT)
+            _set_font(cell.paragraphs[0].add_run(), TABLE_PT)
     _set_widths(table, widths_mm)
-    for row in table.rows[1:]:
-        texts = [cell.text for cell in row.cells]
-        if texts[0] and not any(texts[1:]):
-            # a group heading: one cell across the row, in bold
-            merged = row.cells[0].merge(row.cells[-1])
-            for run in merged.paragraphs[0].runs:
-                run.font.bold = True
+    if rows:
+        prototype = table.rows[1]._tr
+        for _ in rows[1:]:
+            table._tbl.append(copy.deepcopy(prototype))
+        for row, values in zip(table.rows[1:], rows, strict=True):
+            runs = row._tr.iter(qn("w:r"))
+            for run, text in zip(runs, values, strict=True):
+                Run(run, None).text = text
+            if values[0] and not any(values[1:]):
+                # a group heading: one cell across the row, in bold
+                merged = row.cells[0].merge(row.cells[-1])
+                for merged_run in merged.paragraphs[0].runs:
+                    merged_run.font.bold = True
     return table
 
 
@@ -119,6 +132,10 @@ class ReportWriter:
     def __init__(self, data: ReportData, narrative: Narrative, config: dict,
                  book: FigureBook, template: Path, trace: Trace | None = None) -> None:
         self.data, self.narrative, self.config, self.book = data, narrative, config, book
+        # the provincial outlets are named in the config ("Báo Lạng Sơn, Đài ..."): each
+        # province's, or the country's
+        self.group_titles = {**GROUP_TITLES, "outlet_provincial": config.get(
+            "provincial_outlets_title", GROUP_TITLES["outlet_provincial"])}
         self.trace = trace
         self.template = DocxTemplate(str(template))
         self.document = None  # the sub-document being written
@@ -236,9 +253,9 @@ class ReportWriter:
         media_types = [code for code, row in self.data.output_types.items()
                        if row["output_group"] == "media" and totals["by_type"].get(code)]
         total = self.book.count(f"outputs.{kind}.media.all",
-                                f"{GROUP_TITLES[kind]}: tổng số tin, bài, chương trình",
+                                f"{self.group_titles[kind]}: tổng số tin, bài, chương trình",
                                 sum(totals["by_type"][code] for code in media_types))
-        title = GROUP_TITLES[kind]
+        title = self.group_titles[kind]
         parts = []
         for code in media_types:
             output_type = self.data.output_types[code]
@@ -279,7 +296,8 @@ class ReportWriter:
             if row["output_group"] == "capacity" or not totals.get(code):
                 continue
             quantity = self.book.count(f"outputs.district.{code}.all",
-                                       f"{GROUP_TITLES['district']}: {row['output_type_label_vi']}",
+                                       f"{self.group_titles['district']}: "
+                                       f"{row['output_type_label_vi']}",
                                        totals[code])
             label = _lower_first(row["output_type_label_vi"])
             text = f"{quantity} {row['unit_label_vi']} ({label})"
@@ -364,16 +382,16 @@ class ReportWriter:
                      if any(cells.get((kind, code, topic)) for topic in topics)]
             if not types:
                 continue
-            rows.append([GROUP_TITLES[kind], *[""] * (len(topics) + 1)])
+            rows.append([self.group_titles[kind], *[""] * (len(topics) + 1)])
             for code in types:
                 label = self.data.output_types[code]["output_type_label_vi"]
                 values = [self.book.count(f"outputs.{kind}.{code}.{topic}",
-                                          f"{GROUP_TITLES[kind]}: {label}, "
+                                          f"{self.group_titles[kind]}: {label}, "
                                           f"{self.data.topics[topic]['topic_label_vi']}",
                                           cells.get((kind, code, topic), 0))
                           for topic in topics]
                 total = self.book.count(f"outputs.{kind}.{code}.all",
-                                        f"{GROUP_TITLES[kind]}: {label}",
+                                        f"{self.group_titles[kind]}: {label}",
                                         sum(cells.get((kind, code, t), 0) for t in topics))
                 rows.append([f"  {label}", *values, total])
         _grid_table(self.document, header, rows, [52, 24, 22, 24, 22, 17])
@@ -465,7 +483,9 @@ class ReportWriter:
     def _reporting_rates(self) -> None:
         """DHIS2's reporting-rate summary of the period, from `fct_reporting_rates`."""
         rates = self.data.reporting_rates
-        province = next((r for r in rates if r["aggregation_level"] == "province"), None)
+        # the total comes first: the province's, or the country's
+        province = rates[0] if rates and rates[0]["aggregation_level"] in (
+            "province", "country") else None
         if province is None:
             _paragraph(self.document, "Chưa có tháng nào đến hạn gửi báo cáo.", indent=False)
             return
@@ -486,8 +506,13 @@ class ReportWriter:
                   "Không phát sinh", "Chưa gửi"]
         table_rows = []
         for rate in rates:
+            if self.data.scope.is_national and rate["aggregation_level"] == "province":
+                rate = {**rate, "aggregation_label_vi": rate["aggregation_label_vi"]
+                        or rate["aggregation_code"]}
             key = f"rates.{rate['aggregation_level']}.{rate['aggregation_code']}"
             label = rate["aggregation_label_vi"]
+            if rate["aggregation_level"] == "source_kind":  # the province's own outlets by name
+                label = self.group_titles.get(rate["aggregation_code"], label)
             if rate["aggregation_level"] == "district":
                 label = f"Phòng VH-TT {label}"
             table_rows.append([
@@ -506,7 +531,8 @@ class ReportWriter:
                 book.count(f"{key}.not_reported", f"Báo cáo chưa gửi: {label}",
                            rate["not_reported"]),
             ])
-        _paragraph(self.document, "Tỷ lệ gửi báo cáo theo nhóm đơn vị và theo huyện, thành phố:",
+        areas = "tỉnh, thành phố" if self.data.scope.is_national else "huyện, thành phố"
+        _paragraph(self.document, f"Tỷ lệ gửi báo cáo theo nhóm đơn vị và theo {areas}:",
                    size=12, indent=False)
         _grid_table(self.document, header, table_rows, [49, 16, 16, 16, 16, 16, 16, 16])
         _paragraph(self.document, "Ghi chú: báo cáo \"không phát sinh\" (tệp không có hoạt động) "

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from outreach.periods import Period
+from outreach.scope import Scope
 from outreach.settings import settings
 from report.numbers import format_count, format_percent
 from report.status import fetch_dicts
@@ -71,6 +72,7 @@ class ReportData:
     """What the document needs, read from the marts for one period."""
 
     period: Period
+    scope: Scope                 # the province reported on, or the country
     as_of: date
     is_closed: bool
     directives: list[dict]
@@ -82,7 +84,7 @@ class ReportData:
     counselling: dict
     reporting_calendar: str      # the rule the warehouse was built with (dim_periods)
     completeness: list[dict]     # source × month rows of the period
-    reporting_rates: list[dict]  # the period's rates: province, source kinds, districts
+    reporting_rates: list[dict]  # the total first, then source kinds, then districts (or provinces)
     flags: list[dict]            # dq flags for the period
     sources: dict[str, dict]
     output_types: dict[str, dict]
@@ -93,74 +95,165 @@ def _rows(con, sql: str, params: list | None = None) -> list[dict]:
     return fetch_dicts(con, sql, params or [])
 
 
-def load_report_data(con, period: Period) -> ReportData:
+# the national report sums the provinces' numerators and denominators (the indicators are
+# ratios of counts, so the sum is the country's ratio); targets are the programme's, as for one
+_NATIONAL_INDICATORS = """
+    with summed as (
+        select values.indicator_code, values.programme_code,
+            any_value(values.target_value) as target_value,
+            any_value(values.target_operator) as target_operator,
+            sum(values.numerator) as numerator, sum(values.denominator) as denominator
+        from marts.fct_indicator_values as values
+        where values.period_code = ? and values.area_level = 'province'
+        group by values.indicator_code, values.programme_code
+    )
+    select summed.*, 'VN' as area_code, 'country' as area_level,
+        case when summed.denominator > 0
+            then cast(summed.numerator as double) / summed.denominator end as indicator_value,
+        case
+            when summed.denominator = 0 or summed.target_value is null then null
+            when summed.target_operator = '>='
+                then cast(summed.numerator as double) / summed.denominator >= summed.target_value
+            when summed.target_operator = '<='
+                then cast(summed.numerator as double) / summed.denominator <= summed.target_value
+        end as is_met,
+        indicators.indicator_label_vi
+    from summed
+    left join marts.dim_indicators as indicators
+        on summed.indicator_code = indicators.indicator_code
+        and summed.programme_code = indicators.programme_code
+    order by summed.indicator_code"""
+
+# the country: its total, its source kinds, then each province (in place of the districts)
+_NATIONAL_RATES = """
+    with provinces as (
+        select * from marts.fct_reporting_rates
+        where period_code = ? and aggregation_level in ('province', 'source_kind')
+    ),
+    relabelled as (
+        select *,
+            case aggregation_level when 'province' then 'country' else 'source_kind' end
+                as total_level,
+            case aggregation_level when 'province' then 'VN' else aggregation_code end
+                as total_code,
+            case aggregation_level when 'province' then 'Toàn quốc' else aggregation_label_vi end
+                as total_label
+        from provinces
+    ),
+    summed as (
+        select total_level as aggregation_level, total_code as aggregation_code,
+            any_value(total_label) as aggregation_label_vi,
+            sum(expected_reports) as expected_reports, sum(actual_reports) as actual_reports,
+            sum(reports_on_time) as reports_on_time, sum(reports_late) as reports_late,
+            sum(empty_reports) as empty_reports,
+            sum(rejected_only_reports) as rejected_only_reports,
+            sum(not_reported) as not_reported
+        from relabelled
+        group by total_level, total_code
+    ),
+    each_province as (
+        select rates.aggregation_level, rates.aggregation_code, areas.area_name
+                as aggregation_label_vi,
+            rates.expected_reports, rates.actual_reports, rates.reports_on_time,
+            rates.reports_late, rates.empty_reports, rates.rejected_only_reports,
+            rates.not_reported
+        from provinces as rates
+        left join marts.dim_areas as areas
+            on areas.area_level = 'province' and rates.aggregation_code = areas.area_code
+        where rates.aggregation_level = 'province'
+    ),
+    all_rows as (
+        select * from summed
+        union all
+        select * from each_province
+    )
+    select *, actual_reports / expected_reports as reporting_rate,
+        reports_on_time / expected_reports as on_time_rate
+    from all_rows
+    order by case aggregation_level when 'country' then 1 when 'source_kind' then 2 else 3 end,
+        aggregation_code"""
+
+
+def load_report_data(con, period: Period, scope: Scope) -> ReportData:
+    """The period's rows for one province (or, summed, for the country)."""
     start, end = period.start, period.end
     calendar = settings().calendar  # directive documents count by the days the period covers
+    of_scope, scope_params = scope.sources_where()
     period_row = _rows(con, "select is_closed, reporting_calendar from marts.dim_periods "
                        "where period_code = ?", [period.code])
     as_of = con.execute("select max(as_of_date) from marts.fct_reporting_completeness"
                         ).fetchone()[0]
-    return ReportData(
-        period=period,
-        as_of=as_of,
-        is_closed=bool(period_row and period_row[0]["is_closed"]),
-        reporting_calendar=period_row[0]["reporting_calendar"] if period_row
-        else settings().calendar.kind,
-        directives=_rows(con, """
-            select document_number, issued_date, document_summary, source_code, file_name
-            from marts.fct_directive_documents
-            where issued_date between ? and ?
-            order by issued_date, document_number""", list(calendar.period_dates(period))),
-        indicators=_rows(con, """
+    if scope.is_national:
+        indicators = _rows(con, _NATIONAL_INDICATORS, [period.code])
+        rates = _rows(con, _NATIONAL_RATES, [period.code])
+    else:
+        indicators = _rows(con, """
             select values.*, indicators.indicator_label_vi
             from marts.fct_indicator_values as values
             left join marts.dim_indicators as indicators
                 on values.indicator_code = indicators.indicator_code
                 and values.programme_code = indicators.programme_code
             where values.period_code = ? and values.area_level = 'province'
-            order by values.indicator_code""", [period.code]),
-        outputs=_rows(con, """
-            select source_kind, output_group, output_type_code, topic_code,
-                sum(quantity) as quantity
-            from marts.fct_media_outputs
-            where report_month between ? and ?
-            group by all""", [start, end]),
-        outlet_months=_rows(con, """
-            select source_code, report_month, sum(quantity) as quantity
-            from marts.fct_media_outputs
-            where report_month between ? and ? and output_group = 'media'
-                and source_kind in ('outlet_central', 'outlet_provincial')
-            group by all""", [start, end]),
-        monthly_topics=_rows(con, """
-            select report_month, topic_code, sum(quantity) as quantity
-            from marts.fct_media_outputs
-            where report_month between ? and ? and output_group = 'media'
-            group by all""", [start, end]),
-        district_outputs=_rows(con, """
-            select source_code, output_type_code, sum(quantity) as quantity
-            from marts.fct_media_outputs
-            where report_month between ? and ? and source_kind = 'district'
-            group by all""", [start, end]),
-        counselling=_rows(con, """
-            select count(distinct commune_code) as communes, coalesce(sum(quantity), 0) as sessions,
-                coalesce(sum(people_reached), 0) as people
-            from marts.fct_media_outputs
-            where report_month between ? and ? and output_type_code = 'tu_van'""",
-                          [start, end])[0],
-        completeness=_rows(con, """
-            select * from marts.fct_reporting_completeness
-            where report_month between ? and ?
-            order by source_code, report_month""", [start, end]),
-        reporting_rates=_rows(con, """
+                and values.area_code = ?
+            order by values.indicator_code""", [period.code, scope.province_code])
+        rates = _rows(con, """
             select * from marts.fct_reporting_rates
             where period_code = ? and province_code = ?
                 and aggregation_level in ('province', 'source_kind', 'district')
             order by case aggregation_level when 'province' then 1 when 'source_kind' then 2
-                else 3 end, aggregation_code""", [period.code, settings().province_code]),
-        flags=_rows(con, """
-            select * from dq.flags where period_code = ?
-            order by check_name, source_code, report_month""", [period.code]),
-        sources={row["source_code"]: row for row in _rows(con, "select * from marts.dim_sources")},
+                else 3 end, aggregation_code""", [period.code, scope.province_code])
+    return ReportData(
+        period=period,
+        scope=scope,
+        as_of=as_of,
+        is_closed=bool(period_row and period_row[0]["is_closed"]),
+        reporting_calendar=period_row[0]["reporting_calendar"] if period_row
+        else settings().calendar.kind,
+        directives=_rows(con, f"""
+            select document_number, issued_date, document_summary, source_code, file_name
+            from marts.fct_directive_documents
+            where issued_date between ? and ? and {of_scope}
+            order by issued_date, document_number""",
+                         [*calendar.period_dates(period), *scope_params]),
+        indicators=indicators,
+        outputs=_rows(con, f"""
+            select source_kind, output_group, output_type_code, topic_code,
+                sum(quantity) as quantity
+            from marts.fct_media_outputs
+            where report_month between ? and ? and {of_scope}
+            group by all""", [start, end, *scope_params]),
+        outlet_months=_rows(con, f"""
+            select source_code, report_month, sum(quantity) as quantity
+            from marts.fct_media_outputs
+            where report_month between ? and ? and output_group = 'media'
+                and source_kind in ('outlet_central', 'outlet_provincial') and {of_scope}
+            group by all""", [start, end, *scope_params]),
+        monthly_topics=_rows(con, f"""
+            select report_month, topic_code, sum(quantity) as quantity
+            from marts.fct_media_outputs
+            where report_month between ? and ? and output_group = 'media' and {of_scope}
+            group by all""", [start, end, *scope_params]),
+        district_outputs=_rows(con, f"""
+            select source_code, output_type_code, sum(quantity) as quantity
+            from marts.fct_media_outputs
+            where report_month between ? and ? and source_kind = 'district' and {of_scope}
+            group by all""", [start, end, *scope_params]),
+        counselling=_rows(con, f"""
+            select count(distinct commune_code) as communes, coalesce(sum(quantity), 0) as sessions,
+                coalesce(sum(people_reached), 0) as people
+            from marts.fct_media_outputs
+            where report_month between ? and ? and output_type_code = 'tu_van' and {of_scope}""",
+                          [start, end, *scope_params])[0],
+        completeness=_rows(con, f"""
+            select * from marts.fct_reporting_completeness
+            where report_month between ? and ? and {of_scope}
+            order by source_code, report_month""", [start, end, *scope_params]),
+        reporting_rates=rates,
+        flags=_rows(con, f"""
+            select * from dq.flags where period_code = ? and {of_scope}
+            order by check_name, source_code, report_month""", [period.code, *scope_params]),
+        sources={row["source_code"]: row for row in _rows(
+            con, f"select * from marts.dim_sources where {of_scope}", scope_params)},
         output_types={row["output_type_code"]: row for row in _rows(
             con, "select * from marts.dim_output_types order by sort_order")},
         topics={row["topic_code"]: row for row in _rows(

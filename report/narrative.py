@@ -1,6 +1,8 @@
 """The parts of the report people write: an editable Markdown file per period.
 
-Looked for in `$OUTREACH_HOME/narratives/<period>.md`, then in `report/narratives/<period>.md`.
+Looked for in `$OUTREACH_HOME/narratives/<period>.md`, then in `report/narratives/<period>.md`
+(the bundled ones are Lạng Sơn's). Another province's report, or the national one, reads only
+`$OUTREACH_HOME/narratives/<province code or toan-quoc>/<period>.md`.
 A section that is missing or empty is replaced by a clearly marked draft placeholder.
 """
 
@@ -71,8 +73,11 @@ def parse_narrative(text: str) -> dict[str, list[str]]:
     return sections
 
 
-def load_narrative(period_code: str, home_root: Path) -> Narrative:
-    for folder in (home_root / "narratives", BUNDLED_DIR):
+def load_narrative(period_code: str, home_root: Path, scope_folder: str | None = None
+                   ) -> Narrative:
+    folders = [home_root / "narratives" / scope_folder] if scope_folder else \
+        [home_root / "narratives", BUNDLED_DIR]
+    for folder in folders:
         path = folder / f"{period_code}.md"
         if path.is_file():
             return Narrative(path, parse_narrative(path.read_text(encoding="utf-8")))

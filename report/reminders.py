@@ -18,6 +18,7 @@ from expectations.checks import CHECK_LABELS_VI
 from ingest.warehouse import connect
 from outreach.home import Home
 from outreach.periods import Period
+from outreach.scope import Scope
 from report.status import fetch_dicts, write_excel_csv
 
 # the checks whose flags a sender can act on
@@ -34,7 +35,7 @@ select f.check_name, f.source_code, s.source_name, f.report_month, f.observed_va
 from dq.flags f
 join marts.dim_sources s using (source_code)
 where f.period_code = ? and f.check_name in ({checks})
-  and f.report_month between ? and ?
+  and f.report_month between ? and ? and {scope}
 order by f.report_month, s.source_kind, f.source_code, f.check_name
 """
 
@@ -70,18 +71,22 @@ def _message(row: dict, sender: str) -> str:
 
 
 def reminders(home: Home, period: Period, month: date | None = None,
-              sender: str = "Sở Thông tin và Truyền thông") -> list[Reminder]:
-    """The reminder list of a period (or of one of its months), from the latest checks."""
+              sender: str = "Sở Thông tin và Truyền thông",
+              scope: Scope | None = None) -> list[Reminder]:
+    """The reminder list of a period (or of one of its months), from the latest checks, for
+    one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
     checks = ", ".join(f"'{name}'" for name in CHASED_CHECKS)
-    query = _QUERY.format(checks=checks)
+    of_scope, scope_params = scope.sources_where("f.source_code") if scope else ("true", [])
+    query = _QUERY.format(checks=checks, scope=of_scope)
+    parameters = [period.code, start, end, *scope_params]
     try:
         with connect(home.warehouse, read_only=True) as con:
-            rows = _fetch(con, query, [period.code, start, end])
+            rows = _fetch(con, query, parameters)
     except duckdb.IOException:
         # the nightly run holds the working file: read the copy published after the last run
         with connect(home.published_warehouse, read_only=True) as con:
-            rows = _fetch(con, query, [period.code, start, end])
+            rows = _fetch(con, query, parameters)
     # a month not received is chased once, as missing, not again for its missing posting
     unreported = {(row["source_code"], row["report_month"]) for row in rows
                   if row["check_name"] == "expected_submission_received"}

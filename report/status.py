@@ -13,6 +13,7 @@ import duckdb
 from ingest.warehouse import connect
 from outreach.home import Home
 from outreach.periods import Period
+from outreach.scope import Scope
 from report.numbers import format_count, format_date_short
 
 COLUMNS = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp",
@@ -39,7 +40,7 @@ from marts.fct_reporting_completeness c
 join marts.dim_sources s using (source_code)
 left join latest_rejected r using (source_code, report_month)
 left join errors e on e.submission_id = r.submission_id
-where c.report_month between ? and ? and (c.is_expected or c.is_received)
+where c.report_month between ? and ? and (c.is_expected or c.is_received) and {scope}
 order by c.report_month, s.source_kind, c.source_code
 """
 
@@ -74,16 +75,20 @@ def _status_text(row: dict) -> str:
     return f"Chưa gửi (hạn {format_date_short(row['due_date'])})"
 
 
-def submission_status(home: Home, period: Period, month: date | None = None) -> list[StatusRow]:
-    """One row per source and month of the period (or of one month) that was due or received."""
+def submission_status(home: Home, period: Period, month: date | None = None,
+                      scope: Scope | None = None) -> list[StatusRow]:
+    """One row per source and month of the period (or of one month) that was due or received,
+    of one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
+    of_scope, scope_params = scope.sources_where("c.source_code") if scope else ("true", [])
+    query, parameters = _QUERY.format(scope=of_scope), [start, end, *scope_params]
     try:
         with connect(home.warehouse, read_only=True) as con:
-            rows = _fetch(con, start, end)
+            rows = fetch_dicts(con, query, parameters)
     except duckdb.IOException:
         # the nightly run holds the working file: read the copy published after the last run
         with connect(home.published_warehouse, read_only=True) as con:
-            rows = _fetch(con, start, end)
+            rows = fetch_dicts(con, query, parameters)
     return [
         StatusRow(
             source_code=row["source_code"], source_name=row["source_name"],
@@ -97,10 +102,6 @@ def submission_status(home: Home, period: Period, month: date | None = None) -> 
         )
         for row in rows
     ]
-
-
-def _fetch(con, start: date, end: date) -> list[dict]:
-    return fetch_dicts(con, _QUERY, [start, end])
 
 
 def fetch_dicts(con, query: str, parameters: list) -> list[dict]:

@@ -8,9 +8,11 @@ report's last annex for every figure printed in the body.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from outreach.periods import Period
+from outreach.scope import Scope
 from outreach.settings import settings
 from report.status import fetch_dicts
 
@@ -39,29 +41,41 @@ class Submission:
 
 
 class Trace:
-    def __init__(self, con, period: Period) -> None:
+    def __init__(self, con, period: Period, scope: Scope) -> None:
         window = [period.start, period.end]
-        self.rows = fetch_dicts(con, """
+        of_scope, scope_params = scope.sources_where("facts.source_code")
+        self.rows = fetch_dicts(con, f"""
             select distinct submission_id, source_code, source_kind, district_code,
                 strftime(report_month, '%Y-%m') as report_month, output_type_code, topic_code,
                 output_group, commune_code in (select commune_code
                                                from reference.ref_key_area_communes)
                     as is_key_area
-            from marts.fct_media_outputs where report_month between ? and ?""", window)
-        self.monthly = fetch_dicts(con, """
-            select submission_id, source_code, source_kind, district_code,
-                strftime(report_month, '%Y-%m') as report_month
-            from marts.fct_reporting_completeness
-            where submission_id is not null and report_month between ? and ?""", window)
+            from marts.fct_media_outputs as facts
+            where report_month between ? and ? and {of_scope}""", [*window, *scope_params])
+        self.monthly = fetch_dicts(con, f"""
+            select facts.submission_id, facts.source_code, facts.source_kind,
+                facts.district_code, sources.province_code,
+                strftime(facts.report_month, '%Y-%m') as report_month
+            from marts.fct_reporting_completeness as facts
+            inner join marts.dim_sources as sources on facts.source_code = sources.source_code
+            where facts.submission_id is not null and facts.report_month between ? and ?
+                and {of_scope}""", [*window, *scope_params])
+        # the per-source figures (a district's outputs, an outlet's month) look up their rows
+        self.rows_of_source = defaultdict(list)
+        for row in self.rows:
+            self.rows_of_source[row["source_code"]].append(row)
+        self.months_of_source = defaultdict(list)
+        for row in self.monthly:
+            self.months_of_source[row["source_code"]].append(row)
         flagged = fetch_dicts(con, """
             select check_name, source_code, strftime(report_month, '%Y-%m') as report_month
             from dq.flags where period_code = ?""", [period.code])
         self.flagged = {(row["check_name"], row["source_code"], row["report_month"])
                         for row in flagged}
-        self.directives = {row["submission_id"] for row in fetch_dicts(con, """
-            select distinct submission_id from marts.fct_directive_documents
-            where issued_date between ? and ?""",
-            list(settings().calendar.period_dates(period)))}
+        self.directives = {row["submission_id"] for row in fetch_dicts(con, f"""
+            select distinct submission_id from marts.fct_directive_documents as facts
+            where issued_date between ? and ? and {of_scope}""",
+            [*settings().calendar.period_dates(period), *scope_params])}
         self.submissions = {row["submission_id"]: Submission(
             row["submission_id"], row["source_code"], row["report_month"], row["file_name"],
             row["revision_number"]) for row in fetch_dicts(con, """
@@ -69,11 +83,13 @@ class Trace:
                 file_name, revision as revision_number
             from raw.submission_manifest where status = 'accepted'""", [])}
 
-    def _of_rows(self, keep) -> set[str]:
-        return {row["submission_id"] for row in self.rows if keep(row)}
+    def _of_rows(self, keep, source: str | None = None) -> set[str]:
+        rows = self.rows if source is None else self.rows_of_source.get(source, [])
+        return {row["submission_id"] for row in rows if keep(row)}
 
-    def _of_months(self, keep) -> set[str]:
-        return {row["submission_id"] for row in self.monthly if keep(row)}
+    def _of_months(self, keep, source: str | None = None) -> set[str]:
+        rows = self.monthly if source is None else self.months_of_source.get(source, [])
+        return {row["submission_id"] for row in rows if keep(row)}
 
     def _indicator(self, code: str, part: str) -> set[str]:
         """A target comes from the programme and the denominators of I1, I3 and I4 from the
@@ -98,13 +114,11 @@ class Trace:
                                   and (topic == "all" or r["topic_code"] == topic))
         elif head == "outlet_month":
             code, month = parts[1:3]
-            found = self._of_rows(lambda r: r["source_code"] == code
-                                  and r["output_group"] == "media"
-                                  and month in ("all", r["report_month"]))
+            found = self._of_rows(lambda r: r["output_group"] == "media"
+                                  and month in ("all", r["report_month"]), code)
         elif head == "district_output":
             code, what = parts[1:3]
-            found = self._of_rows(lambda r: r["source_code"] == code
-                                  and what in ("all", r["output_type_code"]))
+            found = self._of_rows(lambda r: what in ("all", r["output_type_code"]), code)
         elif head == "counselling":
             found = self._of_rows(lambda r: r["output_type_code"] == "tu_van")
         elif head == "indicator" and parts[1] in INDICATOR_ROWS:
@@ -112,8 +126,7 @@ class Trace:
         elif head == "directives":
             found = self.directives
         elif head == "completeness" and parts[1] == "days_late":
-            found = self._of_months(lambda r: r["source_code"] == parts[2]
-                                    and r["report_month"] == parts[3])
+            found = self._of_months(lambda r: r["report_month"] == parts[3], parts[2])
         elif figure_id == "flags.missing_submission.count":
             found = set()   # it counts months from which no accepted file came
         elif figure_id == "flags.missing_monthly_posting.count":
@@ -123,8 +136,8 @@ class Trace:
             found = self._of_months(lambda r: True)
         elif head == "rates":
             level, code = parts[1:3]
-            column = {"province": None, "source_kind": "source_kind",
-                      "district": "district_code"}[level]
+            column = {"country": None, "province": "province_code",
+                      "source_kind": "source_kind", "district": "district_code"}[level]
             found = self._of_months(lambda r: column is None or r[column] == code)
         chosen = [self.submissions[i] for i in found if i in self.submissions]
         return sorted(chosen, key=lambda s: (s.source_code, s.report_month, s.revision_number))

@@ -52,3 +52,15 @@ def local_smtp() -> Iterator[Mailbox]:
         yield mailbox
     finally:
         controller.stop()
+
+
+def invoke_with_mail(runner, command, arguments: list[str], **recipients: str):
+    """Run a CLI command with the mail settings pointing at a local server; the result and the
+    messages it received."""
+    import pytest
+
+    with local_smtp() as mailbox, pytest.MonkeyPatch.context() as patch:
+        for name, value in mailbox.environment(**recipients).items():
+            patch.setenv(name, value)
+        result = runner.invoke(command, arguments)
+    return result, list(mailbox.messages)

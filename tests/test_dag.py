@@ -34,7 +34,8 @@ def test_the_dag_file_imports_without_errors(dag):
 
 
 def test_tasks_run_in_order(dag):
-    order = ["plan", "pull", "ingest", "build", "check", "publish", "report", "remind"]
+    order = ["plan", "pull", "ingest", "build", "check", "publish", "provinces", "report",
+             "remind"]
     assert sorted(dag.task_ids) == sorted(order)
     for upstream, downstream in zip(order, order[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids
@@ -44,20 +45,36 @@ def test_every_task_that_opens_the_warehouse_is_in_the_one_slot_pool(dag):
     pools = {task.task_id: task.pool for task in dag.tasks}
     assert pools == {"plan": "default_pool", "pull": "default_pool", "ingest": "duckdb_writer",
                      "build": "duckdb_writer", "check": "duckdb_writer",
-                     "publish": "duckdb_writer", "report": "duckdb_writer",
-                     # reads only, and falls back to the published copy if the file is busy
+                     "publish": "duckdb_writer",
+                     # read only (the registry; the published copy): side by side, per province
+                     "provinces": "default_pool", "report": "default_pool",
                      "remind": "default_pool"}
     assert all(task.retries == 2 for task in dag.tasks)
+
+
+def test_reports_and_reminders_fan_out_per_province(dag):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    for task_id in ("report", "remind"):
+        task = dag.get_task(task_id)
+        assert isinstance(task, MappedOperator), task_id
+        assert "provinces" in task.upstream_task_ids
+    # the writers are not mapped: one of each per run, in the one-slot pool
+    for task_id in ("ingest", "build", "check", "publish"):
+        assert not isinstance(dag.get_task(task_id), MappedOperator), task_id
 
 
 def test_the_reminder_list_is_mailed_and_failures_alert(dag):
     from outreach.notify import FailureNotifier, ReminderNotifier
 
-    [mailer] = dag.get_task("remind").on_success_callback
+    def callbacks(value) -> list:  # a mapped task keeps what it was given, not a list
+        return value if isinstance(value, list) else [value]
+
+    [mailer] = callbacks(dag.get_task("remind").on_success_callback)
     assert isinstance(mailer, ReminderNotifier)
     for task in dag.tasks:
         assert any(isinstance(callback, FailureNotifier)
-                   for callback in task.on_failure_callback), task.task_id
+                   for callback in callbacks(task.on_failure_callback)), task.task_id
 
 
 def test_documented(dag):

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from conftest import PERIOD
-from mailserver import local_smtp, text_of
+from mailserver import invoke_with_mail, text_of
 from test_report import document_text
 
 from outreach.cli import main
@@ -23,15 +23,11 @@ def airflow_run(tmp_path_factory):
     runner = CliRunner()
     sampled = runner.invoke(main, ["sample", "--period", "2022-H1", "--inbox", str(drop)])
     assert sampled.exit_code == 0, sampled.output
-    with local_smtp() as mailbox, pytest.MonkeyPatch.context() as patch:
-        for name, value in mailbox.environment(OUTREACH_REMINDER_TO="staff@test.example"
-                                               ).items():
-            patch.setenv(name, value)
-        first = runner.invoke(main, ["run", "--period", "2022-H1", "--inbox", str(drop),
-                                     "--home", str(home)])
+    first, mail = invoke_with_mail(
+        runner, main, ["run", "--period", "2022-H1", "--inbox", str(drop), "--home", str(home)],
+        OUTREACH_REMINDER_TO="staff@test.example")
     assert first.exit_code == 0, first.output
-    return {"home": home, "drop": drop, "output": first.output, "runner": runner,
-            "mail": list(mailbox.messages)}
+    return {"home": home, "drop": drop, "output": first.output, "runner": runner, "mail": mail}
 
 
 def marts(home):

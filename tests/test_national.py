@@ -10,6 +10,7 @@ from conftest import new_home
 
 from ingest.load import ingest_inbox
 from ingest.reference import Reference
+from outreach.home import resolve_home
 from outreach.national import CATALOGUE, generate_national, write_national_seeds
 
 
@@ -80,11 +81,14 @@ def test_the_national_sample_command(tmp_path):
     from outreach.cli import main
 
     result = CliRunner().invoke(main, ["sample", "--scale", "national", "--years", "2022",
-                                       "--inbox", str(tmp_path / "drop")])
+                                       "--inbox", str(tmp_path / "drop"),
+                                       "--home", str(tmp_path / "home")])
     assert result.exit_code == 0, result.output
     files = list((tmp_path / "drop").iterdir())
     assert 9_000 < len(files) < 10_500
-    assert (tmp_path / "national-seeds" / "ref_sources.csv").is_file()
+    # the registry goes to the home, whose ingest and dbt then read it
+    assert (tmp_path / "home" / "registry" / "ref_sources.csv").is_file()
+    assert resolve_home(tmp_path / "home").seeds_dir() == tmp_path / "home" / "registry"
     assert "planted: never_submitted" in result.output
     refused = CliRunner().invoke(main, ["sample", "--scale", "national", "--inbox",
                                         str(tmp_path / "x")])

@@ -14,12 +14,14 @@ from outreach.notify import FailureNotifier, ReminderNotifier
 class TaskInstance:
     task_id = "build"
     try_number = 3
+    map_index = 1  # `remind` is mapped, one per province: this is the second province's
 
     def __init__(self, xcom=None):
         self.xcom = xcom
 
-    def xcom_pull(self, task_ids=None, **_):
-        return self.xcom
+    def xcom_pull(self, task_ids=None, map_indexes=None, **_):
+        # a mapped remind must read its own province's list, not every province's
+        return self.xcom if map_indexes == self.map_index else None
 
 
 class Run:

@@ -1,8 +1,24 @@
 -- grain: one row per source × month × topic × output type × commune (commune null where not given)
+-- Incremental: a night recomputes only the source-months whose winning file changed (new,
+-- corrected, or emptied); the pre-hook first removes what those months had.
+-- depends_on: {{ ref('int_submissions_resolved') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where source_code || ':' ||
+        strftime(report_month, '%Y-%m') in ({{ changed_source_months() }}){% endif %}"
+) }}
+
 with
 
 output_rows as (
     select * from {{ ref('int_output_rows_resolved') }}
+    {% if is_incremental() %}
+        where source_code || ':' || strftime(report_month, '%Y-%m') in (
+            {{ changed_source_months() }}
+        )
+    {% endif %}
 ),
 
 sources as (

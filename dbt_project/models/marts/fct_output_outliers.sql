@@ -1,14 +1,33 @@
 -- grain: one row per source × output type × month the source reported, with the month's count
 -- scored against the source's own other months (modified z-score, Iglewicz and Hoaglin)
+-- Incremental: a night rescores the whole series of each source with a changed month (a month
+-- moves the baselines of its neighbours); the pre-hook first removes those series.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where source_code in (
+        select split_part(source_month, ':', 1) from ({{ changed_source_months() }})
+    ){% endif %}"
+) }}
+
 with
 
 monthly_files as (
     select * from {{ ref('int_submissions_resolved') }}
-    where file_kind = 'monthly'
+    where
+        file_kind = 'monthly'
+        {% if is_incremental() %}
+            and source_code in (
+                select split_part(changed.source_month, ':', 1)
+                from ({{ changed_source_months() }}) as changed
+            )
+        {% endif %}
 ),
 
 output_rows as (
     select * from {{ ref('int_output_rows_resolved') }}
+    where source_code in (select monthly_files.source_code from monthly_files)
 ),
 
 -- the output types a source uses, each scored in every month it sent a file (0 when absent)
@@ -24,6 +43,7 @@ monthly_counts as (
         source_types.source_code,
         source_types.output_type_code,
         monthly_files.report_month,
+        monthly_files.submission_id,
         month(monthly_files.report_month) = {{ var('campaign_month_of_year') }}
             as is_campaign_month,
         coalesce(sum(output_rows.quantity), 0) as quantity
@@ -37,51 +57,24 @@ monthly_counts as (
     group by all
 ),
 
--- the other months within 24 months, campaign months left out of every baseline
-history as (
-    select
-        scored.source_code,
-        scored.output_type_code,
-        scored.report_month,
-        other.quantity as history_quantity
-    from monthly_counts as scored
-    inner join monthly_counts as other
-        on
-            scored.source_code = other.source_code
-            and scored.output_type_code = other.output_type_code
-            and scored.report_month <> other.report_month
-            and other.report_month between scored.report_month - interval 24 month
-            and scored.report_month + interval 24 month
-            and not other.is_campaign_month
-),
-
-medians as (
+-- the other months within 24 months, campaign months left out of every baseline: one window
+-- per series (a self-join of every month with its 48 neighbours cost six times as much)
+windowed as (
     select
         source_code,
         output_type_code,
         report_month,
-        count(*) as history_months,
-        median(history_quantity) as baseline_median
-    from history
-    group by all
-),
-
-deviations as (
-    select
-        medians.source_code,
-        medians.output_type_code,
-        medians.report_month,
-        medians.history_months,
-        medians.baseline_median,
-        median(abs(history.history_quantity - medians.baseline_median))
+        count(*) filter (where not is_campaign_month) over history as history_months,
+        median(quantity) filter (where not is_campaign_month) over history as baseline_median,
+        mad(quantity) filter (where not is_campaign_month) over history
             as median_absolute_deviation
-    from medians
-    inner join history
-        on
-            medians.source_code = history.source_code
-            and medians.output_type_code = history.output_type_code
-            and medians.report_month = history.report_month
-    group by all
+    from monthly_counts
+    window history as (
+        partition by source_code, output_type_code
+        order by report_month
+        range between interval 24 month preceding and interval 24 month following
+        exclude current row
+    )
 ),
 
 scored as (
@@ -89,22 +82,23 @@ scored as (
         monthly_counts.source_code,
         monthly_counts.output_type_code,
         monthly_counts.report_month,
+        monthly_counts.submission_id,
         monthly_counts.is_campaign_month,
         monthly_counts.quantity,
-        coalesce(deviations.history_months, 0) as history_months,
-        deviations.baseline_median,
-        deviations.median_absolute_deviation,
+        windowed.history_months,
+        windowed.baseline_median,
+        windowed.median_absolute_deviation,
         case
             when monthly_counts.is_campaign_month
                 then monthly_counts.quantity / {{ var('campaign_factor') }}
             else monthly_counts.quantity
         end as compared_quantity
     from monthly_counts
-    left join deviations
+    inner join windowed
         on
-            monthly_counts.source_code = deviations.source_code
-            and monthly_counts.output_type_code = deviations.output_type_code
-            and monthly_counts.report_month = deviations.report_month
+            monthly_counts.source_code = windowed.source_code
+            and monthly_counts.output_type_code = windowed.output_type_code
+            and monthly_counts.report_month = windowed.report_month
 ),
 
 final as (
@@ -114,6 +108,7 @@ final as (
         source_code,
         output_type_code,
         report_month,
+        submission_id,
         cast(quantity as bigint) as quantity,
         is_campaign_month,
         cast(history_months as bigint) as history_months,

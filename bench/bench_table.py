@@ -1,0 +1,59 @@
+"""One Markdown table for the benchmarks' lines: each measured against its floor, with the aim
+(a ratio) and peak memory (aim: under 4 GiB for every line)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+PEAK_AIM_MB = 4 * 1024
+
+
+def _aim(line: dict) -> str:
+    aim = line.get("aim")
+    if aim is None:
+        return ""
+    return f"< {aim:.0%}" if aim < 1 else f"< {aim:g}x"
+
+
+def _met(line: dict) -> str:
+    aim, floor = line.get("aim"), line.get("floor_seconds")
+    memory = "yes" if line["peak_mb"] < PEAK_AIM_MB else "NO (memory)"
+    if aim is None or not floor:
+        return memory if memory != "yes" else ""
+    ratio_met = line["seconds"] / floor < aim
+    return ("yes" if ratio_met else "NO") + ("" if memory == "yes" else ", NO (memory)")
+
+
+def _ratio(line: dict) -> str:
+    floor = line.get("floor_seconds")
+    if not floor:
+        return ""
+    ratio = line["seconds"] / floor
+    return f"{ratio:.0%}" if line.get("aim") is not None and line["aim"] < 1 else f"{ratio:.1f}x"
+
+
+def print_table(lines: list[dict]) -> None:
+    print("| measure | seconds | peak MB | floor | floor seconds | floor peak MB | ratio "
+          "| aim | met |")
+    print("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |")
+    for line in lines:
+        floor_seconds = line.get("floor_seconds")
+        floor_peak = line.get("floor_peak_mb")
+        print(f"| {line['measure']} | {line['seconds']:.1f} | {line['peak_mb']:.0f} "
+              f"| {line.get('floor', '')} "
+              f"| {'' if floor_seconds is None else f'{floor_seconds:.1f}'} "
+              f"| {'' if floor_peak is None else f'{floor_peak:.0f}'} "
+              f"| {_ratio(line)} | {_aim(line)} | {_met(line)} |")
+
+
+def finish(lines: list[dict], json_path: Path | None, work: Path, keep: bool) -> None:
+    """Write the lines for bench/summary.py (if asked), then keep or remove the work folder."""
+    if json_path:
+        json_path.write_text(json.dumps(lines, ensure_ascii=False, indent=1), encoding="utf-8")
+    if keep:
+        print(f"work folder kept: {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work)

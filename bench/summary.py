@@ -1,0 +1,58 @@
+"""`make bench`: every benchmark, one after the other on this machine, then one table.
+
+    .venv/bin/python bench/summary.py
+
+Runs bench/ingest_national.py, bench/national.py, bench/airflow_overhead.py and
+bench/dbt_in_airflow.py (each prints its own table as it goes, on stderr here), then prints the
+lines of all of them in one Markdown table with each line's floor, ratio, aim and peak memory,
+and the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_table import print_table  # noqa: E402
+
+BENCHES = ["ingest_national.py", "national.py", "airflow_overhead.py", "dbt_in_airflow.py"]
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return (f"{os.cpu_count()} CPUs ({model}), {memory:.0f} GiB, Python "
+            f"{platform.python_version()}, {date.today().isoformat()}")
+
+
+def main() -> None:
+    started = time.perf_counter()
+    lines: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-summary-") as folder:
+        for script in BENCHES:
+            out = Path(folder) / f"{script}.json"
+            print(f"== {script}", file=sys.stderr, flush=True)
+            result = subprocess.run([sys.executable, str(HERE / script), "--json", str(out)],
+                                    stdout=sys.stderr, check=False)
+            if result.returncode != 0 or not out.is_file():
+                sys.exit(f"{script} failed (exit {result.returncode})")
+            lines += json.loads(out.read_text(encoding="utf-8"))
+    minutes = (time.perf_counter() - started) / 60
+    print(f"\nmake bench, {machine()}; {minutes:.0f} minutes in all\n")
+    print_table(lines)
+
+
+if __name__ == "__main__":
+    main()
