@@ -9,11 +9,12 @@ press outlets and district offices into the warehouse and the half-year report:
 3. **ingest**: check each file against the submission contract, load or quarantine it;
 4. **build**: `dbt build` of the warehouse (seeds, models, tests) as of the run's date;
 5. **check**: Great Expectations suites over the period; failures become flags, not errors;
-6. **publish**: the checked warehouse replaces the analysts' read-only copy, atomically;
-7. **provinces**: the provinces of the registry (one for the Lạng Sơn demo, 63 for the country);
-8. **report**, one mapped task per province: the period's Word report and `figures.json` under
-   `reports/<period>/` (another province's under `reports/<period>/tinh-<code>/`);
-9. **remind**, one per province: the list of sources to chase (missing, late, rejected, missing
+6. **publish**: the checked warehouse replaces the analysts' read-only copy, atomically; it
+   returns the provinces of the registry (one for the Lạng Sơn demo, 63 for the country);
+7. **report**, one mapped task per province: the period's Word report and
+   `figures.json` under `reports/<period>/` (another province's under
+   `reports/<period>/tinh-<code>/`);
+8. **remind**, one per province: the list of sources to chase (missing, late, rejected, missing
    their monthly posting) with a message ready to send, as a CSV; its notifier e-mails it.
 
 A task that fails after its retries e-mails the operators (`OUTREACH_ALERT_TO`); see
@@ -126,20 +127,15 @@ def outreach_nightly():
         return pipeline.check(resolve_home(), parse_period(run_plan["period"]))
 
     @task
-    def publish(checked: dict) -> str:
-        """Replace the analysts' read-only copy of the warehouse with the checked one."""
+    def publish(checked: dict) -> list[str]:
+        """Replace the analysts' read-only copy of the warehouse with the checked one; return
+        the provinces of the registry, which the reports and reminder lists are mapped over."""
         from outreach import pipeline
         from outreach.home import resolve_home
 
-        return str(pipeline.publish(resolve_home()))
-
-    @task(pool="default_pool")
-    def provinces(published: str) -> list[str]:
-        """The provinces of the registry, the home's own first: one report each."""
-        from outreach import pipeline
-        from outreach.home import resolve_home
-
-        return pipeline.provinces(resolve_home())
+        home = resolve_home()
+        pipeline.publish(home)
+        return pipeline.provinces(home)
 
     # a mapped task does not take its docstring as doc_md: it is given
     @task(pool="default_pool", map_index_template="{{ province }}",
@@ -168,10 +164,10 @@ def outreach_nightly():
 
     run_plan = plan()
     ingested = ingest(run_plan, pull(run_plan))
-    published = publish(check(run_plan, build(run_plan, ingested)))
-    each_province = provinces(published)
-    reported = report.partial(run_plan=run_plan).expand(province=each_province)
-    reminded = remind.partial(run_plan=run_plan).expand(province=each_province)
+    provinces = publish(check(run_plan, build(run_plan, ingested)))
+    reported = report.partial(run_plan=run_plan).expand(province=provinces)
+    reminded = remind.partial(run_plan=run_plan).expand(province=provinces)
     reported >> reminded
+
 
 outreach_nightly()

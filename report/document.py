@@ -96,7 +96,8 @@ def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: l
         for row, values in zip(table.rows[1:], rows, strict=True):
             runs = row._tr.iter(qn("w:r"))
             for run, text in zip(runs, values, strict=True):
-                Run(run, None).text = text
+                if text:  # None or "": an empty cell, as add_run() left it
+                    Run(run, None).text = str(text)
             if values[0] and not any(values[1:]):
                 # a group heading: one cell across the row, in bold
                 merged = row.cells[0].merge(row.cells[-1])

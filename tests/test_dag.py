@@ -34,8 +34,7 @@ def test_the_dag_file_imports_without_errors(dag):
 
 
 def test_tasks_run_in_order(dag):
-    order = ["plan", "pull", "ingest", "build", "check", "publish", "provinces", "report",
-             "remind"]
+    order = ["plan", "pull", "ingest", "build", "check", "publish", "report", "remind"]
     assert sorted(dag.task_ids) == sorted(order)
     for upstream, downstream in zip(order, order[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids
@@ -46,9 +45,8 @@ def test_every_task_that_opens_the_warehouse_is_in_the_one_slot_pool(dag):
     assert pools == {"plan": "default_pool", "pull": "default_pool", "ingest": "duckdb_writer",
                      "build": "duckdb_writer", "check": "duckdb_writer",
                      "publish": "duckdb_writer",
-                     # read only (the registry; the published copy): side by side, per province
-                     "provinces": "default_pool", "report": "default_pool",
-                     "remind": "default_pool"}
+                     # read only (the published copy): side by side, one per province
+                     "report": "default_pool", "remind": "default_pool"}
     assert all(task.retries == 2 for task in dag.tasks)
 
 
@@ -58,7 +56,7 @@ def test_reports_and_reminders_fan_out_per_province(dag):
     for task_id in ("report", "remind"):
         task = dag.get_task(task_id)
         assert isinstance(task, MappedOperator), task_id
-        assert "provinces" in task.upstream_task_ids
+        assert "publish" in task.upstream_task_ids  # it returns the provinces
     # the writers are not mapped: one of each per run, in the one-slot pool
     for task_id in ("ingest", "build", "check", "publish"):
         assert not isinstance(dag.get_task(task_id), MappedOperator), task_id

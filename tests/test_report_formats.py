@@ -146,3 +146,19 @@ def test_no_stale_pdf_beside_a_new_report(demo, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="wrote no PDF"):
         export.to_pdf(docx_path)
     assert not stale.exists()
+
+
+def test_table_rows_are_copies_of_one_formatted_row_with_their_own_text():
+    from report.document import TABLE_PT, _grid_table
+
+    document = docx.Document()
+    rows = [["Huyện A", "1", None], ["Nhóm", "", ""], ["Huyện B", "", "3\n4"]]
+    table = _grid_table(document, ["Đơn vị", "x", "y"], rows, [60, 20, 20])
+    assert [[cell.text.strip() for cell in row.cells] for row in table.rows] == [
+        ["Đơn vị", "x", "y"], ["Huyện A", "1", ""], ["Nhóm", "Nhóm", "Nhóm"],
+        ["Huyện B", "", "3\n4"]]
+    assert len({cell._tc for cell in table.rows[2].cells}) == 1  # one cell across the row
+    for row in table.rows[1:]:
+        for run in (run for cell in row.cells for run in cell.paragraphs[0].runs):
+            assert run.font.name == "Times New Roman" and run.font.size.pt == TABLE_PT
+    assert table.rows[2].cells[0].paragraphs[0].runs[0].font.bold  # a group heading
