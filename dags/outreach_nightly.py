@@ -160,14 +160,14 @@ def outreach_nightly():
         from outreach.periods import parse_period
 
         return pipeline.remind(resolve_home(), parse_period(run_plan["period"]),
-                               province=province)
+                               province=province, published=True)
 
     run_plan = plan()
     ingested = ingest(run_plan, pull(run_plan))
     provinces = publish(check(run_plan, build(run_plan, ingested)))
-    reported = report.partial(run_plan=run_plan).expand(province=provinces)
-    reminded = remind.partial(run_plan=run_plan).expand(province=provinces)
-    reported >> reminded
+    # side by side: one province's failed report must not hold back any reminder list
+    report.partial(run_plan=run_plan).expand(province=provinces)
+    remind.partial(run_plan=run_plan).expand(province=provinces)
 
 
 outreach_nightly()

@@ -84,7 +84,11 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
 
         if not years:
             raise click.UsageError("--scale national needs --years, e.g. --years 2021-2025")
-        seeds = seeds or resolve_home(home_dir).registry
+        if seeds is None:
+            seeds = resolve_home(home_dir).registry
+            if (seeds / "ref_sources.csv").exists():
+                raise click.UsageError(
+                    f"{seeds} already holds a registry: give --seeds to write elsewhere")
         result = generate_national(years, inbox, seeds, seed=seed)
         kinds: dict[str, int] = {}
         for planted in result.planted:

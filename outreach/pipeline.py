@@ -52,7 +52,8 @@ def publish(home: Home) -> Path:
 
     A reader with the previous copy open keeps reading it (the rename does not touch its open
     file); new connections see the new copy. The nightly run never opens the published file, so
-    analysts never block it, and it never blocks them.
+    analysts never block it, and it never blocks them (the per-province reports and reminder
+    lists read it only after this step, in the same run).
     """
     import os
     import shutil
@@ -88,7 +89,7 @@ def report(home: Home, period: Period, *, province: str | None = None, pdf: bool
 
 
 def remind(home: Home, period: Period, month: date | None = None, *,
-           province: str | None = None) -> dict:
+           province: str | None = None, published: bool = False) -> dict:
     """Write the reminder list of one province (who to chase, with a message ready to send)
     as a CSV.
 
@@ -106,7 +107,8 @@ def remind(home: Home, period: Period, month: date | None = None, *,
 
     scope = resolve_scope(home, province)
     sender = load_config(home, scope)["issuing_body_name"]
-    rows = reminders(home, period, month, sender=sender, scope=scope)
+    rows = reminders(home, period, month, sender=sender, scope=scope,
+                     warehouse=home.published_warehouse if published else None)
     path = write_reminders_csv(rows, scope.report_dir(home, period.code)
                                / reminder_file_name(period, month))
     scope_label = f"tháng {month:%m/%Y}" if month else period.label_vi

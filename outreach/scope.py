@@ -69,7 +69,8 @@ def registry_provinces(home: Home) -> list[str]:
     """The provinces the registry has sources in: the home's own first, then by code."""
     from outreach.settings import settings
 
-    codes = {row["province_code"] for row in _read(home.seeds_dir() / "ref_sources.csv")}
+    codes = {row["province_code"].strip() for row in _read(home.seeds_dir() / "ref_sources.csv")
+             if row["province_code"].strip()}
     own = settings().province_code
     return sorted(codes, key=lambda code: (code != own, code))
 

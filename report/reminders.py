@@ -72,7 +72,7 @@ def _message(row: dict, sender: str) -> str:
 
 def reminders(home: Home, period: Period, month: date | None = None,
               sender: str = "Sở Thông tin và Truyền thông",
-              scope: Scope | None = None) -> list[Reminder]:
+              scope: Scope | None = None, warehouse=None) -> list[Reminder]:
     """The reminder list of a period (or of one of its months), from the latest checks, for
     one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
@@ -81,7 +81,7 @@ def reminders(home: Home, period: Period, month: date | None = None,
     query = _QUERY.format(checks=checks, scope=of_scope)
     parameters = [period.code, start, end, *scope_params]
     try:
-        with connect(home.warehouse, read_only=True) as con:
+        with connect(warehouse or home.warehouse, read_only=True) as con:
             rows = _fetch(con, query, parameters)
     except duckdb.IOException:
         # the nightly run holds the working file: read the copy published after the last run
