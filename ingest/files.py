@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+# a month of one source is a few hundred kilobytes at most; ingest refuses larger files, and the
+# pull stops downloading at this size
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
 
 def sha256_file(path: Path) -> str:
     """sha-256 of a file, read in chunks: a large file never sits whole in memory."""

@@ -7,26 +7,35 @@ through DuckDB's bulk insert from a data frame. A rejected file gets its bilingu
 and is moved untouched to quarantine. The commit comes before any move, so a run killed anywhere
 leaves each file either unrecorded (the next run takes it again) or recorded and still in the
 inbox (the next run only finishes the move). Running ingest again over the same files changes
-nothing."""
+nothing.
+
+No file stops the others: whatever goes wrong with one file (it cannot be read, its name is not
+Unicode, a check fails in a way no one foresaw) is that file's error. It is quarantined with its
+reason, or, if it cannot even be recorded or moved, left in the inbox and listed in the run's
+result and in `ingest/waiting.json`, which `outreach status` shows to the department."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pandas as pd
 
-from ingest.files import sha256_file, submission_id_of
-from ingest.naming import DIRECTIVES, FORMATS, SubmissionName, parse_name
+from ingest.files import MAX_FILE_BYTES, sha256_file, submission_id_of
+from ingest.naming import DIRECTIVES, FORMATS, SubmissionName, diagnose_name, parse_name
 from ingest.problems import Problem, error, render_report
 from ingest.reader import UnreadableFile, read_table
 from ingest.reference import Reference
-from ingest.validate import Validated, validate_table
+from ingest.validate import Validated, has_header_for, validate_table
 from ingest.warehouse import connect
 from outreach.home import Home
 
@@ -35,8 +44,10 @@ log = logging.getLogger(__name__)
 # the months of file names are months of the province's calendar
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 ERROR_REPORT_SUFFIX = ".errors.txt"
+MAX_NAME_BYTES = 255          # a file name on every file system ingest writes to
+ORIGIN_FOLDER = ".origin"     # the pull's note of where each pulled file came from
+WAITING_FILE = "waiting.json"
 
 _ROW_COLUMNS = ["submission_id", "row_number", "activity_date", "topic_code", "output_type_code",
                 "quantity", "commune_code", "people_reached", "title", "url", "note"]
@@ -62,10 +73,26 @@ def inbox_files(inbox: Path) -> list[Path]:
     """Files waiting in the inbox, oldest first; hidden and partial files are not ready yet."""
     if not inbox.is_dir():
         return []
-    files = [path for path in inbox.iterdir()
-             if path.is_file() and not path.is_symlink() and not path.name.startswith(".")
-             and not path.name.endswith((".part", ".tmp", ERROR_REPORT_SUFFIX))]
-    return sorted(files, key=lambda path: (path.stat().st_mtime, path.name))
+    files = []
+    for path in inbox.iterdir():
+        if path.name.startswith(".") or path.name.endswith((".part", ".tmp", ERROR_REPORT_SUFFIX)):
+            continue
+        try:
+            if path.is_file() and not path.is_symlink():
+                files.append((path.stat().st_mtime, path.name, path))
+        except OSError:   # gone, or a name the file system cannot stat: the next run sees
+            continue
+    return [path for _, _, path in sorted(files, key=lambda item: (item[0], item[1]))]
+
+
+def display_name(path: Path) -> str:
+    """A file's name as Unicode text: itself, or with the bytes that are not UTF-8
+    percent-encoded (such a name is kept, and stored, under this form)."""
+    try:
+        path.name.encode("utf-8")
+        return path.name
+    except UnicodeEncodeError:
+        return quote(os.fsencode(path.name), safe=" !#$&'()+,-.;=@[]^_`{}~")
 
 
 def _free_destination(folder: Path, file_name: str, submission_id: str) -> Path:
@@ -76,15 +103,61 @@ def _free_destination(folder: Path, file_name: str, submission_id: str) -> Path:
     return candidate
 
 
-def _check_name(file_name: str, received_at: datetime, reference: Reference,
-                accepted_names: dict[str, str], submission_id: str
-                ) -> tuple[SubmissionName | None, list[Problem]]:
+def _report_path(destination: Path, submission_id: str) -> Path:
+    """The error report beside a quarantined file: its name with `.errors.txt`, shortened (and
+    told apart by the submission) where that would be too long for the file system."""
+    name = destination.name + ERROR_REPORT_SUFFIX
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return destination.with_name(name)
+    keep = destination.name.encode()[:MAX_NAME_BYTES - 40].decode("utf-8", "ignore")
+    return destination.with_name(f"{keep}~{submission_id[:12]}{ERROR_REPORT_SUFFIX}")
+
+
+@dataclass
+class _Seen:
+    """What the warehouse already holds, as the checks of a new file need it."""
+
+    known: dict[str, tuple[str, str]]                    # submission -> (stored path, status)
+    accepted_names: dict[str, str]                       # file name -> submission
+    # (kind, source, month, revision) -> (submission, file name, content sha-256)
+    accepted_versions: dict[tuple, tuple[str, str, str]] = field(default_factory=dict)
+    latest_revision: dict[tuple, int] = field(default_factory=dict)   # (kind, source, month)
+
+    @classmethod
+    def load(cls, con) -> _Seen:
+        known = {row[0]: (row[1], row[2]) for row in con.execute(
+            "select submission_id, stored_path, status from raw.submission_manifest").fetchall()}
+        seen = cls(known, {})
+        for sid, file_name, kind, source, month, revision, sha in con.execute(
+                "select submission_id, file_name, file_kind, source_code, report_month, revision, "
+                "content_sha256 from raw.submission_manifest where status = 'accepted' "
+                "order by received_at, submission_id").fetchall():
+            seen.accept(sid, file_name, kind, source, month, revision, sha)
+        return seen
+
+    def accept(self, submission_id: str, file_name: str, kind, source, month, revision,
+               content_sha256: str) -> None:
+        self.accepted_names[file_name] = submission_id
+        if source is None or month is None or revision is None:
+            return
+        self.accepted_versions.setdefault((kind, source, month, revision),
+                                          (submission_id, file_name, content_sha256))
+        key = (kind, source, month)
+        self.latest_revision[key] = max(self.latest_revision.get(key, 0), revision)
+
+
+def _check_name(file_name: str, received_at: datetime, reference: Reference, seen: _Seen,
+                submission_id: str, content_sha256: str | None = None,
+                origin: dict | None = None) -> tuple[SubmissionName | None, list[Problem]]:
     name = parse_name(file_name)
     if name is None:
+        diagnosis = diagnose_name(file_name)
         extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-        if extension and extension not in FORMATS:
+        if diagnosis.code == "bad_name" and extension == "xls":
+            return None, [error("legacy_xls", name=file_name)]
+        if diagnosis.code == "bad_name" and extension and extension not in FORMATS:
             return None, [error("unsupported_format", name=file_name)]
-        return None, [error("bad_name", name=file_name)]
+        return None, [error(diagnosis.code, **diagnosis.fields)]
     if name.extension == "xls":
         return name, [error("legacy_xls", name=file_name)]
     if name.extension not in FORMATS:
@@ -95,26 +168,40 @@ def _check_name(file_name: str, received_at: datetime, reference: Reference,
         problems.append(error("unknown_source", source=name.source_code))
     elif not source.is_active(name.month):
         problems.append(error("source_inactive", source=name.source_code, month=name.month_label))
+    owners = (origin or {}).get("sources")
+    if owners and name.source_code not in owners:
+        problems.append(error("wrong_delivery", source=name.source_code,
+                              owners=", ".join(owners), location=origin.get("location", "")))
     received_local = received_at.astimezone(LOCAL_TZ)
     if name.month > received_local.date():
         problems.append(error("future_month", month=name.month_label,
                               received=f"{received_local:%d/%m/%Y}"))
-    previous = accepted_names.get(file_name)
+    previous = seen.accepted_names.get(file_name)
+    same = seen.accepted_versions.get((name.kind, name.source_code, name.month, name.revision))
+    next_revision = max(2, seen.latest_revision.get((name.kind, name.source_code, name.month),
+                                                    name.revision) + 1)
     if previous is not None and previous != submission_id:
         problems.append(error("name_reused", name=file_name,
-                              suggestion=name.with_revision(max(2, name.revision + 1))))
+                              suggestion=name.with_revision(next_revision)))
+    elif same is not None and same[0] != submission_id and same[2] != content_sha256:
+        problems.append(error("same_revision", previous=same[1], source=name.source_code,
+                              month=name.month_label, revision=name.revision,
+                              suggestion=name.with_revision(next_revision)))
     return name, problems
 
 
 def _validate(data: bytes, name: SubmissionName, reference: Reference
               ) -> tuple[Validated, dict[str, object]]:
     try:
-        table = read_table(data, name.extension)
+        table = read_table(data, name.extension, has_header_for(name.kind))
     except UnreadableFile as exc:
         problem = error("unreadable", detail_en=exc.detail_en, detail_vi=exc.detail_vi)
         return Validated([], [problem], None), {}
     validated = validate_table(table, name, reference.sources[name.source_code], reference)
-    return validated, {"text_encoding": table.encoding, "sheet_name": table.sheet}
+    encoding = table.encoding
+    if table.repair is not None and table.repair.reading != encoding:
+        encoding = f"{encoding}+{table.repair.reading}" if encoding else table.repair.reading
+    return validated, {"text_encoding": encoding, "sheet_name": table.sheet}
 
 
 def _insert(con, table: str, columns: list[str], records: list[dict], casts: dict[str, str]):
@@ -141,6 +228,7 @@ class _Pending:
     validated: Validated
     report_path: Path | None = None   # a rejected file's error report, written after commit
     report_text: str | None = None
+    origin: Path | None = None        # the pull's note, removed once the file is recorded
 
 
 @dataclass
@@ -163,33 +251,59 @@ class _Batch:
         self.rows += len(pending.validated.records)
         return len(self.items) >= self.max_files or self.rows >= self.max_rows
 
-    def flush(self, con) -> list[str]:
-        """Commit the batch, then write its error reports and move its files; the names of
-        files that could not be committed (left in the inbox, logged) are returned."""
+    def flush(self, con, home: Home) -> dict[str, str]:
+        """Commit the batch, then write its error reports and move its files. Returns the files
+        that could not be committed, or not moved after their commit, with why (they stay in
+        the inbox, logged)."""
         if not self.items:
-            return []
-        failed: list[str] = []
+            return {}
+        failed: dict[str, str] = {}
         try:
             _record(con, self.items)
             committed = self.items
-        except duckdb.Error:
+        except Exception:
             # one file the warehouse refuses must not hold back the others: one by one
             log.exception("a batch of %d files could not be committed; committing them one by "
                           "one", len(self.items))
             committed = []
             for item in self.items:
-                try:
-                    _record(con, [item])
-                    committed.append(item)
-                except duckdb.Error:
-                    log.exception("%s could not be committed; it stays in the inbox",
-                                  item.path.name)
-                    failed.append(item.path.name)
+                recorded = _record_alone(con, home, item)
+                if recorded is None:
+                    failed[item.manifest["file_name"]] = "the warehouse refused its record"
+                else:
+                    committed.append(recorded)
         for item in committed:
-            _write_error_report(item)
-            _move(item.path, item.destination)
+            try:
+                _write_error_report(item)
+                _move(item.path, item.destination)
+                if item.origin is not None:
+                    item.origin.unlink(missing_ok=True)
+            except OSError as exc:
+                log.exception("%s was recorded but could not be moved to %s; the next run "
+                              "tries again", item.manifest["file_name"], item.destination)
+                failed[item.manifest["file_name"]] = f"recorded, not moved: {exc}"
         self.items, self.rows = [], 0
         return failed
+
+
+def _record_alone(con, home: Home, item: _Pending) -> _Pending | None:
+    """Commit one file; if the warehouse refuses its rows, quarantine it with the reason."""
+    try:
+        _record(con, [item])
+        return item
+    except Exception as exc:
+        log.exception("%s could not be committed; recording it as refused",
+                      item.manifest["file_name"])
+        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+    fallback = _refused(home, item.path, item.manifest, [error("internal_error", detail=detail)],
+                        None, item.origin)
+    try:
+        _record(con, [fallback])
+        return fallback
+    except Exception:
+        log.exception("%s could not be recorded at all; it stays in the inbox",
+                      item.manifest["file_name"])
+        return None
 
 
 def _record(con, items: list[_Pending]) -> None:
@@ -241,37 +355,71 @@ def ingest_inbox(home: Home, inbox: Path | None = None, reference: Reference | N
                  *, batch_files: int = 500) -> IngestSummary:
     """Ingest every new file of the inbox (default: the home's inbox) into the warehouse.
 
-    Files are committed `batch_files` at a time (fewer when their rows pass 100,000).
+    Files are committed `batch_files` at a time (fewer when their rows pass 100,000). No single
+    file can stop the run: see the module's docstring.
     """
     inbox = inbox or home.inbox
     reference = reference or Reference.load(home.seeds_dir())
     summary = IngestSummary()
     home.ensure()
     batch = _Batch(max_files=batch_files)
+    reasons: dict[str, str] = {}
     with connect(home.warehouse) as con:
-        known = {row[0]: (row[1], row[2]) for row in con.execute(
-            "select submission_id, stored_path, status from raw.submission_manifest").fetchall()}
-        accepted_names = dict(con.execute(
-            "select file_name, submission_id from raw.submission_manifest "
-            "where status = 'accepted'").fetchall())
+        seen = _Seen.load(con)
         for path in inbox_files(inbox):
-            outcome, pending = _ingest_file(home, path, reference, known, accepted_names)
-            getattr(summary, outcome).append(path.name)
+            shown = display_name(path)
+            try:
+                outcome, pending = _ingest_file(home, path, reference, seen, inbox)
+            except Exception as exc:
+                # a file that even its refusal cannot be made for stays, with its reason
+                log.exception("%s could not be ingested; it stays in the inbox", shown)
+                summary.failed.append(shown)
+                reasons[shown] = f"{type(exc).__name__}: {str(exc)[:200]}"
+                continue
+            getattr(summary, outcome).append(shown)
             if pending is not None and batch.add(pending):
-                _drop_failed(summary, batch.flush(con))
-        _drop_failed(summary, batch.flush(con))
-    log.info("ingest: %d accepted, %d rejected, %d duplicates, %d recovered",
-             len(summary.accepted), len(summary.rejected), len(summary.duplicates),
-             len(summary.recovered))
+                _drop_failed(summary, batch.flush(con, home), reasons)
+        _drop_failed(summary, batch.flush(con, home), reasons)
+    _write_waiting(home, inbox, reasons)
+    with contextlib.suppress(OSError):
+        (inbox / ORIGIN_FOLDER).rmdir()     # once every pulled file is recorded
+    log.info("ingest: %d accepted, %d rejected, %d duplicates, %d recovered, %d left in the "
+             "inbox", len(summary.accepted), len(summary.rejected), len(summary.duplicates),
+             len(summary.recovered), len(summary.failed))
     return summary
 
 
-def _drop_failed(summary: IngestSummary, failed: list[str]) -> None:
-    for name in failed:
-        for outcome in (summary.accepted, summary.rejected):
+def _drop_failed(summary: IngestSummary, failed: dict[str, str], reasons: dict[str, str]):
+    for name, reason in failed.items():
+        for outcome in (summary.accepted, summary.rejected, summary.recovered):
             if name in outcome:
                 outcome.remove(name)
         summary.failed.append(name)
+        reasons[name] = reason
+
+
+def _write_waiting(home: Home, inbox: Path, reasons: dict[str, str]) -> None:
+    """The files this run had to leave in the inbox, and why, for `outreach status`."""
+    path = home.root / "ingest" / WAITING_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    entries = [{"file_name": name, "reason": reason, "checked_at": now}
+               for name, reason in sorted(reasons.items())]
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_text(json.dumps({"inbox": str(inbox), "files": entries}, ensure_ascii=False,
+                                  indent=2), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def waiting_files(home: Home) -> list[dict[str, str]]:
+    """The files the last ingest left in the inbox, with their reasons (English)."""
+    path = home.root / "ingest" / WAITING_FILE
+    if not path.is_file():
+        return []
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError):
+        return []
 
 
 @dataclass
@@ -288,13 +436,19 @@ class Inspection:
 
 def inspect_file(path: Path, reference: Reference, *, received_at: datetime | None = None,
                  accepted_names: dict[str, str] | None = None,
-                 submission_id: str | None = None) -> Inspection:
+                 submission_id: str | None = None, seen: _Seen | None = None,
+                 origin: dict | None = None, content_sha256: str | None = None) -> Inspection:
     """Check one file against the contract without touching the warehouse or moving it."""
     stat = path.stat()
     received_at = received_at or datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-    submission_id = submission_id or submission_id_of(path.name, sha256_file(path))
-    name, problems = _check_name(path.name, received_at, reference, accepted_names or {},
-                                 submission_id)
+    file_name = display_name(path)
+    if file_name != path.name:
+        return Inspection(None, Validated([], [error("name_encoding", name=file_name)], None), {})
+    content_sha256 = content_sha256 or sha256_file(path)
+    submission_id = submission_id or submission_id_of(path.name, content_sha256)
+    seen = seen or _Seen({}, dict(accepted_names or {}))
+    name, problems = _check_name(file_name, received_at, reference, seen, submission_id,
+                                 content_sha256, origin)
     if stat.st_size > MAX_FILE_BYTES:
         limit_mb = MAX_FILE_BYTES // (1024 * 1024)
         problems.append(error("unreadable", detail_en=f"the file is larger than {limit_mb} MB",
@@ -305,48 +459,130 @@ def inspect_file(path: Path, reference: Reference, *, received_at: datetime | No
     return Inspection(name, validated, details)
 
 
-def _ingest_file(home: Home, path: Path, reference: Reference,
-                 known: dict[str, tuple[str, str]], accepted_names: dict[str, str]
+def report_of(file_name: str, validated: Validated) -> str:
+    return render_report(file_name, validated.problems, sheet=validated.sheet,
+                         header_row=validated.header_row)
+
+
+def _origin_of(inbox: Path, file_name: str) -> tuple[Path | None, dict | None]:
+    """The pull's note of where a file came from, if it was pulled."""
+    note = inbox / ORIGIN_FOLDER / f"{file_name}.json"
+    try:
+        return note, json.loads(note.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None
+
+
+def _unreadable_id(path: Path, stat: os.stat_result) -> str:
+    """A content digest for a file whose bytes cannot be read: its name, size and time."""
+    key = f"unreadable\0{os.fsencode(path.name)!r}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _ingest_file(home: Home, path: Path, reference: Reference, seen: _Seen, inbox: Path
                  ) -> tuple[str, _Pending | None]:
     """What happens to one file: its outcome, and what to record unless it is already known."""
     stat = path.stat()
     received_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-    content_sha256 = sha256_file(path)
-    submission_id = submission_id_of(path.name, content_sha256)
+    file_name = display_name(path)
+    origin_path, origin = _origin_of(inbox, file_name)
+    try:
+        content_sha256 = sha256_file(path)
+    except OSError as exc:
+        content_sha256 = _unreadable_id(path, stat)
+        submission_id = submission_id_of(file_name, content_sha256)
+        if submission_id in seen.known:
+            return _finish_known(home, path, file_name, submission_id, seen, reference)
+        manifest = _manifest(home, file_name, None, stat, received_at, content_sha256,
+                             submission_id)
+        problem = error("not_readable", detail=f"{type(exc).__name__}: {exc.strerror or exc}")
+        pending = _refused(home, path, manifest, [problem], None, origin_path)
+        seen.known[submission_id] = (pending.manifest["stored_path"], "rejected")
+        log.warning("%s: cannot be read (%s); quarantined", file_name, exc)
+        return "rejected", pending
+    submission_id = submission_id_of(file_name, content_sha256)
 
-    if submission_id in known:
-        stored_path, status = known[submission_id]
-        destination = home.root / stored_path
-        if destination.exists():
-            duplicate = _free_destination(home.archive / "duplicates", path.name, submission_id)
-            _move(path, duplicate)
-            log.info("%s: same bytes as %s, kept in %s", path.name, stored_path, duplicate)
-            return "duplicates", None
-        if status == "rejected":
-            # killed between the commit and the error report: write it again from the file
-            report = destination.with_name(destination.name + ERROR_REPORT_SUFFIX)
-            if not report.exists():
-                name, validated, _ = inspect_file(path, reference, submission_id=submission_id)
-                report.parent.mkdir(parents=True, exist_ok=True)
-                report.write_text(render_report(path.name, validated.problems), encoding="utf-8")
-        _move(path, destination)
-        log.info("%s: finished the move of an earlier run to %s", path.name, stored_path)
-        return "recovered", None
+    if submission_id in seen.known:
+        return _finish_known(home, path, file_name, submission_id, seen, reference)
 
-    name, validated, details = inspect_file(path, reference, received_at=received_at,
-                                            accepted_names=accepted_names,
-                                            submission_id=submission_id)
-    accepted = validated.is_accepted
-    folder = home.archive if accepted else home.quarantine
-    destination = _free_destination(folder, path.name, submission_id)
-    report_path = report_text = None
-    if not accepted:
-        report_path = destination.with_name(destination.name + ERROR_REPORT_SUFFIX)
-        report_text = render_report(path.name, validated.problems)
-    manifest = {
+    try:
+        name, validated, details = inspect_file(
+            path, reference, received_at=received_at, submission_id=submission_id, seen=seen,
+            origin=origin, content_sha256=content_sha256)
+    except Exception as exc:
+        log.exception("%s: the checks failed unexpectedly; quarantined", file_name)
+        name, details = parse_name(file_name), {}
+        validated = Validated([], [error("internal_error",
+                                         detail=f"{type(exc).__name__}: {str(exc)[:200]}")], None)
+    if name is not None and _is_same_version(seen, name, submission_id, content_sha256):
+        duplicate = _free_destination(home.archive / "duplicates", file_name, submission_id)
+        _move(path, duplicate)
+        log.info("%s: same bytes as an accepted file of the same version, kept in %s",
+                 file_name, duplicate)
+        return "duplicates", None
+    manifest = _manifest(home, file_name, name, stat, received_at, content_sha256, submission_id,
+                         details)
+    if not validated.is_accepted:
+        pending = _refused(home, path, manifest, validated.problems, validated, origin_path)
+        seen.known[submission_id] = (pending.manifest["stored_path"], "rejected")
+        log.warning("%s: rejected with %d errors, see %s", file_name,
+                    pending.manifest["error_count"], pending.manifest["error_report_path"])
+        return "rejected", pending
+    destination = _free_destination(home.archive, file_name, submission_id)
+    manifest.update(status="accepted", error_count=0,
+                    warning_count=len(validated.problems), row_count=len(validated.records),
+                    header_row=validated.header_row,
+                    stored_path=str(destination.relative_to(home.root)), error_report_path=None)
+    pending = _Pending(path, destination, manifest, validated, origin=origin_path)
+    seen.known[submission_id] = (manifest["stored_path"], "accepted")
+    seen.accept(submission_id, file_name, name.kind, name.source_code, name.month, name.revision,
+                content_sha256)
+    log.info("%s: accepted, %d rows", file_name, len(validated.records))
+    return "accepted", pending
+
+
+def _is_same_version(seen: _Seen, name: SubmissionName, submission_id: str,
+                     content_sha256: str) -> bool:
+    """The same bytes as the accepted file of this source-month and revision, under another
+    name (`_r1` beside the original, `.CSV` beside `.csv`): one submission, not two."""
+    same = seen.accepted_versions.get((name.kind, name.source_code, name.month, name.revision))
+    return same is not None and same[0] != submission_id and same[2] == content_sha256
+
+
+def _finish_known(home: Home, path: Path, file_name: str, submission_id: str, seen: _Seen,
+                  reference: Reference) -> tuple[str, None]:
+    """A file the warehouse already holds: a second delivery, or a move an earlier run did not
+    finish."""
+    stored_path, status = seen.known[submission_id]
+    destination = home.root / stored_path
+    if destination.exists():
+        duplicate = _free_destination(home.archive / "duplicates", file_name, submission_id)
+        _move(path, duplicate)
+        log.info("%s: same bytes as %s, kept in %s", file_name, stored_path, duplicate)
+        return "duplicates", None
+    if status == "rejected":
+        # killed between the commit and the error report: write it again from the file
+        report = _report_path(destination, submission_id)
+        if not report.exists():
+            try:
+                validated = inspect_file(path, reference, submission_id=submission_id).validated
+            except Exception as exc:
+                validated = Validated([], [error("internal_error", detail=str(exc)[:200])], None)
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text(report_of(file_name, validated), encoding="utf-8")
+    _move(path, destination)
+    log.info("%s: finished the move of an earlier run to %s", file_name, stored_path)
+    return "recovered", None
+
+
+def _manifest(home: Home, file_name: str, name: SubmissionName | None, stat: os.stat_result,
+              received_at: datetime, content_sha256: str, submission_id: str,
+              details: dict[str, object] | None = None) -> dict[str, object]:
+    details = details or {}
+    return {
         "submission_id": submission_id,
         "content_sha256": content_sha256,
-        "file_name": path.name,
+        "file_name": file_name,
         "file_kind": name.kind if name else None,
         "source_code": name.source_code if name else None,
         "report_month": name.month if name else None,
@@ -355,22 +591,31 @@ def _ingest_file(home: Home, path: Path, reference: Reference,
         "file_size_bytes": stat.st_size,
         "received_at": received_at,
         "ingested_at": datetime.now(UTC),
-        "status": "accepted" if accepted else "rejected",
-        "error_count": sum(p.blocking for p in validated.problems),
-        "warning_count": sum(not p.blocking for p in validated.problems),
-        "row_count": len(validated.records),
+        "status": "rejected",
+        "error_count": 0,
+        "warning_count": 0,
+        "row_count": 0,
         "text_encoding": details.get("text_encoding"),
         "sheet_name": details.get("sheet_name"),
-        "header_row": validated.header_row,
-        "stored_path": str(destination.relative_to(home.root)),
-        "error_report_path": str(report_path.relative_to(home.root)) if report_path else None,
+        "header_row": None,
+        "stored_path": "",
+        "error_report_path": None,
     }
-    pending = _Pending(path, destination, manifest, validated, report_path, report_text)
-    known[submission_id] = (manifest["stored_path"], manifest["status"])
-    if accepted:
-        accepted_names[path.name] = submission_id
-        log.info("%s: accepted, %d rows", path.name, len(validated.records))
-        return "accepted", pending
-    log.warning("%s: rejected with %d errors, see %s", path.name, manifest["error_count"],
-                manifest["error_report_path"])
-    return "rejected", pending
+
+
+def _refused(home: Home, path: Path, manifest: dict[str, object], problems: list[Problem],
+             validated: Validated | None, origin: Path | None) -> _Pending:
+    """A file for quarantine: untouched, with its bilingual error report beside it."""
+    file_name = str(manifest["file_name"])
+    validated = Validated([], problems, validated.header_row if validated else None,
+                          validated.sheet if validated else None)
+    destination = _free_destination(home.quarantine, file_name, str(manifest["submission_id"]))
+    report_path = _report_path(destination, str(manifest["submission_id"]))
+    manifest = {**manifest, "status": "rejected",
+                "error_count": sum(p.blocking for p in problems),
+                "warning_count": sum(not p.blocking for p in problems), "row_count": 0,
+                "header_row": validated.header_row,
+                "stored_path": str(destination.relative_to(home.root)),
+                "error_report_path": str(report_path.relative_to(home.root))}
+    return _Pending(path, destination, manifest, validated, report_path,
+                    report_of(file_name, validated), origin)

@@ -15,6 +15,75 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "File name '{name}' does not match <SOURCE>_<YYYY-MM>[_r<N>].csv|xlsx, "
         "e.g. BAO-LS_2022-03.xlsx. Rename the file and send it again.",
     ),
+    "name_spaces": (
+        "Tên tệp '{name}' có dấu cách thừa ở đầu, ở cuối hoặc trước đuôi tệp. Hãy đổi tên thành "
+        "'{suggestion}' rồi gửi lại.",
+        "File name '{name}' has a space at its start, its end or before the extension. Rename it "
+        "'{suggestion}' and send it again.",
+    ),
+    "name_inner_spaces": (
+        "Tên tệp '{name}' có dấu cách; tên tệp viết liền, không dấu cách. Hãy đổi tên thành "
+        "'{suggestion}' rồi gửi lại.",
+        "File name '{name}' has spaces; rename it '{suggestion}' and send it again.",
+    ),
+    "name_not_latin": (
+        "Tên tệp '{name}' có chữ không phải chữ Latinh dù trông giống: {letters}. Hãy gõ lại tên "
+        "tệp bằng bàn phím tiếng Anh (tắt bộ gõ tiếng Nga, Hy Lạp ...): '{suggestion}'.",
+        "File name '{name}' has letters of another script that look Latin: {letters_en}. Type the "
+        "name again on a Latin keyboard: '{suggestion}'.",
+    ),
+    "name_diacritics": (
+        "Mã đơn vị trong tên tệp '{name}' viết không dấu. Hãy đổi tên thành '{suggestion}' rồi "
+        "gửi lại.",
+        "The source code in file name '{name}' has no diacritics. Rename it '{suggestion}' and "
+        "send it again.",
+    ),
+    "name_lowercase": (
+        "Mã đơn vị trong tên tệp '{name}' phải viết hoa. Hãy đổi tên thành '{suggestion}' rồi "
+        "gửi lại.",
+        "The source code in file name '{name}' must be in capitals. Rename it '{suggestion}' and "
+        "send it again.",
+    ),
+    "name_bad_month": (
+        "Tháng '{month}' trong tên tệp '{name}' không có thật: cần năm từ 2000 đến 2100 và tháng "
+        "01 đến 12, ví dụ BAO-LS_2022-03.xlsx.",
+        "Month '{month}' in file name '{name}' does not exist: the year must be 2000-2100 and "
+        "the month 01-12, e.g. BAO-LS_2022-03.xlsx.",
+    ),
+    "name_bad_revision": (
+        "Số bản sửa '_r{revision}' trong tên tệp '{name}' không hợp lệ: bản sửa đánh số _r2, _r3 "
+        "… (tối đa _r999).",
+        "Revision '_r{revision}' in file name '{name}' is invalid: corrections are numbered _r2, "
+        "_r3 … (at most _r999).",
+    ),
+    "name_encoding": (
+        "Tên tệp '{name}' không phải chữ Unicode (có lẽ được đặt trên máy dùng bảng mã cũ). "
+        "Hãy đổi tên tệp theo mẫu <MÃ ĐƠN VỊ>_<NĂM-THÁNG>.xlsx, ví dụ BAO-LS_2022-03.xlsx.",
+        "File name '{name}' is not Unicode (probably named on a machine with a legacy code "
+        "page). Rename it as <SOURCE>_<YYYY-MM>.xlsx, e.g. BAO-LS_2022-03.xlsx.",
+    ),
+    "same_revision": (
+        "Đã nhận tệp '{previous}' cho đơn vị {source} tháng {month} (bản {revision}). Tệp này "
+        "khác tệp đã nhận nên không thay cho tệp đó. Nếu là bản sửa, hãy đặt tên {suggestion}.",
+        "File '{previous}' was already received for {source}, {month} (revision {revision}). "
+        "This different file does not replace it; a correction is named {suggestion}.",
+    ),
+    "wrong_delivery": (
+        "Tệp của đơn vị {source} được lấy từ nơi gửi của {owners} ({location}); mỗi nơi gửi chỉ "
+        "nhận tệp của đơn vị mình. Tệp không được nhận; Sở sẽ kiểm tra.",
+        "A file of source {source} was pulled from the delivery location of {owners} "
+        "({location}); a location delivers its own sources' files only. Not accepted; the "
+        "department is told.",
+    ),
+    "not_readable": (
+        "Không đọc được tệp trên máy chủ ({detail}). Sở sẽ kiểm tra; đơn vị không cần gửi lại.",
+        "The file cannot be read on the server ({detail}). The department will check it.",
+    ),
+    "internal_error": (
+        "Hệ thống gặp lỗi khi xử lý tệp này ({detail}). Tệp được giữ nguyên; Sở sẽ kiểm tra.",
+        "The system failed while processing this file ({detail}). It is kept untouched; the "
+        "department will check it.",
+    ),
     "unknown_source": (
         "Mã đơn vị '{source}' không có trong danh sách đơn vị báo cáo. "
         "Hãy kiểm tra lại mã đơn vị trong tên tệp.",
@@ -55,12 +124,64 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "send it again.",
     ),
     "no_header": (
-        "Không tìm thấy dòng tiêu đề cột (cần các cột {required}).",
-        "No header row found (the columns {required} are needed).",
+        "Không tìm thấy dòng tiêu đề cột trong {rows} dòng đầu{where_vi} (cần các cột "
+        "{required}, ghi bằng tên cột như Ngày, Chủ đề, Hình thức, Số lượng).",
+        "No header row found in the first {rows} rows{where_en} (the columns {required} are "
+        "needed).",
     ),
     "missing_column": (
-        "Thiếu cột bắt buộc '{label}' ({column}).",
-        "Required column '{label}' ({column}) is missing.",
+        "Thiếu cột bắt buộc '{label}' ({column}) ở {where_vi}.",
+        "Required column '{label}' ({column}) is missing from the {where_en}.",
+    ),
+    "hidden_rows": (
+        "Các dòng {rows} đang bị ẩn (Hide) nhưng có số liệu. Số liệu bị ẩn không được tính "
+        "thay người gửi: hãy hiện tất cả các dòng (chọn cả trang, Unhide), xoá những dòng không "
+        "báo cáo rồi gửi lại.",
+        "Rows {rows} are hidden but hold data. Hidden data is not counted on the sender's behalf: "
+        "unhide every row, delete the rows that are not part of the report, and send it again.",
+    ),
+    "filtered_rows": (
+        "Các dòng {rows} bị bộ lọc (AutoFilter) ẩn đi nhưng có số liệu. Hãy bỏ lọc (Clear "
+        "Filter), xoá những dòng không báo cáo rồi gửi lại.",
+        "Rows {rows} are hidden by an AutoFilter but hold data. Clear the filter, delete the rows "
+        "that are not part of the report, and send it again.",
+    ),
+    "short_row": (
+        "Dòng {row} có {fields} ô, ít hơn {width} cột của dòng tiêu đề: các giá trị có thể đã "
+        "lệch cột. Hãy kiểm tra dòng này (phân cách bằng {delimiter}) hoặc lưu lại tệp bằng Excel.",
+        "Row {row} has {fields} fields, fewer than the header's {width}: its values may have "
+        "shifted columns. Check the row or save the file again from Excel.",
+    ),
+    "long_row": (
+        "Dòng {row} có {fields} ô, nhiều hơn {width} cột của dòng tiêu đề: thường do một giá trị "
+        "chứa {delimiter} mà không đặt trong ngoặc kép (ví dụ \"Tin, bài\"), nên các giá trị sau "
+        "đó bị lệch cột. Hãy sửa dòng này hoặc lưu lại tệp bằng Excel.",
+        "Row {row} has {fields} fields, more than the header's {width}: usually a value holding "
+        "the delimiter without quotation marks, so the values after it shifted columns. Fix the "
+        "row or save the file again from Excel.",
+    ),
+    "text_converted": (
+        "Văn bản trong tệp được gõ bằng bảng mã {font_vi} ({cells} ô) và đã được chuyển sang "
+        "Unicode. Lần sau hãy gõ bằng phông Unicode (Times New Roman, Arial) với bảng mã Unicode "
+        "trong UniKey, hoặc chuyển mã tệp bằng công cụ chuyển mã của UniKey (Ctrl+Shift+F6).",
+        "Text in the file was typed in the {font_en} encoding ({cells} cells) and was converted "
+        "to Unicode. Next time type in a Unicode font, or convert the file with UniKey's "
+        "converter.",
+    ),
+    "example_row": (
+        "Dòng {row} là dòng ví dụ của biểu mẫu ('{label}') nên không được tính.",
+        "Row {row} is the template's worked example ('{label}') and is not counted.",
+    ),
+    "subtotal_row": (
+        "Dòng {row} là dòng cộng ('{label}') nên không được tính; số liệu chỉ lấy từ các dòng "
+        "chi tiết.",
+        "Row {row} is a total ('{label}') and is not counted; only detail rows are.",
+    ),
+    "sum_row": (
+        "Dòng {row}: '{label}' bằng {total}, đúng tổng các dòng phía trên. Nếu đây là dòng "
+        "tổng, hãy xoá dòng đó và gửi bản sửa, vì nó đang được tính như một dòng số liệu.",
+        "Row {row}: '{label}' is {total}, the sum of the rows above it. If it is a total, delete "
+        "it and send a correction: it is counted as a row of data.",
     ),
     "duplicate_column": (
         "Cột '{label}' ({column}) xuất hiện nhiều lần (ô {cells}).",
@@ -100,8 +221,8 @@ class Problem:
         return MESSAGES[self.code][1].format(**self.fields)
 
 
-def warning(code: str, **fields: object) -> Problem:
-    return Problem(code, fields, blocking=False)
+def warning(code: str, *, row: int | None = None, **fields: object) -> Problem:
+    return Problem(code, {"row": row, **fields}, blocking=False, row=row)
 
 
 def error(code: str, *, row: int | None = None, column: str | None = None,
@@ -109,12 +230,17 @@ def error(code: str, *, row: int | None = None, column: str | None = None,
     return Problem(code, {"row": row, "column": column, **fields}, row=row, column=column)
 
 
-def render_report(file_name: str, problems: list[Problem]) -> str:
+def render_report(file_name: str, problems: list[Problem], *, sheet: str | None = None,
+                  header_row: int | None = None) -> str:
     """The bilingual error report kept beside a quarantined file."""
     errors = [p for p in problems if p.blocking]
     warnings = [p for p in problems if not p.blocking]
-    lines = [
-        f"Tệp / File: {file_name}",
+    lines = [f"Tệp / File: {file_name}"]
+    if sheet is not None:
+        lines.append(f"Trang đã đọc / Sheet read: {sheet}")
+    if header_row is not None:
+        lines.append(f"Dòng tiêu đề cột / Header row: {header_row}")
+    lines += [
         "",
         f"Tệp bị trả lại: {len(errors)} lỗi. Hãy sửa các lỗi dưới đây và gửi lại tệp "
         "(bản sửa đặt tên với hậu tố _r2, _r3 ...).",

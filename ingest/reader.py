@@ -5,15 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from ingest.text import UndecodableText, decode, nfc
+from ingest.legacy import TCVN3, VNI, Repair, repair_cells
+from ingest.text import UndecodableText, decode, fold, nfc
+from ingest.xlsx import SheetInfo, WorkbookTooLarge, scan_workbook
 
 Cell = str | int | float | date | datetime | time | bool | None
 
-PREFERRED_SHEET = "baocao"
+PREFERRED_SHEETS = frozenset({"baocao", "bao_cao"})
+# sheets of a template that are not the report: its worked example and its instructions
+EXAMPLE_SHEETS = frozenset({"mau", "vi_du", "mau_vi_du", "vd", "huong_dan", "example",
+                            "instructions", "sample"})
 _DELIMITERS = (";", ",", "\t")
+LEGACY_FONTS = (TCVN3, VNI)
 
 
 class UnreadableFile(ValueError):
@@ -27,10 +34,16 @@ class UnreadableFile(ValueError):
 
 @dataclass
 class Table:
+    """The cells of the sheet (or CSV) that was read, and what reading it found on the way."""
+
     rows: list[list[Cell]]
     encoding: str | None
     delimiter: str | None
     sheet: str | None
+    hidden_rows: frozenset[int] = frozenset()   # 1-based, as Excel numbers rows
+    filtered: bool = False                       # the hidden rows are an AutoFilter's
+    widths: list[int] | None = None              # CSV: fields on each record, as written
+    repair: Repair | None = None                 # text converted from a legacy font
 
 
 def _choose_delimiter(text: str) -> str:
@@ -38,7 +51,10 @@ def _choose_delimiter(text: str) -> str:
     sample = [line for line in text.splitlines()[:30] if line.strip()]
     best, best_score = ",", (-1, -1)
     for delimiter in _DELIMITERS:
-        widths = [len(row) for row in csv.reader(sample, delimiter=delimiter)]
+        try:
+            widths = [len(row) for row in csv.reader(sample, delimiter=delimiter)]
+        except csv.Error:
+            continue
         if not widths:
             continue
         widest = max(widths)
@@ -51,6 +67,7 @@ def _choose_delimiter(text: str) -> str:
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # legacy .xls and encrypted workbooks
 MAX_ROWS = 20_000          # a month of one source is tens or hundreds of rows
 MAX_COLUMNS = 60
+MAX_CELL_CHARS = 32_767    # Excel's own limit: a longer cell was not typed into a spreadsheet
 MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024   # an xlsx that inflates beyond this is a zip bomb
 MAX_COMPRESSION_RATIO = 200
 
@@ -59,6 +76,13 @@ def _too_many_rows(count: int) -> UnreadableFile:
     return UnreadableFile(f"more than {MAX_ROWS} rows ({count} or more)",
                           f"tệp có hơn {MAX_ROWS:,} dòng; một báo cáo tháng không dài như vậy, "
                           "hãy kiểm tra lại tệp".replace(",", "."))
+
+
+def _cell_too_long(row_number: int, length: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"record {row_number}: a cell of {length} characters or more (at most {MAX_CELL_CHARS})",
+        f"dòng {row_number} có một ô dài hơn {MAX_CELL_CHARS:,} ký tự; thường do thiếu dấu "
+        "ngoặc kép đóng hoặc dán nhầm cả văn bản vào một ô".replace(",", "."))
 
 
 def _looks_binary(text: str) -> bool:
@@ -83,15 +107,71 @@ def read_csv(data: bytes) -> Table:
         raise UnreadableFile("binary content in a CSV file",
                              "tệp .csv chứa dữ liệu nhị phân, không phải văn bản")
     delimiter = _choose_delimiter(text)
+    rows, widths = _csv_records(text, delimiter)
+    repair = None
+    if encoding in LEGACY_FONTS:
+        repair = Repair(encoding, sum(1 for row in rows for cell in row
+                                      if isinstance(cell, str) and not cell.isascii()))
+    elif encoding != "cp1258":
+        rows, repair = _repaired(rows)
+    return Table(rows=rows, encoding=encoding, delimiter=delimiter, sheet=None, widths=widths,
+                 repair=repair)
+
+
+def _csv_records(text: str, delimiter: str) -> tuple[list[list[Cell]], list[int]]:
+    """The records of a CSV text, refusing (with the record and line) what a spreadsheet would
+    not have written: a quote never closed, text after a closing quote, a cell too long, or a
+    quoted cell whose lines read as rows of their own."""
     rows: list[list[Cell]] = []
-    try:
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-            if len(rows) >= MAX_ROWS:
-                raise _too_many_rows(len(rows) + 1)
-            rows.append(list(row[:MAX_COLUMNS]))
-    except csv.Error as exc:
-        raise UnreadableFile(f"malformed CSV: {exc}", "tệp CSV sai cấu trúc") from exc
-    return Table(rows=rows, encoding=encoding, delimiter=delimiter, sheet=None)
+    widths: list[int] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            number = len(rows) + 1
+            if "field larger than field limit" in str(exc):
+                raise _cell_too_long(number, MAX_CELL_CHARS) from exc
+            if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+                raise UnreadableFile(
+                    f"record {number} (line {first_line}): a quotation mark is never closed",
+                    f"dòng {number} (dòng {first_line} của tệp văn bản) mở dấu ngoặc kép (\") mà "
+                    "không đóng, nên mọi dòng sau bị gộp vào một ô; hãy đóng hoặc xoá dấu "
+                    "ngoặc kép đó") from exc
+            raise UnreadableFile(
+                f"record {number} (line {first_line}): malformed CSV: {exc}",
+                f"dòng {number} (dòng {first_line} của tệp văn bản) sai cấu trúc CSV: sau dấu "
+                "ngoặc kép đóng phải là dấu phân cách; hãy lưu lại tệp bằng Excel") from exc
+        if len(rows) >= MAX_ROWS:
+            raise _too_many_rows(len(rows) + 1)
+        for cell in row:
+            if len(cell) > MAX_CELL_CHARS:
+                raise _cell_too_long(len(rows) + 1, len(cell))
+            if "\n" in cell and any(line.count(delimiter) >= 2 for line in cell.splitlines()[1:]):
+                raise UnreadableFile(
+                    f"record {len(rows) + 1} (line {first_line}): a quoted cell holds lines "
+                    "that read as rows (a quotation mark is probably not closed)",
+                    f"dòng {len(rows) + 1} (dòng {first_line} của tệp văn bản) có một ô trong "
+                    "ngoặc kép chứa nhiều dòng giống các dòng số liệu: có lẽ một dấu ngoặc kép "
+                    "không được đóng; hãy kiểm tra lại")
+        widths.append(len(row))
+        rows.append(list(row[:MAX_COLUMNS]))
+    return rows, widths
+
+
+def _repaired(rows: list[list[Cell]]) -> tuple[list[list[Cell]], Repair | None]:
+    """The rows with text typed in a legacy font (or UTF-8 decoded twice) converted."""
+    texts = [cell for row in rows for cell in row if isinstance(cell, str) and not cell.isascii()]
+    if not texts:
+        return rows, None
+    replaced, repair = repair_cells(texts)
+    if not replaced:
+        return rows, None
+    return [[replaced.get(cell, cell) if isinstance(cell, str) else cell for cell in row]
+            for row in rows], repair
 
 
 def _check_archive(data: bytes) -> None:
@@ -120,22 +200,43 @@ def _check_archive(data: bytes) -> None:
             "bảng tính mới rồi gửi lại")
 
 
-def read_xlsx(data: bytes) -> Table:
+def is_example_sheet(name: str) -> bool:
+    key = fold(name)
+    return key in EXAMPLE_SHEETS or key.startswith(("vi_du", "huong_dan"))
+
+
+HasHeader = Callable[[list[list[Cell]]], bool]
+
+
+def read_xlsx(data: bytes, has_header: HasHeader | None = None) -> Table:
+    """The sheet to read: one named BaoCao or Báo cáo (any case and diacritics), else the first
+    visible sheet that holds a header (`has_header` of its first rows), never a template's example
+    or instructions sheet."""
     # openpyxl is imported here: the CSV path and the DAG parser need none of it.
     from openpyxl import load_workbook
 
     _check_archive(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = scan_workbook(archive)
+    except WorkbookTooLarge as exc:
+        raise UnreadableFile(exc.detail_en, exc.detail_vi + "; hãy chép riêng bảng số liệu sang "
+                             "một bảng tính mới rồi gửi lại") from exc
+    except Exception as exc:  # expat, zipfile and malformed parts raise many kinds
+        raise UnreadableFile(f"corrupt xlsx workbook: {type(exc).__name__}: {exc}",
+                             "bảng tính .xlsx bị hỏng") from exc
+    if not sheets:
+        raise UnreadableFile("the workbook has no sheets", "bảng tính không có trang nào")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on corrupt workbooks
         raise UnreadableFile(f"corrupt xlsx workbook: {type(exc).__name__}: {exc}",
                              "bảng tính .xlsx bị hỏng") from exc
     try:
-        names = workbook.sheetnames
-        if not names:
-            raise UnreadableFile("the workbook has no sheets", "bảng tính không có trang nào")
-        chosen = next((name for name in names if name.strip().lower() == PREFERRED_SHEET), names[0])
-        rows = _sheet_rows(workbook[chosen])
+        chosen = _choose_sheet(workbook, sheets, has_header)
+        if chosen.last_value_row > MAX_ROWS:
+            raise _too_many_rows(chosen.last_value_row)
+        rows = _sheet_rows(workbook[chosen.name], chosen.last_value_row)
     except UnreadableFile:
         raise
     except Exception as exc:
@@ -143,17 +244,68 @@ def read_xlsx(data: bytes) -> Table:
                              "bảng tính .xlsx bị hỏng") from exc
     finally:
         workbook.close()
-    return Table(rows=rows, encoding=None, delimiter=None, sheet=chosen)
+    rows, repair = _repaired(rows)
+    hidden = frozenset(row for row in chosen.hidden_rows if row <= len(rows))
+    return Table(rows=rows, encoding=None, delimiter=None, sheet=chosen.name, hidden_rows=hidden,
+                 filtered=chosen.filtered and bool(hidden), repair=repair)
 
 
-def _sheet_rows(sheet) -> list[list[Cell]]:
-    """The sheet's values, refusing formulas (their results may never have been computed)."""
+def _choose_sheet(workbook, sheets: list[SheetInfo], has_header: HasHeader | None) -> SheetInfo:
+    visible = [sheet for sheet in sheets if sheet.visible and sheet.name in workbook.sheetnames]
+    preferred = [sheet for sheet in visible if fold(sheet.name) in PREFERRED_SHEETS]
+    ordinary = [sheet for sheet in visible
+                if sheet not in preferred and not is_example_sheet(sheet.name)]
+    if has_header is None:
+        candidates = preferred + ordinary or visible
+        if not candidates:
+            raise UnreadableFile("every sheet of the workbook is hidden",
+                                 "mọi trang của bảng tính đều bị ẩn")
+        return candidates[0]
+
+    def holds_header(sheet: SheetInfo) -> bool:
+        return has_header(_sheet_rows(workbook[sheet.name], HEADER_ROWS, probe=True))
+
+    for sheet in preferred + ordinary:
+        if holds_header(sheet):
+            return sheet
+    examples = [sheet for sheet in visible if is_example_sheet(sheet.name)]
+    if any(holds_header(sheet) for sheet in examples):
+        names = ", ".join(f"'{sheet.name}'" for sheet in examples)
+        raise UnreadableFile(
+            f"only the template's example or instructions sheet ({names}) holds a table",
+            f"chỉ trang {names} (trang mẫu, ví dụ hoặc hướng dẫn của biểu mẫu) có bảng; số liệu "
+            "của đơn vị hãy nhập vào một trang riêng đặt tên BaoCao")
+    hidden = [sheet for sheet in sheets if not sheet.visible and sheet.name in workbook.sheetnames]
+    for sheet in hidden:
+        if holds_header(sheet):
+            raise UnreadableFile(
+                f"the table is on the hidden sheet '{sheet.name}'",
+                f"bảng số liệu nằm ở trang '{sheet.name}' đang bị ẩn; hãy hiện trang đó "
+                "(Unhide) hoặc chép số liệu sang trang BaoCao")
+    candidates = preferred + ordinary or visible
+    if not candidates:
+        raise UnreadableFile("every sheet of the workbook is hidden",
+                             "mọi trang của bảng tính đều bị ẩn")
+    return candidates[0]
+
+
+HEADER_ROWS = 30   # a header is looked for among a sheet's first rows
+
+
+def _sheet_rows(sheet, last_row: int, *, probe: bool = False) -> list[list[Cell]]:
+    """The sheet's values up to `last_row`, refusing formulas (their results may never have been
+    computed). A `probe` only looks for a header: a sheet it passes over may hold formulas."""
     rows: list[list[Cell]] = []
-    for row in sheet.iter_rows(max_col=MAX_COLUMNS):
-        if len(rows) >= MAX_ROWS:
+    if last_row <= 0:
+        return rows
+    for row in sheet.iter_rows(max_col=MAX_COLUMNS, max_row=last_row):
+        if not probe and len(rows) >= MAX_ROWS:
             raise _too_many_rows(len(rows) + 1)
         values: list[Cell] = []
         for cell in row:
+            if probe:
+                values.append(cell.value)
+                continue
             if getattr(cell, "data_type", None) == "f":
                 where = getattr(cell, "coordinate", "?")
                 raise UnreadableFile(
@@ -161,15 +313,19 @@ def _sheet_rows(sheet) -> list[list[Cell]]:
                     f"ô {where} chứa công thức ({cell.value}); hãy sao chép và dán dạng giá trị "
                     "(Paste Values) rồi gửi lại")
             value = cell.value
-            values.append(nfc(value) if isinstance(value, str) else value)
+            if isinstance(value, str):
+                if len(value) > MAX_CELL_CHARS:
+                    raise _cell_too_long(len(rows) + 1, len(value))
+                value = nfc(value)
+            values.append(value)
         rows.append(values)
     return rows
 
 
-def read_table(data: bytes, extension: str) -> Table:
+def read_table(data: bytes, extension: str, has_header: HasHeader | None = None) -> Table:
     if extension == "csv":
         return read_csv(data)
     if extension == "xlsx":
-        return read_xlsx(data)
+        return read_xlsx(data, has_header)
     raise UnreadableFile(f"unsupported extension .{extension}",
                          f"định dạng .{extension} không được nhận")

@@ -7,6 +7,8 @@ import functools
 import re
 import unicodedata
 
+from ingest.legacy import decode_legacy_bytes
+
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
@@ -29,8 +31,23 @@ class UndecodableText(ValueError):
     """The bytes are not text in any encoding the contract accepts."""
 
 
+def _utf16_without_mark(data: bytes) -> str | None:
+    """UTF-16 without a byte order mark: mostly ASCII text, so every other byte is zero."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(data) % 2:
+        return None
+    even_zeros = sample[0::2].count(0) / (len(sample) / 2)
+    odd_zeros = sample[1::2].count(0) / (len(sample) / 2)
+    if odd_zeros > 0.3 and even_zeros < 0.05:
+        return "utf-16-le"
+    if even_zeros > 0.3 and odd_zeros < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode a text file as UTF-8 (with or without BOM), UTF-16 or Windows-1258.
+    """Decode a text file as UTF-8 (with or without BOM), UTF-16 (with or without BOM),
+    Windows-1258, or Vietnamese typed in the TCVN3 or VNI-Windows fonts.
 
     Returns the NFC text and the name of the encoding that was used.
     """
@@ -44,10 +61,17 @@ def decode(data: bytes) -> tuple[str, str]:
             return nfc(data.decode("utf-16")), "utf-16"
         except UnicodeDecodeError as exc:
             raise UndecodableText(str(exc)) from exc
+    if (utf16 := _utf16_without_mark(data)) is not None:
+        try:
+            return nfc(data.decode(utf16)), utf16
+        except UnicodeDecodeError:
+            pass
     try:
         return nfc(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    if (legacy := decode_legacy_bytes(data)) is not None:
+        return legacy
     try:
         return nfc(data.decode("cp1258")), "cp1258"
     except UnicodeDecodeError as exc:

@@ -72,7 +72,11 @@ _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _PLAIN = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"^\d{1,3}(?:[.\s]\d{3})+$")
-_WHOLE_DECIMAL = re.compile(r"^(\d+)[.,]0+$")
+_WHOLE_DECIMAL = re.compile(r"^(\d+|\d{1,3}(?:[.\s]\d{3})+)[.,]0{1,2}$")
+_COMMA_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+# the longest count anyone writes; beyond it a number is a typing error, refused before any
+# conversion (and never near Python's 4,300-digit limit for int())
+MAX_DIGITS = 15
 
 
 def is_blank(cell: Cell) -> bool:
@@ -111,10 +115,34 @@ def _excel_serial(serial: float) -> date:
                        "expected a date as dd/mm/yyyy or yyyy-mm-dd")
 
 
+def _ambiguous_comma(text: str) -> InvalidValue:
+    """`1,000`: one thousand with English separators, or one with a Vietnamese decimal comma."""
+    thousands = int(text.replace(",", ""))
+    grouped = f"{thousands:,}".replace(",", ".")
+    whole, _, decimals = text.partition(",")
+    if set(decimals) == {"0"}:
+        return InvalidValue(
+            f"dấu phẩy không rõ nghĩa: có thể là {grouped} (dấu phẩy ngăn cách hàng nghìn, kiểu "
+            f"Anh) hoặc {whole} (dấu phẩy thập phân, kiểu Việt); nếu là số thứ nhất hãy viết "
+            f"{thousands} hoặc {grouped}, nếu là số thứ hai hãy viết {whole}",
+            f"an ambiguous comma: {thousands} with an English thousands separator, or {whole} "
+            f"with a Vietnamese decimal comma; write {thousands} or {grouped} for the first, "
+            f"{whole} for the second")
+    return InvalidValue(
+        f"dấu phẩy không dùng để ngăn cách hàng nghìn (theo cách viết tiếng Việt, {text} là số "
+        f"thập phân); nếu là {grouped}, hãy viết {thousands} hoặc {grouped}",
+        f"a comma is not a thousands separator (in Vietnamese, {text} has decimals); for "
+        f"{thousands}, write {thousands} or {grouped}")
+
+
 def parse_whole_number(cell: Cell) -> int:
-    """A whole number ≥ 0: `1.234` and `1 234` are 1234 (Vietnamese grouping); `3.0` is 3."""
+    """A whole number ≥ 0: `1.234` and `1 234` are 1234 (Vietnamese grouping); `3.0` and `2,0`
+    are 3 and 2; `1,000` is refused (English thousands or a Vietnamese decimal comma?)."""
     expected = InvalidValue("cần một số nguyên ≥ 0, ví dụ 12 hoặc 1.234",
                             "expected a whole number ≥ 0, e.g. 12 or 1.234")
+    too_long = InvalidValue(f"số có hơn {MAX_DIGITS} chữ số, không thể là số lượng; hãy kiểm "
+                            "tra lại", f"a number of more than {MAX_DIGITS} digits cannot be a "
+                            "count")
     if isinstance(cell, bool):
         raise expected
     if isinstance(cell, int):
@@ -124,13 +152,17 @@ def parse_whole_number(cell: Cell) -> int:
             raise expected
         value = int(cell)
     elif isinstance(cell, str):
-        text = cell.strip().replace("\u00a0", " ")
+        text = cell.strip().replace("\u00a0", " ").replace("\u202f", " ")
+        if sum(ch.isdigit() for ch in text) > MAX_DIGITS or len(text) > 4 * MAX_DIGITS:
+            raise too_long
         if _PLAIN.match(text):
             value = int(text)
         elif _GROUPED.match(text):
             value = int(re.sub(r"[.\s]", "", text))
+        elif _COMMA_THOUSANDS.match(text):
+            raise _ambiguous_comma(text)
         elif match := _WHOLE_DECIMAL.match(text):
-            value = int(match[1])
+            value = int(re.sub(r"[.\s]", "", match[1]))
         else:
             raise expected
     else:
@@ -167,10 +199,18 @@ class Validated:
     records: list[dict[str, Any]]
     problems: list[Problem]
     header_row: int | None
+    sheet: str | None = None
 
     @property
     def is_accepted(self) -> bool:
         return not any(problem.blocking for problem in self.problems)
+
+
+def _column_of(cell: Cell, columns: tuple[Column, ...]) -> Column | None:
+    if is_blank(cell):
+        return None
+    key = fold(str(cell))
+    return next((column for column in columns if key in column.keys), None)
 
 
 def _find_header(rows: list[list[Cell]], columns: tuple[Column, ...]) -> int | None:
@@ -182,6 +222,54 @@ def _find_header(rows: list[list[Cell]], columns: tuple[Column, ...]) -> int | N
     return None
 
 
+def has_header_for(kind: str) -> Callable[[list[list[Cell]]], bool]:
+    """Whether rows hold the header of a file of this kind: how a workbook's sheet is chosen."""
+    columns = DIRECTIVE_COLUMNS if kind == DIRECTIVES else MONTHLY_COLUMNS
+    return lambda rows: _find_header(rows, columns) is not None
+
+
+@dataclass
+class _Header:
+    """The header: the labels of each position, the rows it spans (0-based), where data starts."""
+
+    labels: list[Cell]
+    first: int
+    last: int
+
+    @property
+    def rows_label(self) -> str:
+        if self.first == self.last:
+            return str(self.first + 1)
+        return f"{self.first + 1}–{self.last + 1}"
+
+
+def _header_over_rows(rows: list[list[Cell]], index: int, columns: tuple[Column, ...]) -> _Header:
+    """The header found at `index`, with the labels of the row below (or above) it where a header
+    spans two rows: merged cells keep the label in one row, and a group label ("Kết quả thực
+    hiện") sits above the columns it groups."""
+    labels = list(rows[index])
+    mapped = {column.name for cell in labels if (column := _column_of(cell, columns))}
+    first = last = index
+    for neighbour in (index + 1, index - 1):
+        if not 0 <= neighbour < len(rows):
+            continue
+        took = False
+        for position, cell in enumerate(rows[neighbour]):
+            column = _column_of(cell, columns)
+            if column is None or column.name in mapped:
+                continue
+            if position < len(labels) and _column_of(labels[position], columns) is not None:
+                continue
+            while position >= len(labels):
+                labels.append(None)
+            labels[position] = cell
+            mapped.add(column.name)
+            took = True
+        if took:
+            first, last = min(first, neighbour), max(last, neighbour)
+    return _Header(labels, first, last)
+
+
 def _cell_name(row_index: int, column_index: int) -> str:
     letters, number = "", column_index + 1
     while number:
@@ -190,14 +278,13 @@ def _cell_name(row_index: int, column_index: int) -> str:
     return f"{letters}{row_index + 1}"
 
 
-def _map_header(header: list[Cell], header_index: int, columns: tuple[Column, ...],
-                problems: list[Problem]) -> dict[str, int]:
+def _map_header(header: _Header, columns: tuple[Column, ...], problems: list[Problem],
+                where_vi: str, where_en: str) -> dict[str, int]:
     positions: dict[str, list[int]] = {}
-    for position, cell in enumerate(header):
+    for position, cell in enumerate(header.labels):
         if is_blank(cell):
             continue
-        key = fold(str(cell))
-        column = next((c for c in columns if key in c.keys), None)
+        column = _column_of(cell, columns)
         if column is None:
             problems.append(warning("unknown_column", header=parse_text(cell)))
             continue
@@ -206,10 +293,84 @@ def _map_header(header: list[Cell], header_index: int, columns: tuple[Column, ..
         found = positions.get(column.name, [])
         if len(found) > 1:
             problems.append(error("duplicate_column", column=column.name, label=column.label,
-                                  cells=", ".join(_cell_name(header_index, p) for p in found)))
+                                  cells=", ".join(_cell_name(header.last, p) for p in found)))
         elif not found and column.required:
-            problems.append(error("missing_column", column=column.name, label=column.label))
+            problems.append(error("missing_column", column=column.name, label=column.label,
+                                  where_vi=where_vi, where_en=where_en))
     return {name: found[0] for name, found in positions.items()}
+
+
+_SUBTOTAL = re.compile(r"^(cong|tong|tong_cong|tong_so|cong_tong|tong_cong_so|total|subtotal|"
+                       r"grand_total|sum)(_(thang|quy|nam|ky|so|cong))*(_[ivx\d]+)?$")
+_EXAMPLE = frozenset({"vi_du", "vd", "mau", "vi_du_mau", "dong_mau", "example"})
+
+
+def _subtotal_label(row: list[Cell]) -> str | None:
+    """A "Cộng", "Tổng cộng", "Tổng số" row: a sum of the rows above, never a row of its own."""
+    for cell in row:
+        if isinstance(cell, str) and not is_blank(cell) and _SUBTOTAL.match(fold(cell)):
+            return cell.strip()
+    return None
+
+
+def _example_label(row: list[Cell]) -> str | None:
+    """A template's worked example ("Ví dụ", "VD", "Mẫu") left among the data."""
+    texts = [cell for cell in row if isinstance(cell, str) and not is_blank(cell)]
+    for cell in texts:
+        if fold(cell) in _EXAMPLE:
+            return cell.strip()
+    if texts and fold(texts[0]).startswith("vi_du_") and not isinstance(row[0], date):
+        return texts[0].strip()
+    return None
+
+
+def _is_column_numbering(row: list[Cell]) -> bool:
+    """The row under a header that numbers its columns: (1) (2) (3) … or 1 2 3 …"""
+    numbers = []
+    for cell in row:
+        if is_blank(cell):
+            continue
+        text = parse_text(cell).strip("() ")
+        if not (text.isascii() and text.isdigit() and len(text) <= 3):
+            return False
+        numbers.append(int(text))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _is_blank_row(row: list[Cell], positions: dict[str, int]) -> bool:
+    return all(is_blank(row[p]) for p in positions.values() if p < len(row))
+
+
+def _row_list(numbers: list[int], limit: int = 15) -> str:
+    shown = ", ".join(str(number) for number in numbers[:limit])
+    return shown + (f" … ({len(numbers)})" if len(numbers) > limit else "")
+
+
+def _structure_problems(table: Table, header: _Header, positions: dict[str, int],
+                        data_rows: list[int]) -> list[Problem]:
+    """Rows the sender cannot see (hidden, filtered out) and CSV lines whose fields do not line
+    up with the header: refused, because either way a figure would not be what was meant."""
+    problems: list[Problem] = []
+    hidden = [index + 1 for index in data_rows if index + 1 in table.hidden_rows]
+    if hidden:
+        problems.append(error("filtered_rows" if table.filtered else "hidden_rows",
+                              rows=_row_list(hidden)))
+    if table.widths is not None:
+        # a spreadsheet writes every line of a CSV with as many fields as its header
+        width = table.widths[header.last]
+        for index in data_rows:
+            written = table.widths[index]
+            if written < width:
+                problems.append(error("short_row", row=index + 1, fields=written, width=width,
+                                      delimiter=_delimiter_name(table.delimiter)))
+            elif written > width:
+                problems.append(error("long_row", row=index + 1, fields=written, width=width,
+                                      delimiter=_delimiter_name(table.delimiter)))
+    return problems
+
+
+def _delimiter_name(delimiter: str | None) -> str:
+    return {",": "dấu phẩy (,)", ";": "dấu chấm phẩy (;)", "\t": "tab"}.get(delimiter or ",", "")
 
 
 class _RowChecker:
@@ -345,22 +506,57 @@ def validate_table(table: Table, name: SubmissionName, source: Source,
     columns = DIRECTIVE_COLUMNS if name.kind == DIRECTIVES else MONTHLY_COLUMNS
     build = _directive_record if name.kind == DIRECTIVES else _monthly_record
     problems: list[Problem] = []
+    if table.repair is not None:
+        problems.append(warning("text_converted", font_vi=table.repair.font_vi,
+                                font_en=table.repair.font_en, cells=table.repair.cells))
+    where_vi = f" (trang '{table.sheet}')" if table.sheet else ""
+    where_en = f" (sheet '{table.sheet}')" if table.sheet else ""
     header_index = _find_header(table.rows, columns)
     if header_index is None:
         required = ", ".join(column.name for column in columns if column.required)
-        return Validated([], [error("no_header", required=required)], None)
-    positions = _map_header(table.rows[header_index], header_index, columns, problems)
+        problems.append(error("no_header", required=required, where_vi=where_vi,
+                              where_en=where_en, rows=HEADER_SEARCH_ROWS))
+        return Validated([], problems, None, table.sheet)
+    header = _header_over_rows(table.rows, header_index, columns)
+    positions = _map_header(header, columns, problems,
+                            f"dòng tiêu đề {header.rows_label}{where_vi}",
+                            f"header row {header.rows_label}{where_en}")
     if any(problem.blocking for problem in problems):
-        return Validated([], problems, header_index + 1)
+        return Validated([], problems, header.first + 1, table.sheet)
+    data_rows = [index for index in range(header.last + 1, len(table.rows))
+                 if not _is_blank_row(table.rows[index], positions)]
+    if data_rows and _is_column_numbering(table.rows[data_rows[0]]):
+        data_rows = data_rows[1:]
+    problems.extend(_structure_problems(table, header, positions, data_rows))
     records = []
-    for index in range(header_index + 1, len(table.rows)):
+    for index in data_rows:
         row = table.rows[index]
-        if all(is_blank(row[p]) for p in positions.values() if p < len(row)):
+        if label := _example_label(row):
+            problems.append(warning("example_row", row=index + 1, label=label))
+            continue
+        if label := _subtotal_label(row):
+            problems.append(warning("subtotal_row", row=index + 1, label=label))
             continue
         check = _RowChecker(row, index + 1, positions, columns, problems)
         record = build(check, name, source, reference)
         if check.ok:
             records.append({"row_number": index + 1, **record})
     if any(problem.blocking for problem in problems):
-        records = []
-    return Validated(records, problems, header_index + 1)
+        return Validated([], problems, header.first + 1, table.sheet)
+    if name.kind != DIRECTIVES:
+        problems.extend(_sum_row_warnings(records))
+    return Validated(records, problems, header.first + 1, table.sheet)
+
+
+def _sum_row_warnings(records: list[dict[str, Any]]) -> list[Problem]:
+    """The last row equal to the sum of all the rows above it looks like a total typed as data."""
+    if len(records) < 3:
+        return []
+    last, above = records[-1], records[:-1]
+    for column, label in (("quantity", "Số lượng"), ("people_reached", "Số người tiếp cận")):
+        values = [record[column] for record in above if record[column] is not None]
+        total = sum(values)
+        if (last[column] is not None and len(values) >= 2 and last[column] == total
+                and total > max(values)):
+            return [warning("sum_row", row=last["row_number"], label=label, total=total)]
+    return []

@@ -196,7 +196,13 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
     """
     from datetime import date
 
-    from report.status import format_table, submission_status, write_status_csv
+    from report.status import (
+        format_attention,
+        format_table,
+        needs_attention,
+        submission_status,
+        write_status_csv,
+    )
 
     home = _home(home_dir)
     chosen = None
@@ -218,6 +224,10 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
     suffix = f"{month}" if month else period.code
     path = write_status_csv(rows, scope.report_dir(home, period.code) / f"tinh-trang-{suffix}.csv")
     click.echo(f"\n{path}")
+    attention = needs_attention(home, period, scope)
+    if attention:
+        click.echo("\nTệp Sở cần xem (không đơn vị nào sửa được):")
+        click.echo(format_attention(attention))
     click.echo("\nCần nhắc (theo kết quả kiểm tra gần nhất):")
     click.echo(reminded["text"])
     click.echo(f"\n{reminded['csv']}")

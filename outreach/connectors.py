@@ -8,10 +8,16 @@
 
 A pull only reads at the source. Each new file (by name and bytes) is copied into the inbox with
 its delivery time (the remote modification time when the server gives one, not later than now,
-else the time it was fetched), and recorded in the pull ledger. A source that fails is retried,
-then reported; the other sources are pulled all the same. Remote names are untrusted: one with a
-path separator, `..`, a leading dot or a control character is kept under a percent-encoded name,
-which the contract then rejects with its reason.
+else the time it was fetched), and recorded in the pull ledger; a note beside it in
+`inbox/.origin/` says which sources deliver at that location, so that ingest refuses a file of any
+other source. A source that fails is retried, then reported; the other sources are pulled all the
+same. Remote names are untrusted: one with a path separator, `..`, a leading dot or a control
+character is kept under a percent-encoded name, which the contract then rejects with its reason.
+
+Every pull is bounded: a deadline per source and one for the night (a server sending a byte every
+ten seconds is cut off), the size ingest accepts applied while downloading, redirects only within
+the same host (http to https allowed; never to another host, `file:` or `ftp:`). What the pull
+itself refuses (too large, a redirect elsewhere, a deadline, the server's 4xx) is not retried.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import logging
 import os
 import time
 import unicodedata
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,31 +40,50 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlparse
 
-from ingest.files import sha256_file
+from ingest.files import MAX_FILE_BYTES, sha256_file
 from outreach.home import SEEDS_DIR, Home
 
 log = logging.getLogger(__name__)
 
 METHODS = ("inbox", "folder", "http", "sftp")
-MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024   # ingest rejects above 20 MB; this only protects the disk
-TIMEOUT_SECONDS = 30
+MAX_DOWNLOAD_BYTES = MAX_FILE_BYTES      # ingest refuses anything larger: stop downloading there
+TIMEOUT_SECONDS = 30                     # one network operation
+SOURCE_SECONDS = 300                     # all the files of one source
+NIGHT_SECONDS = 1800                     # every source of the night
+ORIGIN_FOLDER = ".origin"                # read by ingest (ingest/load.py)
+CHUNK = 1 << 16
+
+
+class Refused(Exception):
+    """The pull refuses this (too large, a redirect elsewhere, past its deadline): not retried."""
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """How one source delivers: from the registry (`ref_sources.csv`)."""
+    """How one source delivers: from the registry (`ref_sources.csv`).
+
+    `sources`: every source that delivers at this location (several may share a folder); a file
+    pulled from it must be one of theirs. Empty for the drop folder, which any source may use.
+    """
 
     source_code: str
     method: str
     location: str
     secret_env: str | None = None
+    sources: tuple[str, ...] | None = None
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        if self.sources is not None:
+            return self.sources
+        return () if self.source_code == "drop folder" else (self.source_code,)
 
 
 @dataclass
 class RemoteFile:
     name: str
     modified_at: datetime | None
-    download: Callable[[Path], None]   # writes the file's bytes to the given path
+    download: Callable[..., datetime | None]   # (target path, deadline): writes the bytes
 
 
 @dataclass
@@ -78,15 +104,16 @@ def deliveries_from_registry(seeds_dir: Path = SEEDS_DIR) -> list[Delivery]:
     """The sources that deliver somewhere other than the inbox, grouped by location."""
     with open(seeds_dir / "ref_sources.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    found = []
+    by_location: dict[tuple[str, str, str | None], list[str]] = {}
     for row in rows:
         method = row.get("delivery_method") or "inbox"
         if method not in METHODS:
             raise ValueError(f"source {row['source_code']}: unknown delivery_method {method!r}")
         if method != "inbox":
-            found.append(Delivery(row["source_code"], method, row["delivery_location"],
-                                  row.get("delivery_secret_env") or None))
-    return found
+            key = (method, row["delivery_location"], row.get("delivery_secret_env") or None)
+            by_location.setdefault(key, []).append(row["source_code"])
+    return [Delivery(codes[0], method, location, secret, tuple(codes))
+            for (method, location, secret), codes in by_location.items()]
 
 
 def safe_name(remote_name: str) -> str:
@@ -103,6 +130,28 @@ def safe_name(remote_name: str) -> str:
 
 # --- listings ---------------------------------------------------------------------------------
 
+class Deadline:
+    """The moment a pull must stop (time.monotonic()), with what it is the deadline of."""
+
+    def __init__(self, seconds: float, what: str, parent: Deadline | None = None) -> None:
+        self.at = time.monotonic() + seconds
+        self.what = what
+        if parent is not None and parent.at < self.at:
+            self.at, self.what = parent.at, parent.what
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self) -> None:
+        if self.remaining() <= 0:
+            raise Refused(f"the {self.what} deadline passed")
+
+    def timeout(self) -> float:
+        """A timeout for one network operation: never past the deadline."""
+        self.check()
+        return max(0.1, min(TIMEOUT_SECONDS, self.remaining()))
+
+
 def list_folder(location: str) -> list[RemoteFile]:
     folder = Path(location)
     if not folder.is_dir():
@@ -112,13 +161,13 @@ def list_folder(location: str) -> list[RemoteFile]:
         if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
             files.append(RemoteFile(
                 path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC),
-                lambda target, source=path: _copy_file(source, target)))
+                lambda target, deadline=None, source=path: _copy_file(source, target, deadline)))
     return files
 
 
-def _copy_file(source: Path, target: Path) -> None:
+def _copy_file(source: Path, target: Path, deadline: Deadline | None = None) -> None:
     with open(source, "rb") as stream:
-        _copy_capped(stream, target)
+        _copy_capped(stream.read, target, deadline)
 
 
 class _Links(HTMLParser):
@@ -133,9 +182,39 @@ class _Links(HTMLParser):
                 self.links.append(href)
 
 
-def _http_get(url: str):
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the same host (http to https allowed), never elsewhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urlparse(req.full_url), urlparse(urljoin(req.full_url, newurl))
+        if new.scheme not in ("http", "https") or (old.scheme == "https" and new.scheme == "http"):
+            raise Refused(f"a redirect to {new.scheme}: is not followed ({newurl})")
+        if (new.hostname or "").lower() != (old.hostname or "").lower():
+            raise Refused(f"a redirect to another host is not followed ({new.hostname})")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameHostRedirects)
+# only http and https: the opener's file:, ftp: and data: handlers are never reached
+_OPENER.handlers = [handler for handler in _OPENER.handlers
+                    if not isinstance(handler, (urllib.request.FileHandler,
+                                                urllib.request.FTPHandler,
+                                                urllib.request.DataHandler))]
+
+
+def _http_get(url: str, deadline: Deadline | None = None):
+    if urlparse(url).scheme not in ("http", "https"):
+        raise Refused(f"not an http(s) URL: {url}")
     request = urllib.request.Request(url, headers={"User-Agent": "outreach-pull/1"})
-    return urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)  # noqa: S310 (http(s) only)
+    timeout = deadline.timeout() if deadline else TIMEOUT_SECONDS
+    try:
+        return _OPENER.open(request, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:     # urllib's own refusal of a redirect to file: and the like
+            raise Refused(f"a redirect is not followed: {exc.reason}") from exc
+        if 400 <= exc.code < 500:
+            raise Refused(f"HTTP {exc.code} {exc.reason} for {url}") from exc
+        raise
 
 
 def _modified(response) -> datetime | None:
@@ -146,17 +225,19 @@ def _modified(response) -> datetime | None:
         return None
 
 
-def list_http(location: str) -> list[RemoteFile]:
+def list_http(location: str, deadline: Deadline | None = None) -> list[RemoteFile]:
     if urlparse(location).scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {location}")
-    with _http_get(location) as response:
+    with _http_get(location, deadline) as response:
         content_type = response.headers.get_content_type()
         if content_type != "text/html":
             # the URL is the file itself
             name = unquote(urlparse(response.url).path.rsplit("/", 1)[-1])
             return [RemoteFile(name, _modified(response),
-                               lambda target, url=location: _download_http(url, target))]
-        page = response.read(5 * 1024 * 1024).decode("utf-8", errors="replace")
+                               lambda target, deadline=None, url=location:
+                               _download_http(url, target, deadline))]
+        page = _read_capped(response, 5 * 1024 * 1024, deadline).decode("utf-8",
+                                                                          errors="replace")
     parser = _Links()
     parser.feed(page)
     files = []
@@ -165,36 +246,65 @@ def list_http(location: str) -> list[RemoteFile]:
         if parsed.query or parsed.fragment or not parsed.path or parsed.path.endswith("/"):
             continue    # sorting links, anchors, sub-folders, the parent folder
         url = urljoin(location, href)
-        if urlparse(url).scheme not in ("http", "https"):
-            continue
+        target = urlparse(url)
+        if target.scheme not in ("http", "https") or \
+                (target.hostname or "").lower() != (urlparse(location).hostname or "").lower():
+            continue    # a listing delivers its own host's files only
         # a link relative to the listing is the file's name as the server gives it (a "/" or
         # ".." in it makes it unsafe); an absolute link is named by its last segment
         absolute = bool(parsed.scheme) or parsed.path.startswith("/")
         name = unquote(parsed.path.rsplit("/", 1)[-1] if absolute else parsed.path)
-        files.append(RemoteFile(name, None, lambda target, url=url: _download_http(url, target)))
+        files.append(RemoteFile(name, None, lambda target, deadline=None, url=url:
+                                _download_http(url, target, deadline)))
     return files
 
 
-def _download_http(url: str, target: Path) -> datetime | None:
-    with _http_get(url) as response:
-        _copy_capped(response, target)
+def _download_http(url: str, target: Path, deadline: Deadline | None = None) -> datetime | None:
+    with _http_get(url, deadline) as response:
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > MAX_DOWNLOAD_BYTES:
+            raise Refused(f"{int(length)} bytes, larger than {MAX_DOWNLOAD_BYTES}: not pulled")
+        _copy_capped(_reader_of(response), target, deadline)
         return _modified(response)
 
 
-def _copy_capped(stream, target: Path) -> None:
+def _reader_of(response):
+    """Reads that return what has arrived (one receive at most), so a slow server is timed."""
+    read1 = getattr(response, "read1", None)
+    return read1 if read1 is not None else response.read
+
+
+def _read_capped(response, limit: int, deadline: Deadline | None) -> bytes:
+    read, parts, size = _reader_of(response), [], 0
+    while chunk := read(CHUNK):
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+        if deadline is not None:
+            deadline.check()
+    return b"".join(parts)[:limit]
+
+
+def _copy_capped(read, target: Path, deadline: Deadline | None = None) -> None:
+    """Copy what `read(n)` gives into `target`, stopping at the size ingest accepts and at the
+    deadline."""
     written = 0
     with open(target, "wb") as output:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
+        while chunk := read(CHUNK):
             written += len(chunk)
             if written > MAX_DOWNLOAD_BYTES:
-                raise ValueError(f"larger than {MAX_DOWNLOAD_BYTES} bytes: not pulled")
+                raise Refused(f"larger than {MAX_DOWNLOAD_BYTES} bytes: not pulled")
             output.write(chunk)
+            if deadline is not None:
+                deadline.check()
 
 
 KNOWN_HOSTS_ENV = "OUTREACH_SFTP_KNOWN_HOSTS"
 
 
-def list_sftp(location: str, password: str | None) -> list[RemoteFile]:
+def list_sftp(location: str, password: str | None,
+              deadline: Deadline | None = None) -> list[RemoteFile]:
     """Files of an SFTP folder; each file is fetched in its own short connection."""
     import asyncssh
 
@@ -216,30 +326,50 @@ def list_sftp(location: str, password: str | None) -> list[RemoteFile]:
             return [(entry.filename, entry.attrs.mtime) for entry in entries
                     if entry.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR]
 
-    async def fetch(remote_name: str, target: Path):
+    async def fetch(remote_name: str, target: Path, deadline: Deadline | None):
         async with asyncssh.connect(**options) as connection, \
                 connection.start_sftp_client() as sftp:
             remote = f"{folder.rstrip('/')}/{remote_name}"
             size = (await sftp.stat(remote)).size or 0
             if size > MAX_DOWNLOAD_BYTES:
-                raise ValueError(f"larger than {MAX_DOWNLOAD_BYTES} bytes: not pulled")
-            await sftp.get(remote, str(target))
+                raise Refused(f"{size} bytes, larger than {MAX_DOWNLOAD_BYTES}: not pulled")
+            written = 0
+            async with sftp.open(remote, "rb") as stream:
+                with open(target, "wb") as output:
+                    while chunk := await stream.read(CHUNK):
+                        written += len(chunk)
+                        if written > MAX_DOWNLOAD_BYTES:
+                            raise Refused(f"larger than {MAX_DOWNLOAD_BYTES} bytes: not pulled")
+                        output.write(chunk)
+
+    def bounded(coroutine, deadline: Deadline | None):
+        if deadline is None:
+            return asyncio.run(coroutine)
+
+        async def within():
+            try:
+                return await asyncio.wait_for(coroutine, timeout=max(0.1, deadline.remaining()))
+            except TimeoutError as exc:
+                raise Refused(f"the {deadline.what} deadline passed") from exc
+        deadline.check()
+        return asyncio.run(within())
 
     return [RemoteFile(name, datetime.fromtimestamp(mtime, UTC) if mtime else None,
-                       lambda target, name=name: asyncio.run(fetch(name, target)))
-            for name, mtime in sorted(asyncio.run(listing()))]
+                       lambda target, deadline=None, name=name:
+                       bounded(fetch(name, target, deadline), deadline))
+            for name, mtime in sorted(bounded(listing(), deadline))]
 
 
-def list_delivery(delivery: Delivery) -> list[RemoteFile]:
+def list_delivery(delivery: Delivery, deadline: Deadline | None = None) -> list[RemoteFile]:
     if delivery.method == "folder":
         return list_folder(delivery.location)
     if delivery.method == "http":
-        return list_http(delivery.location)
+        return list_http(delivery.location, deadline)
     if delivery.method == "sftp":
         password = os.environ.get(delivery.secret_env) if delivery.secret_env else None
         if delivery.secret_env and password is None:
             raise KeyError(f"environment variable {delivery.secret_env} is not set")
-        return list_sftp(delivery.location, password)
+        return list_sftp(delivery.location, password, deadline)
     raise ValueError(f"nothing to pull for delivery method {delivery.method!r}")
 
 
@@ -274,12 +404,13 @@ class Ledger:
         self.seen.add((source, name, sha))
 
 
-def _pull_one(home: Home, ledger: Ledger, source_key: str, remote: RemoteFile) -> str | None:
+def _pull_one(home: Home, ledger: Ledger, delivery: Delivery, source_key: str,
+              remote: RemoteFile, deadline: Deadline | None = None) -> str | None:
     name = safe_name(remote.name)
     partial = home.inbox / f".{uuid.uuid4().hex}.part"
     try:
         fetched_at = datetime.now(UTC)
-        remote_time = remote.download(partial) or remote.modified_at
+        remote_time = remote.download(partial, deadline) or remote.modified_at
         sha = sha256_file(partial)
         if ledger.knows(source_key, name, sha):
             return None
@@ -289,6 +420,7 @@ def _pull_one(home: Home, ledger: Ledger, source_key: str, remote: RemoteFile) -
         if target.exists():
             # another version of this name still waits in the inbox: keep both, this one next
             return None
+        _write_origin(home, name, delivery)
         os.replace(partial, target)
         ledger.record(source_key, name, sha, target.stat().st_size, delivered)
         return name
@@ -296,20 +428,40 @@ def _pull_one(home: Home, ledger: Ledger, source_key: str, remote: RemoteFile) -
         partial.unlink(missing_ok=True)
 
 
+def _write_origin(home: Home, name: str, delivery: Delivery) -> None:
+    """Beside a pulled file, before it appears in the inbox: the sources of its location."""
+    folder = home.inbox / ORIGIN_FOLDER
+    note = folder / f"{name}.json"
+    if not delivery.owners:
+        note.unlink(missing_ok=True)
+        return
+    folder.mkdir(exist_ok=True)
+    partial = folder / f".{uuid.uuid4().hex}.part"
+    partial.write_text(json.dumps({"location": f"{delivery.method}:{delivery.location}",
+                                   "sources": list(delivery.owners)}, ensure_ascii=False),
+                       encoding="utf-8")
+    os.replace(partial, note)
+
+
 def pull_delivery(home: Home, delivery: Delivery, *, attempts: int = 3,
-                  backoff_seconds: float = 2.0, ledger: Ledger | None = None) -> SourceOutcome:
-    """Pull one source's new files, retrying the whole listing on failure."""
+                  backoff_seconds: float = 2.0, ledger: Ledger | None = None,
+                  source_seconds: float = SOURCE_SECONDS,
+                  night: Deadline | None = None) -> SourceOutcome:
+    """Pull one source's new files, retrying the whole listing on failure, within its deadline
+    (and the night's)."""
     home.ensure()
     ledger = ledger or Ledger(home)
     outcome = SourceOutcome(delivery.source_code, delivery.location)
     source_key = f"{delivery.method}:{delivery.location}"
-    remotes = _retry(lambda: list_delivery(delivery), attempts, backoff_seconds, outcome,
-                     f"list {delivery.location}")
+    deadline = Deadline(source_seconds, "source's pull", night)
+    remotes = _retry(lambda: list_delivery(delivery, deadline), attempts, backoff_seconds,
+                     outcome, f"list {delivery.location}")
     if remotes is None:
         return outcome
     for remote in remotes:
         failure = SourceOutcome(delivery.source_code, delivery.location)
-        pulled = _retry(lambda remote=remote: _pull_one(home, ledger, source_key, remote),
+        pulled = _retry(lambda remote=remote: _pull_one(home, ledger, delivery, source_key,
+                                                        remote, deadline),
                         attempts, backoff_seconds, failure, f"fetch {remote.name!r}")
         if failure.error:
             outcome.file_errors[safe_name(remote.name)] = failure.error
@@ -319,13 +471,18 @@ def pull_delivery(home: Home, delivery: Delivery, *, attempts: int = 3,
 
 
 def _retry(action, attempts: int, backoff_seconds: float, outcome: SourceOutcome, what: str):
-    """The action's result, or None after `attempts` failures (recorded in outcome.error)."""
+    """The action's result, or None after `attempts` failures (recorded in outcome.error); what
+    the pull refuses is not tried again."""
     for attempt in range(1, attempts + 1):
         outcome.attempts = max(outcome.attempts, attempt)
         try:
             result = action()
             outcome.error = None
             return result
+        except Refused as exc:
+            outcome.error = f"refused: {exc}"
+            log.warning("pull %s: %s refused: %s", outcome.source_code, what, exc)
+            return None
         except Exception as exc:  # a source that is down must not stop the others
             outcome.error = f"{type(exc).__name__}: {exc}"
             log.warning("pull %s: %s, attempt %d/%d: %s", outcome.source_code, what, attempt,
@@ -335,6 +492,17 @@ def _retry(action, attempts: int, backoff_seconds: float, outcome: SourceOutcome
     return None
 
 
-def pull_all(home: Home, deliveries: list[Delivery], **options) -> list[SourceOutcome]:
+def pull_all(home: Home, deliveries: list[Delivery], *, night_seconds: float = NIGHT_SECONDS,
+             **options) -> list[SourceOutcome]:
+    """Every delivery in turn, within the night's deadline: a source whose turn comes after it
+    is reported as not pulled."""
     ledger = Ledger(home.ensure())
-    return [pull_delivery(home, delivery, ledger=ledger, **options) for delivery in deliveries]
+    night = Deadline(night_seconds, "night's pull")
+    outcomes = []
+    for delivery in deliveries:
+        if night.remaining() <= 0:
+            outcomes.append(SourceOutcome(delivery.source_code, delivery.location,
+                                          error="refused: the night's pull deadline passed"))
+            continue
+        outcomes.append(pull_delivery(home, delivery, ledger=ledger, night=night, **options))
+    return outcomes

@@ -14,6 +14,7 @@ from ingest.warehouse import connect
 from outreach.home import Home
 from outreach.periods import Period
 from outreach.scope import Scope
+from outreach.settings import settings
 from report.numbers import format_count, format_date_short
 
 COLUMNS = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp",
@@ -82,13 +83,7 @@ def submission_status(home: Home, period: Period, month: date | None = None,
     start, end = (month, month) if month else (period.start, period.end)
     of_scope, scope_params = scope.sources_where("c.source_code") if scope else ("true", [])
     query, parameters = _QUERY.format(scope=of_scope), [start, end, *scope_params]
-    try:
-        with connect(home.warehouse, read_only=True) as con:
-            rows = fetch_dicts(con, query, parameters)
-    except duckdb.IOException:
-        # the nightly run holds the working file: read the copy published after the last run
-        with connect(home.published_warehouse, read_only=True) as con:
-            rows = fetch_dicts(con, query, parameters)
+    rows = _read_published_if_busy(home, query, parameters)
     return [
         StatusRow(
             source_code=row["source_code"], source_name=row["source_name"],
@@ -102,6 +97,65 @@ def submission_status(home: Home, period: Period, month: date | None = None,
         )
         for row in rows
     ]
+
+
+# refusals only the department can resolve: a name no source can be found in, a file from another
+# source's delivery location, a file the server cannot read, an unforeseen failure
+_ATTENTION_QUERY = """
+select m.file_name, m.received_at, m.stored_path, p.problem_code, p.message_vi
+from raw.submission_manifest m
+join raw.submission_problems p using (submission_id)
+where m.status = 'rejected' and p.severity = 'error'
+  and p.problem_number = (select min(q.problem_number) from raw.submission_problems q
+                          where q.submission_id = m.submission_id and q.severity = 'error')
+  and (m.source_code is null
+       or m.source_code not in (select source_code from marts.dim_sources)
+       or p.problem_code in ('wrong_delivery', 'not_readable', 'internal_error'))
+  and cast(m.received_at as date) between ? and ?
+order by m.received_at, m.file_name
+"""
+
+
+@dataclass
+class AttentionRow:
+    file_name: str
+    received: str
+    reason: str
+    where: str
+
+
+def needs_attention(home: Home, period: Period, scope: Scope | None = None) -> list[AttentionRow]:
+    """Files no source can be asked to fix, received from the period's start until its report
+    is due, and the files the last ingest had to leave in the inbox: for the department.
+
+    Such files belong to no province, so only the home province's and the national view list
+    them."""
+    from ingest.load import waiting_files
+
+    if scope is not None and not (scope.is_home_province or scope.is_national):
+        return []
+    until = settings().closing_date(period)
+    rows = [AttentionRow(entry["file_name"], "", f"còn trong hộp thư đến: {entry['reason']}",
+                         "inbox/") for entry in waiting_files(home)]
+    found = _read_published_if_busy(home, _ATTENTION_QUERY, [period.start, until])
+    rows += [AttentionRow(row["file_name"], format_date_short(row["received_at"].date()),
+                          row["message_vi"], row["stored_path"]) for row in found]
+    return rows
+
+
+def _read_published_if_busy(home: Home, query: str, parameters: list) -> list[dict]:
+    try:
+        with connect(home.warehouse, read_only=True) as con:
+            return fetch_dicts(con, query, parameters)
+    except duckdb.IOException:
+        # the nightly run holds the working file: read the copy published after the last run
+        with connect(home.published_warehouse, read_only=True) as con:
+            return fetch_dicts(con, query, parameters)
+
+
+def format_attention(rows: list[AttentionRow]) -> str:
+    return "\n".join(f"- {row.file_name} ({row.received or 'chưa xử lý'}, {row.where}): "
+                     f"{row.reason}" for row in rows)
 
 
 def fetch_dicts(con, query: str, parameters: list) -> list[dict]:

@@ -90,7 +90,7 @@ CASES = {
     # a count beyond any month's (and beyond 64-bit integers): once stopped a whole batch
     "TW-VOV_2022-03.csv": (lambda tmp: (b"ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,ma_tuy,"
                                         b"tin_bai,100.000.000.000.000.000.000\r\n"),
-                           "số quá lớn"),
+                           "hơn 15 chữ số"),
     # a UTF-8 mark, then a letter cut in half: once stopped the whole ingest
     "TW-CAND_2022-03.csv": (lambda tmp: b"\xef\xbb\xbfngay,chu_de\r\n05/03/2022,Ph\xc3",
                             "không phải văn bản UTF-8"),

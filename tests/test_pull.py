@@ -8,6 +8,7 @@ import http.server
 import os
 import socket
 import threading
+import time
 from datetime import UTC, datetime
 
 import asyncssh
@@ -251,3 +252,104 @@ def test_an_sftp_server_with_an_unknown_host_key_is_refused(tmp_path, sftp_folde
     assert outcome.pulled == [] and outcome.error
     assert "host key" in outcome.error.lower()
     assert not any(home.inbox.iterdir())
+
+
+# --- bounds -------------------------------------------------------------------------------------
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    """A server that drips, sends too much, or redirects where the pull must not follow."""
+
+    target = ""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/slow.csv":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+            for _ in range(100):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.5)
+        elif self.path == "/big.csv":        # 25 MB, without a Content-Length to go by
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+            chunk = b"a" * (1 << 20)
+            try:
+                for _ in range(25):
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", self.target)
+            self.end_headers()
+        else:
+            self.send_response(404)
+            self.end_headers()
+
+
+@pytest.fixture
+def hostile_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_server_that_drips_is_cut_off_at_the_sources_deadline(tmp_path, hostile_server):
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("BAO-LS", "http", hostile_server + "/slow.csv"),
+                            source_seconds=2, backoff_seconds=0.01)
+    # (without the deadline the server's 100 bytes would arrive, after 50 s, and be pulled)
+    assert outcome.pulled == [] and outcome.attempts == 1
+    assert "deadline" in outcome.file_errors["slow.csv"]
+    assert not any(p for p in home.inbox.iterdir() if p.is_file())
+
+
+def test_a_download_stops_at_the_size_ingest_accepts(tmp_path, hostile_server):
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("BAO-LS", "http", hostile_server + "/big.csv"),
+                            backoff_seconds=0.01)
+    assert outcome.attempts == 1 and "larger than 20971520 bytes" in outcome.file_errors["big.csv"]
+    assert not any(p for p in home.inbox.iterdir() if p.is_file())
+
+
+@pytest.mark.parametrize("target, words", [
+    ("http://localhost:{port}/BAO-LS_2022-03.csv", "another host"),
+    ("ftp://127.0.0.1/BAO-LS_2022-03.csv", "ftp"),
+    ("file:///etc/passwd", "file"),
+])
+def test_redirects_leave_neither_the_host_nor_http(tmp_path, hostile_server, monkeypatch, target,
+                                                   words):
+    port = hostile_server.rsplit(":", 1)[1]
+    monkeypatch.setattr(_Hostile, "target", target.format(port=port))
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, Delivery("BAO-LS", "http", hostile_server + "/redirect.csv"),
+                            backoff_seconds=0.01)
+    assert outcome.attempts == 1 and outcome.pulled == []
+    assert "refused" in outcome.error and words in outcome.error
+
+
+def test_a_redirect_within_the_host_is_followed(tmp_path, http_folder):
+    served, url = http_folder
+    write_csv(served, "BAO-LS_2022-03.csv", [ROW])
+    (served / "sub").mkdir()
+    home = new_home(tmp_path / "home")
+    # the folder without its slash: the server redirects to the same host
+    outcome = pull_delivery(home, Delivery("BAO-LS", "http", url + "sub"))
+    assert outcome.error is None
+
+
+def test_sources_after_the_nights_deadline_are_reported_not_pulled(tmp_path, http_folder):
+    served, url = http_folder
+    write_csv(served, "BAO-LS_2022-03.csv", [ROW])
+    home = new_home(tmp_path / "home")
+    outcomes = pull_all(home, [Delivery("BAO-LS", "http", url)], night_seconds=0)
+    assert outcomes[0].pulled == [] and "night's pull deadline" in outcomes[0].error
