@@ -167,7 +167,8 @@ def _check_name(file_name: str, received_at: datetime, reference: Reference, see
     if source is None:
         problems.append(error("unknown_source", source=name.source_code))
     elif not source.is_active(name.month):
-        problems.append(error("source_inactive", source=name.source_code, month=name.month_label))
+        problems.append(error("source_inactive", source=name.source_code, month=name.month_label,
+                              **_registration_fields(source, name.month, reference)))
     owners = (origin or {}).get("sources")
     if owners and name.source_code not in owners:
         problems.append(error("wrong_delivery", source=name.source_code,
@@ -188,6 +189,25 @@ def _check_name(file_name: str, received_at: datetime, reference: Reference, see
                               month=name.month_label, revision=name.revision,
                               suggestion=name.with_revision(next_revision)))
     return name, problems
+
+
+def _registration_fields(source, month, reference: Reference) -> dict[str, str]:
+    """The dates a source reports between, and who reports in its place that month."""
+    since = f"{source.valid_from:%d/%m/%Y}"
+    if source.valid_to is None:
+        span_vi, span_en = f"từ ngày {since}", f"from {source.valid_from:%Y-%m-%d}"
+    else:
+        span_vi = f"từ ngày {since} đến ngày {source.valid_to:%d/%m/%Y}"
+        span_en = f"from {source.valid_from:%Y-%m-%d} to {source.valid_to:%Y-%m-%d}"
+    successors = [other.code for other in reference.sources.values()
+                  if source.code in other.predecessor_codes and other.is_active(month)]
+    successor_vi = successor_en = ""
+    if successors:
+        codes = ", ".join(successors)
+        successor_vi = f" Tháng này do {codes} báo cáo (tên tệp {successors[0]}_{month:%Y-%m})."
+        successor_en = f" That month {codes} reports (file {successors[0]}_{month:%Y-%m})."
+    return {"span_vi": span_vi, "span_en": span_en, "successor_vi": successor_vi,
+            "successor_en": successor_en}
 
 
 def _validate(data: bytes, name: SubmissionName, reference: Reference

@@ -90,10 +90,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Source code '{source}' is not in the source registry. Check the code in the file name.",
     ),
     "source_inactive": (
-        "Đơn vị '{source}' không thuộc diện báo cáo tháng {month}. "
-        "Hãy liên hệ Sở nếu đơn vị phải báo cáo tháng này.",
-        "Source '{source}' is not registered to report for {month}. "
-        "Contact the department if it should be.",
+        "Đơn vị '{source}' không thuộc diện báo cáo tháng {month}: đơn vị báo cáo {span_vi}."
+        "{successor_vi} Hãy liên hệ Sở nếu đơn vị phải báo cáo tháng này.",
+        "Source '{source}' is not registered to report for {month}: it reports {span_en}."
+        "{successor_en} Contact the department if it should be.",
     ),
     "future_month": (
         "Tháng báo cáo {month} chưa bắt đầu vào ngày nhận tệp ({received}). "

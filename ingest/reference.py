@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class Source:
     valid_from: date
     valid_to: date | None
     submits_monthly: bool
+    commune_code: str | None = None     # a commune office's own commune (after the reform)
+    predecessor_codes: tuple[str, ...] = ()   # the sources it succeeds (BPTTH-LS: BAO-LS, …)
 
     def is_active(self, month: date) -> bool:
         """Whether the source is registered for the month starting on `month`."""
@@ -42,11 +45,19 @@ class Source:
 
 @dataclass(frozen=True)
 class Commune:
+    """A commune (or ward) as it was between two dates: codes were reused by the 2025 reform,
+    so a code names a unit only together with a day."""
+
     code: str
     name: str
     kind: str
-    district_code: str
+    district_code: str | None
     province_code: str
+    valid_from: date = date(2000, 1, 1)
+    valid_to: date | None = None
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ class CodeList:
         return self._lookup.get(fold(value))
 
 
-_COMMUNE_PREFIXES = ("xa_", "phuong_", "thi_tran_")
+_COMMUNE_PREFIXES = ("xa_", "phuong_", "thi_tran_", "dac_khu_")
 
 
 def _bare_commune_key(name: str) -> str:
@@ -85,7 +96,7 @@ def _bare_commune_key(name: str) -> str:
 @dataclass
 class Reference:
     sources: dict[str, Source]
-    communes: dict[str, Commune]
+    units: tuple[Commune, ...]
     topics: CodeList
     output_types: CodeList
     output_types_requiring_commune: frozenset[str]
@@ -100,20 +111,25 @@ class Reference:
                 valid_from=date.fromisoformat(row["valid_from"]),
                 valid_to=_date_or_none(row["valid_to"]),
                 submits_monthly=row["submits_monthly"] == "true",
+                commune_code=row.get("commune_code") or None,
+                predecessor_codes=tuple(filter(None, (row.get("predecessor_codes") or "")
+                                               .split("|"))),
             )
             for row in _read_seed(seeds_dir, "ref_sources")
         }
-        communes = {
-            row["commune_code"]: Commune(
+        units = tuple(
+            Commune(
                 code=row["commune_code"], name=row["commune_name"], kind=row["commune_type"],
-                district_code=row["district_code"], province_code=row["province_code"],
+                district_code=row["district_code"] or None, province_code=row["province_code"],
+                valid_from=date.fromisoformat(row["valid_from"]),
+                valid_to=_date_or_none(row["valid_to"]),
             )
             for row in _read_seed(seeds_dir, "ref_admin_units")
-        }
+        )
         output_rows = _read_seed(seeds_dir, "ref_output_types")
         return cls(
             sources=sources,
-            communes=communes,
+            units=units,
             topics=CodeList.from_seed(_read_seed(seeds_dir, "ref_topics"), "topic_code",
                                       "topic_label_vi", "topic_aliases"),
             output_types=CodeList.from_seed(output_rows, "output_type_code",
@@ -126,30 +142,59 @@ class Reference:
                 if row["requires_people_count"] == "true"),
         )
 
-    @cached_property
-    def _communes_by_name(self) -> dict[tuple[str, str], list[Commune]]:
-        index: dict[tuple[str, str], list[Commune]] = {}
-        for commune in self.communes.values():
-            for key in {fold(commune.name), _bare_commune_key(commune.name)}:
-                index.setdefault((commune.province_code, key), []).append(commune)
-        return index
+    def communes_on(self, day: date) -> dict[str, Commune]:
+        """The communes valid on a day, by code."""
+        epoch = self._epoch_of(day)
+        if epoch not in self._by_epoch:
+            self._by_epoch[epoch] = {unit.code: unit for unit in self.units
+                                     if unit.is_valid_on(day)}
+        return self._by_epoch[epoch]
 
-    def find_communes(self, value: str, source: Source) -> list[Commune]:
-        """Communes a code or name can mean for this source (its district, else its province).
+    @cached_property
+    def _boundaries(self) -> tuple[date, ...]:
+        days = {unit.valid_from for unit in self.units}
+        days |= {unit.valid_to + timedelta(days=1) for unit in self.units if unit.valid_to}
+        return tuple(sorted(days))
+
+    def _epoch_of(self, day: date) -> int:
+        """Which stretch of time between two changes of the units a day falls in."""
+        return bisect.bisect_right(self._boundaries, day)
+
+    @cached_property
+    def _by_epoch(self) -> dict[int, dict[str, Commune]]:
+        return {}
+
+    @cached_property
+    def _names_by_epoch(self) -> dict[int, dict[tuple[str, str], list[Commune]]]:
+        return {}
+
+    def _communes_by_name(self, day: date) -> dict[tuple[str, str], list[Commune]]:
+        epoch = self._epoch_of(day)
+        if epoch not in self._names_by_epoch:
+            index: dict[tuple[str, str], list[Commune]] = {}
+            for commune in self.communes_on(day).values():
+                for key in {fold(commune.name), _bare_commune_key(commune.name)}:
+                    index.setdefault((commune.province_code, key), []).append(commune)
+            self._names_by_epoch[epoch] = index
+        return self._names_by_epoch[epoch]
+
+    def find_communes(self, value: str, source: Source, month: date) -> list[Commune]:
+        """Communes a code or name can mean for this source in a month (the units valid then):
+        its district's before the 2025 reform, else its province's.
 
         A code must belong to the source's area. A name, with or without "Xã"/"Phường"/"Thị trấn"
         and with or without diacritics, may match several communes: the caller decides.
         """
         text = value.strip()
         code = text.zfill(5) if text.isascii() and text.isdigit() else None
+        communes = self.communes_on(month)
         if code is not None:
-            found = [self.communes[code]] if code in self.communes else []
+            found = [communes[code]] if code in communes else []
         else:
-            key = fold(text)
-            candidates = self._communes_by_name.get((source.province_code, key), [])
+            by_name = self._communes_by_name(month)
+            candidates = by_name.get((source.province_code, fold(text)), [])
             if not candidates:
-                candidates = self._communes_by_name.get(
-                    (source.province_code, _bare_commune_key(text)), [])
+                candidates = by_name.get((source.province_code, _bare_commune_key(text)), [])
             found = list(dict.fromkeys(candidates))
         return [c for c in found if c.province_code == source.province_code
                 and (source.district_code is None or c.district_code == source.district_code)]

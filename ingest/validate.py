@@ -446,13 +446,23 @@ def _code_in(code_list, what_vi: str, what_en: str) -> Callable[[Cell], str]:
     return parse
 
 
-def _commune_of(reference: Reference, source: Source) -> Callable[[Cell], str]:
+def _commune_of(reference: Reference, source: Source, month: date) -> Callable[[Cell], str]:
+    """A commune code or name, among the units valid in the file's month: within the source's
+    district before the 2025 reform, its own commune for a commune office, else the province."""
     area_vi = "của huyện/thành phố báo cáo" if source.district_code else "trong tỉnh"
     area_en = "in the source's district" if source.district_code else "in the province"
 
     def parse(cell: Cell) -> str:
-        found = reference.find_communes(parse_text(cell), source)
+        found = reference.find_communes(parse_text(cell), source, month)
         if len(found) == 1:
+            own = source.commune_code
+            if own is not None and found[0].code != own:
+                name = reference.communes_on(month).get(own)
+                raise InvalidValue(
+                    f"{found[0].code} ({found[0].name}) là xã khác; đơn vị chỉ báo cáo hoạt động "
+                    f"tại xã của mình ({own} {name.name if name else ''}), hãy để trống cột này",
+                    f"{found[0].code} ({found[0].name}) is another commune; a commune office "
+                    f"reports its own commune's activities ({own}): leave the column empty")
             return found[0].code
         if not found:
             raise InvalidValue(f"cần mã xã hoặc tên xã {area_vi}",
@@ -467,7 +477,9 @@ def _monthly_record(check: _RowChecker, name: SubmissionName, source: Source,
                     reference: Reference) -> dict[str, Any]:
     output_type = check.value("hinh_thuc", _code_in(reference.output_types, "hình thức",
                                                     "output type"), required=True)
-    needs_commune = output_type in reference.output_types_requiring_commune
+    # a commune office's rows are in its own commune unless they say otherwise
+    needs_commune = output_type in reference.output_types_requiring_commune \
+        and source.commune_code is None
     needs_people = output_type in reference.output_types_requiring_people
     return {
         "activity_date": check.value("ngay", _date_in_month(name.month), required=True),
@@ -476,9 +488,9 @@ def _monthly_record(check: _RowChecker, name: SubmissionName, source: Source,
         "output_type_code": output_type,
         "quantity": check.value("so_luong", parse_whole_number, required=True),
         "commune_code": check.value(
-            "ma_xa", _commune_of(reference, source), required=needs_commune,
+            "ma_xa", _commune_of(reference, source, name.month), required=needs_commune,
             required_vi=f"hình thức '{output_type}' cần mã xã",
-            required_en=f"output type '{output_type}' needs a commune"),
+            required_en=f"output type '{output_type}' needs a commune") or source.commune_code,
         "people_reached": check.value(
             "so_nguoi", parse_whole_number, required=needs_people,
             required_vi=f"hình thức '{output_type}' cần số người",

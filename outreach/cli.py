@@ -108,6 +108,36 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
 
 
 @main.command()
+@click.option("--province", default=None,
+              help="GSO code of the province after the 2025 reform (default: dbt var "
+                   "province_code).")
+@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the seeds (default: the bundled dbt_project/seeds/).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the seeds differ from what the packages give.")
+def areas(province: str | None, seeds: Path | None, check: bool) -> None:
+    """Regenerate the area seeds: communes before and after the 2025 reform, their succession.
+
+    From the 2022 catalogue, vietnam-provinces and vietnamadminunits; where they disagree it is
+    written to data/reference/areas-disagreements.csv. Example: outreach areas --province 20
+    """
+    from outreach import areas as area_seeds
+    from outreach.home import SEEDS_DIR
+    from outreach.settings import settings
+
+    built = area_seeds.build_areas(province or settings().province_code)
+    click.echo(area_seeds.summary(built))
+    folder = seeds or SEEDS_DIR
+    if check:
+        stale = area_seeds.stale_files(built, folder)
+        for path in stale:
+            click.echo(f"differs: {path}", err=True)
+        sys.exit(1 if stale else 0)
+    for path in area_seeds.write_areas(built, folder):
+        click.echo(str(path))
+
+
+@main.command()
 @home_option
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to take files from (default: the home's inbox/).")

@@ -11,8 +11,9 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 DAGS_DIR = PROJECT_ROOT / "dags"
 # the seeds a registry folder must hold (dbt seeds them all; ingest reads most of them)
-SEED_NAMES = ("ref_admin_units", "ref_indicators", "ref_key_area_communes", "ref_output_types",
-              "ref_sources", "ref_topics", "ref_validation_rules")
+SEED_NAMES = ("ref_admin_units", "ref_commune_succession", "ref_indicators",
+              "ref_key_area_communes", "ref_output_types", "ref_province_succession",
+              "ref_source_kinds", "ref_sources", "ref_topics", "ref_validation_rules")
 
 
 class RegistryError(RuntimeError):

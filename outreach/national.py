@@ -15,7 +15,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ingest.reference import Reference
-from outreach.areas import extract_units, write_seed
+from outreach.areas import (
+    COMMUNES_SEED,
+    PROVINCES_SEED,
+    CommuneSuccession,
+    Unit,
+    catalogue_rows,
+    units_before,
+    write_rows,
+)
 from outreach.home import PROJECT_ROOT, SEEDS_DIR
 from outreach.sample import (
     LABEL_HEADER,
@@ -32,7 +40,8 @@ from outreach.sample import (
 
 CATALOGUE = PROJECT_ROOT / "data" / "reference" / "vn_admin_units_2022-04-10.csv"
 SHARED_SEEDS = ["ref_topics.csv", "ref_output_types.csv", "ref_indicators.csv",
-                "ref_key_area_communes.csv", "ref_validation_rules.csv"]
+                "ref_key_area_communes.csv", "ref_validation_rules.csv",
+                f"{PROVINCES_SEED}.csv", "ref_source_kinds.csv"]
 # the central press offices, registered where their head office is (Hà Nội)
 CENTRAL_OFFICES = [
     ("TW-TTXVN", "Thông tấn xã Việt Nam"), ("TW-VTV", "Đài Truyền hình Việt Nam"),
@@ -43,7 +52,8 @@ CENTRAL_OFFICES = [
 CENTRAL_PROVINCE = "01"
 CSV_STYLES = ["csv_utf8", "csv_semicolon_bom", "csv_cp1258", "csv_machine"]
 SOURCE_COLUMNS = ["source_code", "source_name", "source_kind", "province_code", "district_code",
-                  "valid_from", "valid_to", "submits_monthly", "reporters_on_beat",
+                  "commune_code", "valid_from", "valid_to", "predecessor_codes",
+                  "submits_monthly", "reporters_on_beat",
                   "contact_name", "contact_email", "contact_phone", "is_demo_contact",
                   "delivery_method", "delivery_location", "delivery_secret_env"]
 
@@ -59,20 +69,16 @@ class NationalSource:
 def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[NationalSource]:
     """A seeds folder for the whole country; returns the sources it registers."""
     seeds_dir.mkdir(parents=True, exist_ok=True)
-    with open(catalogue, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = catalogue_rows(catalogue)
     provinces = sorted({row["province_code"]: row["province_name"] for row in rows}.items())
-    units = []
-    for code, _ in provinces:
-        units += list(extract_units(rows, code, valid_from="2020-01-01", valid_to="2025-06-30",
-                                    catalogue_date="2022-04-10"))
-    with open(seeds_dir / "ref_admin_units.csv", "w", encoding="utf-8", newline="") as handle:
-        write_seed(units, handle)
+    units = units_before(rows, {code for code, _ in provinces})
+    write_rows(units, Unit, seeds_dir / "ref_admin_units.csv")
+    write_rows([], CommuneSuccession, seeds_dir / f"{COMMUNES_SEED}.csv")
     communes: dict[str, list[str]] = {}
     district_names = {}
     for unit in units:
-        communes.setdefault(unit["district_code"], []).append(unit["commune_code"])
-        district_names[unit["district_code"]] = (unit["district_name"], unit["province_code"])
+        communes.setdefault(unit.district_code, []).append(unit.commune_code)
+        district_names[unit.district_code] = (unit.district_name, unit.province_code)
     sources: list[NationalSource] = []
     registry = []
     for province_code, province_name in provinces:
@@ -104,8 +110,9 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
 
 def _registry_row(code, name, kind, province_code, district_code, *, reporters) -> dict:
     return {"source_code": code, "source_name": name, "source_kind": kind,
-            "province_code": province_code, "district_code": district_code,
-            "valid_from": "2020-01-01", "valid_to": "2025-06-30" if kind == "district" else "",
+            "province_code": province_code, "district_code": district_code, "commune_code": "",
+            "predecessor_codes": "", "valid_from": "2020-01-01",
+            "valid_to": "2025-06-30" if kind == "district" else "",
             "submits_monthly": "true", "reporters_on_beat": reporters,
             "contact_name": "Đầu mối báo cáo", "contact_email": f"{code.lower()}@demo.example",
             "contact_phone": "", "is_demo_contact": "true", "delivery_method": "inbox",

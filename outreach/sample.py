@@ -1,7 +1,12 @@
 """Demo submissions: the monthly files the Lạng Sơn sources send for a period, as people send them.
 
 Deterministic for a seed (the same seed gives the same bytes). Calibrated so the report reads like
-the real 2022-H1 report, with planted problems the pipeline must surface:
+the real 2022-H1 report. Each month is sent by the sources registered for it: until June 2025 the
+two provincial outlets and the eleven district offices, from July 2025 the merged outlet
+(BPTTH-LS) and the 65 commune offices (XA-<code>), the central press throughout; the directive
+documents by the Sở Thông tin và Truyền thông until February 2025, the Sở Văn hóa, Thể thao và Du
+lịch after. The planted problems the pipeline must surface (listed for the districts; after the
+reform the same kinds fall on the merged outlet and on commune offices):
 
 - a provincial outlet month with no item on human trafficking (BAO-LS, 4th month);
 - a district month never submitted (PVHTT-189, 5th month);
@@ -81,7 +86,8 @@ TITLES = {
     "khac": ["Ngày hội toàn dân bảo vệ an ninh Tổ quốc",
              "Phong trào toàn dân bảo vệ an ninh Tổ quốc ở cơ sở"],
 }
-DOMAINS = {"BAO-LS": "baolangson.example", "PTTH-LS": "langsontv.example"}
+DOMAINS = {"BAO-LS": "baolangson.example", "PTTH-LS": "langsontv.example",
+           "BPTTH-LS": "baolangson.example"}
 
 MACHINE_HEADER = ["ngay", "chu_de", "hinh_thuc", "so_luong", "ma_xa", "so_nguoi", "tieu_de",
                   "duong_dan", "ghi_chu"]
@@ -101,8 +107,20 @@ STYLES = {
     "PVHTT-185": "xlsx_plain", "PVHTT-186": "csv_utf8", "PVHTT-187": "xlsx_titled",
     "PVHTT-188": "csv_cp1258", "PVHTT-189": "xlsx_baocao",
 }
+# the merged outlet saves as the newspaper did; commune offices in turn in the formats people use
+STYLES["BPTTH-LS"] = "xlsx_titled"
+COMMUNE_OFFICE_STYLES = ["xlsx_titled", "csv_utf8", "xlsx_baocao", "csv_cp1258", "xlsx_plain",
+                         "csv_semicolon_bom", "csv_utf16", "csv_machine"]
 # how districts write the commune: its code, its name, or its name typed without diacritics
 COMMUNE_HABIT = {"PVHTT-180": "name", "PVHTT-188": "bare_name", "PVHTT-183": "name"}
+
+
+def style_of(source_code: str) -> str:
+    """How a source saves its files: the demo's own habit, a commune office's by its code."""
+    if source_code in STYLES:
+        return STYLES[source_code]
+    digits = int("".join(ch for ch in source_code if ch.isdigit()) or "0")
+    return COMMUNE_OFFICE_STYLES[digits // 3 % len(COMMUNE_OFFICE_STYLES)]
 
 ON_TIME_DAYS = 10
 
@@ -134,24 +152,48 @@ class SampleResult:
     planted: list[Planted] = field(default_factory=list)
 
 
+@dataclass(frozen=True, order=True)
+class KeyArea:
+    """A key-area commune for the months it is one (the reform reused commune codes)."""
+
+    code: str
+    valid_from: str
+    valid_to: str
+    population: int
+
+    def is_valid_in(self, month: date) -> bool:
+        return self.valid_from[:7] <= f"{month:%Y-%m}" and (
+            not self.valid_to or f"{month:%Y-%m-%d}" <= self.valid_to)
+
+
 class _Generator:
     def __init__(self, period: Period, seed: int, reference: Reference,
-                 key_communes: dict[str, int]) -> None:
+                 key_areas: list[KeyArea]) -> None:
         self.period = period
         self.rng = random.Random(f"{seed}:{period.code}")
         self.reference = reference
-        self.key_communes = key_communes
+        # the units valid at the period's start (commune codes were reused by the 2025 reform)
+        self.communes = reference.communes_on(period.start)
+        self.key_areas = sorted(key_areas)
         self.months = period.months
         # which key-area communes get direct counselling this period (I1) and how much of
         # each at-risk population the period's activities reach (I3)
-        codes = sorted(key_communes)
-        self.counselled = set(self.rng.sample(codes, k=round(len(codes) * 0.45)))
-        self.coverage = {code: self.rng.uniform(0.88, 1.0) if code in self.counselled
-                         else self.rng.uniform(0.62, 0.8) for code in codes}
-        # each district's usual number of loudspeaker broadcasts per topic and month
+        self.counselled = set(self.rng.sample(self.key_areas,
+                                              k=round(len(self.key_areas) * 0.45)))
+        self.coverage = {area: self.rng.uniform(0.88, 1.0) if area in self.counselled
+                         else self.rng.uniform(0.62, 0.8) for area in self.key_areas}
+        # each office's usual number of loudspeaker broadcasts per topic and month: a district's,
+        # then (after the reform) a commune's, about a sixth of it
         levels = random.Random(f"{seed}:{period.code}:levels")
         self.loudspeaker_level = {district: levels.randint(60, 250) for district in
-                                  sorted({c.district_code for c in reference.communes.values()})}
+                                  sorted({c.district_code for c in self.communes.values()
+                                          if c.district_code})}
+        after = reference.communes_on(period.months[-1])
+        self.loudspeaker_level.update({code: levels.randint(10, 45) for code in sorted(after)
+                                       if not after[code].district_code})
+
+    def key_areas_in(self, month: date) -> list[KeyArea]:
+        return [area for area in self.key_areas if area.is_valid_in(month)]
 
     # --- rows -------------------------------------------------------------------------------
 
@@ -199,7 +241,7 @@ class _Generator:
         topics = ["toi_pham", "ma_tuy", "mua_ban_nguoi"] if trafficking else ["toi_pham", "ma_tuy"]
         rows = [
             Row(self._day(month), topic, "truyen_thanh_co_so",
-                round(level * rng.uniform(0.85, 1.15)) * loudspeaker_factor)
+                round(level * rng.uniform(0.85, 1.15)) * loudspeaker_factor * _campaign(month))
             for topic in topics
         ]
         rows.append(Row(self._day(month), "mua_ban_nguoi" if trafficking and rng.random() < 0.5
@@ -210,8 +252,9 @@ class _Generator:
                             "bang_zon", rng.randint(2, 12)))
         rows.append(Row(self._day(month), rng.choice(["toi_pham", "ma_tuy"]), "phat_thanh",
                         rng.randint(1, 6)))
-        local = [code for code, commune in self.reference.communes.items()
-                 if commune.district_code == district_code and code not in self.key_communes]
+        key_codes = {area.code for area in self.key_areas_in(month)}
+        local = [code for code, commune in self.reference.communes_on(month).items()
+                 if commune.district_code == district_code and code not in key_codes]
         rows.append(Row(self._day(month), "ma_tuy", "chieu_phim", 1,
                         commune_code=rng.choice(local), people=rng.randint(60, 250)))
         if rng.random() < 0.4:
@@ -220,25 +263,67 @@ class _Generator:
         rows += self._key_area_rows(district_code, month)
         return sorted(rows, key=lambda row: (row.day, row.output_type))
 
-    def _key_area_rows(self, district_code: str, month: date) -> list[Row]:
-        """Trafficking activities in key-area communes, spread so each reaches its coverage."""
+    def commune_rows(self, commune_code: str, month: date, *, trafficking: bool = True,
+                     loudspeaker_factor: int = 1) -> list[Row]:
+        """A commune office's month (after the reform): the district's kinds of activity at a
+        commune's scale, all in its own commune."""
+        rng = self.rng
+        level = self.loudspeaker_level[commune_code]
+        topics = ["toi_pham", "ma_tuy", "mua_ban_nguoi"] if trafficking else ["toi_pham", "ma_tuy"]
+        rows = [
+            Row(self._day(month), topic, "truyen_thanh_co_so",
+                round(level * rng.uniform(0.85, 1.15)) * loudspeaker_factor * _campaign(month))
+            for topic in topics
+        ]
+        if rng.random() < 0.6:
+            rows.append(Row(self._day(month), "mua_ban_nguoi" if trafficking and rng.random() < 0.5
+                            else "ma_tuy", "xe_luu_dong", rng.randint(1, 2)))
+        if rng.random() < 0.5:
+            rows.append(Row(self._day(month), rng.choice(["toi_pham", "ma_tuy", "khac"]),
+                            "bang_zon", rng.randint(1, 4)))
+        key_codes = {area.code for area in self.key_areas_in(month)}
+        if commune_code not in key_codes and rng.random() < 0.5:
+            rows.append(Row(self._day(month), "ma_tuy", "chieu_phim", 1,
+                            commune_code=commune_code, people=rng.randint(40, 180)))
+        if commune_code not in key_codes and rng.random() < 0.3:
+            rows.append(Row(self._day(month), "toi_pham", "tu_van", 1,
+                            commune_code=commune_code, people=rng.randint(20, 80)))
+        rows += self._key_area_rows(None, month, commune_code)
+        return sorted(rows, key=lambda row: (row.day, row.output_type))
+
+    def _key_area_rows(self, district_code: str | None, month: date,
+                       commune_code: str | None = None) -> list[Row]:
+        """Trafficking activities in key-area communes, spread so each reaches its coverage:
+        a district's key areas, or a commune office's own commune if it is one."""
         rows = []
-        index = self.months.index(month)
-        for code in sorted(self.key_communes):
-            if self.reference.communes[code].district_code != district_code:
+        units = self.reference.communes_on(month)
+        for area in self.key_areas_in(month):
+            code = area.code
+            if commune_code is not None and code != commune_code:
                 continue
-            target = round(self.key_communes[code] * self.coverage[code])
-            # two activities per commune in the period, in months fixed by the commune's code
-            slots = [int(code) % len(self.months), (int(code) // 7 + 3) % len(self.months)]
+            if district_code is not None and units[code].district_code != district_code:
+                continue
+            target = round(area.population * self.coverage[area])
+            # two activities per commune in the months of the period it is a key area in,
+            # in months fixed by the commune's code
+            months = [m for m in self.months if area.is_valid_in(m)]
+            index = months.index(month)
+            slots = [int(code) % len(months), (int(code) // 7 + 3) % len(months)]
             if slots[0] == slots[1]:
-                slots[1] = (slots[1] + 1) % len(self.months)
+                slots[1] = (slots[1] + 1) % len(months)
             if index not in slots:
                 continue
             share = target // 2 if index == slots[0] else target - target // 2
-            output_type = "tu_van" if code in self.counselled else "chieu_phim"
+            output_type = "tu_van" if area in self.counselled else "chieu_phim"
             rows.append(Row(self._day(month), "mua_ban_nguoi", output_type, 1,
                             commune_code=code, people=share))
         return rows
+
+
+def _campaign(month: date) -> int:
+    """July, the month of the national day against human trafficking (30 July), runs twice as
+    many loudspeaker broadcasts (the outlier model expects it: campaign_factor)."""
+    return 2 if month.month == 7 else 1
 
 
 def _reporters(source_code: str) -> int | None:
@@ -249,19 +334,28 @@ def _reporters(source_code: str) -> int | None:
     return None
 
 
-def _key_communes() -> dict[str, int]:
+def _key_areas(period: Period) -> list[KeyArea]:
+    """The key-area communes of the period, with their at-risk populations."""
     with open(SEEDS_DIR / "ref_key_area_communes.csv", encoding="utf-8", newline="") as handle:
-        return {row["commune_code"]: int(row["at_risk_population"])
-                for row in csv.DictReader(handle)}
+        return [KeyArea(row["commune_code"], row["valid_from"], row["valid_to"],
+                        int(row["at_risk_population"]))
+                for row in csv.DictReader(handle)
+                if row["valid_from"] <= f"{period.end}"
+                and (not row["valid_to"] or row["valid_to"] >= f"{period.start}")]
 
 
 # --- rendering ------------------------------------------------------------------------------
 
-def _commune_cell(source_code: str, commune_code: str | None, reference: Reference) -> str:
+def _commune_cell(source_code: str, commune_code: str | None, day: date,
+                  reference: Reference) -> str:
     if commune_code is None:
         return ""
+    own = reference.sources[source_code].commune_code if source_code in reference.sources \
+        else None
+    if own is not None and commune_code == own and int(own) % 2 == 0:
+        return ""   # a commune office's own commune: half of them leave the column empty
     habit = COMMUNE_HABIT.get(source_code, "code")
-    name = reference.communes[commune_code].name
+    name = reference.communes_on(day)[commune_code].name
     if habit == "name":
         return name
     if habit == "bare_name":
@@ -288,7 +382,7 @@ def cells_of(row: Row, style: str, source_code: str, reference: Reference) -> li
         row.topic if machine else TOPIC_LABELS[row.topic],
         row.output_type if machine else OUTPUT_LABELS[row.output_type],
         quantity,
-        _commune_cell(source_code, row.commune_code, reference),
+        _commune_cell(source_code, row.commune_code, row.day, reference),
         "" if row.people is None else row.people,
         row.title or "", row.url or "", row.note or "",
     ]
@@ -364,7 +458,7 @@ def xlsx_bytes(header: list[str], rows: Iterable[list[object]], style: str, titl
 
 def _render(file_name: str, source_code: str, month: date, rows: list[Row],
             reference: Reference) -> bytes:
-    style = STYLES[source_code]
+    style = style_of(source_code)
     header = MACHINE_HEADER if style in ("csv_machine", "xlsx_plain") else LABEL_HEADER
     cells = [cells_of(row, style, source_code, reference) for row in rows]
     if style.startswith("xlsx"):
@@ -374,12 +468,12 @@ def _render(file_name: str, source_code: str, month: date, rows: list[Row],
 
 
 def _render_directives(documents: list[tuple[str, date, str, str]], month: date,
-                       reference: Reference) -> bytes:
+                       reference: Reference, issuer: str = "STTTT") -> bytes:
     cells = [[number, datetime(day.year, day.month, day.day), summary, TOPIC_LABELS[topic]]
              for number, day, summary, topic in documents]
     title = f"DANH MỤC VĂN BẢN CHỈ ĐẠO THÁNG {month.month}/{month.year}"
     return xlsx_bytes(DIRECTIVE_HEADER, cells, "xlsx_titled", title,
-                       reference.sources["STTTT"].name)
+                      reference.sources[issuer].name)
 
 
 def _directives_for(period: Period, rng: random.Random) -> list[tuple[str, date, str, str]]:
@@ -389,7 +483,8 @@ def _directives_for(period: Period, rng: random.Random) -> list[tuple[str, date,
     for month in period.months[::2]:
         number += rng.randint(80, 200)
         topic = rng.choice(["toi_pham", "ma_tuy", "mua_ban_nguoi"])
-        documents.append((f"{number}/STTTT-TTBCXB", month.replace(day=rng.randint(3, 25)),
+        symbol = "STTTT-TTBCXB" if month < date(2025, 3, 1) else "SVHTTDL-QLBC"
+        documents.append((f"{number}/{symbol}", month.replace(day=rng.randint(3, 25)),
                           f"Tuyên truyền {TOPIC_LABELS[topic].lower()} tháng {month.month}",
                           topic))
     return documents
@@ -421,7 +516,7 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
     least one trafficking item for each provincial outlet: the clean baseline of the checks.
     """
     reference = reference or Reference.load()
-    gen = _Generator(period, seed, reference, _key_communes())
+    gen = _Generator(period, seed, reference, _key_areas(period))
     rng = gen.rng
     inbox.mkdir(parents=True, exist_ok=True)
     result = SampleResult()
@@ -430,26 +525,27 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
     def planted_month(position: int) -> date | None:
         return months[min(position, len(months) - 1)] if plant_problems else None
 
-    no_trafficking = ("BAO-LS", planted_month(3))
-    never_sent = ("PVHTT-189", planted_month(4))
-    late = ("PVHTT-184", planted_month(2))
-    corrected = ("PVHTT-181", planted_month(1))
-    invalid_rows = ("PVHTT-186", planted_month(5))
+    roles = _planted_sources(reference, gen, planted_month)
+    # a period still under way: only the months whose files have all been sent by now
+    now = datetime.now(LOCAL_TZ)
+    sent_by_now = [month for month in months if sent_at(random.Random(0), month, 9) <= now]
+    no_trafficking = roles["no_trafficking"]
+    never_sent = roles["never_sent"]
+    late = roles["late"]
+    corrected = roles["corrected"]
+    invalid_rows = roles["invalid_rows"]
     corrupt = ("TW-VOV", planted_month(4))
     empty = ("TW-QDND", planted_month(1))
     # the checks of data quality beyond completeness
-    quiet_district = _district_without_key_communes(reference, gen.key_communes)
-    no_grassroots = (quiet_district, planted_month(2))
-    outlier = ("PVHTT-185", planted_month(3))
-    no_people = ("PVHTT-183", planted_month(4))
-    crowded_commune = sorted(gen.counselled)[0]
-    crowded = (_district_source(reference, reference.communes[crowded_commune].district_code),
-               planted_month(3))
+    no_grassroots = roles["no_grassroots"]
+    outlier = roles["outlier"]
+    no_people = roles["no_people"]
+    crowded_area, crowded = roles["crowded"]
 
     for source in reference.sources.values():
         if not source.submits_monthly:
             continue
-        for month in months:
+        for month in sent_by_now:
             if not source.is_active(month):
                 continue
             key = (source.code, month)
@@ -457,10 +553,15 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
                 result.planted.append(Planted("never_submitted", source.code, f"{month:%Y-%m}",
                                               None))
                 continue
-            if source.kind == "district":
-                rows = gen.district_rows(source.district_code, month,
-                                         trafficking=key != no_grassroots,
-                                         loudspeaker_factor=6 if key == outlier else 1)
+            if source.kind in ("district", "commune"):
+                if source.kind == "district":
+                    rows = gen.district_rows(source.district_code, month,
+                                             trafficking=key != no_grassroots,
+                                             loudspeaker_factor=6 if key == outlier else 1)
+                else:
+                    rows = gen.commune_rows(source.commune_code, month,
+                                            trafficking=key != no_grassroots,
+                                            loudspeaker_factor=6 if key == outlier else 1)
                 if key == no_grassroots:
                     result.planted.append(Planted("no_grassroots_activity", source.code,
                                                   f"{month:%Y-%m}", None))
@@ -468,15 +569,18 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
                     result.planted.append(Planted("outlier", source.code, f"{month:%Y-%m}",
                                                   None))
                 if key == no_people:
+                    if not any(row.output_type == "chieu_phim" for row in rows):
+                        rows.append(Row(month.replace(day=12), "ma_tuy", "chieu_phim", 1,
+                                        commune_code=source.commune_code))
                     for row in rows:
                         if row.output_type == "chieu_phim":
                             row.people = None
                     result.planted.append(Planted("film_screening_without_people", source.code,
                                                   f"{month:%Y-%m}", None))
                 if key == crowded:
-                    population = gen.key_communes[crowded_commune]
                     rows.append(Row(month.replace(day=20), "mua_ban_nguoi", "tu_van", 1,
-                                    commune_code=crowded_commune, people=population + 400))
+                                    commune_code=crowded_area.code,
+                                    people=crowded_area.population + 400))
                     result.planted.append(Planted("counselling_over_population", source.code,
                                                   f"{month:%Y-%m}", None))
             elif key == empty:
@@ -486,11 +590,11 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
                                        trafficking=key != no_trafficking,
                                        provincial=source.kind == "outlet_provincial")
                 rows += gen.training_rows(source.code, month)
-            extension = "xlsx" if STYLES[source.code].startswith("xlsx") else "csv"
+            extension = "xlsx" if style_of(source.code).startswith("xlsx") else "csv"
             file_name = f"{source.code}_{month:%Y-%m}.{extension}"
             sent = sent_at(rng, month, rng.randint(1, 8))
             if key == late:
-                sent = sent_at(rng, month, 25)
+                sent = min(sent_at(rng, month, 25), now)
                 result.planted.append(Planted("late", source.code, f"{month:%Y-%m}", file_name))
             if key == no_trafficking:
                 result.planted.append(Planted("no_trafficking_item", source.code,
@@ -523,14 +627,73 @@ def generate(period: Period, inbox: Path, seed: int = 1, reference: Reference | 
     for document in _directives_for(period, rng):
         by_month.setdefault(document[1].replace(day=1), []).append(document)
     for month, documents in sorted(by_month.items()):
-        file_name = f"VANBAN_STTTT_{month:%Y-%m}.xlsx"
-        write_file(inbox, file_name, _render_directives(documents, month, reference),
+        if month not in sent_by_now:
+            continue
+        issuer = _department_on(reference, month)
+        file_name = f"VANBAN_{issuer}_{month:%Y-%m}.xlsx"
+        write_file(inbox, file_name, _render_directives(documents, month, reference, issuer),
                    sent_at(rng, month, 0), result)
     return result
 
 
-def _district_without_key_communes(reference: Reference, key_communes: dict[str, int]) -> str:
-    busy = {reference.communes[code].district_code for code in key_communes}
+def _department_on(reference: Reference, month: date) -> str:
+    """The department registered for the month: who issues the directive documents."""
+    return next(source.code for source in reference.sources.values()
+                if source.kind == "department" and source.is_active(month))
+
+
+def _planted_sources(reference: Reference, gen: _Generator, planted_month) -> dict:
+    """Which source each planted problem falls on, by the sources registered in its month:
+    the districts' offices and BAO-LS until June 2025, the communes' and BPTTH-LS after."""
+    def kind_in(month: date | None) -> str:
+        month = month or gen.months[0]      # nothing planted: any month of the period
+        local = {source.kind for source in reference.sources.values()
+                 if source.kind in ("district", "commune") and source.is_active(month)}
+        return "commune" if "commune" in local else "district"
+
+    def offices(month: date | None) -> list[str]:
+        return sorted(source.code for source in reference.sources.values()
+                      if source.kind == "commune" and source.is_active(month or gen.months[0]))
+
+    roles: dict[str, object] = {}
+    month = planted_month(3)
+    roles["no_trafficking"] = ("BAO-LS" if kind_in(month) == "district" else "BPTTH-LS", month)
+    by_district = {"never_sent": ("PVHTT-189", 4), "late": ("PVHTT-184", 2),
+                   "corrected": ("PVHTT-181", 1), "invalid_rows": ("PVHTT-186", 5),
+                   "outlier": ("PVHTT-185", 3), "no_people": ("PVHTT-183", 4)}
+    # the commune offices' counterparts, spread over the list of offices
+    by_commune = {"never_sent": -1, "late": 5, "corrected": 10, "invalid_rows": 15,
+                  "outlier": 20, "no_people": 25}
+    for role, (district_source, position) in by_district.items():
+        month = planted_month(position)
+        if kind_in(month) == "district":
+            roles[role] = (district_source, month)
+        else:
+            roles[role] = (offices(month)[by_commune[role]], month)
+    month = planted_month(2)
+    if kind_in(month) == "district":
+        roles["no_grassroots"] = (_district_without_key_communes(reference, gen, month), month)
+    else:
+        key_codes = {area.code for area in gen.key_areas_in(month or gen.months[0])}
+        roles["no_grassroots"] = (next(code for code in offices(month)
+                                       if code.removeprefix("XA-") not in key_codes), month)
+    month = planted_month(3)
+    in_month = [area for area in sorted(gen.counselled)
+                if month is None or area.is_valid_in(month)]
+    area = in_month[0] if in_month else sorted(gen.counselled)[0]
+    if kind_in(month) == "district":
+        district = reference.communes_on(month or gen.months[0])[area.code].district_code
+        roles["crowded"] = (area, (_district_source(reference, district), month))
+    else:
+        roles["crowded"] = (area, (f"XA-{area.code}", month))
+    return roles
+
+
+def _district_without_key_communes(reference: Reference, gen: _Generator, month: date | None
+                                   ) -> str:
+    day = month or gen.months[0]
+    units = reference.communes_on(day)
+    busy = {units[area.code].district_code for area in gen.key_areas_in(day)}
     return next(source.code for source in reference.sources.values()
                 if source.kind == "district" and source.district_code not in busy)
 

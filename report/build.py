@@ -6,6 +6,7 @@ import logging
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from ingest.warehouse import connect
@@ -36,12 +37,16 @@ class ReportFiles:
     pdf: Path | None = None
 
 
-def load_config(home: Home, scope: Scope | None = None) -> dict:
-    """Who issues the report and to whom.
+def load_config(home: Home, scope: Scope | None = None, on: date | None = None) -> dict:
+    """Who issues the report and to whom, on the day it is issued (`on`, default today).
 
     The home province: `$OUTREACH_HOME/report.toml`, else the bundled one (Lạng Sơn's). Another
     province: `$OUTREACH_HOME/report-<code>.toml`, else a generic heading with its name and the
     signer left blank; the country: `report-toan-quoc.toml`, else the bundled Ministry heading.
+    A file's `[[issuer]]` tables, each with `valid_from` and/or `valid_to`, override its other
+    keys on the days they cover: agencies were merged in 2025 (the Sở Thông tin và Truyền thông
+    into the Sở Văn hóa, Thể thao và Du lịch on 1 March), and a report is issued by the body that
+    exists on its date.
     """
     scope = scope or resolve_scope(home)
     if scope.is_home_province:
@@ -52,12 +57,25 @@ def load_config(home: Home, scope: Scope | None = None) -> dict:
     path = next(candidate for candidate in candidates if candidate.is_file())
     with open(path, "rb") as handle:
         config = tomllib.load(handle)
-    # an older home copy of report.toml may not name the provincial outlets
-    config.setdefault("provincial_outlets_title", "Các cơ quan báo chí của {province_full}")
+    config = issuer_on(config, on or date.today())
     if not config.get("signer_name"):
         log.warning("report %s: no signer_name in %s; the signature is left blank",
                     scope.key, path)
     return _fill(config, scope)
+
+
+def issuer_on(config: dict, day: date) -> dict:
+    """The config's keys with those of the `[[issuer]]` entry covering `day` laid over them."""
+    merged = {key: value for key, value in config.items() if key != "issuer"}
+    for entry in config.get("issuer", []):
+        since = entry.get("valid_from")
+        until = entry.get("valid_to")
+        since = date.fromisoformat(str(since)) if since else date.min
+        until = date.fromisoformat(str(until)) if until else date.max
+        if since <= day <= until:
+            merged.update({key: value for key, value in entry.items()
+                           if key not in ("valid_from", "valid_to")})
+    return merged
 
 
 def _fill(value, scope: Scope):
@@ -107,7 +125,7 @@ def write_report(home: Home, period: Period, *, scope: Scope | None = None,
     narrative = load_narrative(period.code, home.root,
                                None if scope.is_home_province else scope.key)
     book = FigureBook()
-    document = ReportWriter(data, narrative, load_config(home, scope), book,
+    document = ReportWriter(data, narrative, load_config(home, scope, data.as_of), book,
                             template_path(home), trace).build()
     docx_path, figures_path = report_paths(home, period, scope)
     docx_path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,11 +30,16 @@ FONT = "Times New Roman"
 BODY_PT = 14
 TABLE_PT = 11
 
+# how a group is named when the period has no row for it (the marts name each group as it was
+# in the period: fct_source_group_periods)
 GROUP_TITLES = {
     "outlet_central": "Các cơ quan báo chí Trung ương thường trú",
-    "outlet_provincial": "Báo Lạng Sơn, Đài Phát thanh và Truyền hình tỉnh",
+    "outlet_provincial": "Các cơ quan báo chí của tỉnh",
     "district": "Phòng Văn hóa và Thông tin các huyện, thành phố",
+    "commune": "UBND các xã, phường",
 }
+LOCAL_ANNEX_TITLES = {"district": ("các huyện, thành phố", "Huyện, thành phố"),
+                      "commune": ("các xã, phường", "Xã, phường")}
 STATUS_MARKS = {
     "on_time": "x",
     "late": "Muộn",
@@ -133,10 +138,11 @@ class ReportWriter:
     def __init__(self, data: ReportData, narrative: Narrative, config: dict,
                  book: FigureBook, template: Path, trace: Trace | None = None) -> None:
         self.data, self.narrative, self.config, self.book = data, narrative, config, book
-        # the provincial outlets are named in the config ("Báo Lạng Sơn, Đài ..."): each
-        # province's, or the country's
-        self.group_titles = {**GROUP_TITLES, "outlet_provincial": config.get(
-            "provincial_outlets_title", GROUP_TITLES["outlet_provincial"])}
+        # each group as it was named in the period, with its months where it covers only some
+        # of them (the district offices until June 2025, the commune offices after)
+        self.group_titles = {**GROUP_TITLES, **{
+            group["source_kind"]: group["group_label_vi"] + _months_note(group)
+            for group in data.groups}}
         self.trace = trace
         self.template = DocxTemplate(str(template))
         self.document = None  # the sub-document being written
@@ -164,8 +170,10 @@ class ReportWriter:
                 "khép lại, số liệu còn thay đổi."),
             "mo_dau": self._narrative_block("mo_dau"),
             "directives_count": directives,
+            "directives_issuer": self.directives_issuer(),
             "directives_note": self.directives_note(),
             "chi_tieu": self._block(self._indicator_sentences),
+            "local_offices": self._local_offices(),
             "ket_qua": self._results(),
             "danh_gia": self._narrative_block("danh_gia"),
             "uu_diem": self._block(self._strengths),
@@ -186,12 +194,31 @@ class ReportWriter:
         return self.book.count("directives.count", "Số văn bản chỉ đạo, định hướng đã ban hành",
                                len(self.data.directives))
 
+    def _issuer_name(self, source_code: str) -> str:
+        """How the report names the department that issued a document: itself by the config's
+        name; an earlier one (the Sở Thông tin và Truyền thông, for a period before March 2025)
+        by its registry name."""
+        if source_code == self.config.get("department_source"):
+            return self.config["issuing_body_name"]
+        source = self.data.sources.get(source_code)
+        return source["source_name"] if source else self.config["issuing_body_name"]
+
+    def directives_issuer(self) -> str:
+        issuers = list(dict.fromkeys(document["source_code"]
+                                     for document in self.data.directives))
+        if not issuers:
+            return self.config["issuing_body_name"]
+        return " và ".join(self._issuer_name(code) for code in issuers)
+
     def directives_note(self) -> str:
         """The text of footnote 1: every directive document of the period, as the seed has it."""
         parts = []
+        previous = None
         for position, document in enumerate(self.data.directives):
             prefix = "Công văn số " if position == 0 else "số "
-            issuer = f" của {self.config['issuing_body_name']}" if position == 0 else ""
+            issuer = "" if document["source_code"] == previous else \
+                f" của {self._issuer_name(document['source_code'])}"
+            previous = document["source_code"]
             parts.append(f"{prefix}{document['document_number']} ngày "
                          f"{format_date_short(document['issued_date'])}{issuer} "
                          f"{_lower_first(document['document_summary'])}")
@@ -215,6 +242,8 @@ class ReportWriter:
             else:
                 target = self.book.percent(f"{figure}.target", f"Chỉ tiêu {short}",
                                            indicator["target_value"])
+                if indicator.get("is_demo_target"):
+                    target += " (chỉ tiêu mẫu, Sở cần xác nhận)"
                 verdict = f"chỉ tiêu: {target}; {'đạt' if indicator['is_met'] else 'chưa đạt'}"
             text = {
                 "I1_communes_counselled":
@@ -273,41 +302,68 @@ class ReportWriter:
         return (f"đã đăng tải, phát sóng {total} tin, bài, chương trình tuyên truyền "
                 f"({'; '.join(parts) or 'không có'}), trong đó {'; '.join(topics)}")
 
-    def _results(self) -> dict[str, str]:
-        """The sentences of "Kết quả cụ thể", one per group of sources."""
+    def _local_offices(self) -> str:
+        """The local offices of the period, as the opening sentences name them."""
+        local = [self.group_titles[group["source_kind"]] for group in self.data.groups
+                 if group["is_local_office"]]
+        return ", ".join(local) or GROUP_TITLES["district"]
+
+    def _results(self) -> dict[str, object]:
+        """The sentences of "Kết quả cụ thể", one per group of sources of the period; a group
+        that sent nothing says so, in place of a sentence about its work."""
         missing_postings = [flag for flag in self.data.flags
                             if flag["check_name"] == "monthly_trafficking_posting"]
-        provincial = self._media_sentence("outlet_provincial")
-        if missing_postings:
-            count = self.book.count("flags.missing_monthly_posting.count",
-                                    "Số tháng cơ quan báo chí tỉnh không có tin về phòng, chống "
-                                    "mua bán người", len(missing_postings))
-            provincial += (f". Có {count} tháng không có tin, bài về phòng, chống mua bán "
-                           "người (chi tiết tại Phụ lục 5)")
-        return {"outlet_central": self._media_sentence("outlet_central"),
-                "outlet_provincial": provincial,
-                "district": self._district_sentence(),
-                "training": self._training_count()}
+        groups = []
+        for group in self.data.groups:
+            kind = group["source_kind"]
+            if not group["has_data"]:
+                text = self._no_data_sentence(group)
+            elif group["is_local_office"]:
+                lead = group["result_lead_vi"] or "kết quả:"
+                text = f"{lead} {self._local_sentence(kind)}"
+            else:
+                text = self._media_sentence(kind)
+                if kind == "outlet_provincial" and missing_postings:
+                    count = self.book.count("flags.missing_monthly_posting.count",
+                                            "Số tháng cơ quan báo chí tỉnh không có tin về "
+                                            "phòng, chống mua bán người", len(missing_postings))
+                    text += (f". Có {count} tháng không có tin, bài về phòng, chống mua bán "
+                             "người (chi tiết tại Phụ lục 5)")
+            groups.append({"kind": kind, "label": self.group_titles[kind], "text": text})
+        return {"groups": groups, "training": self._training_count()}
 
-    def _district_sentence(self) -> str:
-        totals = self._group_totals("district")["by_type"]
-        counselling = self.data.counselling
+    def _no_data_sentence(self, group: dict) -> str:
+        kind = group["source_kind"]
+        registered = self.book.count(f"groups.{kind}.sources",
+                                     f"{self.group_titles[kind]}: số đơn vị phải báo cáo",
+                                     group["sources_registered"])
+        if group["source_months_received"]:
+            return (f"các báo cáo tháng đã nhận ({registered} đơn vị phải báo cáo) đều không "
+                    "phát sinh hoạt động trong kỳ")
+        if group["source_months_expected"]:
+            return f"chưa có số liệu: chưa nhận được báo cáo tháng của {registered} đơn vị"
+        return f"chưa đến hạn gửi báo cáo tháng ({registered} đơn vị phải báo cáo)"
+
+    def _local_sentence(self, kind: str) -> str:
+        totals = self._group_totals(kind)["by_type"]
+        counselling = self.data.counselling.get(kind, {"communes": 0, "people": 0})
         parts = []
         for code, row in self.data.output_types.items():
             if row["output_group"] == "capacity" or not totals.get(code):
                 continue
-            quantity = self.book.count(f"outputs.district.{code}.all",
-                                       f"{self.group_titles['district']}: "
+            quantity = self.book.count(f"outputs.{kind}.{code}.all",
+                                       f"{self.group_titles[kind]}: "
                                        f"{row['output_type_label_vi']}",
                                        totals[code])
             label = _lower_first(row["output_type_label_vi"])
             text = f"{quantity} {row['unit_label_vi']} ({label})"
             if code == "tu_van":
-                communes = self.book.count("counselling.communes", "Số xã được tư vấn trực tiếp",
-                                           counselling["communes"])
-                people = self.book.count("counselling.people",
-                                         "Số lượt người được tư vấn trực tiếp",
-                                         counselling["people"])
+                communes = self.book.count(f"counselling.{kind}.communes",
+                                           f"{self.group_titles[kind]}: số xã được tư vấn "
+                                           "trực tiếp", counselling["communes"])
+                people = self.book.count(f"counselling.{kind}.people",
+                                         f"{self.group_titles[kind]}: số lượt người được tư vấn "
+                                         "trực tiếp", counselling["people"])
                 text += f" tại {communes} xã với {people} lượt người tham dự"
             parts.append(text)
         return "; ".join(parts) or "chưa có số liệu"
@@ -361,7 +417,7 @@ class ReportWriter:
                    align=WD_ALIGN_PARAGRAPH.CENTER)
         self._annex_by_group()
         self._annex_outlet_months()
-        self._annex_districts()
+        self._annex_local_offices()
         self._annex_completeness()
         self._annex_flags()
         self._annex_charts()
@@ -378,7 +434,7 @@ class ReportWriter:
             cells[(row["source_kind"], row["output_type_code"], row["topic_code"])] += \
                 int(row["quantity"])
         rows = []
-        for kind in ("outlet_central", "outlet_provincial", "district"):
+        for kind in [group["source_kind"] for group in self.data.groups]:
             types = [code for code in self.data.output_types
                      if any(cells.get((kind, code, topic)) for topic in topics)]
             if not types:
@@ -409,7 +465,8 @@ class ReportWriter:
         for code, source in sorted(self.data.sources.items(),
                                    key=lambda item: (item[1]["source_kind"] != "outlet_provincial",
                                                      item[0])):
-            if source["source_kind"] not in ("outlet_central", "outlet_provincial"):
+            if source["source_kind"] not in ("outlet_central", "outlet_provincial") \
+                    or not self._registered_in_period(source):
                 continue
             values = [self.book.count(f"outlet_month.{code}.{month:%Y-%m}",
                                       f"{source['source_name']}: tin, bài tháng {month:%m/%Y}",
@@ -422,26 +479,45 @@ class ReportWriter:
         _grid_table(self.document, ["Cơ quan", *[label for _, label in months], "Tổng"], rows,
                     [70, *[width] * (len(months) + 1)])
 
-    def _annex_districts(self) -> None:
-        self._annex_title("Phụ lục 3. Hoạt động tuyên truyền của các huyện, thành phố")
-        types = [code for code, row in self.data.output_types.items()
-                 if any(r["output_type_code"] == code for r in self.data.district_outputs)]
-        quantities = {(row["source_code"], row["output_type_code"]): int(row["quantity"])
-                      for row in self.data.district_outputs}
-        rows = []
-        for code, source in sorted(self.data.sources.items()):
-            if source["source_kind"] != "district":
-                continue
-            values = [self.book.count(f"district_output.{code}.{output_type}",
-                                      f"{source['district_name']}: "
-                                      f"{self.data.output_types[output_type]['output_type_label_vi']}",
-                                      quantities.get((code, output_type), 0))
-                      for output_type in types]
-            rows.append([source["district_name"] or source["source_name"], *values])
-        header = ["Huyện, thành phố",
-                  *[self.data.output_types[t]["output_type_label_vi"] for t in types]]
-        width = 126 / max(1, len(types))
-        _grid_table(self.document, header, rows, [35, *[width] * len(types)])
+    def _annex_local_offices(self) -> None:
+        """Phụ lục 3: each local office's activities, a table for each kind the period has (the
+        districts' until June 2025, the communes' after)."""
+        kinds = [group["source_kind"] for group in self.data.groups if group["is_local_office"]]
+        titles = " và ".join(LOCAL_ANNEX_TITLES[kind][0] for kind in kinds) or \
+            LOCAL_ANNEX_TITLES["district"][0]
+        self._annex_title(f"Phụ lục 3. Hoạt động tuyên truyền của {titles}")
+        for kind in kinds:
+            if len(kinds) > 1:
+                _paragraph(self.document, self.group_titles[kind], bold=True, indent=False,
+                           space_after=3)
+            rows_of_kind = [row for row in self.data.local_outputs if row["source_kind"] == kind]
+            types = [code for code in self.data.output_types
+                     if any(r["output_type_code"] == code for r in rows_of_kind)]
+            quantities = {(row["source_code"], row["output_type_code"]): int(row["quantity"])
+                          for row in rows_of_kind}
+            prefix = "district_output" if kind == "district" else "local_output"
+            rows = []
+            for code, source in sorted(self.data.sources.items()):
+                if source["source_kind"] != kind or not self._registered_in_period(source):
+                    continue
+                name = source["district_name"] if kind == "district" else \
+                    source["commune_name"]
+                name = name or source["source_name"]
+                values = [self.book.count(f"{prefix}.{code}.{output_type}",
+                                          f"{name}: "
+                                          f"{self.data.output_types[output_type]['output_type_label_vi']}",
+                                          quantities.get((code, output_type), 0))
+                          for output_type in types]
+                rows.append([name, *values])
+            header = [LOCAL_ANNEX_TITLES[kind][1],
+                      *[self.data.output_types[t]["output_type_label_vi"] for t in types]]
+            width = 126 / max(1, len(types))
+            _grid_table(self.document, header, rows, [35, *[width] * len(types)])
+
+    def _registered_in_period(self, source: dict) -> bool:
+        start, end = self.data.period.start, self.data.period.end
+        return source["valid_from"] <= end and (source["valid_to"] is None
+                                                 or source["valid_to"] >= start)
 
     def _annex_completeness(self) -> None:
         self._annex_title("Phụ lục 4. Tình hình gửi báo cáo tháng")
@@ -532,9 +608,13 @@ class ReportWriter:
                 book.count(f"{key}.not_reported", f"Báo cáo chưa gửi: {label}",
                            rate["not_reported"]),
             ])
-        areas = "tỉnh, thành phố" if self.data.scope.is_national else "huyện, thành phố"
-        _paragraph(self.document, f"Tỷ lệ gửi báo cáo theo nhóm đơn vị và theo {areas}:",
-                   size=12, indent=False)
+        if self.data.scope.is_national:
+            heading = "Tỷ lệ gửi báo cáo theo nhóm đơn vị và theo tỉnh, thành phố:"
+        elif any(rate["aggregation_level"] == "district" for rate in rates):
+            heading = "Tỷ lệ gửi báo cáo theo nhóm đơn vị và theo huyện, thành phố:"
+        else:   # no districts after the 2025 reform: each commune office is a row of Phụ lục 4
+            heading = "Tỷ lệ gửi báo cáo theo nhóm đơn vị:"
+        _paragraph(self.document, heading, size=12, indent=False)
         _grid_table(self.document, header, table_rows, [49, 16, 16, 16, 16, 16, 16, 16])
         _paragraph(self.document, "Ghi chú: báo cáo \"không phát sinh\" (tệp không có hoạt động) "
                    "được tính là đã gửi; tệp bị trả lại được tính là chưa gửi; tháng chưa đến "
@@ -609,6 +689,16 @@ class ReportWriter:
                       source.file_name, str(source.revision_number)]
                      for position, source in enumerate(files, 1)],
                     [12, 28, 20, 81, 20])
+
+
+def _months_note(group: dict) -> str:
+    """" (tháng 7-12/2025)" for a group registered for only some months of the period."""
+    if not group.get("covers_part_of_period"):
+        return ""
+    first, last = group["first_month"], group["last_month"]
+    if (first.year, first.month) == (last.year, last.month):
+        return f" (tháng {first.month}/{first.year})"
+    return f" (tháng {first.month}-{last.month}/{last.year})"
 
 
 def _ranges(numbers: list[int]) -> str:

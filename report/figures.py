@@ -16,7 +16,8 @@ from outreach.settings import settings
 from report.numbers import format_count, format_percent
 from report.status import fetch_dicts
 
-SOURCE_KINDS = ("outlet_central", "outlet_provincial", "district")
+LOCAL_KINDS = ("district", "commune")   # the local offices: districts' until June 2025, then
+# the communes'
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ class ReportData:
     outputs: list[dict]          # source_kind × output type × topic, period totals
     outlet_months: list[dict]    # outlets: media items per source × month
     monthly_topics: list[dict]   # all outlets and offices: media items per month × topic
-    district_outputs: list[dict]  # districts: quantity per district × output type
-    counselling: dict
+    local_outputs: list[dict]    # local offices: quantity per office × output type
+    counselling: dict[str, dict]  # per kind of source: communes, sessions, people
+    groups: list[dict]           # the groups of sources of the period, in report order
     reporting_calendar: str      # the rule the warehouse was built with (dim_periods)
     completeness: list[dict]     # source × month rows of the period
     reporting_rates: list[dict]  # the total first, then source kinds, then districts (or provinces)
@@ -102,6 +104,7 @@ _NATIONAL_INDICATORS = """
         select values.indicator_code, values.programme_code,
             any_value(values.target_value) as target_value,
             any_value(values.target_operator) as target_operator,
+            bool_or(values.is_demo_target) as is_demo_target,
             sum(values.numerator) as numerator, sum(values.denominator) as denominator
         from marts.fct_indicator_values as values
         where values.period_code = ? and values.area_level = 'province'
@@ -174,6 +177,39 @@ _NATIONAL_RATES = """
         aggregation_code"""
 
 
+# the country's groups: each kind summed over the provinces (the provincial outlets by their kind:
+# there are a hundred of them)
+_NATIONAL_GROUPS = """
+    select groups.source_kind,
+        case groups.source_kind when 'outlet_provincial'
+            then 'Các báo, đài của các tỉnh, thành phố'
+            else any_value(groups.group_label_vi) end as group_label_vi,
+        any_value(groups.result_lead_vi) as result_lead_vi,
+        any_value(groups.is_local_office) as is_local_office,
+        any_value(groups.sort_order) as sort_order,
+        sum(groups.sources_registered) as sources_registered,
+        min(groups.first_month) as first_month, max(groups.last_month) as last_month,
+        bool_or(groups.covers_part_of_period) as covers_part_of_period,
+        sum(groups.source_months_expected) as source_months_expected,
+        sum(groups.source_months_received) as source_months_received,
+        sum(groups.sources_reporting) as sources_reporting,
+        sum(groups.rows_accepted) as rows_accepted, sum(groups.quantity) as quantity,
+        bool_or(groups.has_data) as has_data
+    from marts.fct_source_group_periods as groups
+    where groups.period_code = ? and groups.source_kind != 'department'
+    group by groups.source_kind
+    order by sort_order"""
+
+
+def _groups(con, period: Period, scope: Scope) -> list[dict]:
+    if scope.is_national:
+        return _rows(con, _NATIONAL_GROUPS, [period.code])
+    return _rows(con, """
+        select * from marts.fct_source_group_periods
+        where period_code = ? and province_code = ? and source_kind != 'department'
+        order by sort_order""", [period.code, scope.province_code])
+
+
 def load_report_data(con, period: Period, scope: Scope) -> ReportData:
     """The period's rows for one province (or, summed, for the country)."""
     start, end = period.start, period.end
@@ -233,17 +269,22 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
             from marts.fct_media_outputs
             where report_month between ? and ? and output_group = 'media' and {of_scope}
             group by all""", [start, end, *scope_params]),
-        district_outputs=_rows(con, f"""
-            select source_code, output_type_code, sum(quantity) as quantity
+        local_outputs=_rows(con, f"""
+            select source_code, source_kind, output_type_code, sum(quantity) as quantity
             from marts.fct_media_outputs
-            where report_month between ? and ? and source_kind = 'district' and {of_scope}
+            where report_month between ? and ? and source_kind in ('district', 'commune')
+                and {of_scope}
             group by all""", [start, end, *scope_params]),
-        counselling=_rows(con, f"""
-            select count(distinct commune_code) as communes, coalesce(sum(quantity), 0) as sessions,
+        # by kind of source: a district office names the old communes, a commune office its new
+        # one (the reform reused codes), so communes are counted within a kind
+        counselling={row["source_kind"]: row for row in _rows(con, f"""
+            select source_kind, count(distinct commune_code) as communes,
+                coalesce(sum(quantity), 0) as sessions,
                 coalesce(sum(people_reached), 0) as people
             from marts.fct_media_outputs
-            where report_month between ? and ? and output_type_code = 'tu_van' and {of_scope}""",
-                          [start, end, *scope_params])[0],
+            where report_month between ? and ? and output_type_code = 'tu_van' and {of_scope}
+            group by source_kind""", [start, end, *scope_params])},
+        groups=_groups(con, period, scope),
         completeness=_rows(con, f"""
             select * from marts.fct_reporting_completeness
             where report_month between ? and ? and {of_scope}

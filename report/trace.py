@@ -1,6 +1,7 @@
 """Where each figure came from: the submissions (source, month, file, revision) behind it.
 
 A figure's id says what it counts (`outputs.district.tu_van.all`, `indicator.I3_...`,
+`groups.commune.sources` (the registry's: no submission),
 `rates.district.180.expected` ...); `Trace.sources_of` turns that into the accepted submissions
 whose rows (or whose arrival) it counts. `figures.json` lists them for every figure, and the
 report's last annex for every figure printed in the body.
@@ -47,9 +48,13 @@ class Trace:
         self.rows = fetch_dicts(con, f"""
             select distinct submission_id, source_code, source_kind, district_code,
                 strftime(report_month, '%Y-%m') as report_month, output_type_code, topic_code,
-                output_group, commune_code in (select commune_code
-                                               from reference.ref_key_area_communes)
-                    as is_key_area
+                output_group,
+                -- a key area in the month of the row (the reform reused commune codes)
+                exists (select 1 from reference.ref_key_area_communes as key_areas
+                        where key_areas.commune_code = facts.commune_code
+                            and facts.report_month >= date_trunc('month', key_areas.valid_from)
+                            and (key_areas.valid_to is null
+                                 or facts.report_month <= key_areas.valid_to)) as is_key_area
             from marts.fct_media_outputs as facts
             where report_month between ? and ? and {of_scope}""", [*window, *scope_params])
         self.monthly = fetch_dicts(con, f"""
@@ -116,11 +121,13 @@ class Trace:
             code, month = parts[1:3]
             found = self._of_rows(lambda r: r["output_group"] == "media"
                                   and month in ("all", r["report_month"]), code)
-        elif head == "district_output":
+        elif head in ("district_output", "local_output"):
             code, what = parts[1:3]
             found = self._of_rows(lambda r: what in ("all", r["output_type_code"]), code)
         elif head == "counselling":
-            found = self._of_rows(lambda r: r["output_type_code"] == "tu_van")
+            kind = parts[1]
+            found = self._of_rows(lambda r: r["output_type_code"] == "tu_van"
+                                  and r["source_kind"] == kind)
         elif head == "indicator" and parts[1] in INDICATOR_ROWS:
             found = self._indicator(parts[1], parts[2] if len(parts) > 2 else "value")
         elif head == "directives":

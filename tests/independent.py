@@ -16,7 +16,7 @@ ON_TIME_DAYS = 10
 
 def _setup(con: duckdb.DuckDBPyConnection, period: Period) -> None:
     for seed in ("ref_sources", "ref_output_types", "ref_key_area_communes", "ref_admin_units",
-                 "ref_indicators"):
+                 "ref_indicators", "ref_commune_succession"):
         con.execute(f"create or replace temp view {seed} as select * from read_csv("
                     f"'{SEEDS_DIR / seed}.csv', all_varchar = true, header = true)")
     con.execute("""
@@ -74,16 +74,24 @@ def expected_figures(warehouse: str, period: Period) -> dict[str, float | int | 
                 where output_group = 'media' and source_kind like 'outlet%'
                 group by all""").fetchall():
             figures[f"outlet_month.{source}.all"] = quantity
-        for source, output_type, quantity in con.execute("""
-                select source_code, output_type_code, sum(quantity) from period_rows
-                where source_kind = 'district' group by all""").fetchall():
-            figures[f"district_output.{source}.{output_type}"] = quantity
-
-        figures["counselling.communes"] = _scalar(con, """
-            select count(distinct commune_code) from period_rows
-            where output_type_code = 'tu_van'""")
-        figures["counselling.people"] = _scalar(con, """
-            select sum(people_reached) from period_rows where output_type_code = 'tu_van'""")
+        for source, kind, output_type, quantity in con.execute("""
+                select source_code, source_kind, output_type_code, sum(quantity) from period_rows
+                where source_kind in ('district', 'commune') group by all""").fetchall():
+            prefix = "district_output" if kind == "district" else "local_output"
+            figures[f"{prefix}.{source}.{output_type}"] = quantity
+        # a district office names old communes, a commune office its new one: by kind
+        for kind, communes, people in con.execute("""
+                select source_kind, count(distinct commune_code), sum(people_reached)
+                from period_rows where output_type_code = 'tu_van' group by all""").fetchall():
+            figures[f"counselling.{kind}.communes"] = communes
+            figures[f"counselling.{kind}.people"] = people
+        for kind, sources in con.execute(f"""
+                select source_kind, count(*) from ref_sources
+                where submits_monthly = 'true'
+                    and cast(valid_from as date) <= date '{period.end}'
+                    and (valid_to is null or cast(valid_to as date) >= date '{period.start}')
+                group by all""").fetchall():
+            figures[f"groups.{kind}.sources"] = sources
 
         figures["directives.count"] = _scalar(con, f"""
             select count(*) from raw.directive_documents d
@@ -157,29 +165,73 @@ def _completeness(con, period: Period) -> dict:
 
 
 def _indicators(con, period: Period) -> dict:
-    key_areas = """
-        select k.commune_code, cast(k.at_risk_population as integer) as at_risk,
-            (select count(*) from period_rows r where r.commune_code = k.commune_code
-                 and r.output_type_code = 'tu_van') > 0 as counselled,
-            least(coalesce((select sum(r.people_reached) from period_rows r
-                 where r.commune_code = k.commune_code and r.topic_code = 'mua_ban_nguoi'
-                     and r.output_group = 'grassroots'), 0), cast(k.at_risk_population as integer))
-                as reached
-        from ref_key_area_communes k"""
+    start, end = f"date '{period.start}'", f"date '{period.end}'"
+    # the key areas of the period, each with the rows of the months it was a key area in (the
+    # reform reused commune codes: an old and a new commune may share one); in a period that
+    # spans the reform, an old key area whose commune went to a key area of the period is part
+    # of that one: one list of key areas, each person counted once
+    key_areas = f"""
+        with k as (
+            select commune_code, cast(at_risk_population as integer) as at_risk,
+                cast(valid_from as date) as since, cast(valid_to as date) as until
+            from ref_key_area_communes
+            where cast(valid_from as date) <= {end}
+                and (valid_to is null or cast(valid_to as date) >= {start})),
+        members as (
+            select k.*, coalesce(
+                (select n.commune_code || '@' || n.since from k as n
+                 join ref_commune_succession as s
+                     on s.new_commune_code = n.commune_code and s.is_default_successor = 'true'
+                 where s.old_commune_code = k.commune_code and k.until is not null
+                     and n.since > k.until),
+                k.commune_code || '@' || k.since) as unit
+            from k),
+        activity as (
+            select m.unit, r.output_type_code, r.people_reached, r.topic_code, r.output_group
+            from members m join period_rows r
+                on r.commune_code = m.commune_code
+                and r.report_month >= date_trunc('month', m.since)
+                and r.report_month <= coalesce(m.until, {end}))
+        select u.unit, u.at_risk,
+            exists (select 1 from activity a where a.unit = u.unit
+                    and a.output_type_code = 'tu_van') as counselled,
+            least(coalesce((select sum(a.people_reached) from activity a
+                            where a.unit = u.unit and a.topic_code = 'mua_ban_nguoi'
+                                and a.output_group = 'grassroots'), 0), u.at_risk) as reached
+        from (select commune_code || '@' || since as unit, at_risk from k) as u
+        where u.unit in (select unit from members)"""
     i1 = con.execute(f"select count(*) filter (where counselled), count(*) from ({key_areas})"
                      ).fetchone()
     i3 = con.execute(f"select sum(reached), sum(at_risk) from ({key_areas})").fetchone()
     i2 = con.execute("""select count(*) filter (where trafficking_items > 0), count(*)
                         from expected where source_kind = 'outlet_provincial'""").fetchone()
-    i4 = con.execute("""
-        select sum(least(coalesce(trained, 0), reporters)), sum(reporters) from (
-            select cast(s.reporters_on_beat as integer) as reporters,
-                (select sum(r.people_reached) from period_rows r
-                 where r.source_code = s.source_code and r.output_type_code = 'tap_huan')
-                    as trained
-            from ref_sources s where s.reporters_on_beat is not null)""").fetchone()
-    targets = dict(con.execute("select indicator_code, cast(target_value as double) "
-                               "from ref_indicators").fetchall())
+    # outlets registered in the period; one merged into a successor registered in the period
+    # too is counted as that successor (its trainings added, its reporters not: they are the
+    # successor's)
+    i4 = con.execute(f"""
+        with active as (
+            select source_code, cast(reporters_on_beat as integer) as reporters,
+                coalesce(predecessor_codes, '') as predecessors
+            from ref_sources
+            where reporters_on_beat is not null and cast(valid_from as date) <= {end}
+                and (valid_to is null or cast(valid_to as date) >= {start})),
+        counted as (
+            select a.source_code,
+                coalesce((select b.source_code from active b
+                          where list_contains(string_split(b.predecessors, '|'), a.source_code)),
+                         a.source_code) as outlet
+            from active a),
+        outlets as (
+            select c.outlet, any_value(o.reporters) as reporters,
+                coalesce(sum((select sum(r.people_reached) from period_rows r
+                              where r.source_code = c.source_code
+                                  and r.output_type_code = 'tap_huan')), 0) as trained
+            from counted c join active o on o.source_code = c.outlet
+            group by c.outlet)
+        select sum(least(trained, reporters)), sum(reporters) from outlets""").fetchone()
+    targets = dict(con.execute(f"""
+        select indicator_code, cast(target_value as double) from ref_indicators
+        where {end} between cast(valid_from as date) and cast(valid_to as date)""").fetchall())
     figures = {}
     for code, (numerator, denominator) in {
             "I1_communes_counselled": i1, "I2_monthly_posting": i2,

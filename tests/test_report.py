@@ -15,7 +15,7 @@ from lxml import etree
 from report.build import write_report
 from report.numbers import format_count, format_date_long, format_percent
 
-ZERO_WHEN_ABSENT = ("outputs.", "outlet_month.", "district_output.")
+ZERO_WHEN_ABSENT = ("outputs.", "outlet_month.", "district_output.", "local_output.")
 
 
 def document_text(path) -> str:

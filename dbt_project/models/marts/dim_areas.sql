@@ -1,4 +1,5 @@
--- grain: one row per administrative unit (province, district or commune)
+-- grain: one row per administrative unit (province, district or commune) and validity: the 2025
+-- reform gave the new communes codes of old ones, so a code names a unit only with its dates
 with
 
 units as (
@@ -11,6 +12,7 @@ key_areas as (
 
 communes as (
     select
+        'commune:' || units.commune_code || ':' || units.valid_from as area_key,
         units.commune_code as area_code,
         'commune' as area_level,
         units.commune_name as area_name,
@@ -24,11 +26,15 @@ communes as (
         coalesce(key_areas.is_demo_value, false) as is_demo_value
     from units
     left join key_areas
-        on units.commune_code = key_areas.commune_code
+        on
+            units.commune_code = key_areas.commune_code
+            and key_areas.valid_from <= coalesce(units.valid_to, date '9999-12-31')
+            and coalesce(key_areas.valid_to, date '9999-12-31') >= units.valid_from
 ),
 
 districts as (
     select
+        'district:' || district_code as area_key,
         district_code as area_code,
         'district' as area_level,
         any_value(district_name) as area_name,
@@ -41,11 +47,13 @@ districts as (
         cast(null as integer) as at_risk_population,
         false as is_demo_value
     from units
+    where district_code is not null
     group by district_code
 ),
 
 provinces as (
     select
+        'province:' || province_code as area_key,
         province_code as area_code,
         'province' as area_level,
         any_value(province_name) as area_name,

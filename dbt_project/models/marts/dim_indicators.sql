@@ -16,6 +16,8 @@ final as (
         indicator_label_vi,
         target_value,
         target_operator,
+        -- a target the department has not set yet (the demo's): the report says so
+        coalesce(is_demo_value, false) as is_demo_target,
         sort_order
     from indicators
 )

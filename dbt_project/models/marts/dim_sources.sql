@@ -5,10 +5,25 @@ sources as (
     select * from {{ ref('ref_sources') }}
 ),
 
+kinds as (
+    select * from {{ ref('ref_source_kinds') }}
+),
+
 districts as (
     select distinct
         district_code,
         district_name
+    from {{ ref('ref_admin_units') }}
+    where district_code is not null
+),
+
+-- a commune office's commune, as valid when the office starts
+communes as (
+    select
+        commune_code,
+        commune_name,
+        valid_from,
+        valid_to
     from {{ ref('ref_admin_units') }}
 ),
 
@@ -17,17 +32,16 @@ final as (
         sources.source_code,
         sources.source_name,
         sources.source_kind,
-        case sources.source_kind
-            when 'outlet_central' then 'Các cơ quan báo chí Trung ương thường trú'
-            when 'outlet_provincial' then 'Báo Lạng Sơn, Đài Phát thanh và Truyền hình tỉnh'
-            when 'district' then 'Phòng Văn hóa và Thông tin các huyện, thành phố'
-            when 'department' then 'Sở Thông tin và Truyền thông'
-        end as source_group_label_vi,
+        kinds.group_label_vi as source_group_label_vi,
         sources.province_code,
         sources.district_code,
         districts.district_name,
+        sources.commune_code,
+        communes.commune_name,
         sources.valid_from,
         sources.valid_to,
+        -- the sources this one succeeds (the merged provincial outlet: both of the old ones)
+        string_split(nullif(sources.predecessor_codes, ''), '|') as predecessor_codes,
         sources.submits_monthly,
         sources.reporters_on_beat,
         sources.contact_name,
@@ -35,8 +49,15 @@ final as (
         sources.contact_phone,
         sources.is_demo_contact
     from sources
+    left join kinds
+        on sources.source_kind = kinds.source_kind
     left join districts
         on sources.district_code = districts.district_code
+    left join communes
+        on
+            sources.commune_code = communes.commune_code
+            and sources.valid_from >= communes.valid_from
+            and (communes.valid_to is null or sources.valid_from <= communes.valid_to)
 )
 
 select * from final

@@ -126,7 +126,7 @@ final as (
         source_kind = 'outlet_provincial' as requires_monthly_trafficking_item,
         cast(trafficking_media_item_count as bigint) as trafficking_media_item_count,
         trafficking_media_item_count > 0 as has_trafficking_media_item,
-        source_kind = 'district' as requires_monthly_grassroots_activity,
+        source_kind in ('district', 'commune') as requires_monthly_grassroots_activity,
         cast(trafficking_grassroots_activity_count as bigint)
             as trafficking_grassroots_activity_count,
         trafficking_grassroots_activity_count > 0 as has_trafficking_grassroots_activity,

@@ -36,7 +36,10 @@ left_side as (
     inner join sources
         on operands.source_code = sources.source_code
     where
-        (rules.applies_to_source_kind is null or rules.applies_to_source_kind = sources.source_kind)
+        (
+            rules.applies_to_source_kind is null
+            or list_contains(string_split(rules.applies_to_source_kind, '|'), sources.source_kind)
+        )
         and (
             rules.applies_in_month_of_year is null
             or rules.applies_in_month_of_year = month(operands.report_month)
