@@ -79,6 +79,7 @@ class ProvinceSuccession:
     old_province_name: str
     new_province_code: str
     new_province_name: str
+    succession_date: str = REFORM_DATE
 
 
 @dataclass(frozen=True)
@@ -166,23 +167,45 @@ def build_areas(province_code: str, catalogue: list[dict[str, str]] | None = Non
                             if p.new_province_code == province_code})
     if not old_provinces:
         raise ValueError(f"no province {province_code!r} after the 2025 reform")
-    new_province = next(p for p in _current_provinces() if _code(p["code"], 2) == province_code)
-    catalogue_date = _package_versions()["vietnam-provinces data"]
     before = units_before(catalogue, old_provinces)
-    after = [
-        Unit(commune_code=_code(ward["code"], 5), commune_name=_clean(ward["name"]),
-             commune_type=_TYPES[ward["division_type"]], district_code="", district_name="",
-             district_type="", province_code=province_code,
-             province_name=f"{_TYPES[new_province['division_type']]} {new_province['name']}",
-             province_type=_TYPES[new_province["division_type"]], valid_from=REFORM_DATE,
-             valid_to="", catalogue_date=catalogue_date)
-        for ward in new_province["wards"]]
-    after.sort(key=lambda unit: unit.commune_code)
+    after = units_after({province_code})
     communes = _commune_succession(province_code, old_provinces, converter, legacy, current,
                                    before, after, disagreements)
     disagreements.extend(_unit_disagreements(province_code, legacy, current, before, after))
     disagreements = sorted(set(disagreements), key=lambda d: (d.kind, d.code, d.name, d.detail))
     return Areas(province_code, before + after, communes, provinces, disagreements)
+
+
+def units_after(province_codes: set[str] | None = None) -> list[Unit]:
+    """The communes of these provinces (default: all 34) from 1 July 2025, vietnam-provinces'."""
+    catalogue_date = _package_versions()["vietnam-provinces data"]
+    units = []
+    for province in _current_provinces():
+        code = _code(province["code"], 2)
+        if province_codes is not None and code not in province_codes:
+            continue
+        kind = _TYPES[province["division_type"]]
+        units += [
+            Unit(commune_code=_code(ward["code"], 5), commune_name=_clean(ward["name"]),
+                 commune_type=_TYPES[ward["division_type"]], district_code="", district_name="",
+                 district_type="", province_code=code,
+                 province_name=f"{kind} {province['name']}", province_type=kind,
+                 valid_from=REFORM_DATE, valid_to="", catalogue_date=catalogue_date)
+            for ward in province["wards"]]
+    return sorted(units, key=lambda unit: (unit.province_code, unit.commune_code))
+
+
+def national_successions(catalogue: list[dict[str, str]]) -> list[CommuneSuccession]:
+    """The succession of every old commune of the country to its new one (for a registry of
+    the whole country; the disagreements are the bundled province's business)."""
+    converter, legacy, current = _converter()
+    provinces = _province_succession(converter, legacy, current, [])
+    rows: list[CommuneSuccession] = []
+    for new_code in sorted({p.new_province_code for p in provinces}):
+        olds = sorted({p.old_province_code for p in provinces if p.new_province_code == new_code})
+        rows += _commune_succession(new_code, olds, converter, legacy, current,
+                                    units_before(catalogue, olds), units_after({new_code}), [])
+    return rows
 
 
 def units_before(catalogue: list[dict[str, str]], province_codes: set[str] | list[str]

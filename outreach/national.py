@@ -1,8 +1,11 @@
-"""Submissions at national scale: every district office and two outlets per province.
+"""Submissions at national scale: the local offices and the provincial outlets of the country.
 
-The registry and the areas come from the national catalogue of administrative units (2022),
-kept in `data/reference/`. Written to a seeds folder of its own, so the Lạng Sơn demo and the
-national scale never mix; ingest is pointed at it with `Reference.load(seeds_dir)`.
+Until June 2025 every district office of the national catalogue of 2022 (`data/reference/`) and
+two outlets per province (63); from July 2025, after the reform, a commune office for each of the
+3,321 communes of `vietnam-provinces` and one merged outlet per province (34), which succeeds the
+outlets of the provinces it was made of. The central press throughout. Written to a seeds folder
+of its own, so the Lạng Sơn demo and the national scale never mix; ingest is pointed at it with
+`Reference.load(seeds_dir)`.
 """
 
 from __future__ import annotations
@@ -11,22 +14,27 @@ import csv
 import random
 import shutil
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ingest.reference import Reference
 from outreach.areas import (
     COMMUNES_SEED,
     PROVINCES_SEED,
+    REFORM_DATE,
     CommuneSuccession,
     Unit,
     catalogue_rows,
+    national_successions,
+    read_rows,
+    units_after,
     units_before,
     write_rows,
 )
 from outreach.home import PROJECT_ROOT, SEEDS_DIR
 from outreach.sample import (
     LABEL_HEADER,
+    LOCAL_TZ,
     MACHINE_HEADER,
     Planted,
     Row,
@@ -72,8 +80,10 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
     rows = catalogue_rows(catalogue)
     provinces = sorted({row["province_code"]: row["province_name"] for row in rows}.items())
     units = units_before(rows, {code for code, _ in provinces})
-    write_rows(units, Unit, seeds_dir / "ref_admin_units.csv")
-    write_rows([], CommuneSuccession, seeds_dir / f"{COMMUNES_SEED}.csv")
+    after = units_after()
+    write_rows(units + after, Unit, seeds_dir / "ref_admin_units.csv")
+    write_rows(national_successions(rows), CommuneSuccession,
+               seeds_dir / f"{COMMUNES_SEED}.csv")
     communes: dict[str, list[str]] = {}
     district_names = {}
     for unit in units:
@@ -85,10 +95,23 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
         for prefix, kind, name in (("BAO", "Báo", "outlet_provincial"),
                                    ("PTTH", "Đài Phát thanh và Truyền hình", "outlet_provincial")):
             code = f"{prefix}-{province_code}"
-            short = province_name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
-            registry.append(_registry_row(code, f"{kind} {short}", name, province_code,
-                                          "", reporters="10"))
+            registry.append(_registry_row(code, f"{kind} {_short(province_name)}", name,
+                                          province_code, "", reporters="10",
+                                          valid_to=_day_before(REFORM_DATE)))
             sources.append(NationalSource(code, name, None, ()))
+    # after the reform, each province's newspaper and radio-TV are one agency, which succeeds
+    # the outlets of every province it was made of
+    successions = read_rows(SEEDS_DIR / f"{PROVINCES_SEED}.csv")
+    new_provinces = sorted({(unit.province_code, unit.province_name) for unit in after})
+    for province_code, province_name in new_provinces:
+        olds = sorted(row["old_province_code"] for row in successions
+                      if row["new_province_code"] == province_code)
+        code = f"BPTTH-{province_code}"
+        registry.append(_registry_row(
+            code, f"Báo và Phát thanh, Truyền hình {_short(province_name)}",
+            "outlet_provincial", province_code, "", reporters="20", valid_from=REFORM_DATE,
+            predecessors="|".join(f"{prefix}-{old}" for old in olds for prefix in ("BAO", "PTTH"))))
+        sources.append(NationalSource(code, "outlet_provincial", None, ()))
     for code, name in CENTRAL_OFFICES:
         registry.append(_registry_row(code, name, "outlet_central", CENTRAL_PROVINCE, "",
                                       reporters="5"))
@@ -96,9 +119,18 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
     for district_code, (district_name, province_code) in sorted(district_names.items()):
         code = f"PVHTT-{district_code}"
         registry.append(_registry_row(code, f"Phòng Văn hóa và Thông tin {district_name}",
-                                      "district", province_code, district_code, reporters=""))
+                                      "district", province_code, district_code, reporters="",
+                                      valid_to=_day_before(REFORM_DATE)))
         sources.append(NationalSource(code, "district", district_code,
                                       tuple(communes[district_code])))
+    for unit in after:
+        code = f"XA-{unit.commune_code}"
+        kind = unit.commune_type.lower()
+        bare = unit.commune_name.removeprefix(unit.commune_type).strip()
+        row = _registry_row(code, f"Phòng Văn hóa - Xã hội {kind} {bare}", "commune",
+                            unit.province_code, "", reporters="", valid_from=REFORM_DATE)
+        registry.append({**row, "commune_code": unit.commune_code})
+        sources.append(NationalSource(code, "commune", None, (unit.commune_code,)))
     with open(seeds_dir / "ref_sources.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=SOURCE_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -108,11 +140,21 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
     return sources
 
 
-def _registry_row(code, name, kind, province_code, district_code, *, reporters) -> dict:
+def _short(province_name: str) -> str:
+    return province_name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+
+
+def _day_before(day: str) -> str:
+    return f"{date.fromisoformat(day) - timedelta(days=1)}"
+
+
+def _registry_row(code, name, kind, province_code, district_code, *, reporters,
+                  valid_from: str = "2020-01-01", valid_to: str = "",
+                  predecessors: str = "") -> dict:
     return {"source_code": code, "source_name": name, "source_kind": kind,
             "province_code": province_code, "district_code": district_code, "commune_code": "",
-            "predecessor_codes": "", "valid_from": "2020-01-01",
-            "valid_to": "2025-06-30" if kind == "district" else "",
+            "predecessor_codes": predecessors, "valid_from": valid_from,
+            "valid_to": valid_to,
             "submits_monthly": "true", "reporters_on_beat": reporters,
             "contact_name": "Đầu mối báo cáo", "contact_email": f"{code.lower()}@demo.example",
             "contact_phone": "", "is_demo_contact": "true", "delivery_method": "inbox",
@@ -126,6 +168,15 @@ def _rows(rng: random.Random, source: NationalSource, month: date) -> list[Row]:
         return month.replace(day=rng.randint(1, last_day.day))
 
     topics = ["toi_pham", "ma_tuy", "mua_ban_nguoi", "khac"]
+    if source.kind == "commune":   # a commune office: a district's kinds of work, smaller
+        rows = [Row(day(), topic, "truyen_thanh_co_so", rng.randint(5, 300))
+                for topic in rng.sample(topics[:3], k=rng.randint(2, 3))]
+        rows += [Row(day(), rng.choice(topics), kind, rng.randint(1, 4))
+                 for kind in ("xe_luu_dong", "bang_zon")]
+        for _ in range(rng.randint(0, 3)):
+            rows.append(Row(day(), rng.choice(topics[:3]), rng.choice(["tu_van", "chieu_phim"]),
+                            1, commune_code=source.communes[0], people=rng.randint(20, 200)))
+        return sorted(rows, key=lambda row: row.day)
     if source.kind == "district":
         rows = [Row(day(), topic, "truyen_thanh_co_so", rng.randint(10, 1500))
                 for topic in rng.sample(topics[:3], k=rng.randint(2, 3))]
@@ -152,14 +203,18 @@ def generate_national(years: list[int], inbox: Path, seeds_dir: Path, *, seed: i
     """Write one file per source per month of the given years into `inbox`.
 
     The registry covers the whole country; `provinces` (codes) limits the files written. A
-    source writes only the months its registry entry is active (district offices end with June
-    2025, when districts were abolished). With `plant_problems`, as in the demo: months never
-    sent, late files, corrections `_r2` of an accepted first version, and broken files.
+    source writes only the months its registry entry is active (district offices and the two
+    outlets of each old province until June 2025, commune offices and the merged outlets from
+    July 2025), and only months whose files have all been sent by now. With `plant_problems`,
+    as in the demo: months never sent, late files, corrections `_r2` of an accepted first
+    version, and broken files.
     """
     sources = write_national_seeds(seeds_dir)
     reference = Reference.load(seeds_dir)
     inbox.mkdir(parents=True, exist_ok=True)
     result = SampleResult()
+    # a year still under way: only the months whose files have all been sent by now
+    now = datetime.now(LOCAL_TZ)
     for source in sources:
         registered = reference.sources[source.code]
         if provinces is not None and registered.province_code not in provinces:
@@ -169,7 +224,8 @@ def generate_national(years: list[int], inbox: Path, seeds_dir: Path, *, seed: i
         for year in years:
             for month_number in range(1, 13):
                 month = date(year, month_number, 1)
-                if not registered.is_active(month):
+                if not registered.is_active(month) or \
+                        sent_at(random.Random(0), month, 10) > now:
                     continue
                 _write_month(rng, source, month, style, reference, inbox, result,
                              xlsx_share, plant_problems)

@@ -14,11 +14,11 @@ from outreach.periods import Period
 ON_TIME_DAYS = 10
 
 
-def _setup(con: duckdb.DuckDBPyConnection, period: Period) -> None:
+def _setup(con: duckdb.DuckDBPyConnection, period: Period, seeds_dir=SEEDS_DIR) -> None:
     for seed in ("ref_sources", "ref_output_types", "ref_key_area_communes", "ref_admin_units",
                  "ref_indicators", "ref_commune_succession"):
         con.execute(f"create or replace temp view {seed} as select * from read_csv("
-                    f"'{SEEDS_DIR / seed}.csv', all_varchar = true, header = true)")
+                    f"'{seeds_dir / seed}.csv', all_varchar = true, header = true)")
     con.execute("""
         create or replace temp view winners as
         select * from raw.submission_manifest
@@ -40,9 +40,12 @@ def _scalar(con, sql: str):
     return con.execute(sql).fetchone()[0]
 
 
-def expected_figures(warehouse: str, period: Period) -> dict[str, float | int | None]:
+def expected_figures(warehouse: str, period: Period, seeds_dir=SEEDS_DIR
+                     ) -> dict[str, float | int | None]:
+    """The figures of a period over every source of the registry (`seeds_dir`): one province's
+    report, or the national aggregate of a registry of several."""
     with duckdb.connect(warehouse, read_only=True) as con:
-        _setup(con, period)
+        _setup(con, period, seeds_dir)
         figures: dict[str, float | int | None] = {}
 
         for kind, output_type, topic, _group, quantity in con.execute("""

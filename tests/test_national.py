@@ -4,6 +4,7 @@ accepts against the national registry, the same bytes for the same seed."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 import duckdb
 from conftest import new_home
@@ -22,7 +23,8 @@ def test_registry_has_every_district_and_two_outlets_per_province(tmp_path):
     sources = write_national_seeds(tmp_path / "seeds")
     kinds = [source.kind for source in sources]
     assert kinds.count("district") == len(districts) == 700  # units with communes in 2022
-    assert kinds.count("outlet_provincial") == 2 * len(provinces) == 126
+    assert kinds.count("outlet_provincial") == 2 * len(provinces) + 34 == 160
+    assert kinds.count("commune") == 3321     # a commune office per commune after the reform
     reference = Reference.load(tmp_path / "seeds")
     assert len(reference.sources) == len(sources)
 
@@ -37,7 +39,8 @@ def test_generated_files_are_accepted_and_deterministic(tmp_path):
     assert [p.read_bytes() for p in first.files] == [p.read_bytes() for p in second.files]
     reference = Reference.load(tmp_path / "seeds")
     expected_sources = {code for code, source in reference.sources.items()
-                        if source.province_code in provinces}
+                        if source.province_code in provinces and source.submits_monthly
+                        and source.is_active(date(2022, 1, 1))}
     assert {p.name.split("_")[0] for p in first.files} == expected_sources
     assert len(first.files) == 12 * len(expected_sources)
 
@@ -65,9 +68,12 @@ def test_planted_problems_at_national_scale(tmp_path):
             assert not any(name.startswith(stem) for name in names)
         if planted.kind == "correction":
             assert f"{stem}.csv" in names and f"{stem}_r2.csv" in names
-    # district offices stop with June 2025, when districts were abolished
-    assert not any(n.startswith("PVHTT-") and n[-11:-4] > "2025-06" for n in names
-                   if not n.endswith("_r2.csv"))
+    # district offices stop with June 2025, when districts were abolished, and commune
+    # offices start
+    month_of = {n: n.split("_")[1][:7] for n in names}
+    assert not any(n.startswith("PVHTT-") and month_of[n] > "2025-06" for n in names)
+    assert not any(n.startswith("XA-") and month_of[n] < "2025-07" for n in names)
+    assert any(n.startswith("XA-") for n in names) and any(n.startswith("BPTTH-") for n in names)
     home = new_home(tmp_path / "home")
     summary = ingest_inbox(home, tmp_path / "drop", reference=reference)
     broken = sorted(p.file_name for p in result.planted if p.kind == "broken_file")

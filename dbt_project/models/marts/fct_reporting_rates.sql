@@ -13,6 +13,12 @@ sources as (
     select * from {{ ref('dim_sources') }}
 ),
 
+-- the 63 provinces went to 34 on 1 July 2025: a period that ends after it counts a source of
+-- an old province for the province that succeeded it
+province_successions as (
+    select * from {{ ref('ref_province_succession') }}
+),
+
 district_labels as (
     select distinct
         district_code,
@@ -32,20 +38,24 @@ month_periods as (
     select distinct
         report_month,
         'month' as period_kind,
-        strftime(report_month, '%Y-%m') as period_code
+        strftime(report_month, '%Y-%m') as period_code,
+        report_month as last_month
     from due_months
     union all
     select distinct
         report_month,
         'half_year' as period_kind,
         year(report_month) || '-H' || (case when month(report_month) <= 6 then 1 else 2 end)
-            as period_code
+            as period_code,
+        make_date(year(report_month), case when month(report_month) <= 6 then 6 else 12 end, 1)
+            as last_month
     from due_months
     union all
     select distinct
         report_month,
         'year' as period_kind,
-        cast(year(report_month) as varchar) as period_code
+        cast(year(report_month) as varchar) as period_code,
+        make_date(year(report_month), 12, 1) as last_month
     from due_months
 ),
 
@@ -56,7 +66,11 @@ facts as (
         due_months.source_code,
         due_months.source_kind,
         due_months.district_code,
-        sources.province_code,
+        case
+            when month_periods.last_month >= province_successions.succession_date
+                then province_successions.new_province_code
+            else sources.province_code
+        end as province_code,
         due_months.is_received,
         due_months.is_on_time,
         due_months.is_empty_report,
@@ -66,6 +80,8 @@ facts as (
         on due_months.report_month = month_periods.report_month
     inner join sources
         on due_months.source_code = sources.source_code
+    left join province_successions
+        on sources.province_code = province_successions.old_province_code
 ),
 
 grouped as (
