@@ -106,7 +106,8 @@ def remind(home: Home, period: Period, month: date | None = None, *,
     )
 
     scope = resolve_scope(home, province)
-    sender = load_config(home, scope)["issuing_body_name"]
+    # the reminders go out today: from the body that exists today
+    sender = load_config(home, scope, for_signature=False)["issuing_body_name"]
     rows = reminders(home, period, month, sender=sender, scope=scope,
                      warehouse=home.published_warehouse if published else None)
     path = write_reminders_csv(rows, scope.report_dir(home, period.code)

@@ -37,7 +37,8 @@ class ReportFiles:
     pdf: Path | None = None
 
 
-def load_config(home: Home, scope: Scope | None = None, on: date | None = None) -> dict:
+def load_config(home: Home, scope: Scope | None = None, on: date | None = None, *,
+                for_signature: bool = True) -> dict:
     """Who issues the report and to whom, on the day it is issued (`on`, default today).
 
     The home province: `$OUTREACH_HOME/report.toml`, else the bundled one (Lạng Sơn's). Another
@@ -58,7 +59,7 @@ def load_config(home: Home, scope: Scope | None = None, on: date | None = None) 
     with open(path, "rb") as handle:
         config = tomllib.load(handle)
     config = issuer_on(config, on or date.today())
-    if not config.get("signer_name"):
+    if for_signature and not config.get("signer_name"):
         log.warning("report %s: no signer_name in %s; the signature is left blank",
                     scope.key, path)
     return _fill(config, scope)
