@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,6 +36,33 @@ class RunOutcome:
     logical_date: datetime
     log_file: Path
     report: Path
+    written: list[tuple[str, Path]] = field(default_factory=list)
+
+
+def written_files(home: Home, period: Period, since: float) -> list[tuple[str, Path]]:
+    """What a run wrote for the home province, named for the people who open it: the report
+    last; each only if this run wrote it (a PDF only where LibreOffice is installed)."""
+    from expectations.checks import data_docs_index
+    from report.build import report_paths
+    from report.reminders import reminder_file_name
+
+    docx, figures = report_paths(home, period)
+    folder = docx.parent
+    candidates = [
+        ("Data Docs (checks)", data_docs_index(home)),
+        ("Reminder list", folder / reminder_file_name(period, None)),
+        ("Figures (JSON)", figures),
+        ("HTML preview", docx.with_suffix(".html")),
+        ("PDF", docx.with_suffix(".pdf")),
+        ("Report (Word)", docx),
+    ]
+    written = [(label, path) for label, path in candidates
+               if path.is_file() and path.stat().st_mtime >= since]
+    others = sorted(folder.glob("*/bao-cao-*.docx"))
+    others = [path for path in others if path.stat().st_mtime >= since]
+    if others:
+        written.insert(-1, (f"Other provinces ({len(others)})", others[0].parent.parent))
+    return written
 
 
 def airflow_environment(home: Home) -> dict[str, str]:
@@ -120,7 +147,8 @@ def run_nightly(home: Home, period: Period, drop_folder: Path | None = None) -> 
         tail = "\n".join(output.splitlines()[-40:])
         raise AirflowRunFailed(f"{DAG_ID} failed for {period.code} (exit {code}); "
                                f"full log: {log_file}\n{tail}")
-    return RunOutcome("success", logical_date, log_file, docx)
+    return RunOutcome("success", logical_date, log_file, docx,
+                      written_files(home, period, started))
 
 
 def serve(home: Home, port: int = 8080) -> int:

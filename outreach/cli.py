@@ -12,13 +12,22 @@ import click
 from outreach.home import Home, resolve_home
 from outreach.periods import parse_period
 
+HOME_HELP = "Home folder for all state (default: $OUTREACH_HOME, else ./var)."
 home_option = click.option(
     "--home", "home_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Home folder for all state (default: $OUTREACH_HOME, else ./var).")
+    help=HOME_HELP)
+
+
+def _home_dir(home_dir: Path | None) -> Path | None:
+    """`--home` after the subcommand, else before it (`outreach --home DIR status ...`)."""
+    if home_dir is not None:
+        return home_dir
+    context = click.get_current_context(silent=True)
+    return context.find_root().params.get("home_dir") if context else None
 
 
 def _home(home_dir: Path | None) -> Home:
-    return resolve_home(home_dir).ensure()
+    return resolve_home(_home_dir(home_dir)).ensure()
 
 
 def _period(_ctx, _param, value: str | None):
@@ -30,13 +39,16 @@ def _period(_ctx, _param, value: str | None):
         raise click.BadParameter(str(exc)) from exc
 
 
-period_option = click.option("--period", required=True, callback=_period,
-                              help="Reporting period: 2022-H1, 2022-H2 or 2022.")
+PERIOD_HELP = ("Reporting period: YYYY-H1 (January-June), YYYY-H2 (July-December) or YYYY "
+               "(the year), e.g. 2026-H1.")
+period_option = click.option("--period", required=True, callback=_period, help=PERIOD_HELP)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", is_flag=True, help="Show the engineers' log (English).")
-def main(verbose: bool) -> None:
+@click.option("--home", "home_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help=HOME_HELP)
+def main(verbose: bool, home_dir: Path | None) -> None:
     """Monthly outreach submissions into a DuckDB warehouse, and the semi-annual report.
 
     Example: outreach run --period 2022-H1
@@ -58,9 +70,9 @@ def _years(ctx, param, value: str | None) -> list[int] | None:
     return years
 
 
-@main.command()
+@main.command(short_help="Write demo submissions (Lạng Sơn, or the country).")
 @click.option("--period", default=None, callback=lambda c, p, v: _period(c, p, v) if v else None,
-              help="Reporting period of the Lạng Sơn demo: 2022-H1, 2022-H2 or 2022.")
+              help="Period of the Lạng Sơn demo: YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1.")
 @click.option("--scale", type=click.Choice(["province", "national"]), default="province",
               show_default=True, help="The Lạng Sơn demo, or every province of the country.")
 @click.option("--years", default=None, callback=_years,
@@ -85,7 +97,7 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
         if not years:
             raise click.UsageError("--scale national needs --years, e.g. --years 2021-2025")
         if seeds is None:
-            seeds = resolve_home(home_dir).registry
+            seeds = resolve_home(_home_dir(home_dir)).registry
             if (seeds / "ref_sources.csv").exists():
                 raise click.UsageError(
                     f"{seeds} already holds a registry: give --seeds to write elsewhere")
@@ -107,7 +119,7 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
         click.echo(f"  planted: {planted.kind:<30} {planted.source_code:<10} {planted.month}")
 
 
-@main.command()
+@main.command(short_help="Regenerate the area seeds of the 2025 reform.")
 @click.option("--province", default=None,
               help="GSO code of the province after the 2025 reform (default: dbt var "
                    "province_code).")
@@ -137,7 +149,7 @@ def areas(province: str | None, seeds: Path | None, check: bool) -> None:
         click.echo(str(path))
 
 
-@main.command()
+@main.command(short_help="Check new files; load, archive or quarantine each.")
 @home_option
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to take files from (default: the home's inbox/).")
@@ -152,7 +164,7 @@ def ingest(home_dir: Path | None, inbox: Path | None) -> None:
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
-@main.command()
+@main.command(short_help="Build the warehouse with dbt (seeds, models, tests).")
 @home_option
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Build as of this date (default: today).")
@@ -167,7 +179,7 @@ def build(home_dir: Path | None, as_of) -> None:
     click.echo(f"dbt build passed; log: {log_file}")
 
 
-@main.command()
+@main.command(short_help="Run the quality checks and record the flags.")
 @home_option
 @period_option
 def check(home_dir: Path | None, period) -> None:
@@ -187,7 +199,7 @@ province_option = click.option(
          "(default: the home's own, dbt var province_code).")
 
 
-@main.command()
+@main.command(short_help="Write the period's report (.docx, HTML, PDF).")
 @home_option
 @period_option
 @province_option
@@ -213,13 +225,17 @@ def report(home_dir: Path | None, period, province: str | None, pdf: bool | None
     click.echo(str(files.docx))
 
 
-@main.command()
+@main.command(short_help="Who sent what, what to fix, who to chase.")
 @home_option
 @period_option
 @click.option("--month", default=None, help="Only this month (YYYY-MM).")
 @province_option
-def status(home_dir: Path | None, period, month: str | None, province: str | None) -> None:
-    """Who sent what: accepted, rejected (with errors), late or missing; also written as CSV.
+@click.option("--all", "show_all", is_flag=True,
+              help="Every source and month, not only those that need action.")
+def status(home_dir: Path | None, period, month: str | None, province: str | None,
+           show_all: bool) -> None:
+    """Who sent what: a summary by kind of source, then what needs action (late, refused with
+    the reasons, missing); every row, accepted ones too, in the CSV and with --all.
 
     Also writes the reminder list (who to chase, with a message ready to send) from the last
     quality checks. Example: outreach status --period 2022-H1 --month 2022-05
@@ -228,6 +244,7 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
 
     from report.status import (
         format_attention,
+        format_summary,
         format_table,
         needs_attention,
         submission_status,
@@ -250,7 +267,11 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
     except UnknownProvince as exc:
         raise click.ClickException(str(exc)) from exc
     rows = submission_status(home, period, chosen, scope)
-    click.echo(format_table(rows))
+    click.echo(f"Tình hình gửi báo cáo {month or period.code} ({scope.province_name}):")
+    click.echo(format_summary(rows))
+    click.echo("\nTất cả các đơn vị, các tháng:" if show_all
+               else "\nCần xử lý (xem mọi đơn vị: --all):")
+    click.echo(format_table(rows, show_all=show_all))
     suffix = f"{month}" if month else period.code
     path = write_status_csv(rows, scope.report_dir(home, period.code) / f"tinh-trang-{suffix}.csv")
     click.echo(f"\n{path}")
@@ -263,7 +284,7 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
     click.echo(f"\n{reminded['csv']}")
 
 
-@main.command()
+@main.command(short_help="Run the nightly DAG once through Airflow.")
 @home_option
 @period_option
 @click.option("--inbox", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -282,10 +303,13 @@ def run(home_dir: Path | None, period, inbox: Path | None) -> None:
         click.echo(str(exc), err=True)
         sys.exit(1)
     click.echo(f"outreach_nightly {outcome.state} (log: {outcome.log_file})")
-    click.echo(str(outcome.report))
+    click.echo("Written:")
+    width = max(len(label) for label, _ in outcome.written)
+    for label, path in outcome.written:
+        click.echo(f"  {label:<{width}}  {path}")
 
 
-@main.command()
+@main.command(short_help="Start Airflow (UI on localhost).")
 @home_option
 @click.option("--port", type=int, default=8080, show_default=True, help="Port of the UI.")
 def airflow(home_dir: Path | None, port: int) -> None:

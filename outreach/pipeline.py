@@ -47,8 +47,15 @@ def check(home: Home, period: Period) -> dict:
     return run_checks(home, period)
 
 
+# the storage format of the analysts' copy: DuckDB 1.2 and every later release read it (the DuckDB
+# CLI on the package registry, the JDBC/ODBC drivers of SQL tools), where the working file's own
+# format is readable only by DuckDB 2.0. `OUTREACH_PUBLISHED_STORAGE_VERSION` sets another.
+PUBLISHED_STORAGE_VERSION = "v1.2.0"
+
+
 def publish(home: Home) -> Path:
-    """Copy the checked warehouse to the analysts' file, atomically.
+    """Copy the checked warehouse to the analysts' file, atomically, in a storage format that
+    older DuckDB releases read (`PUBLISHED_STORAGE_VERSION`); comments (the dbt docs) included.
 
     A reader with the previous copy open keeps reading it (the rename does not touch its open
     file); new connections see the new copy. The nightly run never opens the published file, so
@@ -56,14 +63,28 @@ def publish(home: Home) -> Path:
     lists read it only after this step, in the same run).
     """
     import os
-    import shutil
+
+    import duckdb
 
     target = home.published_warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
-    shutil.copy2(home.warehouse, partial)
+    partial.unlink(missing_ok=True)
+    version = os.environ.get("OUTREACH_PUBLISHED_STORAGE_VERSION") or PUBLISHED_STORAGE_VERSION
+    # the working file is attached under the name analysts' views expect (its own file name)
+    name = home.warehouse.stem
+    with duckdb.connect() as con:
+        con.execute(f"attach '{_sql_text(home.warehouse)}' as \"{name}\" (read_only)")
+        con.execute(f"attach '{_sql_text(partial)}' as published "
+                    f"(storage_version '{_sql_text(version)}')")
+        con.execute(f'copy from database "{name}" to published')
+        con.execute("detach published")
     os.replace(partial, target)
     return target
+
+
+def _sql_text(value) -> str:
+    return str(value).replace("'", "''")
 
 
 def provinces(home: Home) -> list[str]:

@@ -59,6 +59,12 @@ def load_config(home: Home, scope: Scope | None = None, on: date | None = None, 
     with open(path, "rb") as handle:
         config = tomllib.load(handle)
     config = issuer_on(config, on or date.today())
+    lines = config.get("issuing_body_lines")
+    if lines and " ".join(lines) != config.get("issuing_body"):
+        log.warning("report %s: issuing_body_lines %s are not the issuing_body %r of %s; the "
+                    "name is written on one line", scope.key, lines, config.get("issuing_body"),
+                    path)
+        config.pop("issuing_body_lines")
     if for_signature and not config.get("signer_name"):
         log.warning("report %s: no signer_name in %s; the signature is left blank",
                     scope.key, path)

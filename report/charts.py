@@ -65,9 +65,10 @@ def monthly_items_by_topic(months: list[date], topics: dict[str, str],
     return _png(figure)
 
 
-def completeness_matrix(sources: list[str], months: list[date],
+def completeness_matrix(names: list[str], sources: list[str], months: list[date],
                         status: dict[tuple[str, date], str]) -> bytes:
-    """Sources × months, each cell coloured by how that month's report came in."""
+    """Sources × months, each cell coloured by how that month's report came in; each row
+    labelled with the source's name (`names`, in the order of `sources`)."""
     _style()
     if not sources:
         return _nothing("Chưa có tháng nào đến hạn gửi báo cáo")
@@ -79,7 +80,7 @@ def completeness_matrix(sources: list[str], months: list[date],
     axes.imshow(grid, cmap=ListedColormap([colour for _, colour in STATUS_COLOURS.values()]),
                 vmin=0, vmax=len(keys) - 1, aspect="auto")
     axes.set_xticks(range(len(months)), [f"T{m.month}" for m in months])
-    axes.set_yticks(range(len(sources)), sources, fontsize=7)
+    axes.set_yticks(range(len(sources)), names, fontsize=7)
     axes.set_xticks([x - 0.5 for x in range(1, len(months))], minor=True)
     axes.set_yticks([y - 0.5 for y in range(1, len(sources))], minor=True)
     axes.grid(which="minor", color="white", linewidth=1)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.text.run import Run
@@ -85,11 +86,16 @@ def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: l
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # the header row is repeated at the top of every page the table runs onto, and stays with
+    # the first row; no row is split across two pages
+    _row_properties(table.rows[0], header=True)
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
         _set_font(cell.paragraphs[0].add_run(text), TABLE_PT, bold=True)
     if rows:
-        for position, cell in enumerate(table.add_row().cells):
+        _row_properties(table.add_row())
+        for position, cell in enumerate(table.rows[1].cells):
             cell.paragraphs[0].alignment = (WD_ALIGN_PARAGRAPH.LEFT if position == 0
                                             else WD_ALIGN_PARAGRAPH.CENTER)
             _set_font(cell.paragraphs[0].add_run(), TABLE_PT)
@@ -104,11 +110,23 @@ def _grid_table(document, header: list[str], rows: list[list[str]], widths_mm: l
                 if text:  # None or "": an empty cell, as add_run() left it
                     Run(run, None).text = str(text)
             if values[0] and not any(values[1:]):
-                # a group heading: one cell across the row, in bold
+                # a group heading: one cell across the row, in bold, one line high (a merge
+                # keeps every cell's paragraph: the empty ones go), kept with the row below
                 merged = row.cells[0].merge(row.cells[-1])
+                for extra in merged.paragraphs[1:]:
+                    extra._p.getparent().remove(extra._p)
+                merged.paragraphs[0].paragraph_format.keep_with_next = True
                 for merged_run in merged.paragraphs[0].runs:
                     merged_run.font.bold = True
     return table
+
+
+def _row_properties(row, *, header: bool = False) -> None:
+    """A row never split across pages; a header row repeated on each page."""
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+    if header:
+        properties.append(OxmlElement("w:tblHeader"))
 
 
 def _set_widths(table, widths_mm: list[float]) -> None:
@@ -160,7 +178,9 @@ class ReportWriter:
         data, config = self.data, self.config
         directives = self.directives_count()
         context = {
-            "config": config,
+            # the header block's lines as the department writes them (`issuing_body_lines`)
+            "config": {**config, "issuing_body": "\n".join(
+                config.get("issuing_body_lines") or [config["issuing_body"]])},
             "document_number": config.get("document_number") or "\u00a0" * 6,
             "date_long": format_date_long(data.as_of),
             "period_label": data.period.label_vi,
@@ -406,6 +426,8 @@ class ReportWriter:
         title = _paragraph(self.document, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
                            space_after=6)
         title.paragraph_format.space_before = Pt(12)
+        # never alone at the foot of a page: it goes with the table or chart it heads
+        title.paragraph_format.keep_with_next = True
 
     def _annex(self) -> None:
         page_break = self.document.add_paragraph().add_run()
@@ -659,7 +681,9 @@ class ReportWriter:
             status[(row["source_code"], row["report_month"])] = kind
         sources = sorted({code for code, _ in status},
                          key=lambda c: (self.data.sources[c]["source_kind"], c))
-        self._picture(charts.completeness_matrix(sources, months, status),
+        self._picture(charts.completeness_matrix(
+            [_chart_name(self.data.sources[code]["source_name"]) for code in sources],
+            sources, months, status),
                       "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị")
         indicators = self.data.indicators
         self._picture(charts.indicators_against_targets(
@@ -689,6 +713,19 @@ class ReportWriter:
                       source.file_name, str(source.revision_number)]
                      for position, source in enumerate(files, 1)],
                     [12, 28, 20, 81, 20])
+
+
+# what every name of a kind begins with, left out where the chart has little room
+_NAME_PREFIXES = ("Phòng Văn hóa và Thông tin ", "Cơ quan thường trú ", "UBND ")
+
+
+def _chart_name(name: str, width: int = 40) -> str:
+    """A source's name short enough for a chart's row label: "huyện Văn Quan"."""
+    for prefix in _NAME_PREFIXES:
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    return name if len(name) <= width else name[:width - 1].rstrip() + "…"
 
 
 def _months_note(group: dict) -> str:

@@ -19,7 +19,7 @@ from ingest.warehouse import connect
 from outreach.home import Home
 from outreach.periods import Period
 from outreach.scope import Scope
-from report.status import fetch_dicts, write_excel_csv
+from report.status import fetch_dicts, format_columns, write_excel_csv
 
 # the checks whose flags a sender can act on
 CHASED_CHECKS = {name: CHECK_LABELS_VI[name] for name in (
@@ -56,10 +56,25 @@ class Reminder:
                 self.contact_name, self.contact_email, self.contact_phone, self.message]
 
 
+# the flag of a month not received says whether nothing came ("missing") or only a refused file
+# ("rejected"): the two are chased with different words
+PROBLEMS_VI = {("expected_submission_received", "missing"): "Chưa gửi báo cáo",
+               ("expected_submission_received", "rejected"): "Bị trả lại, chưa gửi bản sửa"}
+
+
+def _problem(row: dict) -> str:
+    return PROBLEMS_VI.get((row["check_name"], row["observed_value"]),
+                           CHASED_CHECKS[row["check_name"]])
+
+
 def _message(row: dict, sender: str) -> str:
     """A short message in Vietnamese, addressed to the source, from the department."""
+    if row["check_name"] == "expected_submission_received":
+        ask = ("đề nghị đơn vị sửa các lỗi đã được thông báo và gửi lại bản sửa"
+               if row["observed_value"] == "rejected" else "đề nghị đơn vị gửi báo cáo")
+        return (f"Kính gửi {row['source_name']}: {row['detail_vi']} {sender} {ask}. "
+                "Trân trọng cảm ơn.")
     ask = {
-        "expected_submission_received": "đề nghị đơn vị gửi (hoặc gửi lại bản sửa) báo cáo",
         "submission_on_time": "đề nghị đơn vị gửi báo cáo đúng hạn từ tháng sau",
         "monthly_trafficking_posting": "đề nghị đơn vị bảo đảm đăng ít nhất một tin, bài về "
                                        "phòng, chống mua bán người mỗi tháng",
@@ -94,7 +109,7 @@ def reminders(home: Home, period: Period, month: date | None = None,
             or (row["source_code"], row["report_month"]) not in unreported]
     return [
         Reminder(source_code=row["source_code"], source_name=row["source_name"],
-                 month=row["report_month"], problem=CHASED_CHECKS[row["check_name"]],
+                 month=row["report_month"], problem=_problem(row),
                  contact_name=row["contact_name"] or "", contact_email=row["contact_email"] or "",
                  contact_phone=row["contact_phone"] or "", message=_message(row, sender))
         for row in rows
@@ -129,8 +144,9 @@ def format_reminders(rows: list[Reminder]) -> str:
     """A plain-text list for the terminal."""
     if not rows:
         return "Không có đơn vị nào cần nhắc."
-    return "\n".join(f"{r.source_code}  {r.month:%m/%Y}  {r.problem}  "
-                     f"{r.contact_email or r.contact_phone}" for r in rows)
+    return format_columns(["Mã đơn vị", "Đơn vị", "Tháng", "Vấn đề", "Liên hệ"],
+                          [[r.source_code, r.source_name, f"{r.month:%m/%Y}", r.problem,
+                            r.contact_email or r.contact_phone] for r in rows])
 
 
 def reminder_file_name(period: Period, month: date | None) -> str:

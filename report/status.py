@@ -34,7 +34,8 @@ errors as (
     where severity = 'error'
     group by submission_id
 )
-select c.source_code, s.source_name, c.report_month, c.submission_status, c.is_empty_report,
+select c.source_code, s.source_name, s.source_kind, s.source_group_label_vi,
+       c.report_month, c.submission_status, c.is_empty_report,
        c.row_count, c.days_late, c.due_date, c.first_received_date, c.file_name,
        r.file_name as rejected_file, e.messages, s.contact_name, s.contact_email
 from marts.fct_reporting_completeness c
@@ -42,8 +43,14 @@ join marts.dim_sources s using (source_code)
 left join latest_rejected r using (source_code, report_month)
 left join errors e on e.submission_id = r.submission_id
 where c.report_month between ? and ? and (c.is_expected or c.is_received) and {scope}
-order by c.report_month, s.source_kind, c.source_code
+order by c.report_month, s.source_kind_sort_order, c.source_code
 """
+
+
+# what each state is called in the summary, in the order a department reads them
+STATE_LABELS = {"on_time": "Đúng hạn", "late": "Muộn", "rejected": "Bị trả lại",
+                "missing": "Chưa gửi", "not_yet_due": "Chưa đến hạn"}
+PROBLEM_STATES = ("late", "rejected", "missing")
 
 
 @dataclass
@@ -57,6 +64,12 @@ class StatusRow:
     file_name: str
     errors: str
     contact: str
+    state: str = "on_time"
+    kind_label: str = ""
+
+    @property
+    def is_problem(self) -> bool:
+        return self.state in PROBLEM_STATES
 
     def cells(self) -> list[str]:
         return [self.source_code, self.source_name, f"{self.month:%m/%Y}", self.status,
@@ -94,6 +107,8 @@ def submission_status(home: Home, period: Period, month: date | None = None,
             file_name=row["file_name"] or row["rejected_file"] or "",
             errors=row["messages"] if row["submission_status"] == "rejected" else "",
             contact=f"{row['contact_name']} <{row['contact_email']}>",
+            state=row["submission_status"],
+            kind_label=row["source_group_label_vi"] or row["source_kind"],
         )
         for row in rows
     ]
@@ -179,13 +194,52 @@ def write_status_csv(rows: list[StatusRow], path: Path) -> Path:
     return write_excel_csv(COLUMNS, [row.cells() for row in rows], path)
 
 
-def format_table(rows: list[StatusRow]) -> str:
-    """A plain-text table for the terminal (errors are in the CSV)."""
-    shown = [[r.source_code, f"{r.month:%m/%Y}", r.status, r.row_count, r.received, r.file_name]
-             for r in rows]
-    header = ["Mã đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp"]
-    widths = [max(len(str(line[i])) for line in [header, *shown]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-             for line in [header, *shown]]
+def format_columns(header: list[str], body: list[list[str]]) -> str:
+    """A plain-text table: left-aligned columns, a rule under the header."""
+    return "\n".join(_columns(header, body))
+
+
+def _columns(header: list[str], body: list[list[str]]) -> list[str]:
+    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+             .rstrip() for line in [header, *body]]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    return lines
+
+
+def format_summary(rows: list[StatusRow]) -> str:
+    """Source-months by kind of source: due (or received), received, on time, late, missing,
+    refused, not yet due; a total line."""
+    header = ["Loại đơn vị", "Phải gửi", "Đã nhận", *STATE_LABELS.values()]
+    kinds: dict[str, list[StatusRow]] = {}
+    for row in rows:
+        kinds.setdefault(row.kind_label, []).append(row)
+
+    def line(label: str, of: list[StatusRow]) -> list[str]:
+        counts = {state: sum(1 for r in of if r.state == state) for state in STATE_LABELS}
+        due = len(of) - counts["not_yet_due"]
+        return [label, format_count(due), format_count(counts["on_time"] + counts["late"]),
+                *(format_count(counts[state]) for state in STATE_LABELS)]
+
+    body = [line(label, of) for label, of in kinds.items()]
+    if len(kinds) > 1:
+        body.append(line("Cộng", rows))
+    return format_columns(header, body)
+
+
+def format_table(rows: list[StatusRow], *, show_all: bool = False) -> str:
+    """The rows for the terminal: by default only those that need action (late, refused,
+    missing), each refused one with the reasons it was refused; every row with `show_all`."""
+    shown = rows if show_all else [row for row in rows if row.is_problem]
+    if not shown:
+        return "Không có đơn vị nào gửi muộn, bị trả lại hay chưa gửi."
+    header = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp"]
+    body = [[r.source_code, r.source_name, f"{r.month:%m/%Y}", r.status, r.row_count,
+             r.received, r.file_name] for r in shown]
+    lines = _columns(header, body)
+    out = lines[:2]
+    for row, text in zip(shown, lines[2:], strict=True):
+        out.append(text)
+        if row.errors:
+            out.extend(f"      - {reason}" for reason in row.errors.split(" | "))
+    return "\n".join(out)

@@ -41,7 +41,13 @@ def marts(home):
 
 def test_the_run_prints_the_path_of_the_report(airflow_run):
     docx = airflow_run["home"] / "reports" / "2022-H1" / "bao-cao-2022-H1.docx"
-    assert airflow_run["output"].strip().splitlines()[-1] == str(docx)
+    lines = airflow_run["output"].strip().splitlines()
+    assert lines[-1].startswith("  Report (Word) ") and lines[-1].endswith(f"  {docx}")
+    listed = {line.split("  ")[1].strip(): line.rsplit("  ", 1)[-1] for line in lines
+              if line.startswith("  ")}
+    assert listed["Reminder list"] == str(docx.parent / "nhac-nho-2022-H1.csv")
+    assert listed["HTML preview"] == str(docx.with_suffix(".html"))
+    assert listed["Data Docs (checks)"].endswith("local_site/index.html")
     assert docx.is_file()
 
 

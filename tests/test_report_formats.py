@@ -4,6 +4,7 @@ and reports for a year and for a half-year still in progress."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -105,13 +106,72 @@ def test_the_pdf_and_its_pages_look_like_an_official_report(demo, tmp_path):
                            capture_output=True, text=True, check=True).stdout
     for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "Kính gửi"):
         assert text in first
+    # the agency's name breaks where a typist breaks it
+    lines = [line.strip() for line in first.splitlines()]
+    assert any(line.startswith("SỞ THÔNG TIN VÀ") and "TRUYỀN" not in line for line in lines)
+    assert any(line.startswith("TRUYỀN THÔNG") for line in lines)
     second = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(files.pdf), "-"],
                             capture_output=True, text=True, check=True).stdout
     assert second.strip().splitlines()[0] == "2"          # the page number, top centre
+    texts = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout",
+                             str(files.pdf), "-"], capture_output=True, text=True,
+                            check=True).stdout for n in range(1, pages + 1)]
+    heading = re.compile(r"^(Phụ lục \d+\.|\d+(\.\d+)*\. )")
+    for number, text in enumerate(texts, start=1):
+        body = [line.strip() for line in text.splitlines() if line.strip()]
+        assert not heading.match(body[-1]), f"page {number} ends with a heading: {body[-1]}"
+    # the list of files (one table, one header row in the .docx) runs over several pages, and
+    # each of them starts with its header row again
+    with_header = [number for number, text in enumerate(texts, start=1)
+                   if re.search(r"^\s*STT\s+Đơn vị\s+Tháng\s+Tệp", text, re.M)]
+    assert len(with_header) >= 2, with_header
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(files.pdf),
                     str(tmp_path / "page")], check=True)
     [png] = tmp_path.glob("page*.png")
     assert png.read_bytes().startswith(PNG)
+
+
+def test_the_tables_hold_together_across_pages(demo):
+    """Group headings one line high, header rows repeated, annex headings kept with the table."""
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(demo["report"].docx))
+    long_tables = [table for table in document.tables if len(table.rows) > 5]
+    assert long_tables
+    for table in long_tables:
+        header = table.rows[0]._tr
+        assert header.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+        assert all(row._tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None
+                   for row in table.rows)
+    headings = 0
+    for table in document.tables:
+        for row in table.rows:
+            cells = row._tr.findall(qn("w:tc"))
+            span = cells[0].find(qn("w:tcPr")).find(qn("w:gridSpan")) \
+                if cells[0].find(qn("w:tcPr")) is not None else None
+            if len(cells) == 1 and span is not None:          # a merged group heading
+                headings += 1
+                assert len(cells[0].findall(qn("w:p"))) == 1, row.cells[0].text
+    assert headings >= 3
+    annex_titles = [p for p in document.paragraphs if p.text.startswith("Phụ lục ")]
+    assert len(annex_titles) >= 6
+    assert all(p.paragraph_format.keep_with_next for p in annex_titles)
+    body_headings = [p for p in document.paragraphs if p.text[:2] in ("1.", "2.", "3.", "4.")]
+    assert body_headings and all(p.paragraph_format.keep_with_next for p in body_headings)
+
+
+def test_the_completeness_chart_names_each_source(demo, tmp_path, monkeypatch):
+    from report import charts
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    labels = []
+    drawn = charts.completeness_matrix
+    monkeypatch.setattr(charts, "completeness_matrix",
+                        lambda names, *rest: labels.extend(names) or drawn(names, *rest))
+    write_report(home, PERIOD)
+    assert "huyện Văn Quan" in labels and "Báo Lạng Sơn" in labels
+    assert not any(label.startswith(("PVHTT-", "TW-", "BAO-")) for label in labels)
 
 
 def test_year_and_second_half_year_reports(demo, tmp_path):

@@ -46,10 +46,48 @@ def test_the_command_prints_the_table_and_writes_the_csv(demo):
     reminders = demo["home"].report_dir("2022-H1") / "nhac-nho-2022-05.csv"
     assert result.output.strip().endswith(str(reminders)) and reminders.is_file()
     chase = result.output[result.output.index("Cần nhắc"):]
-    assert "PVHTT-189  05/2022  Chưa gửi hoặc bị trả lại" in chase
-    assert "TW-VOV  05/2022" in chase
+    lines = {line.split()[0]: line for line in chase.splitlines()[3:] if line.strip()}
+    assert "Đình Lập" in lines["PVHTT-189"] and "Chưa gửi báo cáo" in lines["PVHTT-189"]
+    assert "Bị trả lại, chưa gửi bản sửa" in lines["TW-VOV"]
     with open(path, encoding="utf-8-sig", newline="") as handle:
         table = list(csv.DictReader(handle))
     assert len(table) == 20
     vov = next(row for row in table if row["Mã đơn vị"] == "TW-VOV")
     assert vov["Tình trạng"] == "Bị trả lại, cần gửi bản sửa" and "hỏng" in vov["Lỗi cần sửa"]
+
+
+def _section(output: str, title: str) -> list[str]:
+    """The lines of one section of the status output, up to the next blank line."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].strip()), len(lines))
+    return lines[start + 1:end]
+
+
+def test_the_summary_first_then_only_what_needs_action(demo):
+    result = CliRunner().invoke(main, ["status", "--period", "2022-H1",
+                                       "--home", str(demo["home"].root)])
+    assert result.exit_code == 0, result.output
+    summary = {line.rsplit(None, 7)[0].strip(): line.rsplit(None, 7)[1:]
+               for line in _section(result.output, "Tình hình gửi báo cáo")[2:]}
+    #                 due  received on time late refused missing not yet due
+    assert summary["Cộng"] == ["120", "117", "116", "1", "2", "1", "0"]
+    assert summary["Các cơ quan báo chí của tỉnh"] == ["12", "12", "12", "0", "0", "0", "0"]
+    assert list(summary)[0] == "Các cơ quan báo chí Trung ương thường trú"
+
+    problems = _section(result.output, "Cần xử lý")
+    listed = {line.split()[0] for line in problems[2:] if not line.startswith(" ")}
+    assert listed == {"PVHTT-184", "PVHTT-189", "TW-VOV", "PVHTT-186"}
+    refused = problems[next(i for i, line in enumerate(problems) if line.startswith("PVHTT-186")):]
+    assert "Hữu Lũng" in refused[0]
+    assert refused[1].strip().startswith("- Dòng 2, cột 'Số lượng'")   # the reasons, on screen
+    assert "TW-QDND" not in result.output                              # a nil report is fine
+
+
+def test_all_shows_every_row(demo):
+    result = CliRunner().invoke(main, ["--home", str(demo["home"].root), "status",
+                                       "--period", "2022-H1", "--month", "2022-02", "--all"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in _section(result.output, "Tất cả")[2:] if not line.startswith(" ")]
+    assert len(rows) == 20
+    assert any(line.startswith("TW-QDND") and "không phát sinh" in line for line in rows)

@@ -33,6 +33,7 @@ final as (
         sources.source_name,
         sources.source_kind,
         kinds.group_label_vi as source_group_label_vi,
+        kinds.sort_order as source_kind_sort_order,
         sources.province_code,
         sources.district_code,
         districts.district_name,

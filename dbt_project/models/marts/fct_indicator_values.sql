@@ -280,7 +280,11 @@ final as (
         targets.target_value,
         targets.target_operator,
         coalesce(targets.is_demo_target, false) as is_demo_target,
+        -- every month of the period was due before the as-of date: the value will not move
+        -- (but for late corrections); before that it is the value so far, and nothing is met
+        periods.is_closed as is_final,
         case
+            when not periods.is_closed then null
             when all_values.denominator = 0 or targets.target_value is null then null
             when targets.target_operator = '>='
                 then
