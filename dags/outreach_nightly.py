@@ -62,8 +62,12 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
     },
     params={
         "period": Param(None, type=["null", "string"], pattern=r"^\d{4}(-H[12])?$",
-                        description="Period to report on (2022-H1, 2022-H2, 2022); "
+                        description="Period to report on (YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1); "
                                     "default: the half-year of the last month that has ended."),
+        "as_of": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}-\d{2}$",
+                       description="Build as of this day (YYYY-MM-DD) instead of the run's "
+                                   "night: `outreach run` sets the day a past period's report "
+                                   "was final."),
         "drop_folder": Param(None, type=["null", "string"],
                              description="Folder senders drop files into; default: none, "
                                          "files are put straight into the inbox."),
@@ -81,7 +85,8 @@ def outreach_nightly():
         from outreach.settings import period_for_run
 
         moment = data_interval_end or dag_run.run_after
-        as_of = pendulum.instance(moment).in_timezone(LOCAL_TZ).date()
+        as_of = pendulum.parse(params["as_of"]).date() if params.get("as_of") else \
+            pendulum.instance(moment).in_timezone(LOCAL_TZ).date()
         period = parse_period(params["period"]) if params.get("period") else \
             period_for_run(as_of)
         return {"period": period.code, "as_of": as_of.isoformat(),

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -24,6 +26,17 @@ DAG_ID = "outreach_nightly"
 WRITER_POOL = "duckdb_writer"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 RUN_HOUR = time(2, 0)
+
+
+# What fills every Airflow log without telling an operator anything, silenced where it comes
+# from (docker-compose.yml sets the same): the graph renderer's missing graphviz (outreach
+# renders no graph), the OpenLineage notices (outreach emits no lineage events), the execution
+# API's per-call lines.
+QUIET = {
+    "PYTHONWARNINGS": "ignore:Could not import graphviz:UserWarning",
+    "AIRFLOW__OPENLINEAGE__NAMESPACE": "outreach",
+    "AIRFLOW__LOGGING__NAMESPACE_LEVELS": "cosmos=ERROR airflow.api_fastapi.execution_api=WARNING",
+}
 
 
 class AirflowRunFailed(RuntimeError):
@@ -82,6 +95,9 @@ def airflow_environment(home: Home) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        # dates without a zone (the CLI's, a trigger's) are the DAG's, Vietnam's
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        **QUIET,
         "OUTREACH_TASK_RETRIES": os.environ.get("OUTREACH_TASK_RETRIES", "0"),
     }
 
@@ -130,25 +146,119 @@ def logical_date_for(period: Period, now: datetime | None = None) -> datetime:
 
 
 def run_nightly(home: Home, period: Period, drop_folder: Path | None = None) -> RunOutcome:
-    """Run outreach_nightly for the period through `airflow dags test`; the report's path."""
+    """Run outreach_nightly for the period through `airflow dags test`; the report's path.
+
+    The run is logged at the moment it runs (so the UI's list and chart of runs stay in order),
+    and builds as of the night the period's report is final (`as_of` in its conf). Each task's
+    log is written where the UI reads it (`write_task_logs`).
+    """
     from report.build import report_paths
 
-    logical_date = logical_date_for(period)
+    as_of = logical_date_for(period)
+    logical_date = datetime.now(LOCAL_TZ).replace(microsecond=0)
     log_file = home.logs / f"airflow-{DAG_ID}-{datetime.now():%Y%m%dT%H%M%S}.log"
-    conf = {"period": period.code, "drop_folder": str(drop_folder) if drop_folder else None}
+    conf = {"period": period.code, "drop_folder": str(drop_folder) if drop_folder else None,
+            "as_of": as_of.date().isoformat()}
     docx, _ = report_paths(home, period)
     started = datetime.now().timestamp()
     with open(log_file, "w", encoding="utf-8") as log:
         env = prepare_airflow(home, log)
+        # the tasks' own INFO lines are what the UI shows for each task (`write_task_logs`)
+        env = {**env, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}
         code = _airflow(["dags", "test", DAG_ID, logical_date.isoformat(),
                          "--conf", json.dumps(conf)], env, log)
     output = log_file.read_text(encoding="utf-8")
+    write_task_logs(home, output)
     if code != 0 or not docx.is_file() or docx.stat().st_mtime < started:
         tail = "\n".join(output.splitlines()[-40:])
         raise AirflowRunFailed(f"{DAG_ID} failed for {period.code} (exit {code}); "
                                f"full log: {log_file}\n{tail}")
     return RunOutcome("success", logical_date, log_file, docx,
                       written_files(home, period, started))
+
+
+# `airflow dags test` runs the tasks one after the other in one process and prints their logs
+# between these lines, but writes no task log file: the UI would say "Log file not found"
+_TASK_MARK = re.compile(r"\[DAG TEST\] (starting|end task) task_id=(\S+) map_index=(-?\d+)")
+_RUN_ID = re.compile(r"\[DAG TEST\] running task <TaskInstance: \S+ (\S+) ")
+_CONSOLE_LINE = re.compile(
+    r"^(?P<timestamp>\d{4}-\d\d-\d\dT[\d:.]+Z) \[(?P<level>\w+)\s*\] (?P<event>.*?)"
+    r"(?:\s+\[(?P<logger>[\w.]+)\](?P<rest>(?:\s+\w+=.*)?))?$")
+
+
+def write_task_logs(home: Home, output: str) -> list[Path]:
+    """Cut the output of `airflow dags test` into one log per task instance, written where
+    Airflow's UI and API read them (`[logging] log_filename_template`'s default layout, as JSON
+    lines like the task runner's own)."""
+    sections: dict[tuple[str, int], list[str]] = {}
+    run_id, current = None, None
+    for line in output.splitlines():
+        mark = _TASK_MARK.search(line)
+        if mark:
+            current = (mark[2], int(mark[3])) if mark[1] == "starting" else None
+            continue
+        if current is None:
+            continue
+        found = _RUN_ID.search(line)
+        if found:
+            run_id = found[1]
+            continue
+        sections.setdefault(current, []).append(line)
+    if run_id is None:
+        return []
+    tries = _try_numbers(home, run_id)
+    written = []
+    for (task_id, map_index), lines in sections.items():
+        folder = home.airflow / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / \
+            f"task_id={task_id}"
+        if map_index >= 0:
+            folder /= f"map_index={map_index}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"attempt={tries.get((task_id, map_index), 1)}.log"
+        path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n"
+                                for record in _grouped(map(_structured, lines))),
+                        encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _grouped(records):
+    """The records without an "::endgroup::" whose "::group::" line was not printed (the UI
+    folds the lines between the two)."""
+    depth = 0
+    for record in records:
+        if record["event"].startswith("::group::"):
+            depth += 1
+        elif record["event"] == "::endgroup::":
+            if depth == 0:
+                continue
+            depth -= 1
+        yield record
+
+
+def _structured(line: str) -> dict[str, str]:
+    """One console line of the task runner as the record its log file holds."""
+    parsed = _CONSOLE_LINE.match(line)
+    if not parsed:
+        return {"event": line}  # a traceback's or a warning's next lines
+    record = {"timestamp": parsed["timestamp"], "level": parsed["level"],
+              "event": parsed["event"]}
+    if parsed["logger"]:
+        record["logger"] = parsed["logger"]
+    details = re.sub(r"\s*\bloc=\S+", "", parsed["rest"] or "").strip()
+    if details:
+        record["event"] += f" {details}"
+    return record
+
+
+def _try_numbers(home: Home, run_id: str) -> dict[tuple[str, int], int]:
+    import sqlite3
+
+    database = home.airflow / "airflow.db"
+    with closing(sqlite3.connect(database)) as con:
+        rows = con.execute("select task_id, map_index, try_number from task_instance "
+                           "where dag_id = ? and run_id = ?", [DAG_ID, run_id]).fetchall()
+    return {(task_id, map_index): try_number for task_id, map_index, try_number in rows}
 
 
 def serve(home: Home, port: int = 8080) -> int:

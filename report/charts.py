@@ -57,9 +57,12 @@ def monthly_items_by_topic(months: list[date], topics: dict[str, str],
     labels = [f"T{month.month}/{month.year}" for month in months]
     for code, label in topics.items():
         heights = [quantities.get((month, code), 0) for month in months]
-        axes.bar(labels, heights, bottom=bottom, label=label,
+        # bars at positions, labelled after: "T1/2022" given as an x value reads to matplotlib as
+        # a category that looks like a date, and it says so on every chart
+        axes.bar(range(len(labels)), heights, bottom=bottom, label=label,
                  color=TOPIC_COLOURS.get(code, "#999999"))
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    axes.set_xticks(range(len(labels)), labels)
     axes.set_ylabel("Tin, bài, chương trình")
     axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     return _png(figure)

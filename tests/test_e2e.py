@@ -116,3 +116,42 @@ def test_a_drop_folder_that_does_not_exist_is_refused_before_anything_runs(tmp_p
                                        str(tmp_path / "no-such-folder"),
                                        "--home", str(tmp_path / "home")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_each_task_of_the_run_has_its_log_where_the_ui_reads_it(airflow_run):
+    """`airflow dags test` writes no task log: `outreach run` writes one per task instance, at
+    the path Airflow renders from its default template, in the task runner's JSON lines."""
+    import sqlite3
+    from contextlib import closing
+
+    airflow_home = airflow_run["home"] / "airflow"
+    with closing(sqlite3.connect(airflow_home / "airflow.db")) as con:
+        run_id, logical_date, start = con.execute(
+            "select run_id, logical_date, start_date from dag_run "
+            "where dag_id = 'outreach_nightly' order by id desc limit 1").fetchone()
+        instances = con.execute(
+            "select task_id, map_index, try_number from task_instance where run_id = ?",
+            [run_id]).fetchall()
+    # logged at the moment it ran, not in 2022: the UI's runs stay in order
+    assert logical_date[:4] == start[:4] >= "2026"
+    assert {task for task, _, _ in instances} >= {"plan", "ingest", "build", "check", "report"}
+    template = ("dag_id=outreach_nightly/run_id={run}/task_id={task}/{mapped}"
+                "attempt={attempt}.log")   # [logging] log_filename_template, Airflow's default
+    logs = {}
+    for task, index, attempt in instances:
+        path = airflow_home / "logs" / template.format(
+            run=run_id, task=task, attempt=attempt,
+            mapped=f"map_index={index}/" if index >= 0 else "")
+        assert path.is_file(), path
+        logs[task] = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    assert any("dbt build" in record["event"] for record in logs["build"])
+    assert any("quality checks for 2022-H1" in record["event"] for record in logs["check"])
+    assert any("written" in record["event"] and "bao-cao-2022-H1.docx" in record["event"]
+               for record in logs["report"])
+    assert all(record.get("logger") != "airflow.api_fastapi.execution_api.routes.task_instances"
+               for records in logs.values() for record in records)
+    # the whole output holds none of the noise an operator cannot act on
+    output = max((airflow_run["home"] / "logs").glob("airflow-outreach_nightly-*.log"),
+                 key=lambda path: path.stat().st_mtime).read_text("utf-8")
+    for noise in ("graphviz", "categorical units", "openlineage/namespace"):
+        assert noise not in output, noise
