@@ -23,6 +23,8 @@ from outreach.periods import Period
 from outreach.settings import settings
 
 DAG_ID = "outreach_nightly"
+# holds airflow_local_settings.py
+AIRFLOW_SETTINGS_DIR = Path(__file__).with_name("airflow_config")
 WRITER_POOL = "duckdb_writer"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 RUN_HOUR = time(2, 0)
@@ -95,6 +97,8 @@ def airflow_environment(home: Home) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "PYTHONPATH": os.pathsep.join(
+            [str(AIRFLOW_SETTINGS_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]),
         # dates without a zone (the CLI's, a trigger's) are the DAG's, Vietnam's
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         **QUIET,

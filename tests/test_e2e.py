@@ -153,5 +153,5 @@ def test_each_task_of_the_run_has_its_log_where_the_ui_reads_it(airflow_run):
     # the whole output holds none of the noise an operator cannot act on
     output = max((airflow_run["home"] / "logs").glob("airflow-outreach_nightly-*.log"),
                  key=lambda path: path.stat().st_mtime).read_text("utf-8")
-    for noise in ("graphviz", "categorical units", "openlineage/namespace"):
+    for noise in ("graphviz", "categorical units", "openlineage/namespace", "Openlineage events"):
         assert noise not in output, noise
