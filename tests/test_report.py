@@ -19,14 +19,16 @@ ZERO_WHEN_ABSENT = ("outputs.", "outlet_month.", "district_output.", "local_outp
 
 
 def document_text(path) -> str:
+    """The text of every paragraph, table cell and footnote; a line break inside a paragraph
+    (the header block's "SỞ THÔNG TIN VÀ / TRUYỀN THÔNG") reads as a space."""
     document = docx.Document(str(path))
-    parts = [p.text for p in document.paragraphs]
+    parts = [p.text.replace("\n", " ") for p in document.paragraphs]
 
     def cells(tables):
         for table in tables:
             for row in table.rows:
                 for cell in row.cells:
-                    parts.extend(p.text for p in cell.paragraphs)
+                    parts.extend(p.text.replace("\n", " ") for p in cell.paragraphs)
                     cells(cell.tables)
 
     cells(document.tables)
@@ -130,7 +132,7 @@ def test_the_header_table_and_the_signature_block(demo):
     header, signature = document.tables[0], document.tables[1]
     left, right = (cell.paragraphs for cell in header.rows[0].cells)
     assert [p.text for p in left if p.text] == ["UBND TỈNH LẠNG SƠN",
-                                                 "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+                                                 "SỞ THÔNG TIN VÀ\nTRUYỀN THÔNG",
                                                  "Số: " + "\u00a0" * 6 + "/BC-STTTT"]
     assert [p.text for p in right if p.text] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                                                   "Độc lập - Tự do - Hạnh phúc",
