@@ -58,6 +58,9 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
         "retry_delay": pendulum.duration(
             seconds=int(os.environ.get("OUTREACH_RETRY_DELAY_SECONDS", "300"))),
         "pool": WRITER_POOL,
+        # a task that hangs (a stuck pull, a dbt that never ends) fails, is retried and alerts
+        "execution_timeout": pendulum.duration(
+            minutes=int(os.environ.get("OUTREACH_TASK_TIMEOUT_MINUTES", "120"))),
         "on_failure_callback": FailureNotifier(),
     },
     params={

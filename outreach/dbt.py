@@ -45,6 +45,18 @@ def fingerprint(home: Home) -> str:
     return digest.hexdigest()
 
 
+TIMEOUT_ENV = "OUTREACH_DBT_TIMEOUT_SECONDS"
+DEFAULT_TIMEOUT_SECONDS = 3600.0
+
+
+def dbt_timeout_seconds() -> float:
+    """How long one dbt command may run before it is stopped (`OUTREACH_DBT_TIMEOUT_SECONDS`,
+    default an hour): a dbt that hangs fails its task, which is retried and alerts, instead of
+    holding the writers' pool every night after."""
+    value = os.environ.get(TIMEOUT_ENV, "").strip()
+    return float(value) if value else DEFAULT_TIMEOUT_SECONDS
+
+
 def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Path:
     """Run `dbt <command>` against the home's warehouse; returns the log file. Raises on failure.
 
@@ -75,9 +87,15 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
            # dbt wants seed paths relative to its project (dbt_project.yml reads this)
            "OUTREACH_SEED_PATH": os.path.relpath(home.seeds_dir(), DBT_PROJECT_DIR)}
     log.info("running %s", " ".join(arguments[:2]))
+    limit = dbt_timeout_seconds()
     with open(log_file, "w", encoding="utf-8") as output:
-        result = subprocess.run(arguments, cwd=DBT_PROJECT_DIR, env=env, stdout=output,
-                                stderr=subprocess.STDOUT, check=False)
+        try:
+            result = subprocess.run(arguments, cwd=DBT_PROJECT_DIR, env=env, stdout=output,
+                                    stderr=subprocess.STDOUT, check=False, timeout=limit)
+        except subprocess.TimeoutExpired as exc:
+            # subprocess.run has killed dbt: its open transaction is rolled back by DuckDB
+            raise DbtFailed(f"dbt {command[0]} stopped after {limit:g} s "
+                            f"({TIMEOUT_ENV}); log {log_file}") from exc
     lines = log_file.read_text(encoding="utf-8").splitlines()
     summary = next((line for line in reversed(lines) if "Done." in line), "")
     if result.returncode != 0:

@@ -76,6 +76,13 @@ def test_the_reminder_list_is_mailed_and_failures_alert(dag):
                    for callback in callbacks(task.on_failure_callback)), task.task_id
 
 
+def test_every_task_has_a_timeout(dag):
+    from datetime import timedelta
+
+    for task in dag.tasks:
+        assert task.execution_timeout == timedelta(minutes=120), task.task_id
+
+
 def test_documented(dag):
     assert dag.doc_md and "outreach_nightly" in dag.doc_md
     assert all(task.doc_md for task in dag.tasks)

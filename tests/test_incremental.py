@@ -99,3 +99,12 @@ def test_a_registry_change_forces_a_full_rebuild(tmp_path):
     with open(home.registry / "ref_sources.csv", "a", encoding="utf-8") as handle:
         handle.write("BAO-X,Báo X,outlet_provincial,20,,2022-01-01,,true,1,,,,true,inbox,,\n")
     assert fingerprint(home) != bundled
+
+
+def test_a_dbt_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatch):
+    from outreach.dbt import DbtFailed
+
+    home = new_home(tmp_path / "home")
+    monkeypatch.setenv("OUTREACH_DBT_TIMEOUT_SECONDS", "0.5")
+    with pytest.raises(DbtFailed, match=r"dbt build stopped after 0.5 s"):
+        run_dbt(home, ["build"], as_of=AS_OF)
