@@ -34,21 +34,20 @@ import os
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
+from outreach.constants import DAG_ID, TIMEZONE_NAME, WRITER_POOL
 from outreach.notify import FailureNotifier, ReminderNotifier
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # A deployment sets these (.env): its first night, and whether nights the machine was off are
 # caught up, in order, when it comes back. Unset, nothing is caught up and the DAG starts in 2022
 # (backfills of earlier nights are an operator's choice).
-START_DATE = pendulum.parse(os.environ.get("OUTREACH_START_DATE", "2022-01-01"), tz=LOCAL_TZ)
+START_DATE = pendulum.parse(os.environ.get("OUTREACH_START_DATE", "2022-01-01"), tz=TIMEZONE_NAME)
 CATCHUP = os.environ.get("OUTREACH_CATCHUP", "false").strip().lower() in ("1", "true", "yes")
-WRITER_POOL = "duckdb_writer"
 WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
 
 
 @dag(
-    dag_id="outreach_nightly",
-    schedule=CronDataIntervalTimetable("0 2 * * *", timezone=LOCAL_TZ),
+    dag_id=DAG_ID,
+    schedule=CronDataIntervalTimetable("0 2 * * *", timezone=TIMEZONE_NAME),
     start_date=START_DATE,
     catchup=CATCHUP,
     max_active_runs=1,
@@ -89,7 +88,7 @@ def outreach_nightly():
 
         moment = data_interval_end or dag_run.run_after
         as_of = pendulum.parse(params["as_of"]).date() if params.get("as_of") else \
-            pendulum.instance(moment).in_timezone(LOCAL_TZ).date()
+            pendulum.instance(moment).in_timezone(TIMEZONE_NAME).date()
         period = parse_period(params["period"]) if params.get("period") else \
             period_for_run(as_of)
         return {"period": period.code, "as_of": as_of.isoformat(),

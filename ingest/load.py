@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -37,12 +36,12 @@ from ingest.reader import UnreadableFile, read_table
 from ingest.reference import Reference
 from ingest.validate import Validated, has_header_for, validate_table
 from ingest.warehouse import connect
+from outreach.constants import LOCAL_TZ
 from outreach.home import Home
 
 log = logging.getLogger(__name__)
 
 # the months of file names are months of the province's calendar
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 ERROR_REPORT_SUFFIX = ".errors.txt"
 MAX_NAME_BYTES = 255          # a file name on every file system ingest writes to

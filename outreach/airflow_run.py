@@ -16,17 +16,14 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from outreach.constants import DAG_ID, LOCAL_TZ, WRITER_POOL
 from outreach.home import DAGS_DIR, Home
 from outreach.periods import Period
 from outreach.settings import settings
 
-DAG_ID = "outreach_nightly"
 # holds airflow_local_settings.py
 AIRFLOW_SETTINGS_DIR = Path(__file__).with_name("airflow_config")
-WRITER_POOL = "duckdb_writer"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 RUN_HOUR = time(2, 0)
 
 

@@ -35,14 +35,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from ingest.reference import Reference
 from ingest.text import encode_cp1258, fold
+from outreach.constants import LOCAL_TZ
 from outreach.home import SEEDS_DIR
 from outreach.periods import Period, month_end
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # the directive documents of the real 2022-H1 report (its footnote 1)
 DIRECTIVES_2022_H1 = [
