@@ -23,4 +23,4 @@ RUN pip install --no-cache-dir --no-deps /opt/outreach
 ENV OUTREACH_HOME=/opt/outreach-home \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/outreach/dags \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
-    PYTHONPATH=/opt/outreach:/opt/outreach/outreach/airflow_config
+    PYTHONPATH=/opt/outreach:/opt/outreach/outreach/orchestration/airflow_config

@@ -5,7 +5,7 @@
 On the 2022-H1 demo files, each on a fresh home folder:
 
 - steps alone: pull, ingest, build, check, publish, report, remind called one after another in
-  one Python process, as `outreach.pipeline` gives them to the DAG (the floor);
+  one Python process, as `outreach.orchestration.pipeline` gives them to the DAG (the floor);
 - outreach_nightly: the same run as `outreach run` does it, `airflow dags test` of the real DAG
   (Airflow's metadata database is migrated before, untimed);
 - an empty two-task DAG through `airflow dags test`: what any DAG run costs here.
@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_table import finish  # noqa: E402
 from dbt_in_airflow import airflow, airflow_env, measure  # noqa: E402
 
-from outreach import pipeline  # noqa: E402
-from outreach.airflow_run import logical_date_for, prepare_airflow, run_nightly  # noqa: E402
-from outreach.home import Home  # noqa: E402
-from outreach.periods import parse_period  # noqa: E402
-from outreach.sample import generate  # noqa: E402
-from outreach.settings import settings  # noqa: E402
+from outreach.core.home import Home  # noqa: E402
+from outreach.core.periods import parse_period  # noqa: E402
+from outreach.core.settings import settings  # noqa: E402
+from outreach.generators.sample import generate  # noqa: E402
+from outreach.orchestration import pipeline  # noqa: E402
+from outreach.orchestration.airflow_run import logical_date_for, prepare_airflow, run_nightly  # noqa: E402
 
 PERIOD = parse_period("2022-H1")
 

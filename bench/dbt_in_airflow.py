@@ -6,7 +6,8 @@ Builds the 2022-H1 demo warehouse (sample pulled and ingested) in a temporary fo
 the same `dbt build` (seeds, models, data and unit tests, as_of_date 2022-07-11 like the nightly
 run for 2022-H1) on a fresh copy of it for each row:
 
-- dbt alone: `outreach.dbt.run_dbt(home, ["build"])`, one dbt subprocess, no Airflow (the floor);
+- dbt alone: `outreach.orchestration.dbt.run_dbt(home, ["build"])`, one dbt subprocess, no
+  Airflow (the floor);
 - one task: a DAG whose single @task calls run_dbt (what `outreach_nightly`'s build step does);
 - Cosmos LOCAL: a DbtDag, one task (one dbt invocation) per seed/model and per model's tests;
 - Cosmos WATCHER: a DbtDag whose producer task runs `dbt build` once while one sensor per node
@@ -46,11 +47,11 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from outreach import pipeline  # noqa: E402
-from outreach.dbt import run_dbt  # noqa: E402
-from outreach.home import DBT_PROJECT_DIR, Home  # noqa: E402
-from outreach.periods import parse_period  # noqa: E402
-from outreach.sample import generate  # noqa: E402
+from outreach.core.home import DBT_PROJECT_DIR, Home  # noqa: E402
+from outreach.core.periods import parse_period  # noqa: E402
+from outreach.generators.sample import generate  # noqa: E402
+from outreach.orchestration import pipeline  # noqa: E402
+from outreach.orchestration.dbt import run_dbt  # noqa: E402
 
 AS_OF = date(2022, 7, 11)
 LOGICAL_DATE = "2022-07-11T02:00:00+07:00"
@@ -66,8 +67,8 @@ def bench():
     def build():
         from datetime import date
         from pathlib import Path
-        from outreach.dbt import run_dbt
-        from outreach.home import Home
+        from outreach.orchestration.dbt import run_dbt
+        from outreach.core.home import Home
         run_dbt(Home(Path("$home")), ["build"], as_of=date.fromisoformat("$as_of"))
     build()
 

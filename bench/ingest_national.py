@@ -37,8 +37,8 @@ def _peak_mb() -> float:
 
 def child_ingest(work: Path) -> dict:
     from ingest.load import ingest_inbox
-    from ingest.reference import Reference
-    from outreach.home import Home
+    from outreach.core.home import Home
+    from outreach.core.registry import Reference
 
     home = Home(work / "home").ensure()
     reference = Reference.load(work / "seeds")
@@ -108,7 +108,7 @@ def main() -> None:
         print(json.dumps(child_floor(args.work, groups)))
         return
 
-    from outreach.national import generate_national
+    from outreach.generators.national import generate_national
 
     work = Path(tempfile.mkdtemp(prefix="ingest-national-"))
     print(f"work folder: {work}", file=sys.stderr)

@@ -51,7 +51,7 @@ def _peak_mb() -> float:
 
 
 def _home(work: Path):
-    from outreach.home import Home
+    from outreach.core.home import Home
 
     return Home(work / "home").ensure()
 
@@ -63,9 +63,9 @@ def _settings(work: Path) -> dict:
 def child(kind: str, work: Path) -> dict:
     import os
 
-    from outreach import pipeline
-    from outreach.dbt import run_dbt
-    from outreach.periods import parse_period
+    from outreach.core.periods import parse_period
+    from outreach.orchestration import pipeline
+    from outreach.orchestration.dbt import run_dbt
 
     os.environ["OUTREACH_HOME"] = str(work / "home")
     home = _home(work)
@@ -171,8 +171,8 @@ def main() -> None:
         print(json.dumps(child(args.child, args.work)))
         return
 
-    from outreach.national import generate_national
-    from outreach.periods import parse_period
+    from outreach.core.periods import parse_period
+    from outreach.generators.national import generate_national
 
     years = _years(args.years)
     work = Path(tempfile.mkdtemp(prefix="bench-national-"))

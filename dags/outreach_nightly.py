@@ -34,8 +34,8 @@ import os
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
-from outreach.constants import DAG_ID, TIMEZONE_NAME, WRITER_POOL
-from outreach.notify import FailureNotifier, ReminderNotifier
+from outreach.core.constants import DAG_ID, TIMEZONE_NAME, WRITER_POOL
+from outreach.orchestration.notify import FailureNotifier, ReminderNotifier
 
 # A deployment sets these (.env): its first night, and whether nights the machine was off are
 # caught up, in order, when it comes back. Unset, nothing is caught up and the DAG starts in 2022
@@ -83,8 +83,8 @@ def outreach_nightly():
         """The period to report on and the as-of date, from the run's data interval (a run
         triggered without a logical date, from the REST API or the UI, uses when it was asked
         for)."""
-        from outreach.periods import parse_period
-        from outreach.settings import period_for_run
+        from outreach.core.periods import parse_period
+        from outreach.core.settings import period_for_run
 
         moment = data_interval_end or dag_run.run_after
         as_of = pendulum.parse(params["as_of"]).date() if params.get("as_of") else \
@@ -99,8 +99,8 @@ def outreach_nightly():
         """Copy files not seen before from the drop folder into the inbox; never deletes."""
         from pathlib import Path
 
-        from outreach import pipeline
-        from outreach.home import resolve_home
+        from outreach.core.home import resolve_home
+        from outreach.orchestration import pipeline
 
         drop = run_plan["drop_folder"]
         return pipeline.pull(resolve_home(), Path(drop) if drop else None)
@@ -108,8 +108,8 @@ def outreach_nightly():
     @task(multiple_outputs=False)
     def ingest(run_plan: dict, pulled: dict) -> dict:
         """Load each accepted file with its manifest row; quarantine rejected ones with reasons."""
-        from outreach import pipeline
-        from outreach.home import resolve_home
+        from outreach.core.home import resolve_home
+        from outreach.orchestration import pipeline
 
         summary = pipeline.ingest(resolve_home())
         return {outcome: len(files) for outcome, files in summary.items()}
@@ -119,17 +119,17 @@ def outreach_nightly():
         """`dbt build` as of the run's date, in a subprocess (it must release the file)."""
         from datetime import date
 
-        from outreach import pipeline
-        from outreach.home import resolve_home
+        from outreach.core.home import resolve_home
+        from outreach.orchestration import pipeline
 
         return str(pipeline.build(resolve_home(), date.fromisoformat(run_plan["as_of"])))
 
     @task(multiple_outputs=False)
     def check(run_plan: dict, built: str) -> dict:
         """Great Expectations suites for the period; failing rows become flags in dq.flags."""
-        from outreach import pipeline
-        from outreach.home import resolve_home
-        from outreach.periods import parse_period
+        from outreach.core.home import resolve_home
+        from outreach.core.periods import parse_period
+        from outreach.orchestration import pipeline
 
         return pipeline.check(resolve_home(), parse_period(run_plan["period"]))
 
@@ -137,8 +137,8 @@ def outreach_nightly():
     def publish(checked: dict) -> list[str]:
         """Replace the analysts' read-only copy of the warehouse with the checked one; return
         the provinces of the registry, which the reports and reminder lists are mapped over."""
-        from outreach import pipeline
-        from outreach.home import resolve_home
+        from outreach.core.home import resolve_home
+        from outreach.orchestration import pipeline
 
         home = resolve_home()
         pipeline.publish(home)
@@ -149,9 +149,9 @@ def outreach_nightly():
           doc_md="The period's Word report and figures.json for one province, read from the "
                  "published warehouse.")
     def report(run_plan: dict, province: str) -> str:
-        from outreach import pipeline
-        from outreach.home import resolve_home
-        from outreach.periods import parse_period
+        from outreach.core.home import resolve_home
+        from outreach.core.periods import parse_period
+        from outreach.orchestration import pipeline
 
         files = pipeline.report(resolve_home(), parse_period(run_plan["period"]),
                                 province=province, published=True)
@@ -162,9 +162,9 @@ def outreach_nightly():
           doc_md="Who to chase in one province, with a message ready to send: "
                  "reports/<period>/nhac-nho-<period>.csv; its notifier e-mails it.")
     def remind(run_plan: dict, province: str) -> dict:
-        from outreach import pipeline
-        from outreach.home import resolve_home
-        from outreach.periods import parse_period
+        from outreach.core.home import resolve_home
+        from outreach.core.periods import parse_period
+        from outreach.orchestration import pipeline
 
         return pipeline.remind(resolve_home(), parse_period(run_plan["period"]),
                                province=province, published=True)

@@ -33,11 +33,11 @@ from ingest.files import MAX_FILE_BYTES, sha256_file, submission_id_of
 from ingest.naming import DIRECTIVES, FORMATS, SubmissionName, diagnose_name, parse_name
 from ingest.problems import Problem, error, render_report
 from ingest.reader import UnreadableFile, read_table
-from ingest.reference import Reference
 from ingest.validate import Validated, has_header_for, validate_table
 from ingest.warehouse import connect
-from outreach.constants import LOCAL_TZ
-from outreach.home import Home
+from outreach.core.constants import LOCAL_TZ
+from outreach.core.home import Home
+from outreach.core.registry import Reference
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 ERROR_REPORT_SUFFIX = ".errors.txt"
 MAX_NAME_BYTES = 255          # a file name on every file system ingest writes to
 ORIGIN_FOLDER = ".origin"     # the pull's note of where each pulled file came from
-WAITING_FILE = "waiting.json"
 
 _ROW_COLUMNS = ["submission_id", "row_number", "activity_date", "topic_code", "output_type_code",
                 "quantity", "commune_code", "people_reached", "title", "url", "note"]
@@ -419,7 +418,7 @@ def _drop_failed(summary: IngestSummary, failed: dict[str, str], reasons: dict[s
 
 def _write_waiting(home: Home, inbox: Path, reasons: dict[str, str]) -> None:
     """The files this run had to leave in the inbox, and why, for `outreach status`."""
-    path = home.root / "ingest" / WAITING_FILE
+    path = home.waiting_list
     path.parent.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     entries = [{"file_name": name, "reason": reason, "checked_at": now}
@@ -428,17 +427,6 @@ def _write_waiting(home: Home, inbox: Path, reasons: dict[str, str]) -> None:
     partial.write_text(json.dumps({"inbox": str(inbox), "files": entries}, ensure_ascii=False,
                                   indent=2), encoding="utf-8")
     os.replace(partial, path)
-
-
-def waiting_files(home: Home) -> list[dict[str, str]]:
-    """The files the last ingest left in the inbox, with their reasons (English)."""
-    path = home.root / "ingest" / WAITING_FILE
-    if not path.is_file():
-        return []
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("files", [])
-    except (OSError, ValueError):
-        return []
 
 
 @dataclass

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from ingest.legacy import TCVN3, VNI, Repair, repair_cells
-from ingest.text import UndecodableText, decode, fold, nfc
+from ingest.text import UndecodableText, decode
 from ingest.xlsx import SheetInfo, WorkbookTooLarge, scan_workbook
+from outreach.core.text import fold, nfc
 
 Cell = str | int | float | date | datetime | time | bool | None
 

@@ -1,30 +1,12 @@
-"""Text as people send it: encodings, Unicode normalisation, diacritics-insensitive matching."""
+"""Text as people send it: the encodings of their files (NFC and matching: outreach.core.text)."""
 
 from __future__ import annotations
 
 import codecs
-import functools
-import re
 import unicodedata
 
 from ingest.legacy import decode_legacy_bytes
-
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
-
-
-@functools.lru_cache(maxsize=65_536)  # headers, codes and names repeat across files
-def fold(value: str) -> str:
-    """A matching key: lower case, no diacritics, đ as d, words joined by `_`.
-
-    "Số lượng", "so luong" and "SO_LUONG" all fold to "so_luong".
-    """
-    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub("_", bare.lower()).strip("_")
+from outreach.core.text import nfc
 
 
 class UndecodableText(ValueError):

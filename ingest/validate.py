@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 from ingest.naming import DIRECTIVES, SubmissionName
 from ingest.problems import Problem, error, warning
 from ingest.reader import Cell, Table
-from ingest.reference import Reference, Source
-from ingest.text import fold, nfc
-from outreach.calendar import CALENDAR_MONTH, ReportingCalendar
-from outreach.settings import settings
+from outreach.core.calendar import CALENDAR_MONTH, ReportingCalendar
+from outreach.core.registry import Reference, Source
+from outreach.core.settings import settings
+from outreach.core.text import fold, nfc
 
 HEADER_SEARCH_ROWS = 30
 # no count of one month of one source comes near this; beyond it a number is a typing error

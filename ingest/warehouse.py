@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
+
+from outreach.core import warehouse
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -72,15 +74,7 @@ create table if not exists raw.submission_problems (
 """
 
 
-@contextmanager
-def connect(path: Path, *, read_only: bool = False):
+def connect(path: Path, *, read_only: bool = False
+            ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A short-lived connection; writers create the raw layer if it is not there yet."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
-    try:
-        if not read_only:
-            con.execute(RAW_DDL)
-        yield con
-    finally:
-        con.close()
+    return warehouse.connect(path, read_only=read_only, ddl=RAW_DDL)

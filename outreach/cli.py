@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from outreach.home import Home, resolve_home
-from outreach.periods import parse_period
+from outreach.core.home import Home, resolve_home
+from outreach.core.periods import parse_period
 
 HOME_HELP = "Home folder for all state (default: $OUTREACH_HOME, else ./var)."
 home_option = click.option(
@@ -92,7 +92,7 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
     (national: outreach sample --scale national --years 2021-2025 --inbox var/national/drop)
     """
     if scale == "national":
-        from outreach.national import generate_national
+        from outreach.generators.national import generate_national
 
         if not years:
             raise click.UsageError("--scale national needs --years, e.g. --years 2021-2025")
@@ -111,7 +111,7 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
         return
     if period is None:
         raise click.UsageError("the Lạng Sơn demo needs --period, e.g. --period 2022-H1")
-    from outreach.sample import generate
+    from outreach.generators.sample import generate
 
     result = generate(period, inbox, seed=seed)
     click.echo(f"{len(result.files)} files written to {inbox}")
@@ -133,9 +133,9 @@ def areas(province: str | None, seeds: Path | None, check: bool) -> None:
     From the 2022 catalogue, vietnam-provinces and vietnamadminunits; where they disagree it is
     written to data/reference/areas-disagreements.csv. Example: outreach areas --province 20
     """
-    from outreach import areas as area_seeds
-    from outreach.home import SEEDS_DIR
-    from outreach.settings import settings
+    from outreach.core.home import SEEDS_DIR
+    from outreach.core.settings import settings
+    from outreach.generators import areas as area_seeds
 
     built = area_seeds.build_areas(province or settings().province_code)
     click.echo(area_seeds.summary(built))
@@ -158,7 +158,7 @@ def ingest(home_dir: Path | None, inbox: Path | None) -> None:
 
     Example: outreach ingest --inbox var/drop
     """
-    from outreach import pipeline
+    from outreach.orchestration import pipeline
 
     summary = pipeline.ingest(_home(home_dir), inbox)
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -173,7 +173,7 @@ def build(home_dir: Path | None, as_of) -> None:
 
     Example: outreach build --as-of 2022-07-11
     """
-    from outreach import pipeline
+    from outreach.orchestration import pipeline
 
     log_file = pipeline.build(_home(home_dir), as_of.date() if as_of else None)
     click.echo(f"dbt build passed; log: {log_file}")
@@ -187,7 +187,7 @@ def check(home_dir: Path | None, period) -> None:
 
     Example: outreach check --period 2022-H1
     """
-    from outreach import pipeline
+    from outreach.orchestration import pipeline
 
     result = pipeline.check(_home(home_dir), period)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -211,8 +211,8 @@ def report(home_dir: Path | None, period, province: str | None, pdf: bool | None
     Example: outreach report --period 2022-H1 --pdf; outreach report --period 2022-H1
     --province toan-quoc
     """
-    from outreach import pipeline
-    from outreach.scope import UnknownProvince
+    from outreach.core.scope import UnknownProvince
+    from outreach.orchestration import pipeline
     from report.export import NoLibreOffice
 
     try:
@@ -258,8 +258,8 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
             chosen = date.fromisoformat(f"{month}-01")
         except ValueError as exc:
             raise click.BadParameter(f"month {month!r} is not YYYY-MM") from exc
-    from outreach import pipeline
-    from outreach.scope import UnknownProvince, resolve_scope
+    from outreach.core.scope import UnknownProvince, resolve_scope
+    from outreach.orchestration import pipeline
 
     try:
         scope = resolve_scope(home, province)
@@ -294,7 +294,7 @@ def run(home_dir: Path | None, period, inbox: Path | None) -> None:
 
     Example: outreach run --period 2022-H1 --inbox var/drop
     """
-    from outreach.airflow_run import AirflowRunFailed, run_nightly
+    from outreach.orchestration.airflow_run import AirflowRunFailed, run_nightly
 
     home = _home(home_dir)
     try:
@@ -317,7 +317,7 @@ def airflow(home_dir: Path | None, port: int) -> None:
 
     Example: outreach airflow --port 8080   (stop with Ctrl+C)
     """
-    from outreach.airflow_run import serve
+    from outreach.orchestration.airflow_run import serve
 
     sys.exit(serve(_home(home_dir), port))
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ingest.warehouse import connect
-from outreach.home import Home
-from outreach.periods import Period
-from outreach.scope import Scope, resolve_scope
+from outreach.core.home import Home
+from outreach.core.periods import Period
+from outreach.core.scope import Scope, resolve_scope
+from outreach.core.warehouse import connect
 from report.document import ReportWriter
 from report.export import INSTALL_HINT, libreoffice, to_html, to_pdf
 from report.figures import FigureBook, load_report_data

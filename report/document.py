@@ -19,12 +19,11 @@ from docx.shared import Mm, Pt
 from docx.text.run import Run
 from docxtpl import DocxTemplate
 
-from expectations.checks import CHECK_LABELS_VI
-from outreach.calendar import ReportingCalendar
-from outreach.settings import settings
+from outreach.core.calendar import ReportingCalendar
+from outreach.core.numbers import format_date_long, format_date_short
+from outreach.core.settings import settings
 from report.figures import FigureBook, ReportData
 from report.narrative import Narrative
-from report.numbers import format_date_long, format_date_short
 from report.trace import Trace
 
 FONT = "Times New Roman"
@@ -653,7 +652,7 @@ class ReportWriter:
             month = flag["report_month"]
             rows.append([source.get("source_name", flag["source_code"]),
                          f"{month:%m/%Y}" if month else "",
-                         CHECK_LABELS_VI.get(flag["check_name"], flag["check_name"]),
+                         flag["check_label_vi"] or flag["check_name"],
                          flag["detail_vi"]])
         _grid_table(self.document, ["Đơn vị", "Tháng", "Loại", "Nội dung"], rows,
                     [42, 19, 30, 70])

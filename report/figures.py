@@ -10,11 +10,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from outreach.periods import Period
-from outreach.scope import Scope
-from outreach.settings import settings
-from report.numbers import format_count, format_percent
-from report.status import fetch_dicts
+from outreach.core.numbers import format_count, format_percent
+from outreach.core.periods import Period
+from outreach.core.scope import Scope
+from outreach.core.settings import settings
+from outreach.core.warehouse import fetch_dicts
 
 LOCAL_KINDS = ("district", "commune")   # the local offices: districts' until June 2025, then
 # the communes'

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.text import fold, nfc
+from outreach.core.text import fold, nfc
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "narratives"
 

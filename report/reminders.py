@@ -2,7 +2,9 @@
 with its contact from the registry and a short Vietnamese message ready to send.
 
 Built from the flags of the quality checks (`dq.flags`), so the reminder list, the report's
-annex and the Data Docs say the same thing.
+annex and the Data Docs say the same thing: which checks are chased, how each problem is named and
+what the source is asked to do are the checks' own words (`expectations/catalogue.py`), carried
+by the flags.
 """
 
 from __future__ import annotations
@@ -12,29 +14,22 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
-from expectations.checks import CHECK_LABELS_VI
-from ingest.warehouse import connect
-from outreach.home import Home
-from outreach.periods import Period
-from outreach.scope import Scope
-from report.status import fetch_dicts, format_columns, write_excel_csv
-
-# the checks whose flags a sender can act on
-CHASED_CHECKS = {name: CHECK_LABELS_VI[name] for name in (
-    "expected_submission_received", "submission_on_time", "monthly_trafficking_posting",
-    "monthly_grassroots_posting")}
+from outreach.core.home import Home
+from outreach.core.periods import Period
+from outreach.core.scope import Scope
+from outreach.core.warehouse import fetch_dicts, read_while_running
+from report.status import format_columns, write_excel_csv
 
 COLUMNS = ["Mã đơn vị", "Đơn vị", "Tháng", "Vấn đề", "Người liên hệ", "Thư điện tử",
            "Điện thoại", "Nội dung nhắc"]
 
 _QUERY = """
-select f.check_name, f.source_code, s.source_name, f.report_month, f.observed_value,
-       f.detail_vi, s.contact_name, s.contact_email, s.contact_phone, s.is_demo_contact
+select f.check_name, f.source_code, s.source_name, f.report_month, f.detail_vi,
+       f.covers_month, f.reminder_problem_vi, f.reminder_ask_vi,
+       s.contact_name, s.contact_email, s.contact_phone, s.is_demo_contact
 from dq.flags f
 join marts.dim_sources s using (source_code)
-where f.period_code = ? and f.check_name in ({checks})
+where f.period_code = ? and f.is_chased
   and f.report_month between ? and ? and {scope}
 order by f.report_month, s.source_kind, f.source_code, f.check_name
 """
@@ -56,33 +51,11 @@ class Reminder:
                 self.contact_name, self.contact_email, self.contact_phone, self.message]
 
 
-# the flag of a month not received says whether nothing came ("missing") or only a refused file
-# ("rejected"): the two are chased with different words
-PROBLEMS_VI = {("expected_submission_received", "missing"): "Chưa gửi báo cáo",
-               ("expected_submission_received", "rejected"): "Bị trả lại, chưa gửi bản sửa"}
-
-
-def _problem(row: dict) -> str:
-    return PROBLEMS_VI.get((row["check_name"], row["observed_value"]),
-                           CHASED_CHECKS[row["check_name"]])
-
-
 def _message(row: dict, sender: str) -> str:
-    """A short message in Vietnamese, addressed to the source, from the department."""
-    if row["check_name"] == "expected_submission_received":
-        ask = ("đề nghị đơn vị sửa các lỗi đã được thông báo và gửi lại bản sửa"
-               if row["observed_value"] == "rejected" else "đề nghị đơn vị gửi báo cáo")
-        return (f"Kính gửi {row['source_name']}: {row['detail_vi']} {sender} {ask}. "
-                "Trân trọng cảm ơn.")
-    ask = {
-        "submission_on_time": "đề nghị đơn vị gửi báo cáo đúng hạn từ tháng sau",
-        "monthly_trafficking_posting": "đề nghị đơn vị bảo đảm đăng ít nhất một tin, bài về "
-                                       "phòng, chống mua bán người mỗi tháng",
-        "monthly_grassroots_posting": "đề nghị đơn vị bảo đảm có ít nhất một hoạt động tuyên "
-                                      "truyền cơ sở về phòng, chống mua bán người mỗi tháng",
-    }[row["check_name"]]
-    return (f"Kính gửi {row['source_name']}: {row['detail_vi']} {sender} {ask}. "
-            "Trân trọng cảm ơn.")
+    """A short message in Vietnamese, addressed to the source, from the department: the flag's
+    detail, then what the check asks of the source."""
+    return (f"Kính gửi {row['source_name']}: {row['detail_vi']} {sender} "
+            f"{row['reminder_ask_vi']}. Trân trọng cảm ơn.")
 
 
 def reminders(home: Home, period: Period, month: date | None = None,
@@ -91,25 +64,17 @@ def reminders(home: Home, period: Period, month: date | None = None,
     """The reminder list of a period (or of one of its months), from the latest checks, for
     one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
-    checks = ", ".join(f"'{name}'" for name in CHASED_CHECKS)
     of_scope, scope_params = scope.sources_where("f.source_code") if scope else ("true", [])
-    query = _QUERY.format(checks=checks, scope=of_scope)
+    query = _QUERY.format(scope=of_scope)
     parameters = [period.code, start, end, *scope_params]
-    try:
-        with connect(warehouse or home.warehouse, read_only=True) as con:
-            rows = _fetch(con, query, parameters)
-    except duckdb.IOException:
-        # the nightly run holds the working file: read the copy published after the last run
-        with connect(home.published_warehouse, read_only=True) as con:
-            rows = _fetch(con, query, parameters)
+    rows = read_while_running(home, lambda con: _fetch(con, query, parameters), warehouse)
     # a month not received is chased once, as missing, not again for its missing posting
-    unreported = {(row["source_code"], row["report_month"]) for row in rows
-                  if row["check_name"] == "expected_submission_received"}
-    rows = [row for row in rows if row["check_name"] == "expected_submission_received"
-            or (row["source_code"], row["report_month"]) not in unreported]
+    covered = {(row["source_code"], row["report_month"]) for row in rows if row["covers_month"]}
+    rows = [row for row in rows if row["covers_month"]
+            or (row["source_code"], row["report_month"]) not in covered]
     return [
         Reminder(source_code=row["source_code"], source_name=row["source_name"],
-                 month=row["report_month"], problem=_problem(row),
+                 month=row["report_month"], problem=row["reminder_problem_vi"],
                  contact_name=row["contact_name"] or "", contact_email=row["contact_email"] or "",
                  contact_phone=row["contact_phone"] or "", message=_message(row, sender))
         for row in rows

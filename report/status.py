@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
-from ingest.warehouse import connect
-from outreach.home import Home
-from outreach.periods import Period
-from outreach.scope import Scope
-from outreach.settings import settings
-from report.numbers import format_count, format_date_short
+from outreach.core.home import Home, waiting_files
+from outreach.core.numbers import format_count, format_date_short
+from outreach.core.periods import Period
+from outreach.core.scope import Scope
+from outreach.core.settings import settings
+from outreach.core.warehouse import fetch_dicts, read_while_running
 
 COLUMNS = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp",
            "Lỗi cần sửa", "Liên hệ"]
@@ -145,7 +143,6 @@ def needs_attention(home: Home, period: Period, scope: Scope | None = None) -> l
 
     Such files belong to no province, so only the home province's and the national view list
     them."""
-    from ingest.load import waiting_files
 
     if scope is not None and not (scope.is_home_province or scope.is_national):
         return []
@@ -159,25 +156,12 @@ def needs_attention(home: Home, period: Period, scope: Scope | None = None) -> l
 
 
 def _read_published_if_busy(home: Home, query: str, parameters: list) -> list[dict]:
-    try:
-        with connect(home.warehouse, read_only=True) as con:
-            return fetch_dicts(con, query, parameters)
-    except duckdb.IOException:
-        # the nightly run holds the working file: read the copy published after the last run
-        with connect(home.published_warehouse, read_only=True) as con:
-            return fetch_dicts(con, query, parameters)
+    return read_while_running(home, lambda con: fetch_dicts(con, query, parameters))
 
 
 def format_attention(rows: list[AttentionRow]) -> str:
     return "\n".join(f"- {row.file_name} ({row.received or 'chưa xử lý'}, {row.where}): "
                      f"{row.reason}" for row in rows)
-
-
-def fetch_dicts(con, query: str, parameters: list) -> list[dict]:
-    """The rows of a query as dicts keyed by column name."""
-    cursor = con.execute(query, parameters)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
 def write_excel_csv(header: list[str], rows: list[list[str]], path: Path) -> Path:

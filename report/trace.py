@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from outreach.periods import Period
-from outreach.scope import Scope
-from outreach.settings import settings
-from report.status import fetch_dicts
+from outreach.core.periods import Period
+from outreach.core.scope import Scope
+from outreach.core.settings import settings
+from outreach.core.warehouse import fetch_dicts
 
 INDICATOR_ROWS = {  # what rows each indicator counts
     "I1_communes_counselled": lambda r: r["output_type_code"] == "tu_van" and r["is_key_area"],

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.reference import Reference
-from outreach.home import Home
-from outreach.periods import parse_period
-from outreach.settings import settings
+from outreach.core.home import Home
+from outreach.core.periods import parse_period
+from outreach.core.registry import Reference
+from outreach.core.settings import settings
 
 LABELS = ["Ngày", "Chủ đề", "Hình thức", "Số lượng", "Mã xã", "Số người tiếp cận", "Tiêu đề",
           "Đường dẫn", "Ghi chú"]
@@ -90,7 +90,7 @@ def new_home(root: Path) -> Home:
 
 def run_pipeline(home: Home, drop: Path, *, as_of: date = AS_OF) -> dict:
     """Every step of the nightly run, called as the DAG calls them, without Airflow."""
-    from outreach import pipeline
+    from outreach.orchestration import pipeline
 
     pulled = pipeline.pull(home, drop)
     ingested = pipeline.ingest(home)
@@ -106,7 +106,7 @@ def run_pipeline(home: Home, drop: Path, *, as_of: date = AS_OF) -> dict:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """The demo period with its planted problems, through every step once."""
-    from outreach.sample import generate
+    from outreach.generators.sample import generate
 
     root = tmp_path_factory.mktemp("demo")
     home = new_home(root / "home")
@@ -118,7 +118,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def clean(tmp_path_factory):
     """The demo period without planted problems."""
-    from outreach.sample import generate
+    from outreach.generators.sample import generate
 
     root = tmp_path_factory.mktemp("clean")
     home = new_home(root / "home")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
-from outreach.home import SEEDS_DIR
-from outreach.periods import Period
+from outreach.core.home import SEEDS_DIR
+from outreach.core.periods import Period
 
 ON_TIME_DAYS = 10
 

@@ -73,7 +73,7 @@ def test_an_open_period_has_values_so_far_and_nothing_met(tmp_path_factory):
     """Built as of 11 July 2022: 2022-H1 is closed, 2022-H2 has only begun."""
     from datetime import date
 
-    from outreach.sample import generate
+    from outreach.generators.sample import generate
 
     root = tmp_path_factory.mktemp("open")
     home = new_home(root / "home")

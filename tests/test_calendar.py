@@ -12,10 +12,10 @@ from conftest import PERIOD, new_home, write_csv
 from test_report import document_text
 
 from ingest.load import inspect_file
-from outreach import pipeline
-from outreach.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
-from outreach.periods import parse_period
-from outreach.settings import CALENDAR_ENV, period_for_run, settings
+from outreach.core.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
+from outreach.core.periods import parse_period
+from outreach.core.settings import CALENDAR_ENV, period_for_run, settings
+from outreach.orchestration import pipeline
 
 ND09 = ReportingCalendar(ND09_2019, 10)
 MONTHLY = ReportingCalendar(CALENDAR_MONTH, 10)

@@ -12,8 +12,9 @@ import pytest
 from conftest import PERIOD, new_home
 from test_report import document_text
 
-from expectations import checks
-from report.reminders import PROBLEMS_VI
+from expectations import catalogue, checks
+
+LABELS_VI = {check.name: check.label_vi for check in catalogue.CHECKS}
 
 
 def flags(home) -> set[tuple[str, str, str]]:
@@ -106,7 +107,15 @@ def test_every_planted_problem_is_in_the_annex(demo):
         details = con.execute("select detail_vi, check_name from dq.flags where period_code = ?",
                               [PERIOD.code]).fetchall()
     for detail, check in details:
-        assert detail in annex and checks.CHECK_LABELS_VI[check] in annex
+        assert detail in annex and LABELS_VI[check] in annex
+
+
+def problem_names(home, check: str) -> set[str]:
+    """How the reminder list names the flags of a check (a month not received: by what came)."""
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return {name for (name,) in con.execute(
+            "select distinct reminder_problem_vi from dq.flags where check_name = ? "
+            "and reminder_problem_vi is not null", [check]).fetchall()}
 
 
 def test_every_chased_problem_is_in_the_reminder_list(demo):
@@ -116,14 +125,16 @@ def test_every_chased_problem_is_in_the_reminder_list(demo):
         check, _, chased = PLANTED[problem.kind]
         month = f"{problem.month[5:]}/{problem.month[:4]}"
         # the reminder list words a month not received by what came: nothing, or a refusal
-        labels = [checks.CHECK_LABELS_VI[check],
-                  *(label for (name, _), label in PROBLEMS_VI.items() if name == check)]
+        labels = [LABELS_VI[check], *problem_names(demo["home"], check)]
         matching = [line for line in lines if line.startswith(f"{problem.source_code},")
                     and f",{month}," in line and any(label in line for label in labels)]
         assert bool(matching) == chased, problem
         if chased:  # the registry's contact and a message ready to send
             assert "@" in matching[0] and "Kính gửi" in matching[0]
     assert demo["reminded"]["count"] == len(lines) - 1 == 6
+    # nothing sent and only a refused file sent are chased with different words
+    assert problem_names(demo["home"], "expected_submission_received") == {
+        "Chưa gửi báo cáo", "Bị trả lại, chưa gửi bản sửa"}
 
 
 def test_every_planted_problem_is_in_the_data_docs(demo):
@@ -171,8 +182,28 @@ def test_a_rerun_replaces_the_flags_of_the_period(demo, tmp_path):
 def test_a_broken_check_is_an_error_not_a_flag(demo, tmp_path, monkeypatch):
     home = new_home(tmp_path / "home")
     shutil.copy(demo["home"].warehouse, home.warehouse)
-    broken = checks.Check("broken", "completeness", "expected_reports", "error",
+    broken = catalogue.Check("broken", "completeness", "expected_reports", "error",
                           "no_such_column", "in_set", {"value_set": [True]})
     monkeypatch.setattr(checks, "CHECKS", [*checks.CHECKS, broken])
     with pytest.raises(RuntimeError, match="broken"):
         checks.run_checks(home, PERIOD)
+
+
+def test_a_new_check_is_one_object_the_reminders_and_the_annex_follow(demo, tmp_path,
+                                                                       monkeypatch):
+    from report.reminders import reminders
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    added = catalogue.Check("arrived_by_deadline", "completeness", "received_reports", "warning",
+                            "is_on_time", "in_set", {"value_set": [True]},
+                            label_vi="Nộp sau hạn (thử)", ask_vi="đề nghị đơn vị nộp sớm hơn")
+    monkeypatch.setattr(checks, "CHECKS", [*checks.CHECKS, added])
+    checks.run_checks(home, PERIOD)
+    late = {(source, month) for check, source, month in flags(home)
+            if check == "submission_on_time"}
+    assert late and {(source, month) for check, source, month in flags(home)
+                     if check == "arrived_by_deadline"} == late
+    chased = [r for r in reminders(home, PERIOD) if r.problem == "Nộp sau hạn (thử)"]
+    assert {(r.source_code, f"{r.month:%Y-%m}") for r in chased} == late
+    assert all("đề nghị đơn vị nộp sớm hơn" in r.message for r in chased)

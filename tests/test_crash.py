@@ -13,11 +13,11 @@ import time
 import duckdb
 from conftest import PERIOD, new_home
 
-from outreach import pipeline
-from outreach.sample import generate
+from outreach.generators.sample import generate
+from outreach.orchestration import pipeline
 
 INGEST = [sys.executable, "-c",
-          "import sys; from outreach.home import Home; from ingest.load import ingest_inbox; "
+          "import sys; from outreach.core.home import Home; from ingest.load import ingest_inbox; "
           "from pathlib import Path; ingest_inbox(Home(Path(sys.argv[1])), batch_files=8)"]
 
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from outreach.airflow_run import logical_date_for
-from outreach.home import DAGS_DIR
-from outreach.periods import parse_period
-from outreach.settings import period_for_run
+from outreach.core.home import DAGS_DIR
+from outreach.core.periods import parse_period
+from outreach.core.settings import period_for_run
+from outreach.orchestration.airflow_run import logical_date_for
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -64,7 +64,7 @@ def test_reports_and_reminders_fan_out_per_province(dag):
 
 
 def test_the_reminder_list_is_mailed_and_failures_alert(dag):
-    from outreach.notify import FailureNotifier, ReminderNotifier
+    from outreach.orchestration.notify import FailureNotifier, ReminderNotifier
 
     def callbacks(value) -> list:  # a mapped task keeps what it was given, not a list
         return value if isinstance(value, list) else [value]

@@ -9,7 +9,7 @@ import duckdb
 from conftest import PERIOD, new_home, run_pipeline
 from test_report import document_text
 
-from outreach.sample import generate
+from outreach.generators.sample import generate
 
 AS_OF = date(2022, 7, 5)   # June has ended, its files are due on 10 July
 

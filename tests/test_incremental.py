@@ -12,10 +12,10 @@ import duckdb
 import pytest
 from conftest import AS_OF, PERIOD, new_home, write_csv
 
-from outreach import pipeline
-from outreach.dbt import fingerprint, run_dbt
-from outreach.home import SEEDS_DIR
-from outreach.sample import generate
+from outreach.core.home import SEEDS_DIR
+from outreach.generators.sample import generate
+from outreach.orchestration import pipeline
+from outreach.orchestration.dbt import fingerprint, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,7 @@ def test_a_registry_change_forces_a_full_rebuild(tmp_path):
 
 
 def test_a_dbt_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path, monkeypatch):
-    from outreach.dbt import DbtFailed
+    from outreach.orchestration.dbt import DbtFailed
 
     home = new_home(tmp_path / "home")
     monkeypatch.setenv("OUTREACH_DBT_TIMEOUT_SECONDS", "0.5")

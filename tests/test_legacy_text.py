@@ -22,7 +22,7 @@ from ingest.legacy import (
     encode_vni,
     repair_cells,
 )
-from outreach.home import SEEDS_DIR
+from outreach.core.home import SEEDS_DIR
 
 LOWER = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
 LETTERS = LOWER + LOWER.upper()

@@ -363,7 +363,7 @@ def test_a_workbook_of_one_very_wide_row_is_refused_in_bounded_memory(tmp_path):
     # the peak of this process since its exec (VmHWM; ru_maxrss would count the parent's)
     probe = (
         "from pathlib import Path\n"
-        "from ingest.load import inspect_file\nfrom ingest.reference import Reference\n"
+        "from ingest.load import inspect_file\nfrom outreach.core.registry import Reference\n"
         f"inspection = inspect_file(Path({str(path)!r}), Reference.load())\n"
         "print(inspection.validated.problems[0].message_vi)\n"
         "status = Path('/proc/self/status').read_text().split('VmHWM:')[1]\n"
@@ -429,8 +429,8 @@ def test_the_same_bytes_under_a_revision_1_name_are_a_duplicate(tmp_path, refere
 
 
 def test_a_file_from_another_sources_delivery_location_is_refused(tmp_path, reference):
-    from outreach.connectors import Delivery, pull_all
-    from outreach.periods import parse_period
+    from ingest.pull import Delivery, pull_all
+    from outreach.core.periods import parse_period
     from report.status import needs_attention
 
     home = new_home(tmp_path / "home")
@@ -444,7 +444,7 @@ def test_a_file_from_another_sources_delivery_location_is_refused(tmp_path, refe
     report = (home.quarantine / "PTTH-LS_2022-03.csv.errors.txt").read_text(encoding="utf-8")
     assert "được lấy từ nơi gửi của BAO-LS" in report
     assert not (home.inbox / ".origin").exists()
-    from outreach.pipeline import build
+    from outreach.orchestration.pipeline import build
 
     build(home)
     attention = needs_attention(home, parse_period("2022-H1"))

@@ -10,9 +10,9 @@ import duckdb
 from conftest import new_home
 
 from ingest.load import ingest_inbox
-from ingest.reference import Reference
-from outreach.home import resolve_home
-from outreach.national import CATALOGUE, generate_national, write_national_seeds
+from outreach.core.home import resolve_home
+from outreach.core.registry import Reference
+from outreach.generators.national import CATALOGUE, generate_national, write_national_seeds
 
 
 def test_registry_has_every_district_and_two_outlets_per_province(tmp_path):

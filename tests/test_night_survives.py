@@ -17,6 +17,7 @@ from ingest import load
 from ingest.legacy import encode_tcvn3
 from ingest.load import ingest_inbox
 from outreach.cli import main
+from outreach.core.home import waiting_files
 
 ROW = ["05/03/2022", "Khác", "Truyền hình", "3", "", "", "", "", ""]
 SENT = datetime(2022, 4, 2, 8, 0, tzinfo=UTC)
@@ -119,12 +120,12 @@ def test_a_file_the_warehouse_cannot_record_is_left_and_listed_for_the_departmen
     summary = ingest_inbox(home, reference=reference)
     assert summary.accepted == ["BAO-LS_2022-03.csv"]
     assert summary.failed == ["PTTH-LS_2022-03.csv"]
-    waiting = load.waiting_files(home)
+    waiting = waiting_files(home)
     assert [entry["file_name"] for entry in waiting] == ["PTTH-LS_2022-03.csv"]
     assert "not moved" in waiting[0]["reason"]
     monkeypatch.undo()
     summary = ingest_inbox(home, reference=reference)       # the next night finishes it
-    assert summary.recovered == ["PTTH-LS_2022-03.csv"] and load.waiting_files(home) == []
+    assert summary.recovered == ["PTTH-LS_2022-03.csv"] and waiting_files(home) == []
 
 
 names = st.one_of(
@@ -166,4 +167,4 @@ def test_any_names_and_bytes_through_the_whole_ingest(tmp_path_factory, files):
     assert len(left) == len(summary.failed)
     ready = [n for n in written if not n.endswith((b".part", b".tmp", b".errors.txt"))]
     assert handled + len(summary.failed) == len(ready)
-    assert [entry["file_name"] for entry in load.waiting_files(home)] == sorted(summary.failed)
+    assert [entry["file_name"] for entry in waiting_files(home)] == sorted(summary.failed)

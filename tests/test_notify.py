@@ -8,7 +8,7 @@ import pytest
 from airflow.sdk import DAG
 from mailserver import local_smtp, text_of
 
-from outreach.notify import FailureNotifier, ReminderNotifier
+from outreach.orchestration.notify import FailureNotifier, ReminderNotifier
 
 
 class TaskInstance:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ingest.load import inspect_file
-from ingest.reference import Reference
+from outreach.core.registry import Reference
 
 REFERENCE = Reference.load()
 HEADER = "Ngày,Chủ đề,Hình thức,Số lượng,Mã xã,Số người tiếp cận,Tiêu đề,Đường dẫn,Ghi chú"

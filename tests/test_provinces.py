@@ -16,8 +16,8 @@ from mailserver import invoke_with_mail, text_of
 from test_report import document_text
 
 from outreach.cli import main
-from outreach.home import SEEDS_DIR, resolve_home
-from outreach.national import generate_national
+from outreach.core.home import SEEDS_DIR, resolve_home
+from outreach.generators.national import generate_national
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import PERIOD
 
 from outreach.cli import main
-from outreach.sample import generate
+from outreach.generators.sample import generate
 
 pytestmark = pytest.mark.slow
 

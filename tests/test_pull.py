@@ -16,8 +16,8 @@ import pytest
 from conftest import new_home, write_bytes, write_csv
 
 from ingest.load import ingest_inbox
-from outreach import pipeline
-from outreach.connectors import Delivery, pull_all, pull_delivery, safe_name
+from ingest.pull import Delivery, pull_all, pull_delivery, safe_name
+from outreach.orchestration import pipeline
 
 ROW = ["05/03/2022", "Khác", "Tin, bài", "1", "", "", "", "", ""]
 SENT = datetime(2022, 4, 3, 9, 30, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from outreach.cli import main
-from outreach.home import PROJECT_ROOT
+from outreach.core.home import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -20,13 +20,13 @@ from independent import expected_figures
 from test_report import document_text
 
 from ingest.load import inspect_file
-from ingest.reference import Reference
-from outreach import areas as area_seeds
 from outreach.cli import main
-from outreach.home import SEEDS_DIR
-from outreach.periods import parse_period
-from outreach.sample import generate
-from outreach.settings import period_for_run
+from outreach.core.home import SEEDS_DIR
+from outreach.core.periods import parse_period
+from outreach.core.registry import Reference
+from outreach.core.settings import period_for_run
+from outreach.generators import areas as area_seeds
+from outreach.generators.sample import generate
 from report.build import issuer_on, load_config
 
 ROW = ["05/09/2025", "Khác", "Truyền thanh cơ sở", "3", "", "", "", "", ""]
@@ -206,7 +206,7 @@ def test_the_issuer_is_the_body_of_the_reports_date(tmp_path):
 
 
 def _run(home, period, drop, as_of):
-    from outreach import pipeline
+    from outreach.orchestration import pipeline
 
     pipeline.pull(home, drop)
     pipeline.ingest(home)
@@ -380,8 +380,8 @@ def test_reference_loads_the_registry_of_both_sides():
 @pytest.fixture(scope="module")
 def national(tmp_path_factory):
     """Lạng Sơn, Hà Giang and Tuyên Quang, which took Hà Giang in on 1 July 2025."""
-    from outreach import pipeline
-    from outreach.national import generate_national
+    from outreach.generators.national import generate_national
+    from outreach.orchestration import pipeline
 
     root = tmp_path_factory.mktemp("national")
     home = new_home(root / "home")

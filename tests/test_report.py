@@ -12,8 +12,8 @@ from conftest import PERIOD, new_home
 from independent import expected_figures
 from lxml import etree
 
+from outreach.core.numbers import format_count, format_date_long, format_percent
 from report.build import write_report
-from report.numbers import format_count, format_date_long, format_percent
 
 ZERO_WHEN_ABSENT = ("outputs.", "outlet_month.", "district_output.", "local_output.")
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import PERIOD, new_home
 from test_report import document_text
 
-from outreach.periods import parse_period
+from outreach.core.periods import parse_period
 from report.build import write_report
 from report.export import libreoffice
 
@@ -177,7 +177,7 @@ def test_the_completeness_chart_names_each_source(demo, tmp_path, monkeypatch):
 def test_year_and_second_half_year_reports(demo, tmp_path):
     home = new_home(tmp_path / "home")
     shutil.copy(demo["home"].warehouse, home.warehouse)
-    from outreach import pipeline
+    from outreach.orchestration import pipeline
 
     for code, label in (("2022", "năm 2022"), ("2022-H2", "6 tháng cuối năm 2022")):
         period = parse_period(code)

@@ -7,7 +7,7 @@ import hashlib
 from conftest import PERIOD
 
 from ingest.load import inspect_file
-from outreach.sample import generate
+from outreach.generators.sample import generate
 
 
 def digests(folder):

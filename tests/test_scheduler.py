@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from mailserver import local_smtp, text_of
 
-from outreach.periods import parse_period
-from outreach.sample import generate
-from outreach.settings import period_for_run
+from outreach.core.periods import parse_period
+from outreach.core.settings import period_for_run
+from outreach.generators.sample import generate
 
 pytestmark = pytest.mark.slow
 

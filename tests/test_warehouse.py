@@ -7,7 +7,7 @@ import shutil
 import duckdb
 from conftest import AS_OF, new_home
 
-from outreach import pipeline
+from outreach.orchestration import pipeline
 
 MARTS = {"fct_media_outputs", "fct_reporting_completeness", "fct_indicator_values",
          "fct_directive_documents", "dim_sources", "dim_areas", "dim_topics",

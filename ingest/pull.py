@@ -41,7 +41,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlparse
 
 from ingest.files import MAX_FILE_BYTES, sha256_file
-from outreach.home import SEEDS_DIR, Home
+from outreach.core.home import SEEDS_DIR, Home
 
 log = logging.getLogger(__name__)
 

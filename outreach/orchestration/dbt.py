@@ -14,7 +14,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from outreach.home import DBT_PROJECT_DIR, Home
+from outreach.core.home import DBT_PROJECT_DIR, Home
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     registry or the project changed since (then it passes `--full-refresh`).
     """
     home.ensure()
-    from outreach.settings import settings
+    from outreach.core.settings import settings
 
     marker = home.root / "dbt" / "built-from.sha256"
     current = fingerprint(home) if command[0] == "build" else None

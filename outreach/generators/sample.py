@@ -36,11 +36,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ingest.reference import Reference
-from ingest.text import encode_cp1258, fold
-from outreach.constants import LOCAL_TZ
-from outreach.home import SEEDS_DIR
-from outreach.periods import Period, month_end
+from ingest.text import encode_cp1258
+from outreach.core.constants import LOCAL_TZ
+from outreach.core.home import SEEDS_DIR
+from outreach.core.periods import Period, month_end
+from outreach.core.registry import Reference
+from outreach.core.text import fold
 
 # the directive documents of the real 2022-H1 report (its footnote 1)
 DIRECTIVES_2022_H1 = [

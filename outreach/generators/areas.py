@@ -29,8 +29,8 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from ingest.text import fold, nfc
-from outreach.home import PROJECT_ROOT, SEEDS_DIR
+from outreach.core.home import PROJECT_ROOT, SEEDS_DIR
+from outreach.core.text import fold, nfc
 
 CATALOGUE = PROJECT_ROOT / "data" / "reference" / "vn_admin_units_2022-04-10.csv"
 CATALOGUE_DATE = "2022-04-10"
@@ -477,8 +477,3 @@ def summary(areas: Areas) -> str:
     lines += [f"  disagreement: {kind} x{count}" for kind, count in sorted(kinds.items())]
     return "\n".join(lines)
 
-
-if __name__ == "__main__":
-    from outreach.cli import main
-
-    main(["areas", *__import__("sys").argv[1:]])

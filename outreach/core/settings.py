@@ -13,9 +13,9 @@ from functools import cache
 
 import yaml
 
-from outreach.calendar import ReportingCalendar
-from outreach.home import DBT_PROJECT_DIR
-from outreach.periods import Period, period_containing
+from outreach.core.calendar import ReportingCalendar
+from outreach.core.home import DBT_PROJECT_DIR
+from outreach.core.periods import Period, period_containing
 
 CALENDAR_ENV = "OUTREACH_REPORTING_CALENDAR"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from outreach.periods import Period, month_end
+from outreach.core.periods import Period, month_end
 
 CALENDAR_MONTH = "calendar_month"
 ND09_2019 = "nd09_2019"

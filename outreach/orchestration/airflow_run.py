@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from outreach.constants import DAG_ID, LOCAL_TZ, WRITER_POOL
-from outreach.home import DAGS_DIR, Home
-from outreach.periods import Period
-from outreach.settings import settings
+from outreach.core.constants import DAG_ID, LOCAL_TZ, WRITER_POOL
+from outreach.core.home import DAGS_DIR, Home
+from outreach.core.periods import Period
+from outreach.core.settings import settings
 
 # holds airflow_local_settings.py
 AIRFLOW_SETTINGS_DIR = Path(__file__).with_name("airflow_config")

@@ -13,7 +13,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.home import Home
+from outreach.core.home import Home
 
 NATIONAL = "toan-quoc"
 
@@ -67,7 +67,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def registry_provinces(home: Home) -> list[str]:
     """The provinces the registry has sources in: the home's own first, then by code."""
-    from outreach.settings import settings
+    from outreach.core.settings import settings
 
     codes = {row["province_code"].strip() for row in _read(home.seeds_dir() / "ref_sources.csv")
              if row["province_code"].strip()}
@@ -77,7 +77,7 @@ def registry_provinces(home: Home) -> list[str]:
 
 def resolve_scope(home: Home, key: str | None = None) -> Scope:
     """The scope named by `key` (a province code, or `toan-quoc`); None is the home's own."""
-    from outreach.settings import settings
+    from outreach.core.settings import settings
 
     own = settings().province_code
     code = key or own

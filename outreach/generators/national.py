@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ingest.reference import Reference
-from outreach.areas import (
+from outreach.core.home import PROJECT_ROOT, SEEDS_DIR
+from outreach.core.registry import Reference
+from outreach.generators.areas import (
     COMMUNES_SEED,
     PROVINCES_SEED,
     REFORM_DATE,
@@ -31,8 +32,7 @@ from outreach.areas import (
     units_before,
     write_rows,
 )
-from outreach.home import PROJECT_ROOT, SEEDS_DIR
-from outreach.sample import (
+from outreach.generators.sample import (
     LABEL_HEADER,
     LOCAL_TZ,
     MACHINE_HEADER,

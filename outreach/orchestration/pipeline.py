@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from outreach.home import Home
-from outreach.periods import Period
+from outreach.core.home import Home
+from outreach.core.periods import Period
 
 
 def pull(home: Home, drop: Path | None = None) -> dict:
@@ -18,7 +18,7 @@ def pull(home: Home, drop: Path | None = None) -> dict:
 
     A source that is down is retried and reported in `failed`; the others are pulled anyway.
     """
-    from outreach.connectors import Delivery, deliveries_from_registry, pull_all
+    from ingest.pull import Delivery, deliveries_from_registry, pull_all
 
     deliveries = deliveries_from_registry(home.seeds_dir())
     if drop is not None and drop.resolve() != home.inbox.resolve():
@@ -36,7 +36,7 @@ def ingest(home: Home, inbox: Path | None = None) -> dict:
 
 
 def build(home: Home, as_of: date | None = None) -> Path:
-    from outreach.dbt import run_dbt
+    from outreach.orchestration.dbt import run_dbt
 
     return run_dbt(home, ["build"], as_of=as_of)
 
@@ -89,7 +89,7 @@ def _sql_text(value) -> str:
 
 def provinces(home: Home) -> list[str]:
     """The provinces of the registry, the home's own first: one report and reminder list each."""
-    from outreach.scope import registry_provinces
+    from outreach.core.scope import registry_provinces
 
     return registry_provinces(home)
 
@@ -102,7 +102,7 @@ def report(home: Home, period: Period, *, province: str | None = None, pdf: bool
     `published`: read the analysts' copy, not the working file (the nightly run's per-province
     reports do, so that they read side by side and never wait for a writer).
     """
-    from outreach.scope import resolve_scope
+    from outreach.core.scope import resolve_scope
     from report.build import write_report
 
     return write_report(home, period, scope=resolve_scope(home, province), pdf=pdf,
@@ -116,7 +116,7 @@ def remind(home: Home, period: Period, month: date | None = None, *,
 
     Returns its path, its length, and an HTML version with a subject for the e-mail notifier.
     """
-    from outreach.scope import resolve_scope
+    from outreach.core.scope import resolve_scope
     from report.build import load_config
     from report.reminders import (
         format_reminders,

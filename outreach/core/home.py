@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 DAGS_DIR = PROJECT_ROOT / "dags"
@@ -41,6 +42,11 @@ class Home:
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse" / "outreach.duckdb"
+
+    @property
+    def waiting_list(self) -> Path:
+        """The files the last ingest had to leave in the inbox, and why (JSON)."""
+        return self.root / "ingest" / "waiting.json"
 
     @property
     def published_warehouse(self) -> Path:
@@ -95,3 +101,13 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> Home:
     """The home given, else `$OUTREACH_HOME`, else `var/` in the project folder."""
     chosen = home or os.environ.get("OUTREACH_HOME") or PROJECT_ROOT / "var"
     return Home(Path(chosen).expanduser().resolve())
+
+
+def waiting_files(home: Home) -> list[dict[str, str]]:
+    """The files the last ingest left in the inbox, with their reasons (English)."""
+    if not home.waiting_list.is_file():
+        return []
+    try:
+        return json.loads(home.waiting_list.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError):
+        return []

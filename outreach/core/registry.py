@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
-from ingest.text import fold
-from outreach.home import SEEDS_DIR
+from outreach.core.home import SEEDS_DIR
+from outreach.core.text import fold
 
 
 def _read_seed(seeds_dir: Path, name: str) -> list[dict[str, str]]:

@@ -1,0 +1,24 @@
+"""Vietnamese text everywhere: NFC normalisation and the diacritics-insensitive matching key."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+@functools.lru_cache(maxsize=65_536)  # headers, codes and names repeat across files
+def fold(value: str) -> str:
+    """A matching key: lower case, no diacritics, đ as d, words joined by `_`.
+
+    "Số lượng", "so luong" and "SO_LUONG" all fold to "so_luong".
+    """
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub("_", bare.lower()).strip("_")

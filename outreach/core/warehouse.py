@@ -1,0 +1,56 @@
+"""The warehouse file: short-lived connections, and reading while the nightly run writes.
+
+One process writes the working file at a time (ingest, dbt, the checks, one after another);
+anyone else reads it, or the copy published after the last run when the working file is held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import duckdb
+
+if TYPE_CHECKING:
+    from outreach.core.home import Home
+
+T = TypeVar("T")
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False,
+            ddl: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection; a writer runs `ddl` first (the tables it writes, if absent)."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if ddl and not read_only:
+            con.execute(ddl)
+        yield con
+    finally:
+        con.close()
+
+
+def read_while_running(home: Home, read: Callable[[duckdb.DuckDBPyConnection], T],
+                       warehouse: Path | None = None) -> T:
+    """`read(con)` on the working file (or `warehouse`), else on the published copy.
+
+    The nightly run holds the working file while it writes: then the copy published after the
+    last run is read instead.
+    """
+    try:
+        with connect(warehouse or home.warehouse, read_only=True) as con:
+            return read(con)
+    except duckdb.IOException:
+        with connect(home.published_warehouse, read_only=True) as con:
+            return read(con)
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, query: str, parameters: list) -> list[dict]:
+    """The rows of a query as dicts keyed by column name."""
+    cursor = con.execute(query, parameters)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
