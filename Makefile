@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make run    set up, then run the nightly DAG once on demo submissions and print the report
 #   make test   set up, then run every check and test
+#   make test-fast   the tests that need no warehouse, Airflow or browser (the inner loop)
 #   make bench  set up, then print the benchmarks (several minutes)
 PYTHON ?= python3
 OUTREACH_HOME ?= $(CURDIR)/var
@@ -16,7 +17,7 @@ DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
 export OUTREACH_HOME
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test lint bench report-pdf airflow clean
+.PHONY: setup run test test-fast lint bench report-pdf airflow clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -32,12 +33,21 @@ run: setup
 	$(BIN)/outreach sample --period $(PERIOD) --inbox $(DROP)
 	$(BIN)/outreach run --period $(PERIOD) --inbox $(DROP)
 
+# the same checks as .pre-commit-config.yaml: the code's layers (import-linter's contracts in
+# pyproject.toml), formatting, lint, types, and the dbt project's SQL
 lint: setup
+	$(BIN)/lint-imports
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
 test: setup lint
 	$(BIN)/pytest
+
+# the inner loop: every test that needs no built warehouse, no Airflow and no browser
+test-fast: setup
+	$(BIN)/pytest -m fast
 
 # Airflow's embedded default (SQLite, LocalExecutor), the UI on http://localhost:8080
 airflow: setup

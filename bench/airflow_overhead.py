@@ -38,7 +38,7 @@ from outreach.orchestration.airflow_run import logical_date_for, prepare_airflow
 
 PERIOD = parse_period("2022-H1")
 
-EMPTY_DAG = '''
+EMPTY_DAG = """
 import pendulum
 from airflow.sdk import dag, task
 
@@ -56,19 +56,21 @@ def bench_empty():
     second(first())
 
 bench_empty()
-'''
+"""
 
 
 def steps_alone(home: Home, drop: Path) -> dict[str, float]:
     as_of = settings().closing_date(PERIOD)
     timings = {}
-    for name, step in (("pull", lambda: pipeline.pull(home, drop)),
-                       ("ingest", lambda: pipeline.ingest(home)),
-                       ("build", lambda: pipeline.build(home, as_of)),
-                       ("check", lambda: pipeline.check(home, PERIOD)),
-                       ("publish", lambda: pipeline.publish(home)),
-                       ("report", lambda: pipeline.report(home, PERIOD)),
-                       ("remind", lambda: pipeline.remind(home, PERIOD))):
+    for name, step in (
+        ("pull", lambda: pipeline.pull(home, drop)),
+        ("ingest", lambda: pipeline.ingest(home)),
+        ("build", lambda: pipeline.build(home, as_of)),
+        ("check", lambda: pipeline.check(home, PERIOD)),
+        ("publish", lambda: pipeline.publish(home)),
+        ("report", lambda: pipeline.report(home, PERIOD)),
+        ("remind", lambda: pipeline.remind(home, PERIOD)),
+    ):
         started = time.perf_counter()
         step()
         timings[name] = time.perf_counter() - started
@@ -92,7 +94,7 @@ def main() -> None:
 
     nightly_home = Home(work / "nightly").ensure()
     with open(work / "prepare.log", "w", encoding="utf-8") as log:
-        prepare_airflow(nightly_home, log)               # untimed, as on any night after the first
+        prepare_airflow(nightly_home, log)  # untimed, as on any night after the first
     _, nightly, nightly_mb = measure(run_nightly, nightly_home, PERIOD, drop)
 
     empty = work / "empty"
@@ -103,31 +105,49 @@ def main() -> None:
     if airflow(["db", "migrate"], env, work / "empty-migrate.log", 600) != 0:
         sys.exit(f"airflow db migrate failed; see {work / 'empty-migrate.log'}")
     code, empty_seconds, empty_mb = measure(
-        airflow, ["dags", "test", "bench_empty", logical_date_for(PERIOD).isoformat()], env,
-        work / "empty.log", 600)
+        airflow,
+        ["dags", "test", "bench_empty", logical_date_for(PERIOD).isoformat()],
+        env,
+        work / "empty.log",
+        600,
+    )
     if code != 0:
         sys.exit(f"the empty DAG failed; see {work / 'empty.log'}")
 
     overhead = nightly - floor
-    print("\nThe Lạng Sơn nightly run (2022-H1 demo, 124 files), "
-          "Airflow's `dags test`, tasks one at a time\n")
+    print(
+        "\nThe Lạng Sơn nightly run (2022-H1 demo, 124 files), "
+        "Airflow's `dags test`, tasks one at a time\n"
+    )
     print("| what | wall seconds | peak RSS (MB) |")
     print("| --- | ---: | ---: |")
     steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in timings.items())
     print(f"| steps alone, one process ({steps}) | {floor:.1f} | {floor_mb:.0f} |")
     print(f"| outreach_nightly through Airflow | {nightly:.1f} | {nightly_mb:.0f} |")
     print(f"| an empty two-task DAG through Airflow | {empty_seconds:.1f} | {empty_mb:.0f} |")
-    print(f"\nAirflow's overhead: {overhead:.1f} s, {100 * overhead / floor:.0f}% of the steps' "
-          "own time (aim: under 50%)")
+    print(
+        f"\nAirflow's overhead: {overhead:.1f} s, {100 * overhead / floor:.0f}% of the steps' "
+        "own time (aim: under 50%)"
+    )
     lines = [
-        {"measure": "Lạng Sơn nightly run (2022-H1 demo) through Airflow: its overhead "
-                    f"({overhead:.1f} s) against its steps run alone",
-         "seconds": overhead, "peak_mb": nightly_mb, "floor": f"the steps alone ({steps})",
-         "floor_seconds": floor, "floor_peak_mb": floor_mb, "aim": 0.50},
-        {"measure": "outreach_nightly through Airflow, whole run",
-         "seconds": nightly, "peak_mb": nightly_mb,
-         "floor": "an empty two-task DAG through Airflow", "floor_seconds": empty_seconds,
-         "floor_peak_mb": empty_mb},
+        {
+            "measure": "Lạng Sơn nightly run (2022-H1 demo) through Airflow: its overhead "
+            f"({overhead:.1f} s) against its steps run alone",
+            "seconds": overhead,
+            "peak_mb": nightly_mb,
+            "floor": f"the steps alone ({steps})",
+            "floor_seconds": floor,
+            "floor_peak_mb": floor_mb,
+            "aim": 0.50,
+        },
+        {
+            "measure": "outreach_nightly through Airflow, whole run",
+            "seconds": nightly,
+            "peak_mb": nightly_mb,
+            "floor": "an empty two-task DAG through Airflow",
+            "floor_seconds": empty_seconds,
+            "floor_peak_mb": empty_mb,
+        },
     ]
     finish(lines, args.json, work, args.keep)
 

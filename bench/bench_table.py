@@ -36,17 +36,21 @@ def _ratio(line: dict) -> str:
 
 
 def print_table(lines: list[dict]) -> None:
-    print("| measure | seconds | peak MB | floor | floor seconds | floor peak MB | ratio "
-          "| aim | met |")
+    print(
+        "| measure | seconds | peak MB | floor | floor seconds | floor peak MB | ratio "
+        "| aim | met |"
+    )
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |")
     for line in lines:
         floor_seconds = line.get("floor_seconds")
         floor_peak = line.get("floor_peak_mb")
-        print(f"| {line['measure']} | {line['seconds']:.1f} | {line['peak_mb']:.0f} "
-              f"| {line.get('floor', '')} "
-              f"| {'' if floor_seconds is None else f'{floor_seconds:.1f}'} "
-              f"| {'' if floor_peak is None else f'{floor_peak:.0f}'} "
-              f"| {_ratio(line)} | {_aim(line)} | {_met(line)} |")
+        print(
+            f"| {line['measure']} | {line['seconds']:.1f} | {line['peak_mb']:.0f} "
+            f"| {line.get('floor', '')} "
+            f"| {'' if floor_seconds is None else f'{floor_seconds:.1f}'} "
+            f"| {'' if floor_peak is None else f'{floor_peak:.0f}'} "
+            f"| {_ratio(line)} | {_aim(line)} | {_met(line)} |"
+        )
 
 
 def finish(lines: list[dict], json_path: Path | None, work: Path, keep: bool) -> None:

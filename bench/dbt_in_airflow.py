@@ -57,7 +57,7 @@ AS_OF = date(2022, 7, 11)
 LOGICAL_DATE = "2022-07-11T02:00:00+07:00"
 BIN = Path(sys.executable).parent
 
-ONE_TASK_DAG = Template('''
+ONE_TASK_DAG = Template("""
 import pendulum
 from airflow.sdk import dag, task
 
@@ -73,9 +73,9 @@ def bench():
     build()
 
 bench()
-''')
+""")
 
-COSMOS_DAG = Template('''
+COSMOS_DAG = Template("""
 import pendulum
 from cosmos import DbtDag, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode
@@ -100,19 +100,24 @@ if $wait_for_producer:  # bench-only: every root sensor starts after the produce
             producer >> t
         if t.trigger_rule == "always":
             t.trigger_rule = "all_success"
-''')
+""")
 
 MODES = [  # (row label, DAG template, Cosmos execution mode, root sensors wait for producer)
     ("one @task running dbt build (like outreach_nightly)", ONE_TASK_DAG, "", False),
     ("Cosmos DbtDag, ExecutionMode.LOCAL", COSMOS_DAG, "LOCAL", False),
     ("Cosmos DbtDag, ExecutionMode.WATCHER (as rendered)", COSMOS_DAG, "WATCHER", False),
-    ("Cosmos DbtDag, ExecutionMode.WATCHER, root sensors wait for producer", COSMOS_DAG,
-     "WATCHER", True),
+    (
+        "Cosmos DbtDag, ExecutionMode.WATCHER, root sensors wait for producer",
+        COSMOS_DAG,
+        "WATCHER",
+        True,
+    ),
 ]
 
 
-def measure(action: Callable[..., object], *args, include_self: bool = False,
-            **kwargs) -> tuple[object, float, float]:
+def measure(
+    action: Callable[..., object], *args, include_self: bool = False, **kwargs
+) -> tuple[object, float, float]:
     """Run action(*args, **kwargs): its result, wall seconds, peak summed RSS (MB) of children
     (and of this process, with include_self)."""
     me, peak, done = psutil.Process(), [0], threading.Event()
@@ -146,28 +151,38 @@ def fresh_home(base: Home, folder: Path) -> Home:
 def marts_rows(home: Home) -> int:
     """Rows over all marts tables: the same number means the same warehouse was built."""
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        tables = con.execute("select table_name from information_schema.tables "
-                             "where table_schema = 'marts'").fetchall()
-        return sum(con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
-                   for (name,) in tables)
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+        return sum(
+            con.execute(f'select count(*) from marts."{name}"').fetchone()[0] for (name,) in tables
+        )
 
 
 def airflow_env(folder: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT),
-            "AIRFLOW_HOME": str(folder / "airflow"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(folder / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder / 'airflow' / 'airflow.db'}",
-            "AIRFLOW__COSMOS__CACHE_DIR": str(folder / "cosmos-cache"),  # cold, as on a new box
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "AIRFLOW_HOME": str(folder / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(folder / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder / 'airflow' / 'airflow.db'}",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(folder / "cosmos-cache"),  # cold, as on a new box
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
 
 
 def airflow(arguments: list[str], env: dict[str, str], log: Path, timeout: float) -> int | None:
     """Exit code of `airflow <arguments>`, or None if it was killed after `timeout` seconds."""
     with open(log, "a", encoding="utf-8") as output:
-        process = subprocess.Popen([str(BIN / "airflow"), *arguments], env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(BIN / "airflow"), *arguments],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             return process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -178,22 +193,32 @@ def airflow(arguments: list[str], env: dict[str, str], log: Path, timeout: float
 
 def task_states(folder: Path, dag_id: str) -> str:
     with sqlite3.connect(folder / "airflow" / "airflow.db") as con:
-        rows = con.execute("select coalesce(state, 'not started'), count(*) from task_instance "
-                           "where dag_id = ? group by 1 order by 2 desc", (dag_id,)).fetchall()
-        producer = con.execute("select coalesce(state, 'not started') from task_instance "
-                               "where dag_id = ? and task_id = 'dbt_producer_watcher'",
-                               (dag_id,)).fetchone()
+        rows = con.execute(
+            "select coalesce(state, 'not started'), count(*) from task_instance "
+            "where dag_id = ? group by 1 order by 2 desc",
+            (dag_id,),
+        ).fetchall()
+        producer = con.execute(
+            "select coalesce(state, 'not started') from task_instance "
+            "where dag_id = ? and task_id = 'dbt_producer_watcher'",
+            (dag_id,),
+        ).fetchone()
     states = ", ".join(f"{n} {state}" for state, n in rows)
-    return f"{sum(n for _, n in rows)} Airflow tasks ({states})" + \
-        (f", producer {producer[0]}" if producer else "")
+    return f"{sum(n for _, n in rows)} Airflow tasks ({states})" + (
+        f", producer {producer[0]}" if producer else ""
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--json", type=Path, help="write the lines for bench/summary.py here")
-    parser.add_argument("--timeout", type=float, default=150,
-                        help="seconds after which a `dags test` counts as hung (default 150)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=150,
+        help="seconds after which a `dags test` counts as hung (default 150)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dbt-in-airflow-"))
     print(f"work folder: {work}", file=sys.stderr)
@@ -218,37 +243,64 @@ def main() -> None:
         (folder / "dags").mkdir()
         (folder / "airflow").mkdir()
         shutil.copy(migrated / "airflow" / "airflow.db", folder / "airflow" / "airflow.db")
-        (folder / "dags" / f"{dag_id}.py").write_text(template.substitute(
-            dag_id=dag_id, home=home.root, as_of=AS_OF.isoformat(), project=DBT_PROJECT_DIR,
-            warehouse=home.warehouse, mode=mode, dbt=BIN / "dbt", wait_for_producer=wait))
+        (folder / "dags" / f"{dag_id}.py").write_text(
+            template.substitute(
+                dag_id=dag_id,
+                home=home.root,
+                as_of=AS_OF.isoformat(),
+                project=DBT_PROJECT_DIR,
+                warehouse=home.warehouse,
+                mode=mode,
+                dbt=BIN / "dbt",
+                wait_for_producer=wait,
+            )
+        )
         log = folder / "dags-test.log"
-        code, seconds, peak_mb = measure(airflow, ["dags", "test", dag_id, LOGICAL_DATE],
-                                         airflow_env(folder), log, args.timeout)
+        code, seconds, peak_mb = measure(
+            airflow, ["dags", "test", dag_id, LOGICAL_DATE], airflow_env(folder), log, args.timeout
+        )
         notes = task_states(folder, dag_id)
         if code != 0 or "failed" in notes:
             failed = True
-            outcome = f"no result: killed after {args.timeout:.0f} s" if code is None \
+            outcome = (
+                f"no result: killed after {args.timeout:.0f} s"
+                if code is None
                 else f"FAILED (exit {code})"
+            )
             rows.append((label, None, peak_mb, f"{outcome}; {notes}; log {log}"))
             continue
         built = marts_rows(home)
-        same = "same marts rows as dbt alone" if built == expected else \
-            f"DIFFERENT marts rows: {built} vs {expected}"
+        same = (
+            "same marts rows as dbt alone"
+            if built == expected
+            else f"DIFFERENT marts rows: {built} vs {expected}"
+        )
         rows.append((label, seconds, peak_mb, f"{notes}; {same}"))
 
-    print(f"\n`dbt build` of the 2022-H1 demo warehouse, {os.cpu_count()} CPUs, "
-          "`airflow dags test` (tasks run one at a time, DAG parse included)\n")
+    print(
+        f"\n`dbt build` of the 2022-H1 demo warehouse, {os.cpu_count()} CPUs, "
+        "`airflow dags test` (tasks run one at a time, DAG parse included)\n"
+    )
     print("| mode | wall seconds | relative to dbt alone | peak RSS of process tree (MB) | notes |")
     print("| --- | ---: | ---: | ---: | --- |")
     for label, seconds, peak_mb, notes in rows:
-        shown, ratio = ("n/a", "n/a") if seconds is None else \
-            (f"{seconds:.1f}", f"{seconds / floor:.1f}x")
+        shown, ratio = (
+            ("n/a", "n/a") if seconds is None else (f"{seconds:.1f}", f"{seconds / floor:.1f}x")
+        )
         print(f"| {label} | {shown} | {ratio} | {peak_mb:.0f} | {notes} |")
     if args.json:
-        lines = [{"measure": f"dbt build of the Lạng Sơn demo: {label}", "seconds": seconds,
-                  "peak_mb": peak_mb, "floor": "dbt alone", "floor_seconds": floor,
-                  "floor_peak_mb": floor_mb}
-                 for label, seconds, peak_mb, _ in rows[1:] if seconds is not None]
+        lines = [
+            {
+                "measure": f"dbt build of the Lạng Sơn demo: {label}",
+                "seconds": seconds,
+                "peak_mb": peak_mb,
+                "floor": "dbt alone",
+                "floor_seconds": floor,
+                "floor_peak_mb": floor_mb,
+            }
+            for label, seconds, peak_mb, _ in rows[1:]
+            if seconds is not None
+        ]
         args.json.write_text(json.dumps(lines, ensure_ascii=False), encoding="utf-8")
     if args.keep or failed:
         print(f"\nwork folder kept: {work}")

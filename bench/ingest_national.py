@@ -49,8 +49,13 @@ def child_ingest(work: Path) -> dict:
 
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         rows = con.execute("select count(*) from raw.submission_rows").fetchone()[0]
-    return {"seconds": seconds, "files": len(summary.accepted) + len(summary.rejected),
-            "rejected": len(summary.rejected), "rows": rows, "peak_mb": _peak_mb()}
+    return {
+        "seconds": seconds,
+        "files": len(summary.accepted) + len(summary.rejected),
+        "rejected": len(summary.rejected),
+        "rows": rows,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def dialect_of(path: Path) -> tuple[str, str, str]:
@@ -76,19 +81,29 @@ def child_floor(work: Path, groups: dict[str, list[str]]) -> dict:
         for number, (key, files) in enumerate(groups.items()):
             encoding, delimiter, _header = key.split("|")
             # every value as text, stored as read: a loader that trusts its input
-            con.execute(f"create table cells_{number} as select * from read_csv(?, "
-                        "header = true, all_varchar = true, "
-                        "filename = true, delim = ?, encoding = ?)",
-                        [files, delimiter, encoding])
+            con.execute(
+                f"create table cells_{number} as select * from read_csv(?, "
+                "header = true, all_varchar = true, "
+                "filename = true, delim = ?, encoding = ?)",
+                [files, delimiter, encoding],
+            )
             rows += con.execute(f"select count(*) from cells_{number}").fetchone()[0]
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "files": sum(len(files) for files in groups.values()),
-            "rows": rows, "peak_mb": _peak_mb()}
+    return {
+        "seconds": seconds,
+        "files": sum(len(files) for files in groups.values()),
+        "rows": rows,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def run_child(kind: str, work: Path) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--child", kind, "--work", str(work)],
-                            check=True, capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--work", str(work)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -113,10 +128,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ingest-national-"))
     print(f"work folder: {work}", file=sys.stderr)
     started = time.perf_counter()
-    generated = generate_national([args.year], work / "inbox", work / "seeds",
-                                  plant_problems=False)
-    print(f"generated {len(generated.files)} files in {time.perf_counter() - started:.1f} s",
-          file=sys.stderr)
+    generated = generate_national([args.year], work / "inbox", work / "seeds", plant_problems=False)
+    print(
+        f"generated {len(generated.files)} files in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     groups: dict[str, list[str]] = {}
     for path in sorted(generated.files):
         groups.setdefault("|".join(dialect_of(path)), []).append(str(path))
@@ -128,22 +144,35 @@ def main() -> None:
     if ingest["rows"] != floor["rows"] or ingest["rejected"]:
         sys.exit(f"the two sides differ: ingest {ingest}, floor {floor}; work folder {work}")
 
-    print(f"\nIngest of the national year {args.year}: {ingest['files']:,} CSV files, "
-          f"{ingest['rows']:,} data rows, {size_mb:.1f} MB\n")
+    print(
+        f"\nIngest of the national year {args.year}: {ingest['files']:,} CSV files, "
+        f"{ingest['rows']:,} data rows, {size_mb:.1f} MB\n"
+    )
     print("| step | wall seconds | files/s | rows/s | peak RSS (MB) |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for label, result in (("outreach ingest (validate, load, archive)", ingest),
-                          ("floor: DuckDB read_csv of the same files", floor)):
-        print(f"| {label} | {result['seconds']:.1f} | {result['files'] / result['seconds']:,.0f} "
-              f"| {result['rows'] / result['seconds']:,.0f} | {result['peak_mb']:.0f} |")
-    print(f"\ningest / floor: {ingest['seconds'] / floor['seconds']:.1f}x "
-          "(aim: within 3x, and under 60 s)")
-    line = {"measure": f"ingest of the national year {args.year} ({ingest['files']:,} files, "
-                       f"{ingest['rows']:,} rows; {ingest['files'] / ingest['seconds']:,.0f} "
-                       f"files/s, {ingest['rows'] / ingest['seconds']:,.0f} rows/s)",
-            "seconds": ingest["seconds"], "peak_mb": ingest["peak_mb"],
-            "floor": "DuckDB read_csv of the same files", "floor_seconds": floor["seconds"],
-            "floor_peak_mb": floor["peak_mb"], "aim": 3.0}
+    for label, result in (
+        ("outreach ingest (validate, load, archive)", ingest),
+        ("floor: DuckDB read_csv of the same files", floor),
+    ):
+        print(
+            f"| {label} | {result['seconds']:.1f} | {result['files'] / result['seconds']:,.0f} "
+            f"| {result['rows'] / result['seconds']:,.0f} | {result['peak_mb']:.0f} |"
+        )
+    print(
+        f"\ningest / floor: {ingest['seconds'] / floor['seconds']:.1f}x "
+        "(aim: within 3x, and under 60 s)"
+    )
+    line = {
+        "measure": f"ingest of the national year {args.year} ({ingest['files']:,} files, "
+        f"{ingest['rows']:,} rows; {ingest['files'] / ingest['seconds']:,.0f} "
+        f"files/s, {ingest['rows'] / ingest['seconds']:,.0f} rows/s)",
+        "seconds": ingest["seconds"],
+        "peak_mb": ingest["peak_mb"],
+        "floor": "DuckDB read_csv of the same files",
+        "floor_seconds": floor["seconds"],
+        "floor_peak_mb": floor["peak_mb"],
+        "aim": 3.0,
+    }
     from bench_table import finish
 
     finish([line], args.json, work, args.keep)

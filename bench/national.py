@@ -88,8 +88,11 @@ def child(kind: str, work: Path) -> dict:
         results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
         if results["args"].get("full_refresh"):
             raise RuntimeError("the night rebuilt everything: it was meant to be incremental")
-        extra = {"accepted": len(ingested["accepted"]), "ingest_seconds": middle - started,
-                 "facts": _fact_seconds(home)}
+        extra = {
+            "accepted": len(ingested["accepted"]),
+            "ingest_seconds": middle - started,
+            "facts": _fact_seconds(home),
+        }
     elif kind == "check":
         extra = {"flags": pipeline.check(home, period)["flags"]}
         pipeline.publish(home)
@@ -105,8 +108,11 @@ def child(kind: str, work: Path) -> dict:
 def _fact_seconds(home) -> float:
     """What the incremental facts cost inside the build (dbt's own timing of each model)."""
     results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
-    return sum(result["execution_time"] for result in results["results"]
-               if result["unique_id"] in INCREMENTAL_FACTS)
+    return sum(
+        result["execution_time"]
+        for result in results["results"]
+        if result["unique_id"] in INCREMENTAL_FACTS
+    )
 
 
 def floor(work: Path) -> dict:
@@ -115,8 +121,10 @@ def floor(work: Path) -> dict:
 
     target = work / "home" / "dbt" / "target"
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    order = [result["unique_id"] for result in
-             json.loads((target / "run_results.json").read_text())["results"]]
+    order = [
+        result["unique_id"]
+        for result in json.loads((target / "run_results.json").read_text())["results"]
+    ]
     statements = 0
     # the same file name as the warehouse: the compiled SQL names its catalog "outreach"
     with duckdb.connect(str(work / "floor" / "outreach.duckdb")) as con:
@@ -129,17 +137,21 @@ def floor(work: Path) -> dict:
                 path = (ROOT / "dbt_project" / node["original_file_path"]).resolve()
                 types = node["config"].get("column_types") or {}
                 con.execute(f"create schema if not exists {node['schema']}")
-                con.execute(f"create or replace table {node['schema']}.{node['name']} as "
-                            f"select * from read_csv(?, header = true, types = ?)",
-                            [str(path), types])
+                con.execute(
+                    f"create or replace table {node['schema']}.{node['name']} as "
+                    f"select * from read_csv(?, header = true, types = ?)",
+                    [str(path), types],
+                )
             elif kind == "model":
                 con.execute(f"create schema if not exists {node['schema']}")
                 what = "view" if node["config"]["materialized"] == "view" else "table"
-                con.execute(f"create or replace {what} {node['relation_name']} as "
-                            f"{node['compiled_code']}")
+                con.execute(
+                    f"create or replace {what} {node['relation_name']} as {node['compiled_code']}"
+                )
             elif kind == "test":
-                failures = con.execute(f"select count(*) from ({node['compiled_code']})"
-                                       ).fetchone()[0]
+                failures = con.execute(
+                    f"select count(*) from ({node['compiled_code']})"
+                ).fetchone()[0]
                 if failures:
                     raise RuntimeError(f"{unique_id} fails on the floor: {failures}")
             statements += 1
@@ -147,8 +159,12 @@ def floor(work: Path) -> dict:
 
 
 def run_child(kind: str, work: Path) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--child", kind, "--work", str(work)],
-                            check=False, capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--work", str(work)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if output.returncode != 0:
         sys.exit(f"bench step {kind} failed:\n{output.stderr[-4000:]}")
     return json.loads(output.stdout.strip().splitlines()[-1])
@@ -180,8 +196,10 @@ def main() -> None:
     home = _home(work)
     started = time.perf_counter()
     generated = generate_national(years, work / "drop", home.registry)
-    print(f"generated {len(generated.files)} files in {time.perf_counter() - started:.1f} s",
-          file=sys.stderr)
+    print(
+        f"generated {len(generated.files)} files in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     # the night: the first 100 files of the last month, kept back until after the full build
     last = f"_{years[-1]}-12"
     night = work / "night"
@@ -190,8 +208,9 @@ def main() -> None:
         shutil.move(path, night / path.name)
     as_of = date(years[-1] + 1, 1, 15)
     period = parse_period(f"{years[-1]}-H1")  # closed, and with the district offices (to June 2025)
-    (work / "settings.json").write_text(json.dumps(
-        {"as_of": as_of.isoformat(), "period": period.code}), encoding="utf-8")
+    (work / "settings.json").write_text(
+        json.dumps({"as_of": as_of.isoformat(), "period": period.code}), encoding="utf-8"
+    )
 
     results = {"ingest": run_child("ingest", work)}
     (work / "floor").mkdir()
@@ -205,37 +224,60 @@ def main() -> None:
     results["report_national"] = run_child("report_national", work)
 
     lines = [
-        {"measure": f"ingest of the national {years[0]}-{years[-1]} "
-                    f"({results['ingest']['files']:,} files)",
-         "seconds": results["ingest"]["seconds"], "peak_mb": results["ingest"]["peak_mb"]},
-        {"measure": "dbt full build, national five years",
-         "seconds": results["full"]["seconds"], "peak_mb": results["full"]["peak_mb"],
-         "floor": "the same SQL in DuckDB", "floor_seconds": results["floor"]["seconds"],
-         "floor_peak_mb": results["floor"]["peak_mb"], "aim": 2.0},
-        {"measure": f"incremental night ({results['night']['accepted']} new files: ingest "
-                    f"{results['night']['ingest_seconds']:.1f} s, then dbt build; the two "
-                    f"incremental facts {results['night']['facts']:.2f} s in it, against "
-                    f"{results['full']['facts']:.2f} s in the full build)",
-         "seconds": results["night"]["seconds"], "peak_mb": results["night"]["peak_mb"],
-         "floor": "dbt full build", "floor_seconds": results["full"]["seconds"],
-         "floor_peak_mb": results["full"]["peak_mb"], "aim": 0.10},
-        {"measure": "the same night with no new file (what any dbt build costs here)",
-         "seconds": results["empty_night"]["seconds"],
-         "peak_mb": results["empty_night"]["peak_mb"],
-         "floor": "dbt full build", "floor_seconds": results["full"]["seconds"]},
-        {"measure": f"quality checks, {period.code}, every province "
-                    f"({results['check']['flags']:,} flags)",
-         "seconds": results["check"]["seconds"], "peak_mb": results["check"]["peak_mb"]},
-        {"measure": f"report {period.code}, Lạng Sơn ({results['report_province']['figures']} "
-                    "figures)",
-         "seconds": results["report_province"]["seconds"],
-         "peak_mb": results["report_province"]["peak_mb"]},
-        {"measure": f"report {period.code}, national aggregate "
-                    f"({results['report_national']['figures']:,} figures)",
-         "seconds": results["report_national"]["seconds"],
-         "peak_mb": results["report_national"]["peak_mb"],
-         "floor": "report for one province",
-         "floor_seconds": results["report_province"]["seconds"]},
+        {
+            "measure": f"ingest of the national {years[0]}-{years[-1]} "
+            f"({results['ingest']['files']:,} files)",
+            "seconds": results["ingest"]["seconds"],
+            "peak_mb": results["ingest"]["peak_mb"],
+        },
+        {
+            "measure": "dbt full build, national five years",
+            "seconds": results["full"]["seconds"],
+            "peak_mb": results["full"]["peak_mb"],
+            "floor": "the same SQL in DuckDB",
+            "floor_seconds": results["floor"]["seconds"],
+            "floor_peak_mb": results["floor"]["peak_mb"],
+            "aim": 2.0,
+        },
+        {
+            "measure": f"incremental night ({results['night']['accepted']} new files: ingest "
+            f"{results['night']['ingest_seconds']:.1f} s, then dbt build; the two "
+            f"incremental facts {results['night']['facts']:.2f} s in it, against "
+            f"{results['full']['facts']:.2f} s in the full build)",
+            "seconds": results["night"]["seconds"],
+            "peak_mb": results["night"]["peak_mb"],
+            "floor": "dbt full build",
+            "floor_seconds": results["full"]["seconds"],
+            "floor_peak_mb": results["full"]["peak_mb"],
+            "aim": 0.10,
+        },
+        {
+            "measure": "the same night with no new file (what any dbt build costs here)",
+            "seconds": results["empty_night"]["seconds"],
+            "peak_mb": results["empty_night"]["peak_mb"],
+            "floor": "dbt full build",
+            "floor_seconds": results["full"]["seconds"],
+        },
+        {
+            "measure": f"quality checks, {period.code}, every province "
+            f"({results['check']['flags']:,} flags)",
+            "seconds": results["check"]["seconds"],
+            "peak_mb": results["check"]["peak_mb"],
+        },
+        {
+            "measure": f"report {period.code}, Lạng Sơn ({results['report_province']['figures']} "
+            "figures)",
+            "seconds": results["report_province"]["seconds"],
+            "peak_mb": results["report_province"]["peak_mb"],
+        },
+        {
+            "measure": f"report {period.code}, national aggregate "
+            f"({results['report_national']['figures']:,} figures)",
+            "seconds": results["report_national"]["seconds"],
+            "peak_mb": results["report_national"]["peak_mb"],
+            "floor": "report for one province",
+            "floor_seconds": results["report_province"]["seconds"],
+        },
     ]
     from bench_table import finish, print_table
 

@@ -30,11 +30,18 @@ BENCHES = ["ingest_national.py", "national.py", "airflow_overhead.py", "dbt_in_a
 
 def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    return (f"{os.cpu_count()} CPUs ({model}), {memory:.0f} GiB, Python "
-            f"{platform.python_version()}, {date.today().isoformat()}")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{os.cpu_count()} CPUs ({model}), {memory:.0f} GiB, Python "
+        f"{platform.python_version()}, {date.today().isoformat()}"
+    )
 
 
 def main() -> None:
@@ -44,8 +51,11 @@ def main() -> None:
         for script in BENCHES:
             out = Path(folder) / f"{script}.json"
             print(f"== {script}", file=sys.stderr, flush=True)
-            result = subprocess.run([sys.executable, str(HERE / script), "--json", str(out)],
-                                    stdout=sys.stderr, check=False)
+            result = subprocess.run(
+                [sys.executable, str(HERE / script), "--json", str(out)],
+                stdout=sys.stderr,
+                check=False,
+            )
             if result.returncode != 0 or not out.is_file():
                 sys.exit(f"{script} failed (exit {result.returncode})")
             lines += json.loads(out.read_text(encoding="utf-8"))

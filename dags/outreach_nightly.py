@@ -55,24 +55,37 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
         # `outreach run` sets 0: a person at the terminal wants the error now, not in 10 minutes
         "retries": int(os.environ.get("OUTREACH_TASK_RETRIES", "2")),
         "retry_delay": pendulum.duration(
-            seconds=int(os.environ.get("OUTREACH_RETRY_DELAY_SECONDS", "300"))),
+            seconds=int(os.environ.get("OUTREACH_RETRY_DELAY_SECONDS", "300"))
+        ),
         "pool": WRITER_POOL,
         # a task that hangs (a stuck pull, a dbt that never ends) fails, is retried and alerts
         "execution_timeout": pendulum.duration(
-            minutes=int(os.environ.get("OUTREACH_TASK_TIMEOUT_MINUTES", "120"))),
+            minutes=int(os.environ.get("OUTREACH_TASK_TIMEOUT_MINUTES", "120"))
+        ),
         "on_failure_callback": FailureNotifier(),
     },
     params={
-        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}(-H[12])?$",
-                        description="Period to report on (YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1); "
-                                    "default: the half-year of the last month that has ended."),
-        "as_of": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}-\d{2}$",
-                       description="Build as of this day (YYYY-MM-DD) instead of the run's "
-                                   "night: `outreach run` sets the day a past period's report "
-                                   "was final."),
-        "drop_folder": Param(None, type=["null", "string"],
-                             description="Folder senders drop files into; default: none, "
-                                         "files are put straight into the inbox."),
+        "period": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}(-H[12])?$",
+            description="Period to report on (YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1); "
+            "default: the half-year of the last month that has ended.",
+        ),
+        "as_of": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="Build as of this day (YYYY-MM-DD) instead of the run's "
+            "night: `outreach run` sets the day a past period's report "
+            "was final.",
+        ),
+        "drop_folder": Param(
+            None,
+            type=["null", "string"],
+            description="Folder senders drop files into; default: none, "
+            "files are put straight into the inbox.",
+        ),
     },
     doc_md=__doc__,
     tags=["outreach"],
@@ -87,12 +100,17 @@ def outreach_nightly():
         from outreach.core.settings import period_for_run
 
         moment = data_interval_end or dag_run.run_after
-        as_of = pendulum.parse(params["as_of"]).date() if params.get("as_of") else \
-            pendulum.instance(moment).in_timezone(TIMEZONE_NAME).date()
-        period = parse_period(params["period"]) if params.get("period") else \
-            period_for_run(as_of)
-        return {"period": period.code, "as_of": as_of.isoformat(),
-                "drop_folder": params.get("drop_folder")}
+        as_of = (
+            pendulum.parse(params["as_of"]).date()
+            if params.get("as_of")
+            else pendulum.instance(moment).in_timezone(TIMEZONE_NAME).date()
+        )
+        period = parse_period(params["period"]) if params.get("period") else period_for_run(as_of)
+        return {
+            "period": period.code,
+            "as_of": as_of.isoformat(),
+            "drop_folder": params.get("drop_folder"),
+        }
 
     @task(pool="default_pool", multiple_outputs=False)
     def pull(run_plan: dict) -> dict:
@@ -145,29 +163,38 @@ def outreach_nightly():
         return pipeline.provinces(home)
 
     # a mapped task does not take its docstring as doc_md: it is given
-    @task(pool="default_pool", map_index_template="{{ province }}",
-          doc_md="The period's Word report and figures.json for one province, read from the "
-                 "published warehouse.")
+    @task(
+        pool="default_pool",
+        map_index_template="{{ province }}",
+        doc_md="The period's Word report and figures.json for one province, read from the "
+        "published warehouse.",
+    )
     def report(run_plan: dict, province: str) -> str:
         from outreach.core.home import resolve_home
         from outreach.core.periods import parse_period
         from outreach.orchestration import pipeline
 
-        files = pipeline.report(resolve_home(), parse_period(run_plan["period"]),
-                                province=province, published=True)
+        files = pipeline.report(
+            resolve_home(), parse_period(run_plan["period"]), province=province, published=True
+        )
         return str(files.docx)
 
-    @task(pool="default_pool", multiple_outputs=False, map_index_template="{{ province }}",
-          on_success_callback=ReminderNotifier(task_id="remind"),
-          doc_md="Who to chase in one province, with a message ready to send: "
-                 "reports/<period>/nhac-nho-<period>.csv; its notifier e-mails it.")
+    @task(
+        pool="default_pool",
+        multiple_outputs=False,
+        map_index_template="{{ province }}",
+        on_success_callback=ReminderNotifier(task_id="remind"),
+        doc_md="Who to chase in one province, with a message ready to send: "
+        "reports/<period>/nhac-nho-<period>.csv; its notifier e-mails it.",
+    )
     def remind(run_plan: dict, province: str) -> dict:
         from outreach.core.home import resolve_home
         from outreach.core.periods import parse_period
         from outreach.orchestration import pipeline
 
-        return pipeline.remind(resolve_home(), parse_period(run_plan["period"]),
-                               province=province, published=True)
+        return pipeline.remind(
+            resolve_home(), parse_period(run_plan["period"]), province=province, published=True
+        )
 
     run_plan = plan()
     ingested = ingest(run_plan, pull(run_plan))

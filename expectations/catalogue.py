@@ -114,11 +114,16 @@ class Check:
         return self.ask_vi is not None
 
     def wording(self, row: dict) -> Wording:
-        wording = (self.word or _word_implausible)(self, row)
+        wording = (self.word or _word_generic)(self, row)
         if not self.is_chased:
             return wording
-        return Wording(wording.observed, wording.detail_vi, wording.detail_en,
-                       wording.problem_vi or self.label_vi, wording.ask_vi or self.ask_vi)
+        return Wording(
+            wording.observed,
+            wording.detail_vi,
+            wording.detail_en,
+            wording.problem_vi or self.label_vi,
+            wording.ask_vi or self.ask_vi,
+        )
 
 
 def _number(value: float | None) -> str:
@@ -148,12 +153,14 @@ def _word_not_received(check: Check, row: dict) -> Wording:
             "bản sửa (hậu tố _r2).",
             f"The file for {month:%Y-%m} was rejected; a corrected _r2 is needed.",
             problem_vi="Bị trả lại, chưa gửi bản sửa",
-            ask_vi="đề nghị đơn vị sửa các lỗi đã được thông báo và gửi lại bản sửa")
+            ask_vi="đề nghị đơn vị sửa các lỗi đã được thông báo và gửi lại bản sửa",
+        )
     return Wording(
         "missing",
         f"Chưa gửi báo cáo tháng {_month(month)} (hạn {_day(row['due_date'])}).",
         f"No report for {month:%Y-%m} (due {row['due_date']:%Y-%m-%d}).",
-        problem_vi="Chưa gửi báo cáo")
+        problem_vi="Chưa gửi báo cáo",
+    )
 
 
 def _word_late(check: Check, row: dict) -> Wording:
@@ -163,7 +170,8 @@ def _word_late(check: Check, row: dict) -> Wording:
         f"Gửi báo cáo tháng {_month(month)} muộn {row['days_late']} ngày (nhận ngày "
         f"{_day(row['first_received_date'])}, hạn {_day(row['due_date'])}).",
         f"Report for {month:%Y-%m} arrived {row['days_late']} days late "
-        f"({row['first_received_date']:%Y-%m-%d}, due {row['due_date']:%Y-%m-%d}).")
+        f"({row['first_received_date']:%Y-%m-%d}, due {row['due_date']:%Y-%m-%d}).",
+    )
 
 
 def _word_rule(check: Check, row: dict) -> Wording:
@@ -178,7 +186,8 @@ def _word_rule(check: Check, row: dict) -> Wording:
         f"{where_vi}: {left} so với {right}).",
         f"Validation rule broken: {row['rule_name_en']} ({month:%Y-%m}{where_en}: "
         f"{row['left_operand']} {left} {row['operator']} {row['right_operand']} {right} "
-        "is false).")
+        "is false).",
+    )
 
 
 def _word_outlier(check: Check, row: dict) -> Wording:
@@ -193,7 +202,8 @@ def _word_outlier(check: Check, row: dict) -> Wording:
         "đơn vị.",
         f"Outlier: {row['output_type_code']} in {month:%Y-%m} is {count} against a usual "
         f"{median} (modified z-score {row['modified_z_score']:.1f}){campaign_en}; check "
-        "with the source.")
+        "with the source.",
+    )
 
 
 def _word_posting(observed: str, what_vi: str, what_en: str) -> Callable[[Check, dict], Wording]:
@@ -208,9 +218,21 @@ def _word_posting(observed: str, what_vi: str, what_en: str) -> Callable[[Check,
             f"Tháng {_month(month)} không có {what_vi} nào về phòng, chống mua bán người"
             f"{reason_vi}; yêu cầu ít nhất một lần/tháng.",
             f"No {what_en} on human trafficking in {month:%Y-%m}{reason_en}; at least one "
-            "a month is required.")
+            "a month is required.",
+        )
 
     return word
+
+
+def _word_generic(check: Check, row: dict) -> Wording:
+    """A check without wording of its own: its label, the month and the value it found."""
+    month, value = row["report_month"], row[check.column]
+    label = check.label_vi or check.name
+    return Wording(
+        str(value),
+        f"{label}: tháng {_month(month)}, {check.column} = {value}; cần kiểm tra lại với đơn vị.",
+        f"{check.name}: {month:%Y-%m}, {check.column} = {value}; check with the source.",
+    )
 
 
 def _word_implausible(check: Check, row: dict) -> Wording:
@@ -220,63 +242,123 @@ def _word_implausible(check: Check, row: dict) -> Wording:
         f"Số liệu bất thường: {check.column} = {value} ({row['output_type_code']}), "
         f"vượt ngưỡng {check.arguments['max_value']}; cần kiểm tra lại với đơn vị.",
         f"Implausible {check.column} = {value} ({row['output_type_code']}), above "
-        f"{check.arguments['max_value']}; check with the source.")
+        f"{check.arguments['max_value']}; check with the source.",
+    )
 
 
 CHECKS = [
-    Check("expected_submission_received", "completeness", "expected_reports", "error",
-          "is_received", "in_set", {"value_set": [True]},
-          label_vi="Chưa gửi hoặc bị trả lại",
-          about_vi="Mỗi đơn vị gửi báo cáo mỗi tháng đến hạn, và tệp được chấp nhận.",
-          about_en="Every source's report of every month due was received and accepted.",
-          word=_word_not_received, ask_vi="đề nghị đơn vị gửi báo cáo", covers_month=True),
-    Check("submission_on_time", "completeness", "received_reports", "warning",
-          "is_on_time", "in_set", {"value_set": [True]},
-          label_vi="Gửi muộn",
-          about_vi="Báo cáo đến trước hạn nộp của tháng.",
-          about_en="A received report arrived by its month's deadline.",
-          word=_word_late, ask_vi="đề nghị đơn vị gửi báo cáo đúng hạn từ tháng sau"),
-    Check("monthly_trafficking_posting", "monthly_postings", "provincial_outlet_months", "error",
-          "has_trafficking_media_item", "in_set", {"value_set": [True]},
-          label_vi="Thiếu tin, bài về mua bán người",
-          about_vi="Cơ quan báo chí của tỉnh đăng ít nhất một tin, bài về phòng, chống mua bán "
-                   "người mỗi tháng.",
-          about_en="A provincial outlet posts at least one item on human trafficking a month.",
-          word=_word_posting("0 items", "tin, bài", "media item"),
-          ask_vi="đề nghị đơn vị bảo đảm đăng ít nhất một tin, bài về phòng, chống mua bán "
-                 "người mỗi tháng"),
-    Check("monthly_grassroots_posting", "monthly_postings", "district_months", "error",
-          "has_trafficking_grassroots_activity", "in_set", {"value_set": [True]},
-          label_vi="Thiếu hoạt động tuyên truyền cơ sở về mua bán người",
-          about_vi="Mỗi địa phương có ít nhất một hoạt động tuyên truyền cơ sở về phòng, chống "
-                   "mua bán người mỗi tháng.",
-          about_en="A local office holds at least one grassroots activity on human trafficking "
-                   "a month.",
-          word=_word_posting("0 activities", "hoạt động tuyên truyền cơ sở",
-                             "grassroots activity"),
-          ask_vi="đề nghị đơn vị bảo đảm có ít nhất một hoạt động tuyên truyền cơ sở về phòng, "
-                 "chống mua bán người mỗi tháng"),
-    Check("validation_rule", "validation_rules", "validation_results", "warning",
-          "is_satisfied", "in_set", {"value_set": [True]},
-          label_vi="Vi phạm quy tắc kiểm tra",
-          about_vi="Số liệu của một tháng thỏa mãn các quy tắc kiểm tra của danh mục.",
-          about_en="A month's figures satisfy the catalogue's validation rules.",
-          word=_word_rule),
-    Check("outlier", "outliers", "output_counts", "warning",
-          "is_outlier", "in_set", {"value_set": [False]},
-          label_vi="Số liệu khác thường",
-          about_vi="Số lượng của một tháng không khác thường so với các tháng khác của đơn vị.",
-          about_en="A month's count is not an outlier against the source's other months.",
-          word=_word_outlier),
-    Check("plausible_quantity", "plausible_counts", "media_outputs", "warning",
-          "quantity", "between", {"min_value": 0, "max_value": PLAUSIBLE_MAX["quantity"]},
-          label_vi="Số liệu vượt ngưỡng",
-          about_vi="Số lượng của một dòng không vượt ngưỡng hợp lý.",
-          about_en="A row's quantity is below the plausible ceiling."),
-    Check("plausible_people_reached", "plausible_counts", "media_outputs", "warning",
-          "people_reached", "between",
-          {"min_value": 0, "max_value": PLAUSIBLE_MAX["people_reached"]},
-          label_vi="Số liệu vượt ngưỡng",
-          about_vi="Số người được tuyên truyền của một dòng không vượt ngưỡng hợp lý.",
-          about_en="A row's people reached is below the plausible ceiling."),
+    Check(
+        "expected_submission_received",
+        "completeness",
+        "expected_reports",
+        "error",
+        "is_received",
+        "in_set",
+        {"value_set": [True]},
+        label_vi="Chưa gửi hoặc bị trả lại",
+        about_vi="Mỗi đơn vị gửi báo cáo mỗi tháng đến hạn, và tệp được chấp nhận.",
+        about_en="Every source's report of every month due was received and accepted.",
+        word=_word_not_received,
+        ask_vi="đề nghị đơn vị gửi báo cáo",
+        covers_month=True,
+    ),
+    Check(
+        "submission_on_time",
+        "completeness",
+        "received_reports",
+        "warning",
+        "is_on_time",
+        "in_set",
+        {"value_set": [True]},
+        label_vi="Gửi muộn",
+        about_vi="Báo cáo đến trước hạn nộp của tháng.",
+        about_en="A received report arrived by its month's deadline.",
+        word=_word_late,
+        ask_vi="đề nghị đơn vị gửi báo cáo đúng hạn từ tháng sau",
+    ),
+    Check(
+        "monthly_trafficking_posting",
+        "monthly_postings",
+        "provincial_outlet_months",
+        "error",
+        "has_trafficking_media_item",
+        "in_set",
+        {"value_set": [True]},
+        label_vi="Thiếu tin, bài về mua bán người",
+        about_vi="Cơ quan báo chí của tỉnh đăng ít nhất một tin, bài về phòng, chống mua bán "
+        "người mỗi tháng.",
+        about_en="A provincial outlet posts at least one item on human trafficking a month.",
+        word=_word_posting("0 items", "tin, bài", "media item"),
+        ask_vi="đề nghị đơn vị bảo đảm đăng ít nhất một tin, bài về phòng, chống mua bán "
+        "người mỗi tháng",
+    ),
+    Check(
+        "monthly_grassroots_posting",
+        "monthly_postings",
+        "district_months",
+        "error",
+        "has_trafficking_grassroots_activity",
+        "in_set",
+        {"value_set": [True]},
+        label_vi="Thiếu hoạt động tuyên truyền cơ sở về mua bán người",
+        about_vi="Mỗi địa phương có ít nhất một hoạt động tuyên truyền cơ sở về phòng, chống "
+        "mua bán người mỗi tháng.",
+        about_en="A local office holds at least one grassroots activity on human trafficking "
+        "a month.",
+        word=_word_posting("0 activities", "hoạt động tuyên truyền cơ sở", "grassroots activity"),
+        ask_vi="đề nghị đơn vị bảo đảm có ít nhất một hoạt động tuyên truyền cơ sở về phòng, "
+        "chống mua bán người mỗi tháng",
+    ),
+    Check(
+        "validation_rule",
+        "validation_rules",
+        "validation_results",
+        "warning",
+        "is_satisfied",
+        "in_set",
+        {"value_set": [True]},
+        label_vi="Vi phạm quy tắc kiểm tra",
+        about_vi="Số liệu của một tháng thỏa mãn các quy tắc kiểm tra của danh mục.",
+        about_en="A month's figures satisfy the catalogue's validation rules.",
+        word=_word_rule,
+    ),
+    Check(
+        "outlier",
+        "outliers",
+        "output_counts",
+        "warning",
+        "is_outlier",
+        "in_set",
+        {"value_set": [False]},
+        label_vi="Số liệu khác thường",
+        about_vi="Số lượng của một tháng không khác thường so với các tháng khác của đơn vị.",
+        about_en="A month's count is not an outlier against the source's other months.",
+        word=_word_outlier,
+    ),
+    Check(
+        "plausible_quantity",
+        "plausible_counts",
+        "media_outputs",
+        "warning",
+        "quantity",
+        "between",
+        {"min_value": 0, "max_value": PLAUSIBLE_MAX["quantity"]},
+        label_vi="Số liệu vượt ngưỡng",
+        word=_word_implausible,
+        about_vi="Số lượng của một dòng không vượt ngưỡng hợp lý.",
+        about_en="A row's quantity is below the plausible ceiling.",
+    ),
+    Check(
+        "plausible_people_reached",
+        "plausible_counts",
+        "media_outputs",
+        "warning",
+        "people_reached",
+        "between",
+        {"min_value": 0, "max_value": PLAUSIBLE_MAX["people_reached"]},
+        label_vi="Số liệu vượt ngưỡng",
+        word=_word_implausible,
+        about_vi="Số người được tuyên truyền của một dòng không vượt ngưỡng hợp lý.",
+        about_en="A row's people reached is below the plausible ceiling.",
+    ),
 ]

@@ -56,26 +56,33 @@ create table if not exists dq.check_results (
 
 KEY_COLUMNS = ["source_code", "report_month", "row_key"]
 
+
 def _quiet_gx() -> None:
     """GX logs thousands of INFO lines on import (and sets some of its loggers to INFO)."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     for name, logger in list(logging.root.manager.loggerDict.items()):
-        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger) \
-                and 0 < logger.level < logging.WARNING:
+        if (
+            name.startswith("great_expectations.")
+            and isinstance(logger, logging.Logger)
+            and 0 < logger.level < logging.WARNING
+        ):
             logger.setLevel(logging.NOTSET)
 
 
 def load_datasets(home: Home, period: Period) -> dict[str, Any]:
     """The period's rows the checks look at, as DataFrames (one short read-only connection)."""
     with connect(home.warehouse, read_only=True) as con:
-        return {name: con.execute(sql, [period.start, period.end]).df()
-                for name, sql in DATASETS.items()}
+        return {
+            name: con.execute(sql, [period.start, period.end]).df()
+            for name, sql in DATASETS.items()
+        }
 
 
 def _provinces_of_sources(home: Home) -> dict[str, str]:
     with connect(home.warehouse, read_only=True) as con:
-        return dict(con.execute(
-            "select source_code, province_code from marts.dim_sources").fetchall())
+        return dict(
+            con.execute("select source_code, province_code from marts.dim_sources").fetchall()
+        )
 
 
 def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
@@ -85,40 +92,60 @@ def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
     _quiet_gx()
 
     home.gx.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(home.gx))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    expectation_classes = {"in_set": gxe.ExpectColumnValuesToBeInSet,
-                           "between": gxe.ExpectColumnValuesToBeBetween}
+    expectation_classes = {
+        "in_set": gxe.ExpectColumnValuesToBeInSet,
+        "between": gxe.ExpectColumnValuesToBeBetween,
+    }
     outcomes: dict[str, dict] = {}
     for dataset_name, frame in datasets.items():
         checks = [check for check in CHECKS if check.dataset == dataset_name]
         suite_name = f"{checks[0].suite}__{dataset_name}"
         expectations = [
-            expectation_classes[check.kind](column=check.column, meta={
-                "check": check.name, "label_vi": check.label_vi, "about_vi": check.about_vi,
-                "about_en": check.about_en},
-                                            **check.arguments)
+            expectation_classes[check.kind](
+                column=check.column,
+                meta={
+                    "check": check.name,
+                    "label_vi": check.label_vi,
+                    "about_vi": check.about_vi,
+                    "about_en": check.about_en,
+                },
+                **check.arguments,
+            )
             for check in checks
         ]
         source = context.data_sources.add_or_update_pandas(name=f"{dataset_name}_source")
-        batch = source.add_dataframe_asset(name=dataset_name) \
-            .add_batch_definition_whole_dataframe("whole")
+        batch = source.add_dataframe_asset(name=dataset_name).add_batch_definition_whole_dataframe(
+            "whole"
+        )
         suite = context.suites.add_or_update(
-            gx.ExpectationSuite(name=suite_name, expectations=expectations))
+            gx.ExpectationSuite(name=suite_name, expectations=expectations)
+        )
         validation = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch, suite=suite))
-        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-            name=f"{suite_name}_checkpoint", validation_definitions=[validation],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
-            result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": KEY_COLUMNS}))
+            gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch, suite=suite)
+        )
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"{suite_name}_checkpoint",
+                validation_definitions=[validation],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": KEY_COLUMNS,
+                },
+            )
+        )
         result = checkpoint.run(batch_parameters={"dataframe": frame})
         for run_result in result.run_results.values():
             for expectation_result in run_result.results:
-                check_name = expectation_result.expectation_config.meta["check"]
+                config = expectation_result.expectation_config
+                assert config is not None  # a checkpoint's results carry their expectation
+                check_name = config.meta["check"]
                 failure = _raised(expectation_result.exception_info)
                 if failure:
                     raise RuntimeError(f"check {check_name} raised: {failure}")
@@ -126,9 +153,10 @@ def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
                 outcomes[check_name] = {
                     "success": bool(expectation_result.success),
                     "evaluated": len(frame),
-                    "unexpected_keys": [row["row_key"] for row in
-                                        details.get("unexpected_index_list") or []],
-                    "expectation_type": expectation_result.expectation_config.type,
+                    "unexpected_keys": [
+                        row["row_key"] for row in details.get("unexpected_index_list") or []
+                    ],
+                    "expectation_type": config.type,
                 }
     return outcomes
 
@@ -138,10 +166,16 @@ def _raised(exception_info: dict) -> str | None:
 
     GX gives either one `{raised_exception, exception_message}` or one such dict per metric.
     """
-    infos = [exception_info] if "raised_exception" in exception_info \
+    infos = (
+        [exception_info]
+        if "raised_exception" in exception_info
         else [info for info in exception_info.values() if isinstance(info, dict)]
-    messages = [info.get("exception_message") or "unknown error" for info in infos
-                if info.get("raised_exception")]
+    )
+    messages = [
+        info.get("exception_message") or "unknown error"
+        for info in infos
+        if info.get("raised_exception")
+    ]
     return "; ".join(dict.fromkeys(messages)) or None
 
 
@@ -165,13 +199,37 @@ def run_checks(home: Home, period: Period) -> dict:
         for row in sorted(rows, key=lambda r: (r["source_code"], r["report_month"])):
             words = check.wording(row)
             severity = row.get("severity") or check.severity  # a rule carries its own
-            flags.append((period.code, check.name, check.suite, severity,
-                          row["source_code"], row["report_month"], words.observed,
-                          words.detail_vi, words.detail_en, province_of.get(row["source_code"]),
-                          check.label_vi or check.name, check.is_chased, check.covers_month,
-                          words.problem_vi, words.ask_vi))
-        results.append((period.code, check.suite, check.name, outcome["expectation_type"],
-                        outcome["success"], outcome["evaluated"], len(rows), checked_at))
+            flags.append(
+                (
+                    period.code,
+                    check.name,
+                    check.suite,
+                    severity,
+                    row["source_code"],
+                    row["report_month"],
+                    words.observed,
+                    words.detail_vi,
+                    words.detail_en,
+                    province_of.get(row["source_code"]),
+                    check.label_vi or check.name,
+                    check.is_chased,
+                    check.covers_month,
+                    words.problem_vi,
+                    words.ask_vi,
+                )
+            )
+        results.append(
+            (
+                period.code,
+                check.suite,
+                check.name,
+                outcome["expectation_type"],
+                outcome["success"],
+                outcome["evaluated"],
+                len(rows),
+                checked_at,
+            )
+        )
     with connect(home.warehouse) as con:
         con.execute(DQ_DDL)
         con.execute("begin transaction")
@@ -182,13 +240,19 @@ def run_checks(home: Home, period: Period) -> dict:
                 "insert into dq.flags (period_code, check_name, suite_name, severity, "
                 "source_code, report_month, observed_value, detail_vi, detail_en, province_code, "
                 "check_label_vi, is_chased, covers_month, reminder_problem_vi, reminder_ask_vi) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", flags)
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                flags,
+            )
         con.executemany("insert into dq.check_results values (?, ?, ?, ?, ?, ?, ?, ?)", results)
         con.execute("commit")
     summary = {check: sum(1 for flag in flags if flag[1] == check) for check in outcomes}
     log.info("quality checks for %s: %d flags %s", period.code, len(flags), summary)
-    return {"period": period.code, "flags": len(flags), "by_check": summary,
-            "data_docs": str(data_docs_index(home))}
+    return {
+        "period": period.code,
+        "flags": len(flags),
+        "by_check": summary,
+        "data_docs": str(data_docs_index(home)),
+    }
 
 
 def data_docs_index(home: Home):

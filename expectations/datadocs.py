@@ -24,12 +24,14 @@ MANIFEST = VENDOR / "MANIFEST.csv"
 
 # a tag loading something from outside the site
 _EXTERNAL_TAG = re.compile(
-    r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"(https?://[^\"]+)\"[^>]*>(?:\s*</script>)?",
-    re.I)
+    r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"(https?://[^\"]+)\"[^>]*>(?:\s*</script>)?", re.I
+)
 _INTEGRITY = re.compile(r"\s+(?:integrity|crossorigin)=\"[^\"]*\"")
 # GX's logo, fetched from its web assets with the data context's id in the query: the site holds
 # the same image under static/images/
-_REMOTE_IMAGE = re.compile(r"src=\"https://great-expectations-web-assets\.[^\"]*?/([\w.-]+)(?:\?[^\"]*)?\"")
+_REMOTE_IMAGE = re.compile(
+    r"src=\"https://great-expectations-web-assets\.[^\"]*?/([\w.-]+)(?:\?[^\"]*)?\""
+)
 # external links a page may keep: they load nothing (links to read, not assets)
 _NOT_ASSETS = ("https://greatexpectations.io",)
 
@@ -50,9 +52,12 @@ def replaced_urls() -> dict[str, str]:
 
 def bundle_intact() -> list[str]:
     """Bundled files whose bytes are not those of the manifest (empty when all are)."""
-    return [row["path"] for row in manifest()
-            if row["path"] and hashlib.sha256((VENDOR / row["path"]).read_bytes()).hexdigest()
-            != row["sha256"]]
+    return [
+        row["path"]
+        for row in manifest()
+        if row["path"]
+        and hashlib.sha256((VENDOR / row["path"]).read_bytes()).hexdigest() != row["sha256"]
+    ]
 
 
 def make_offline(site: Path, since: float | None = None) -> int:
@@ -61,8 +66,9 @@ def make_offline(site: Path, since: float | None = None) -> int:
     if not site.is_dir():
         return 0
     target = site / "static" / "vendor"
-    shutil.copytree(VENDOR, target, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("MANIFEST.csv"))
+    shutil.copytree(
+        VENDOR, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("MANIFEST.csv")
+    )
     urls = replaced_urls()
     changed = 0
     for page in site.rglob("*.html"):
@@ -81,8 +87,9 @@ def _offline_page(text: str, site: Path, page: Path, urls: dict[str, str]) -> st
 
     def image(match: re.Match) -> str:
         local = site / "static" / "images" / match.group(1)
-        return f'src="{prefix}static/images/{match.group(1)}"' if local.is_file() \
-            else match.group(0)
+        return (
+            f'src="{prefix}static/images/{match.group(1)}"' if local.is_file() else match.group(0)
+        )
 
     text = _EXTERNAL_TAG.sub(lambda match: _local_tag(match, urls, prefix, page), text)
     return _REMOTE_IMAGE.sub(image, text)
@@ -94,8 +101,11 @@ def _local_tag(match: re.Match, urls: dict[str, str], prefix: str, page: Path) -
         return match.group(0)
     if url not in urls:
         # a Great Expectations release with an asset not bundled: the page works online only
-        log.warning("Data Docs page %s loads %s, which is not bundled; it needs the internet",
-                    page.name, url)
+        log.warning(
+            "Data Docs page %s loads %s, which is not bundled; it needs the internet",
+            page.name,
+            url,
+        )
         return match.group(0)
     if not urls[url]:
         return ""  # left out: nothing on these pages uses it

@@ -46,8 +46,9 @@ _TCVN3_HIGH = (
 )
 assert len(_TCVN3_HIGH) == 96
 _TCVN3_DECODE = {0xA0 + index: char for index, char in enumerate(_TCVN3_HIGH)}
-_TCVN3_ENCODE = {char: bytes([byte]) for byte, char in _TCVN3_DECODE.items()
-                 if not unicodedata.combining(char)}
+_TCVN3_ENCODE = {
+    char: bytes([byte]) for byte, char in _TCVN3_DECODE.items() if not unicodedata.combining(char)
+}
 
 # VNI-Windows: the marks after a base letter (lower case, upper case), by the letter they make.
 # Tones in the order acute, grave, hook, tilde, dot below.
@@ -71,8 +72,7 @@ def _vni_table() -> dict[str, str]:
     for base, spelled in (("â", "a"), ("ê", "e"), ("ô", "o")):
         add(base, spelled + "â", spelled.upper() + "Â")
         for (lower, upper), mark in zip(_VNI_CIRCUMFLEX_TONES, _TONE_MARKS, strict=True):
-            add(unicodedata.normalize("NFC", base + mark), spelled + lower,
-                spelled.upper() + upper)
+            add(unicodedata.normalize("NFC", base + mark), spelled + lower, spelled.upper() + upper)
     add("ă", "aê", "AÊ")
     for (lower, upper), mark in zip(_VNI_BREVE_TONES, _TONE_MARKS, strict=True):
         add(unicodedata.normalize("NFC", "ă" + mark), "a" + lower, "A" + upper)
@@ -90,13 +90,18 @@ def _vni_table() -> dict[str, str]:
 
 _VNI_ENCODE = _vni_table()
 _VNI_DECODE = {spelled: letter for letter, spelled in _VNI_ENCODE.items()}
-_VNI_PATTERN = re.compile("|".join(re.escape(spelled) for spelled in
-                                   sorted(_VNI_DECODE, key=len, reverse=True)))
+_VNI_PATTERN = re.compile(
+    "|".join(re.escape(spelled) for spelled in sorted(_VNI_DECODE, key=len, reverse=True))
+)
 
 
 def decode_tcvn3(data: bytes) -> str:
-    return unicodedata.normalize("NFC", "".join(
-        _TCVN3_DECODE.get(byte) or chr(byte) if byte >= 0xA0 else chr(byte) for byte in data))
+    return unicodedata.normalize(
+        "NFC",
+        "".join(
+            _TCVN3_DECODE.get(byte) or chr(byte) if byte >= 0xA0 else chr(byte) for byte in data
+        ),
+    )
 
 
 def encode_tcvn3(text: str) -> bytes:
@@ -163,17 +168,102 @@ _CP1252_BYTE = {char: byte for byte, char in enumerate(_CP1252)}
 
 # --- how Vietnamese a text is ---------------------------------------------------------------
 
-_ONSETS = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
-           "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "q", "r", "s", "t", "v", "x",
-           "z")   # z: loanwords (băng zôn)
-_NUCLEI = frozenset((
-    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "iê", "oa", "oă", "oe", "oo", "uâ",
-    "uê", "uô", "uơ", "uy", "ươ", "yê", "uyê"))
+_ONSETS = (
+    "ngh",
+    "ng",
+    "nh",
+    "ch",
+    "gh",
+    "gi",
+    "kh",
+    "ph",
+    "qu",
+    "th",
+    "tr",
+    "b",
+    "c",
+    "d",
+    "đ",
+    "g",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "q",
+    "r",
+    "s",
+    "t",
+    "v",
+    "x",
+    "z",
+)  # z: loanwords (băng zôn)
+_NUCLEI = frozenset(
+    (
+        "a",
+        "ă",
+        "â",
+        "e",
+        "ê",
+        "i",
+        "o",
+        "ô",
+        "ơ",
+        "u",
+        "ư",
+        "y",
+        "iê",
+        "oa",
+        "oă",
+        "oe",
+        "oo",
+        "uâ",
+        "uê",
+        "uô",
+        "uơ",
+        "uy",
+        "ươ",
+        "yê",
+        "uyê",
+    )
+)
 # vowels ending in a semivowel (or a falling diphthong) end the syllable: no consonant after them
-_OPEN_NUCLEI = frozenset((
-    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ua", "ui", "ưa",
-    "ưi", "ưu", "iêu", "oai", "oao", "oay", "oeo", "uây", "uôi", "uya", "uyu", "ươi", "ươu", "yêu"))
-_CODAS = ("", "c", "ch", "k", "m", "n", "ng", "nh", "p", "t")   # k: Đắk Lắk
+_OPEN_NUCLEI = frozenset(
+    (
+        "ai",
+        "ao",
+        "au",
+        "ay",
+        "âu",
+        "ây",
+        "eo",
+        "êu",
+        "ia",
+        "iu",
+        "oi",
+        "ôi",
+        "ơi",
+        "ua",
+        "ui",
+        "ưa",
+        "ưi",
+        "ưu",
+        "iêu",
+        "oai",
+        "oao",
+        "oay",
+        "oeo",
+        "uây",
+        "uôi",
+        "uya",
+        "uyu",
+        "ươi",
+        "ươu",
+        "yêu",
+    )
+)
+_CODAS = ("", "c", "ch", "k", "m", "n", "ng", "nh", "p", "t")  # k: Đắk Lắk
 # words are split at ASCII spaces and punctuation only: a no-break space inside a word is one of
 # the bytes UTF-8 decoded twice leaves behind ("bÃ\xa0i" for "bài")
 _TOKEN_SPLIT = re.compile(r"[ \t\r\n\f\v,.;:!?()\[\]{}\"'/\\\-–—_+*=<>|&%#@0-9]+")
@@ -189,13 +279,16 @@ def _is_syllable(word: str) -> bool:
     for onset in (*_ONSETS, ""):
         if not bare.startswith(onset):
             continue
-        rest = bare[len(onset):]
+        rest = bare[len(onset) :]
         for coda in _CODAS:
             if not rest.endswith(coda):
                 continue
-            nucleus = rest[:len(rest) - len(coda)]
-            if (nucleus in _NUCLEI or (nucleus in _OPEN_NUCLEI and not coda)
-                    or (onset == "gi" and not nucleus)):
+            nucleus = rest[: len(rest) - len(coda)]
+            if (
+                nucleus in _NUCLEI
+                or (nucleus in _OPEN_NUCLEI and not coda)
+                or (onset == "gi" and not nucleus)
+            ):
                 return True
     return False
 
@@ -264,7 +357,7 @@ def repair_cells(texts: Iterable[str]) -> tuple[dict[str, str], Repair | None]:
             continue
         valid, invalid = word_counts(text)
         if not invalid:
-            continue    # Vietnamese as it is: no reading can make it more so
+            continue  # Vietnamese as it is: no reading can make it more so
         best: tuple[int, str, str] | None = None
         for reading, converted in _readings(text):
             converted_valid, converted_invalid = word_counts(converted)
@@ -291,6 +384,7 @@ def decode_legacy_bytes(data: bytes) -> tuple[str, str] | None:
     best: tuple[str, int, str] | None = None
     for reading in (TCVN3, VNI):
         converted = _from_bytes(data, reading)
+        assert converted is not None  # only the double-UTF-8 reading can fail, not these two
         score = vietnamese_score(converted)
         if best is None or score > best[1]:
             best = (converted, score, reading)

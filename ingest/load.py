@@ -22,9 +22,11 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, TypedDict, cast
 from urllib.parse import quote
 
 import pandas as pd
@@ -44,13 +46,30 @@ log = logging.getLogger(__name__)
 # the months of file names are months of the province's calendar
 
 ERROR_REPORT_SUFFIX = ".errors.txt"
-MAX_NAME_BYTES = 255          # a file name on every file system ingest writes to
-ORIGIN_FOLDER = ".origin"     # the pull's note of where each pulled file came from
+MAX_NAME_BYTES = 255  # a file name on every file system ingest writes to
+ORIGIN_FOLDER = ".origin"  # the pull's note of where each pulled file came from
 
-_ROW_COLUMNS = ["submission_id", "row_number", "activity_date", "topic_code", "output_type_code",
-                "quantity", "commune_code", "people_reached", "title", "url", "note"]
-_DIRECTIVE_COLUMNS = ["submission_id", "row_number", "document_number", "issued_date", "summary",
-                      "topic_code"]
+_ROW_COLUMNS = [
+    "submission_id",
+    "row_number",
+    "activity_date",
+    "topic_code",
+    "output_type_code",
+    "quantity",
+    "commune_code",
+    "people_reached",
+    "title",
+    "url",
+    "note",
+]
+_DIRECTIVE_COLUMNS = [
+    "submission_id",
+    "row_number",
+    "document_number",
+    "issued_date",
+    "summary",
+    "topic_code",
+]
 
 
 @dataclass
@@ -59,12 +78,16 @@ class IngestSummary:
     rejected: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)   # not committed: left in the inbox
+    failed: list[str] = field(default_factory=list)  # not committed: left in the inbox
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"accepted": self.accepted, "rejected": self.rejected,
-                "duplicates": self.duplicates, "recovered": self.recovered,
-                "failed": self.failed}
+        return {
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "recovered": self.recovered,
+            "failed": self.failed,
+        }
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -78,7 +101,7 @@ def inbox_files(inbox: Path) -> list[Path]:
         try:
             if path.is_file() and not path.is_symlink():
                 files.append((path.stat().st_mtime, path.name, path))
-        except OSError:   # gone, or a name the file system cannot stat: the next run sees
+        except OSError:  # gone, or a name the file system cannot stat: the next run sees
             continue
     return [path for _, _, path in sorted(files, key=lambda item: (item[0], item[1]))]
 
@@ -107,7 +130,7 @@ def _report_path(destination: Path, submission_id: str) -> Path:
     name = destination.name + ERROR_REPORT_SUFFIX
     if len(name.encode()) <= MAX_NAME_BYTES:
         return destination.with_name(name)
-    keep = destination.name.encode()[:MAX_NAME_BYTES - 40].decode("utf-8", "ignore")
+    keep = destination.name.encode()[: MAX_NAME_BYTES - 40].decode("utf-8", "ignore")
     return destination.with_name(f"{keep}~{submission_id[:12]}{ERROR_REPORT_SUFFIX}")
 
 
@@ -115,38 +138,51 @@ def _report_path(destination: Path, submission_id: str) -> Path:
 class _Seen:
     """What the warehouse already holds, as the checks of a new file need it."""
 
-    known: dict[str, tuple[str, str]]                    # submission -> (stored path, status)
-    accepted_names: dict[str, str]                       # file name -> submission
+    known: dict[str, tuple[str, str]]  # submission -> (stored path, status)
+    accepted_names: dict[str, str]  # file name -> submission
     # (kind, source, month, revision) -> (submission, file name, content sha-256)
     accepted_versions: dict[tuple, tuple[str, str, str]] = field(default_factory=dict)
-    latest_revision: dict[tuple, int] = field(default_factory=dict)   # (kind, source, month)
+    latest_revision: dict[tuple, int] = field(default_factory=dict)  # (kind, source, month)
 
     @classmethod
     def load(cls, con) -> _Seen:
-        known = {row[0]: (row[1], row[2]) for row in con.execute(
-            "select submission_id, stored_path, status from raw.submission_manifest").fetchall()}
+        known = {
+            row[0]: (row[1], row[2])
+            for row in con.execute(
+                "select submission_id, stored_path, status from raw.submission_manifest"
+            ).fetchall()
+        }
         seen = cls(known, {})
         for sid, file_name, kind, source, month, revision, sha in con.execute(
-                "select submission_id, file_name, file_kind, source_code, report_month, revision, "
-                "content_sha256 from raw.submission_manifest where status = 'accepted' "
-                "order by received_at, submission_id").fetchall():
+            "select submission_id, file_name, file_kind, source_code, report_month, revision, "
+            "content_sha256 from raw.submission_manifest where status = 'accepted' "
+            "order by received_at, submission_id"
+        ).fetchall():
             seen.accept(sid, file_name, kind, source, month, revision, sha)
         return seen
 
-    def accept(self, submission_id: str, file_name: str, kind, source, month, revision,
-               content_sha256: str) -> None:
+    def accept(
+        self, submission_id: str, file_name: str, kind, source, month, revision, content_sha256: str
+    ) -> None:
         self.accepted_names[file_name] = submission_id
         if source is None or month is None or revision is None:
             return
-        self.accepted_versions.setdefault((kind, source, month, revision),
-                                          (submission_id, file_name, content_sha256))
+        self.accepted_versions.setdefault(
+            (kind, source, month, revision), (submission_id, file_name, content_sha256)
+        )
         key = (kind, source, month)
         self.latest_revision[key] = max(self.latest_revision.get(key, 0), revision)
 
 
-def _check_name(file_name: str, received_at: datetime, reference: Reference, seen: _Seen,
-                submission_id: str, content_sha256: str | None = None,
-                origin: dict | None = None) -> tuple[SubmissionName | None, list[Problem]]:
+def _check_name(
+    file_name: str,
+    received_at: datetime,
+    reference: Reference,
+    seen: _Seen,
+    submission_id: str,
+    content_sha256: str | None = None,
+    origin: dict | None = None,
+) -> tuple[SubmissionName | None, list[Problem]]:
     name = parse_name(file_name)
     if name is None:
         diagnosis = diagnose_name(file_name)
@@ -155,7 +191,8 @@ def _check_name(file_name: str, received_at: datetime, reference: Reference, see
             return None, [error("legacy_xls", name=file_name)]
         if diagnosis.code == "bad_name" and extension and extension not in FORMATS:
             return None, [error("unsupported_format", name=file_name)]
-        return None, [error(diagnosis.code, **diagnosis.fields)]
+        # a diagnosis's fields are the message's words, never `row` or `column`
+        return None, [error(diagnosis.code, **cast(dict[str, Any], diagnosis.fields))]
     if name.extension == "xls":
         return name, [error("legacy_xls", name=file_name)]
     if name.extension not in FORMATS:
@@ -165,31 +202,60 @@ def _check_name(file_name: str, received_at: datetime, reference: Reference, see
     if source is None:
         problems.append(error("unknown_source", source=name.source_code))
     elif not source.is_active(name.month):
-        problems.append(error("source_inactive", source=name.source_code, month=name.month_label,
-                              **_registration_fields(source, name.month, reference)))
+        problems.append(
+            error(
+                "source_inactive",
+                source=name.source_code,
+                month=name.month_label,
+                **_registration_fields(source, name.month, reference),
+            )
+        )
     owners = (origin or {}).get("sources")
-    if owners and name.source_code not in owners:
-        problems.append(error("wrong_delivery", source=name.source_code,
-                              owners=", ".join(owners), location=origin.get("location", "")))
+    if owners and origin is not None and name.source_code not in owners:
+        problems.append(
+            error(
+                "wrong_delivery",
+                source=name.source_code,
+                owners=", ".join(owners),
+                location=origin.get("location", ""),
+            )
+        )
     received_local = received_at.astimezone(LOCAL_TZ)
     if name.month > received_local.date():
-        problems.append(error("future_month", month=name.month_label,
-                              received=f"{received_local:%d/%m/%Y}"))
+        problems.append(
+            error("future_month", month=name.month_label, received=f"{received_local:%d/%m/%Y}")
+        )
     previous = seen.accepted_names.get(file_name)
     same = seen.accepted_versions.get((name.kind, name.source_code, name.month, name.revision))
-    next_revision = max(2, seen.latest_revision.get((name.kind, name.source_code, name.month),
-                                                    name.revision) + 1)
+    next_revision = max(
+        2, seen.latest_revision.get((name.kind, name.source_code, name.month), name.revision) + 1
+    )
     if previous is not None and previous != submission_id:
-        problems.append(error("name_reused", name=file_name,
-                              suggestion=name.with_revision(next_revision)))
+        problems.append(
+            error("name_reused", name=file_name, suggestion=name.with_revision(next_revision))
+        )
     elif same is not None and same[0] != submission_id and same[2] != content_sha256:
-        problems.append(error("same_revision", previous=same[1], source=name.source_code,
-                              month=name.month_label, revision=name.revision,
-                              suggestion=name.with_revision(next_revision)))
+        problems.append(
+            error(
+                "same_revision",
+                previous=same[1],
+                source=name.source_code,
+                month=name.month_label,
+                revision=name.revision,
+                suggestion=name.with_revision(next_revision),
+            )
+        )
     return name, problems
 
 
-def _registration_fields(source, month, reference: Reference) -> dict[str, str]:
+class _Registration(TypedDict):
+    span_vi: str
+    span_en: str
+    successor_vi: str
+    successor_en: str
+
+
+def _registration_fields(source, month, reference: Reference) -> _Registration:
     """The dates a source reports between, and who reports in its place that month."""
     since = f"{source.valid_from:%d/%m/%Y}"
     if source.valid_to is None:
@@ -197,19 +263,34 @@ def _registration_fields(source, month, reference: Reference) -> dict[str, str]:
     else:
         span_vi = f"từ ngày {since} đến ngày {source.valid_to:%d/%m/%Y}"
         span_en = f"from {source.valid_from:%Y-%m-%d} to {source.valid_to:%Y-%m-%d}"
-    successors = [other.code for other in reference.sources.values()
-                  if source.code in other.predecessor_codes and other.is_active(month)]
+    successors = [
+        other.code
+        for other in reference.sources.values()
+        if source.code in other.predecessor_codes and other.is_active(month)
+    ]
     successor_vi = successor_en = ""
     if successors:
         codes = ", ".join(successors)
         successor_vi = f" Tháng này do {codes} báo cáo (tên tệp {successors[0]}_{month:%Y-%m})."
         successor_en = f" That month {codes} reports (file {successors[0]}_{month:%Y-%m})."
-    return {"span_vi": span_vi, "span_en": span_en, "successor_vi": successor_vi,
-            "successor_en": successor_en}
+    return {
+        "span_vi": span_vi,
+        "span_en": span_en,
+        "successor_vi": successor_vi,
+        "successor_en": successor_en,
+    }
 
 
-def _validate(data: bytes, name: SubmissionName, reference: Reference
-              ) -> tuple[Validated, dict[str, object]]:
+class FileDetails(TypedDict, total=False):
+    """How a file was read: its text encoding (with the legacy font, if any) and its sheet."""
+
+    text_encoding: str | None
+    sheet_name: str | None
+
+
+def _validate(
+    data: bytes, name: SubmissionName, reference: Reference
+) -> tuple[Validated, FileDetails]:
     try:
         table = read_table(data, name.extension, has_header_for(name.kind))
     except UnreadableFile as exc:
@@ -222,7 +303,13 @@ def _validate(data: bytes, name: SubmissionName, reference: Reference
     return validated, {"text_encoding": encoding, "sheet_name": table.sheet}
 
 
-def _insert(con, table: str, columns: list[str], records: list[dict], casts: dict[str, str]):
+def _insert(
+    con,
+    table: str,
+    columns: list[str],
+    records: Sequence[Mapping[str, object]],
+    casts: dict[str, str],
+):
     if not records:
         return
     frame = pd.DataFrame.from_records(records, columns=columns)  # noqa: F841 (read by DuckDB)
@@ -230,10 +317,42 @@ def _insert(con, table: str, columns: list[str], records: list[dict], casts: dic
     con.execute(f"insert into {table} ({', '.join(columns)}) select {select} from frame")
 
 
-_MANIFEST_CASTS = {"report_month": "date", "revision": "integer", "file_size_bytes": "bigint",
-                   "received_at": "timestamptz", "ingested_at": "timestamptz",
-                   "error_count": "integer", "warning_count": "integer", "row_count": "integer",
-                   "header_row": "integer"}
+_MANIFEST_CASTS = {
+    "report_month": "date",
+    "revision": "integer",
+    "file_size_bytes": "bigint",
+    "received_at": "timestamptz",
+    "ingested_at": "timestamptz",
+    "error_count": "integer",
+    "warning_count": "integer",
+    "row_count": "integer",
+    "header_row": "integer",
+}
+
+
+class _Manifest(TypedDict):
+    """A file's row of raw.submission_manifest (its keys, in this order, are the columns)."""
+
+    submission_id: str
+    content_sha256: str
+    file_name: str
+    file_kind: str | None
+    source_code: str | None
+    report_month: date | None
+    revision: int | None
+    file_format: str | None
+    file_size_bytes: int
+    received_at: datetime
+    ingested_at: datetime
+    status: str
+    error_count: int
+    warning_count: int
+    row_count: int
+    text_encoding: str | None
+    sheet_name: str | None
+    header_row: int | None
+    stored_path: str
+    error_report_path: str | None
 
 
 @dataclass
@@ -242,11 +361,11 @@ class _Pending:
 
     path: Path
     destination: Path
-    manifest: dict[str, object]
+    manifest: _Manifest
     validated: Validated
-    report_path: Path | None = None   # a rejected file's error report, written after commit
+    report_path: Path | None = None  # a rejected file's error report, written after commit
     report_text: str | None = None
-    origin: Path | None = None        # the pull's note, removed once the file is recorded
+    origin: Path | None = None  # the pull's note, removed once the file is recorded
 
 
 @dataclass
@@ -281,8 +400,10 @@ class _Batch:
             committed = self.items
         except Exception:
             # one file the warehouse refuses must not hold back the others: one by one
-            log.exception("a batch of %d files could not be committed; committing them one by "
-                          "one", len(self.items))
+            log.exception(
+                "a batch of %d files could not be committed; committing them one by one",
+                len(self.items),
+            )
             committed = []
             for item in self.items:
                 recorded = _record_alone(con, home, item)
@@ -297,8 +418,11 @@ class _Batch:
                 if item.origin is not None:
                     item.origin.unlink(missing_ok=True)
             except OSError as exc:
-                log.exception("%s was recorded but could not be moved to %s; the next run "
-                              "tries again", item.manifest["file_name"], item.destination)
+                log.exception(
+                    "%s was recorded but could not be moved to %s; the next run tries again",
+                    item.manifest["file_name"],
+                    item.destination,
+                )
                 failed[item.manifest["file_name"]] = f"recorded, not moved: {exc}"
         self.items, self.rows = [], 0
         return failed
@@ -310,48 +434,78 @@ def _record_alone(con, home: Home, item: _Pending) -> _Pending | None:
         _record(con, [item])
         return item
     except Exception as exc:
-        log.exception("%s could not be committed; recording it as refused",
-                      item.manifest["file_name"])
+        log.exception(
+            "%s could not be committed; recording it as refused", item.manifest["file_name"]
+        )
         detail = f"{type(exc).__name__}: {str(exc)[:200]}"
-    fallback = _refused(home, item.path, item.manifest, [error("internal_error", detail=detail)],
-                        None, item.origin)
+    fallback = _refused(
+        home, item.path, item.manifest, [error("internal_error", detail=detail)], None, item.origin
+    )
     try:
         _record(con, [fallback])
         return fallback
     except Exception:
-        log.exception("%s could not be recorded at all; it stays in the inbox",
-                      item.manifest["file_name"])
+        log.exception(
+            "%s could not be recorded at all; it stays in the inbox", item.manifest["file_name"]
+        )
         return None
 
 
 def _record(con, items: list[_Pending]) -> None:
     """Manifest rows, data rows and problems of every file of a batch, in one transaction."""
-    manifests, rows, directives, problems = [], [], [], []
+    manifests: list[_Manifest] = []
+    rows: list[dict[str, object]] = []
+    directives: list[dict[str, object]] = []
+    problems: list[dict[str, object]] = []
     for item in items:
         submission_id = item.manifest["submission_id"]
         manifests.append(item.manifest)
         target = directives if item.manifest["file_kind"] == DIRECTIVES else rows
-        target.extend({"submission_id": submission_id, **record}
-                      for record in item.validated.records)
+        target.extend(
+            {"submission_id": submission_id, **record} for record in item.validated.records
+        )
         problems.extend(
-            {"submission_id": submission_id, "problem_number": number,
-             "severity": "error" if problem.blocking else "warning",
-             "problem_code": problem.code, "row_number": problem.row,
-             "column_name": problem.column, "message_vi": problem.message_vi,
-             "message_en": problem.message_en}
-            for number, problem in enumerate(item.validated.problems, start=1))
+            {
+                "submission_id": submission_id,
+                "problem_number": number,
+                "severity": "error" if problem.blocking else "warning",
+                "problem_code": problem.code,
+                "row_number": problem.row,
+                "column_name": problem.column,
+                "message_vi": problem.message_vi,
+                "message_en": problem.message_en,
+            }
+            for number, problem in enumerate(item.validated.problems, start=1)
+        )
     con.execute("begin transaction")
     try:
-        _insert(con, "raw.submission_manifest", list(items[0].manifest), manifests,
-                _MANIFEST_CASTS)
-        _insert(con, "raw.directive_documents", _DIRECTIVE_COLUMNS, directives,
-                {"issued_date": "date"})
-        _insert(con, "raw.submission_rows", _ROW_COLUMNS, rows,
-                {"activity_date": "date", "quantity": "bigint", "people_reached": "bigint"})
-        _insert(con, "raw.submission_problems",
-                ["submission_id", "problem_number", "severity", "problem_code", "row_number",
-                 "column_name", "message_vi", "message_en"],
-                problems, {"row_number": "integer"})
+        _insert(con, "raw.submission_manifest", list(items[0].manifest), manifests, _MANIFEST_CASTS)
+        _insert(
+            con, "raw.directive_documents", _DIRECTIVE_COLUMNS, directives, {"issued_date": "date"}
+        )
+        _insert(
+            con,
+            "raw.submission_rows",
+            _ROW_COLUMNS,
+            rows,
+            {"activity_date": "date", "quantity": "bigint", "people_reached": "bigint"},
+        )
+        _insert(
+            con,
+            "raw.submission_problems",
+            [
+                "submission_id",
+                "problem_number",
+                "severity",
+                "problem_code",
+                "row_number",
+                "column_name",
+                "message_vi",
+                "message_en",
+            ],
+            problems,
+            {"row_number": "integer"},
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -369,8 +523,13 @@ def _move(path: Path, destination: Path) -> None:
     shutil.move(path, destination)
 
 
-def ingest_inbox(home: Home, inbox: Path | None = None, reference: Reference | None = None,
-                 *, batch_files: int = 500) -> IngestSummary:
+def ingest_inbox(
+    home: Home,
+    inbox: Path | None = None,
+    reference: Reference | None = None,
+    *,
+    batch_files: int = 500,
+) -> IngestSummary:
     """Ingest every new file of the inbox (default: the home's inbox) into the warehouse.
 
     Files are committed `batch_files` at a time (fewer when their rows pass 100,000). No single
@@ -400,10 +559,15 @@ def ingest_inbox(home: Home, inbox: Path | None = None, reference: Reference | N
         _drop_failed(summary, batch.flush(con, home), reasons)
     _write_waiting(home, inbox, reasons)
     with contextlib.suppress(OSError):
-        (inbox / ORIGIN_FOLDER).rmdir()     # once every pulled file is recorded
-    log.info("ingest: %d accepted, %d rejected, %d duplicates, %d recovered, %d left in the "
-             "inbox", len(summary.accepted), len(summary.rejected), len(summary.duplicates),
-             len(summary.recovered), len(summary.failed))
+        (inbox / ORIGIN_FOLDER).rmdir()  # once every pulled file is recorded
+    log.info(
+        "ingest: %d accepted, %d rejected, %d duplicates, %d recovered, %d left in the inbox",
+        len(summary.accepted),
+        len(summary.rejected),
+        len(summary.duplicates),
+        len(summary.recovered),
+        len(summary.failed),
+    )
     return summary
 
 
@@ -421,11 +585,15 @@ def _write_waiting(home: Home, inbox: Path, reasons: dict[str, str]) -> None:
     path = home.waiting_list
     path.parent.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    entries = [{"file_name": name, "reason": reason, "checked_at": now}
-               for name, reason in sorted(reasons.items())]
+    entries = [
+        {"file_name": name, "reason": reason, "checked_at": now}
+        for name, reason in sorted(reasons.items())
+    ]
     partial = path.with_name(f".{path.name}.part")
-    partial.write_text(json.dumps({"inbox": str(inbox), "files": entries}, ensure_ascii=False,
-                                  indent=2), encoding="utf-8")
+    partial.write_text(
+        json.dumps({"inbox": str(inbox), "files": entries}, ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
     os.replace(partial, path)
 
 
@@ -435,16 +603,23 @@ class Inspection:
 
     name: SubmissionName | None
     validated: Validated
-    details: dict[str, object]
+    details: FileDetails
 
     def __iter__(self):
         return iter((self.name, self.validated, self.details))
 
 
-def inspect_file(path: Path, reference: Reference, *, received_at: datetime | None = None,
-                 accepted_names: dict[str, str] | None = None,
-                 submission_id: str | None = None, seen: _Seen | None = None,
-                 origin: dict | None = None, content_sha256: str | None = None) -> Inspection:
+def inspect_file(
+    path: Path,
+    reference: Reference,
+    *,
+    received_at: datetime | None = None,
+    accepted_names: dict[str, str] | None = None,
+    submission_id: str | None = None,
+    seen: _Seen | None = None,
+    origin: dict | None = None,
+    content_sha256: str | None = None,
+) -> Inspection:
     """Check one file against the contract without touching the warehouse or moving it."""
     stat = path.stat()
     received_at = received_at or datetime.fromtimestamp(stat.st_mtime, tz=UTC)
@@ -454,21 +629,29 @@ def inspect_file(path: Path, reference: Reference, *, received_at: datetime | No
     content_sha256 = content_sha256 or sha256_file(path)
     submission_id = submission_id or submission_id_of(path.name, content_sha256)
     seen = seen or _Seen({}, dict(accepted_names or {}))
-    name, problems = _check_name(file_name, received_at, reference, seen, submission_id,
-                                 content_sha256, origin)
+    name, problems = _check_name(
+        file_name, received_at, reference, seen, submission_id, content_sha256, origin
+    )
     if stat.st_size > MAX_FILE_BYTES:
         limit_mb = MAX_FILE_BYTES // (1024 * 1024)
-        problems.append(error("unreadable", detail_en=f"the file is larger than {limit_mb} MB",
-                              detail_vi=f"tệp lớn hơn {limit_mb} MB"))
+        problems.append(
+            error(
+                "unreadable",
+                detail_en=f"the file is larger than {limit_mb} MB",
+                detail_vi=f"tệp lớn hơn {limit_mb} MB",
+            )
+        )
     if problems:
         return Inspection(name, Validated([], problems, None), {})
+    assert name is not None  # a name that does not parse is a problem
     validated, details = _validate(path.read_bytes(), name, reference)
     return Inspection(name, validated, details)
 
 
 def report_of(file_name: str, validated: Validated) -> str:
-    return render_report(file_name, validated.problems, sheet=validated.sheet,
-                         header_row=validated.header_row)
+    return render_report(
+        file_name, validated.problems, sheet=validated.sheet, header_row=validated.header_row
+    )
 
 
 def _origin_of(inbox: Path, file_name: str) -> tuple[Path | None, dict | None]:
@@ -486,8 +669,9 @@ def _unreadable_id(path: Path, stat: os.stat_result) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _ingest_file(home: Home, path: Path, reference: Reference, seen: _Seen, inbox: Path
-                 ) -> tuple[str, _Pending | None]:
+def _ingest_file(
+    home: Home, path: Path, reference: Reference, seen: _Seen, inbox: Path
+) -> tuple[str, _Pending | None]:
     """What happens to one file: its outcome, and what to record unless it is already known."""
     stat = path.stat()
     received_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
@@ -500,8 +684,9 @@ def _ingest_file(home: Home, path: Path, reference: Reference, seen: _Seen, inbo
         submission_id = submission_id_of(file_name, content_sha256)
         if submission_id in seen.known:
             return _finish_known(home, path, file_name, submission_id, seen, reference)
-        manifest = _manifest(home, file_name, None, stat, received_at, content_sha256,
-                             submission_id)
+        manifest = _manifest(
+            home, file_name, None, stat, received_at, content_sha256, submission_id
+        )
         problem = error("not_readable", detail=f"{type(exc).__name__}: {exc.strerror or exc}")
         pending = _refused(home, path, manifest, [problem], None, origin_path)
         seen.known[submission_id] = (pending.manifest["stored_path"], "rejected")
@@ -514,50 +699,81 @@ def _ingest_file(home: Home, path: Path, reference: Reference, seen: _Seen, inbo
 
     try:
         name, validated, details = inspect_file(
-            path, reference, received_at=received_at, submission_id=submission_id, seen=seen,
-            origin=origin, content_sha256=content_sha256)
+            path,
+            reference,
+            received_at=received_at,
+            submission_id=submission_id,
+            seen=seen,
+            origin=origin,
+            content_sha256=content_sha256,
+        )
     except Exception as exc:
         log.exception("%s: the checks failed unexpectedly; quarantined", file_name)
         name, details = parse_name(file_name), {}
-        validated = Validated([], [error("internal_error",
-                                         detail=f"{type(exc).__name__}: {str(exc)[:200]}")], None)
+        validated = Validated(
+            [], [error("internal_error", detail=f"{type(exc).__name__}: {str(exc)[:200]}")], None
+        )
     if name is not None and _is_same_version(seen, name, submission_id, content_sha256):
         duplicate = _free_destination(home.archive / "duplicates", file_name, submission_id)
         _move(path, duplicate)
-        log.info("%s: same bytes as an accepted file of the same version, kept in %s",
-                 file_name, duplicate)
+        log.info(
+            "%s: same bytes as an accepted file of the same version, kept in %s",
+            file_name,
+            duplicate,
+        )
         return "duplicates", None
-    manifest = _manifest(home, file_name, name, stat, received_at, content_sha256, submission_id,
-                         details)
+    manifest = _manifest(
+        home, file_name, name, stat, received_at, content_sha256, submission_id, details
+    )
     if not validated.is_accepted:
         pending = _refused(home, path, manifest, validated.problems, validated, origin_path)
         seen.known[submission_id] = (pending.manifest["stored_path"], "rejected")
-        log.warning("%s: rejected with %d errors, see %s", file_name,
-                    pending.manifest["error_count"], pending.manifest["error_report_path"])
+        log.warning(
+            "%s: rejected with %d errors, see %s",
+            file_name,
+            pending.manifest["error_count"],
+            pending.manifest["error_report_path"],
+        )
         return "rejected", pending
     destination = _free_destination(home.archive, file_name, submission_id)
-    manifest.update(status="accepted", error_count=0,
-                    warning_count=len(validated.problems), row_count=len(validated.records),
-                    header_row=validated.header_row,
-                    stored_path=str(destination.relative_to(home.root)), error_report_path=None)
+    manifest.update(
+        {
+            "status": "accepted",
+            "error_count": 0,
+            "warning_count": len(validated.problems),
+            "row_count": len(validated.records),
+            "header_row": validated.header_row,
+            "stored_path": str(destination.relative_to(home.root)),
+            "error_report_path": None,
+        }
+    )
     pending = _Pending(path, destination, manifest, validated, origin=origin_path)
     seen.known[submission_id] = (manifest["stored_path"], "accepted")
-    seen.accept(submission_id, file_name, name.kind, name.source_code, name.month, name.revision,
-                content_sha256)
+    seen.accept(
+        submission_id,
+        file_name,
+        name.kind,
+        name.source_code,
+        name.month,
+        name.revision,
+        content_sha256,
+    )
     log.info("%s: accepted, %d rows", file_name, len(validated.records))
     return "accepted", pending
 
 
-def _is_same_version(seen: _Seen, name: SubmissionName, submission_id: str,
-                     content_sha256: str) -> bool:
+def _is_same_version(
+    seen: _Seen, name: SubmissionName, submission_id: str, content_sha256: str
+) -> bool:
     """The same bytes as the accepted file of this source-month and revision, under another
     name (`_r1` beside the original, `.CSV` beside `.csv`): one submission, not two."""
     same = seen.accepted_versions.get((name.kind, name.source_code, name.month, name.revision))
     return same is not None and same[0] != submission_id and same[2] == content_sha256
 
 
-def _finish_known(home: Home, path: Path, file_name: str, submission_id: str, seen: _Seen,
-                  reference: Reference) -> tuple[str, None]:
+def _finish_known(
+    home: Home, path: Path, file_name: str, submission_id: str, seen: _Seen, reference: Reference
+) -> tuple[str, None]:
     """A file the warehouse already holds: a second delivery, or a move an earlier run did not
     finish."""
     stored_path, status = seen.known[submission_id]
@@ -582,9 +798,16 @@ def _finish_known(home: Home, path: Path, file_name: str, submission_id: str, se
     return "recovered", None
 
 
-def _manifest(home: Home, file_name: str, name: SubmissionName | None, stat: os.stat_result,
-              received_at: datetime, content_sha256: str, submission_id: str,
-              details: dict[str, object] | None = None) -> dict[str, object]:
+def _manifest(
+    home: Home,
+    file_name: str,
+    name: SubmissionName | None,
+    stat: os.stat_result,
+    received_at: datetime,
+    content_sha256: str,
+    submission_id: str,
+    details: FileDetails | None = None,
+) -> _Manifest:
     details = details or {}
     return {
         "submission_id": submission_id,
@@ -610,19 +833,34 @@ def _manifest(home: Home, file_name: str, name: SubmissionName | None, stat: os.
     }
 
 
-def _refused(home: Home, path: Path, manifest: dict[str, object], problems: list[Problem],
-             validated: Validated | None, origin: Path | None) -> _Pending:
+def _refused(
+    home: Home,
+    path: Path,
+    manifest: _Manifest,
+    problems: list[Problem],
+    validated: Validated | None,
+    origin: Path | None,
+) -> _Pending:
     """A file for quarantine: untouched, with its bilingual error report beside it."""
     file_name = str(manifest["file_name"])
-    validated = Validated([], problems, validated.header_row if validated else None,
-                          validated.sheet if validated else None)
+    validated = Validated(
+        [],
+        problems,
+        validated.header_row if validated else None,
+        validated.sheet if validated else None,
+    )
     destination = _free_destination(home.quarantine, file_name, str(manifest["submission_id"]))
     report_path = _report_path(destination, str(manifest["submission_id"]))
-    manifest = {**manifest, "status": "rejected",
-                "error_count": sum(p.blocking for p in problems),
-                "warning_count": sum(not p.blocking for p in problems), "row_count": 0,
-                "header_row": validated.header_row,
-                "stored_path": str(destination.relative_to(home.root)),
-                "error_report_path": str(report_path.relative_to(home.root))}
-    return _Pending(path, destination, manifest, validated, report_path,
-                    report_of(file_name, validated), origin)
+    manifest = {
+        **manifest,
+        "status": "rejected",
+        "error_count": sum(p.blocking for p in problems),
+        "warning_count": sum(not p.blocking for p in problems),
+        "row_count": 0,
+        "header_row": validated.header_row,
+        "stored_path": str(destination.relative_to(home.root)),
+        "error_report_path": str(report_path.relative_to(home.root)),
+    }
+    return _Pending(
+        path, destination, manifest, validated, report_path, report_of(file_name, validated), origin
+    )

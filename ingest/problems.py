@@ -154,7 +154,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "long_row": (
         "Dòng {row} có {fields} ô, nhiều hơn {width} cột của dòng tiêu đề: thường do một giá trị "
-        "chứa {delimiter} mà không đặt trong ngoặc kép (ví dụ \"Tin, bài\"), nên các giá trị sau "
+        'chứa {delimiter} mà không đặt trong ngoặc kép (ví dụ "Tin, bài"), nên các giá trị sau '
         "đó bị lệch cột. Hãy sửa dòng này hoặc lưu lại tệp bằng Excel.",
         "Row {row} has {fields} fields, more than the header's {width}: usually a value holding "
         "the delimiter without quotation marks, so the values after it shifted columns. Fix the "
@@ -225,13 +225,19 @@ def warning(code: str, *, row: int | None = None, **fields: object) -> Problem:
     return Problem(code, {"row": row, **fields}, blocking=False, row=row)
 
 
-def error(code: str, *, row: int | None = None, column: str | None = None,
-          **fields: object) -> Problem:
+def error(
+    code: str, *, row: int | None = None, column: str | None = None, **fields: object
+) -> Problem:
     return Problem(code, {"row": row, "column": column, **fields}, row=row, column=column)
 
 
-def render_report(file_name: str, problems: list[Problem], *, sheet: str | None = None,
-                  header_row: int | None = None) -> str:
+def render_report(
+    file_name: str,
+    problems: list[Problem],
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
+) -> str:
     """The bilingual error report kept beside a quarantined file."""
     errors = [p for p in problems if p.blocking]
     warnings = [p for p in problems if not p.blocking]

@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote, unquote, urljoin, urlparse
 
 from ingest.files import MAX_FILE_BYTES, sha256_file
@@ -46,11 +47,11 @@ from outreach.core.home import SEEDS_DIR, Home
 log = logging.getLogger(__name__)
 
 METHODS = ("inbox", "folder", "http", "sftp")
-MAX_DOWNLOAD_BYTES = MAX_FILE_BYTES      # ingest refuses anything larger: stop downloading there
-TIMEOUT_SECONDS = 30                     # one network operation
-SOURCE_SECONDS = 300                     # all the files of one source
-NIGHT_SECONDS = 1800                     # every source of the night
-ORIGIN_FOLDER = ".origin"                # read by ingest (ingest/load.py)
+MAX_DOWNLOAD_BYTES = MAX_FILE_BYTES  # ingest refuses anything larger: stop downloading there
+TIMEOUT_SECONDS = 30  # one network operation
+SOURCE_SECONDS = 300  # all the files of one source
+NIGHT_SECONDS = 1800  # every source of the night
+ORIGIN_FOLDER = ".origin"  # read by ingest (ingest/load.py)
 CHUNK = 1 << 16
 
 
@@ -83,7 +84,7 @@ class Delivery:
 class RemoteFile:
     name: str
     modified_at: datetime | None
-    download: Callable[..., datetime | None]   # (target path, deadline): writes the bytes
+    download: Callable[..., datetime | None]  # (target path, deadline): writes the bytes
 
 
 @dataclass
@@ -91,8 +92,8 @@ class SourceOutcome:
     source_code: str
     location: str
     pulled: list[str] = field(default_factory=list)
-    error: str | None = None          # the listing failed on every attempt
-    file_errors: dict[str, str] = field(default_factory=dict)   # files that failed to come
+    error: str | None = None  # the listing failed on every attempt
+    file_errors: dict[str, str] = field(default_factory=dict)  # files that failed to come
     attempts: int = 0
 
     @property
@@ -112,16 +113,24 @@ def deliveries_from_registry(seeds_dir: Path = SEEDS_DIR) -> list[Delivery]:
         if method != "inbox":
             key = (method, row["delivery_location"], row.get("delivery_secret_env") or None)
             by_location.setdefault(key, []).append(row["source_code"])
-    return [Delivery(codes[0], method, location, secret, tuple(codes))
-            for (method, location, secret), codes in by_location.items()]
+    return [
+        Delivery(codes[0], method, location, secret, tuple(codes))
+        for (method, location, secret), codes in by_location.items()
+    ]
 
 
 def safe_name(remote_name: str) -> str:
     """The name to keep a remote file under: itself, or percent-encoded when it is unsafe."""
     name = unicodedata.normalize("NFC", remote_name)
-    unsafe = (not name or "/" in name or "\\" in name or ".." in name or name.startswith(".")
-              or any(unicodedata.category(ch).startswith("C") for ch in name)
-              or len(name.encode()) > 200)
+    unsafe = (
+        not name
+        or "/" in name
+        or "\\" in name
+        or ".." in name
+        or name.startswith(".")
+        or any(unicodedata.category(ch).startswith("C") for ch in name)
+        or len(name.encode()) > 200
+    )
     if not unsafe:
         return name
     encoded = quote(name, safe="")[:200]
@@ -129,6 +138,7 @@ def safe_name(remote_name: str) -> str:
 
 
 # --- listings ---------------------------------------------------------------------------------
+
 
 class Deadline:
     """The moment a pull must stop (time.monotonic()), with what it is the deadline of."""
@@ -159,9 +169,13 @@ def list_folder(location: str) -> list[RemoteFile]:
     files = []
     for path in sorted(folder.iterdir()):
         if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
-            files.append(RemoteFile(
-                path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC),
-                lambda target, deadline=None, source=path: _copy_file(source, target, deadline)))
+            files.append(
+                RemoteFile(
+                    path.name,
+                    datetime.fromtimestamp(path.stat().st_mtime, UTC),
+                    lambda target, deadline=None, source=path: _copy_file(source, target, deadline),
+                )
+            )
     return files
 
 
@@ -196,10 +210,14 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
 
 _OPENER = urllib.request.build_opener(_SameHostRedirects)
 # only http and https: the opener's file:, ftp: and data: handlers are never reached
-_OPENER.handlers = [handler for handler in _OPENER.handlers
-                    if not isinstance(handler, (urllib.request.FileHandler,
-                                                urllib.request.FTPHandler,
-                                                urllib.request.DataHandler))]
+# (typeshed does not declare `OpenerDirector.handlers`, an attribute set in its __init__)
+_OPENER.handlers = [  # type: ignore[attr-defined]
+    handler
+    for handler in _OPENER.handlers  # type: ignore[attr-defined]
+    if not isinstance(
+        handler, (urllib.request.FileHandler, urllib.request.FTPHandler, urllib.request.DataHandler)
+    )
+]
 
 
 def _http_get(url: str, deadline: Deadline | None = None):
@@ -210,7 +228,7 @@ def _http_get(url: str, deadline: Deadline | None = None):
     try:
         return _OPENER.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
-        if 300 <= exc.code < 400:     # urllib's own refusal of a redirect to file: and the like
+        if 300 <= exc.code < 400:  # urllib's own refusal of a redirect to file: and the like
             raise Refused(f"a redirect is not followed: {exc.reason}") from exc
         if 400 <= exc.code < 500:
             raise Refused(f"HTTP {exc.code} {exc.reason} for {url}") from exc
@@ -233,29 +251,41 @@ def list_http(location: str, deadline: Deadline | None = None) -> list[RemoteFil
         if content_type != "text/html":
             # the URL is the file itself
             name = unquote(urlparse(response.url).path.rsplit("/", 1)[-1])
-            return [RemoteFile(name, _modified(response),
-                               lambda target, deadline=None, url=location:
-                               _download_http(url, target, deadline))]
-        page = _read_capped(response, 5 * 1024 * 1024, deadline).decode("utf-8",
-                                                                          errors="replace")
+            return [
+                RemoteFile(
+                    name,
+                    _modified(response),
+                    lambda target, deadline=None, url=location: _download_http(
+                        url, target, deadline
+                    ),
+                )
+            ]
+        page = _read_capped(response, 5 * 1024 * 1024, deadline).decode("utf-8", errors="replace")
     parser = _Links()
     parser.feed(page)
     files = []
     for href in dict.fromkeys(parser.links):
         parsed = urlparse(href)
         if parsed.query or parsed.fragment or not parsed.path or parsed.path.endswith("/"):
-            continue    # sorting links, anchors, sub-folders, the parent folder
+            continue  # sorting links, anchors, sub-folders, the parent folder
         url = urljoin(location, href)
         target = urlparse(url)
-        if target.scheme not in ("http", "https") or \
-                (target.hostname or "").lower() != (urlparse(location).hostname or "").lower():
-            continue    # a listing delivers its own host's files only
+        if (
+            target.scheme not in ("http", "https")
+            or (target.hostname or "").lower() != (urlparse(location).hostname or "").lower()
+        ):
+            continue  # a listing delivers its own host's files only
         # a link relative to the listing is the file's name as the server gives it (a "/" or
         # ".." in it makes it unsafe); an absolute link is named by its last segment
         absolute = bool(parsed.scheme) or parsed.path.startswith("/")
         name = unquote(parsed.path.rsplit("/", 1)[-1] if absolute else parsed.path)
-        files.append(RemoteFile(name, None, lambda target, deadline=None, url=url:
-                                _download_http(url, target, deadline)))
+        files.append(
+            RemoteFile(
+                name,
+                None,
+                lambda target, deadline=None, url=url: _download_http(url, target, deadline),
+            )
+        )
     return files
 
 
@@ -303,8 +333,9 @@ def _copy_capped(read, target: Path, deadline: Deadline | None = None) -> None:
 KNOWN_HOSTS_ENV = "OUTREACH_SFTP_KNOWN_HOSTS"
 
 
-def list_sftp(location: str, password: str | None,
-              deadline: Deadline | None = None) -> list[RemoteFile]:
+def list_sftp(
+    location: str, password: str | None, deadline: Deadline | None = None
+) -> list[RemoteFile]:
     """Files of an SFTP folder; each file is fetched in its own short connection."""
     import asyncssh
 
@@ -314,21 +345,33 @@ def list_sftp(location: str, password: str | None,
     # the server must be one we know: its host key in OUTREACH_SFTP_KNOWN_HOSTS (a known_hosts
     # file), else in ~/.ssh/known_hosts; an unknown or changed key is refused, never trusted
     known_hosts = os.environ.get(KNOWN_HOSTS_ENV) or ()
-    options = {"host": url.hostname, "port": url.port or 22, "username": url.username,
-               "password": password, "known_hosts": known_hosts,
-               "connect_timeout": TIMEOUT_SECONDS}
+    options = {
+        "host": url.hostname,
+        "port": url.port or 22,
+        "username": url.username,
+        "password": password,
+        "known_hosts": known_hosts,
+        "connect_timeout": TIMEOUT_SECONDS,
+    }
     folder = unquote(url.path) or "."
 
     async def listing():
-        async with asyncssh.connect(**options) as connection, \
-                connection.start_sftp_client() as sftp:
+        async with (
+            asyncssh.connect(**options) as connection,
+            connection.start_sftp_client() as sftp,
+        ):
             entries = await sftp.readdir(folder)
-            return [(entry.filename, entry.attrs.mtime) for entry in entries
-                    if entry.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR]
+            return [
+                (entry.filename, entry.attrs.mtime)
+                for entry in entries
+                if entry.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
+            ]
 
     async def fetch(remote_name: str, target: Path, deadline: Deadline | None):
-        async with asyncssh.connect(**options) as connection, \
-                connection.start_sftp_client() as sftp:
+        async with (
+            asyncssh.connect(**options) as connection,
+            connection.start_sftp_client() as sftp,
+        ):
             remote = f"{folder.rstrip('/')}/{remote_name}"
             size = (await sftp.stat(remote)).size or 0
             if size > MAX_DOWNLOAD_BYTES:
@@ -336,7 +379,8 @@ def list_sftp(location: str, password: str | None,
             written = 0
             async with sftp.open(remote, "rb") as stream:
                 with open(target, "wb") as output:
-                    while chunk := await stream.read(CHUNK):
+                    # asyncssh types read() as AnyStr; a file opened "rb" gives bytes
+                    while chunk := cast(bytes, await stream.read(CHUNK)):
                         written += len(chunk)
                         if written > MAX_DOWNLOAD_BYTES:
                             raise Refused(f"larger than {MAX_DOWNLOAD_BYTES} bytes: not pulled")
@@ -351,13 +395,20 @@ def list_sftp(location: str, password: str | None,
                 return await asyncio.wait_for(coroutine, timeout=max(0.1, deadline.remaining()))
             except TimeoutError as exc:
                 raise Refused(f"the {deadline.what} deadline passed") from exc
+
         deadline.check()
         return asyncio.run(within())
 
-    return [RemoteFile(name, datetime.fromtimestamp(mtime, UTC) if mtime else None,
-                       lambda target, deadline=None, name=name:
-                       bounded(fetch(name, target, deadline), deadline))
-            for name, mtime in sorted(bounded(listing(), deadline))]
+    return [
+        RemoteFile(
+            name,
+            datetime.fromtimestamp(mtime, UTC) if mtime else None,
+            lambda target, deadline=None, name=name: bounded(
+                fetch(name, target, deadline), deadline
+            ),
+        )
+        for name, mtime in sorted(bounded(listing(), deadline))
+    ]
 
 
 def list_delivery(delivery: Delivery, deadline: Deadline | None = None) -> list[RemoteFile]:
@@ -374,6 +425,7 @@ def list_delivery(delivery: Delivery, deadline: Deadline | None = None) -> list[
 
 
 # --- the pull ---------------------------------------------------------------------------------
+
 
 class Ledger:
     """What was pulled, from where, when: `<home>/pull/ledger.jsonl`, appended to."""
@@ -397,15 +449,31 @@ class Ledger:
 
     def record(self, source: str, name: str, sha: str, size: int, delivered_at: datetime) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({
-                "source": source, "file_name": name, "sha256": sha, "size": size,
-                "delivered_at": delivered_at.isoformat(),
-                "pulled_at": datetime.now(UTC).isoformat()}, ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "source": source,
+                        "file_name": name,
+                        "sha256": sha,
+                        "size": size,
+                        "delivered_at": delivered_at.isoformat(),
+                        "pulled_at": datetime.now(UTC).isoformat(),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         self.seen.add((source, name, sha))
 
 
-def _pull_one(home: Home, ledger: Ledger, delivery: Delivery, source_key: str,
-              remote: RemoteFile, deadline: Deadline | None = None) -> str | None:
+def _pull_one(
+    home: Home,
+    ledger: Ledger,
+    delivery: Delivery,
+    source_key: str,
+    remote: RemoteFile,
+    deadline: Deadline | None = None,
+) -> str | None:
     name = safe_name(remote.name)
     partial = home.inbox / f".{uuid.uuid4().hex}.part"
     try:
@@ -437,16 +505,29 @@ def _write_origin(home: Home, name: str, delivery: Delivery) -> None:
         return
     folder.mkdir(exist_ok=True)
     partial = folder / f".{uuid.uuid4().hex}.part"
-    partial.write_text(json.dumps({"location": f"{delivery.method}:{delivery.location}",
-                                   "sources": list(delivery.owners)}, ensure_ascii=False),
-                       encoding="utf-8")
+    partial.write_text(
+        json.dumps(
+            {
+                "location": f"{delivery.method}:{delivery.location}",
+                "sources": list(delivery.owners),
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     os.replace(partial, note)
 
 
-def pull_delivery(home: Home, delivery: Delivery, *, attempts: int = 3,
-                  backoff_seconds: float = 2.0, ledger: Ledger | None = None,
-                  source_seconds: float = SOURCE_SECONDS,
-                  night: Deadline | None = None) -> SourceOutcome:
+def pull_delivery(
+    home: Home,
+    delivery: Delivery,
+    *,
+    attempts: int = 3,
+    backoff_seconds: float = 2.0,
+    ledger: Ledger | None = None,
+    source_seconds: float = SOURCE_SECONDS,
+    night: Deadline | None = None,
+) -> SourceOutcome:
     """Pull one source's new files, retrying the whole listing on failure, within its deadline
     (and the night's)."""
     home.ensure()
@@ -454,15 +535,24 @@ def pull_delivery(home: Home, delivery: Delivery, *, attempts: int = 3,
     outcome = SourceOutcome(delivery.source_code, delivery.location)
     source_key = f"{delivery.method}:{delivery.location}"
     deadline = Deadline(source_seconds, "source's pull", night)
-    remotes = _retry(lambda: list_delivery(delivery, deadline), attempts, backoff_seconds,
-                     outcome, f"list {delivery.location}")
+    remotes = _retry(
+        lambda: list_delivery(delivery, deadline),
+        attempts,
+        backoff_seconds,
+        outcome,
+        f"list {delivery.location}",
+    )
     if remotes is None:
         return outcome
     for remote in remotes:
         failure = SourceOutcome(delivery.source_code, delivery.location)
-        pulled = _retry(lambda remote=remote: _pull_one(home, ledger, delivery, source_key,
-                                                        remote, deadline),
-                        attempts, backoff_seconds, failure, f"fetch {remote.name!r}")
+        pulled = _retry(
+            lambda remote=remote: _pull_one(home, ledger, delivery, source_key, remote, deadline),
+            attempts,
+            backoff_seconds,
+            failure,
+            f"fetch {remote.name!r}",
+        )
         if failure.error:
             outcome.file_errors[safe_name(remote.name)] = failure.error
         elif pulled:
@@ -485,15 +575,22 @@ def _retry(action, attempts: int, backoff_seconds: float, outcome: SourceOutcome
             return None
         except Exception as exc:  # a source that is down must not stop the others
             outcome.error = f"{type(exc).__name__}: {exc}"
-            log.warning("pull %s: %s, attempt %d/%d: %s", outcome.source_code, what, attempt,
-                        attempts, outcome.error)
+            log.warning(
+                "pull %s: %s, attempt %d/%d: %s",
+                outcome.source_code,
+                what,
+                attempt,
+                attempts,
+                outcome.error,
+            )
             if attempt < attempts:
                 time.sleep(backoff_seconds * attempt)
     return None
 
 
-def pull_all(home: Home, deliveries: list[Delivery], *, night_seconds: float = NIGHT_SECONDS,
-             **options) -> list[SourceOutcome]:
+def pull_all(
+    home: Home, deliveries: list[Delivery], *, night_seconds: float = NIGHT_SECONDS, **options
+) -> list[SourceOutcome]:
     """Every delivery in turn, within the night's deadline: a source whose turn comes after it
     is reported as not pulled."""
     ledger = Ledger(home.ensure())
@@ -501,8 +598,13 @@ def pull_all(home: Home, deliveries: list[Delivery], *, night_seconds: float = N
     outcomes = []
     for delivery in deliveries:
         if night.remaining() <= 0:
-            outcomes.append(SourceOutcome(delivery.source_code, delivery.location,
-                                          error="refused: the night's pull deadline passed"))
+            outcomes.append(
+                SourceOutcome(
+                    delivery.source_code,
+                    delivery.location,
+                    error="refused: the night's pull deadline passed",
+                )
+            )
             continue
         outcomes.append(pull_delivery(home, delivery, ledger=ledger, night=night, **options))
     return outcomes

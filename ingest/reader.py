@@ -18,8 +18,9 @@ Cell = str | int | float | date | datetime | time | bool | None
 
 PREFERRED_SHEETS = frozenset({"baocao", "bao_cao"})
 # sheets of a template that are not the report: its worked example and its instructions
-EXAMPLE_SHEETS = frozenset({"mau", "vi_du", "mau_vi_du", "vd", "huong_dan", "example",
-                            "instructions", "sample"})
+EXAMPLE_SHEETS = frozenset(
+    {"mau", "vi_du", "mau_vi_du", "vd", "huong_dan", "example", "instructions", "sample"}
+)
 _DELIMITERS = (";", ",", "\t")
 LEGACY_FONTS = (TCVN3, VNI)
 
@@ -41,10 +42,10 @@ class Table:
     encoding: str | None
     delimiter: str | None
     sheet: str | None
-    hidden_rows: frozenset[int] = frozenset()   # 1-based, as Excel numbers rows
-    filtered: bool = False                       # the hidden rows are an AutoFilter's
-    widths: list[int] | None = None              # CSV: fields on each record, as written
-    repair: Repair | None = None                 # text converted from a legacy font
+    hidden_rows: frozenset[int] = frozenset()  # 1-based, as Excel numbers rows
+    filtered: bool = False  # the hidden rows are an AutoFilter's
+    widths: list[int] | None = None  # CSV: fields on each record, as written
+    repair: Repair | None = None  # text converted from a legacy font
 
 
 def _choose_delimiter(text: str) -> str:
@@ -65,25 +66,28 @@ def _choose_delimiter(text: str) -> str:
     return best
 
 
-OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # legacy .xls and encrypted workbooks
-MAX_ROWS = 20_000          # a month of one source is tens or hundreds of rows
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls and encrypted workbooks
+MAX_ROWS = 20_000  # a month of one source is tens or hundreds of rows
 MAX_COLUMNS = 60
-MAX_CELL_CHARS = 32_767    # Excel's own limit: a longer cell was not typed into a spreadsheet
-MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024   # an xlsx that inflates beyond this is a zip bomb
+MAX_CELL_CHARS = 32_767  # Excel's own limit: a longer cell was not typed into a spreadsheet
+MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024  # an xlsx that inflates beyond this is a zip bomb
 MAX_COMPRESSION_RATIO = 200
 
 
 def _too_many_rows(count: int) -> UnreadableFile:
-    return UnreadableFile(f"more than {MAX_ROWS} rows ({count} or more)",
-                          f"tệp có hơn {MAX_ROWS:,} dòng; một báo cáo tháng không dài như vậy, "
-                          "hãy kiểm tra lại tệp".replace(",", "."))
+    return UnreadableFile(
+        f"more than {MAX_ROWS} rows ({count} or more)",
+        f"tệp có hơn {MAX_ROWS:,} dòng; một báo cáo tháng không dài như vậy, "
+        "hãy kiểm tra lại tệp".replace(",", "."),
+    )
 
 
 def _cell_too_long(row_number: int, length: int) -> UnreadableFile:
     return UnreadableFile(
         f"record {row_number}: a cell of {length} characters or more (at most {MAX_CELL_CHARS})",
         f"dòng {row_number} có một ô dài hơn {MAX_CELL_CHARS:,} ký tự; thường do thiếu dấu "
-        "ngoặc kép đóng hoặc dán nhầm cả văn bản vào một ô".replace(",", "."))
+        "ngoặc kép đóng hoặc dán nhầm cả văn bản vào một ô".replace(",", "."),
+    )
 
 
 def _looks_binary(text: str) -> bool:
@@ -93,30 +97,38 @@ def _looks_binary(text: str) -> bool:
 
 def read_csv(data: bytes) -> Table:
     if not data.strip():
-        raise UnreadableFile("the file is empty (0 bytes or blank)",
-                             "tệp rỗng, không có dòng tiêu đề cột nào")
+        raise UnreadableFile(
+            "the file is empty (0 bytes or blank)", "tệp rỗng, không có dòng tiêu đề cột nào"
+        )
     if data.startswith(OLE_SIGNATURE) or data.startswith(b"PK\x03\x04"):
-        raise UnreadableFile("a spreadsheet saved with a .csv name",
-                             "tệp là bảng tính Excel nhưng mang đuôi .csv; hãy lưu dạng .xlsx "
-                             "hoặc CSV")
+        raise UnreadableFile(
+            "a spreadsheet saved with a .csv name",
+            "tệp là bảng tính Excel nhưng mang đuôi .csv; hãy lưu dạng .xlsx hoặc CSV",
+        )
     try:
         text, encoding = decode(data)
     except UndecodableText as exc:
-        raise UnreadableFile(f"not text in UTF-8, UTF-16 or Windows-1258 ({exc})",
-                             "tệp không phải văn bản UTF-8, UTF-16 hay Windows-1258") from exc
+        raise UnreadableFile(
+            f"not text in UTF-8, UTF-16 or Windows-1258 ({exc})",
+            "tệp không phải văn bản UTF-8, UTF-16 hay Windows-1258",
+        ) from exc
     if "\x00" in text or _looks_binary(text):
-        raise UnreadableFile("binary content in a CSV file",
-                             "tệp .csv chứa dữ liệu nhị phân, không phải văn bản")
+        raise UnreadableFile(
+            "binary content in a CSV file", "tệp .csv chứa dữ liệu nhị phân, không phải văn bản"
+        )
     delimiter = _choose_delimiter(text)
     rows, widths = _csv_records(text, delimiter)
     repair = None
     if encoding in LEGACY_FONTS:
-        repair = Repair(encoding, sum(1 for row in rows for cell in row
-                                      if isinstance(cell, str) and not cell.isascii()))
+        repair = Repair(
+            encoding,
+            sum(1 for row in rows for cell in row if isinstance(cell, str) and not cell.isascii()),
+        )
     elif encoding != "cp1258":
         rows, repair = _repaired(rows)
-    return Table(rows=rows, encoding=encoding, delimiter=delimiter, sheet=None, widths=widths,
-                 repair=repair)
+    return Table(
+        rows=rows, encoding=encoding, delimiter=delimiter, sheet=None, widths=widths, repair=repair
+    )
 
 
 def _csv_records(text: str, delimiter: str) -> tuple[list[list[Cell]], list[int]]:
@@ -139,13 +151,15 @@ def _csv_records(text: str, delimiter: str) -> tuple[list[list[Cell]], list[int]
             if "unexpected end of data" in str(exc) or "EOF" in str(exc):
                 raise UnreadableFile(
                     f"record {number} (line {first_line}): a quotation mark is never closed",
-                    f"dòng {number} (dòng {first_line} của tệp văn bản) mở dấu ngoặc kép (\") mà "
+                    f'dòng {number} (dòng {first_line} của tệp văn bản) mở dấu ngoặc kép (") mà '
                     "không đóng, nên mọi dòng sau bị gộp vào một ô; hãy đóng hoặc xoá dấu "
-                    "ngoặc kép đó") from exc
+                    "ngoặc kép đó",
+                ) from exc
             raise UnreadableFile(
                 f"record {number} (line {first_line}): malformed CSV: {exc}",
                 f"dòng {number} (dòng {first_line} của tệp văn bản) sai cấu trúc CSV: sau dấu "
-                "ngoặc kép đóng phải là dấu phân cách; hãy lưu lại tệp bằng Excel") from exc
+                "ngoặc kép đóng phải là dấu phân cách; hãy lưu lại tệp bằng Excel",
+            ) from exc
         if len(rows) >= MAX_ROWS:
             raise _too_many_rows(len(rows) + 1)
         for cell in row:
@@ -157,7 +171,8 @@ def _csv_records(text: str, delimiter: str) -> tuple[list[list[Cell]], list[int]
                     "that read as rows (a quotation mark is probably not closed)",
                     f"dòng {len(rows) + 1} (dòng {first_line} của tệp văn bản) có một ô trong "
                     "ngoặc kép chứa nhiều dòng giống các dòng số liệu: có lẽ một dấu ngoặc kép "
-                    "không được đóng; hãy kiểm tra lại")
+                    "không được đóng; hãy kiểm tra lại",
+                )
         widths.append(len(row))
         rows.append(list(row[:MAX_COLUMNS]))
     return rows, widths
@@ -171,8 +186,10 @@ def _repaired(rows: list[list[Cell]]) -> tuple[list[list[Cell]], Repair | None]:
     replaced, repair = repair_cells(texts)
     if not replaced:
         return rows, None
-    return [[replaced.get(cell, cell) if isinstance(cell, str) else cell for cell in row]
-            for row in rows], repair
+    return [
+        [replaced.get(cell, cell) if isinstance(cell, str) else cell for cell in row]
+        for row in rows
+    ], repair
 
 
 def _check_archive(data: bytes) -> None:
@@ -181,24 +198,27 @@ def _check_archive(data: bytes) -> None:
         raise UnreadableFile(
             "an OLE compound file: a legacy .xls or a password-protected workbook",
             "tệp là bảng tính Excel cũ (.xls) hoặc có đặt mật khẩu; hãy bỏ mật khẩu và lưu lại "
-            "dạng .xlsx (Excel Workbook)")
+            "dạng .xlsx (Excel Workbook)",
+        )
     if not data.strip():
         raise UnreadableFile("the file is empty (0 bytes)", "tệp rỗng (0 byte)")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise UnreadableFile("not an xlsx workbook (not a zip archive)",
-                             "tệp không phải bảng tính .xlsx hoặc đã bị hỏng")
+        raise UnreadableFile(
+            "not an xlsx workbook (not a zip archive)",
+            "tệp không phải bảng tính .xlsx hoặc đã bị hỏng",
+        )
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except Exception as exc:  # zipfile raises BadZipFile, OSError, NotImplementedError ...
-        raise UnreadableFile(f"corrupt zip archive: {exc}",
-                             "bảng tính .xlsx bị hỏng") from exc
+        raise UnreadableFile(f"corrupt zip archive: {exc}", "bảng tính .xlsx bị hỏng") from exc
     inflated = sum(member.file_size for member in members)
     packed = max(1, sum(member.compress_size for member in members))
     if inflated > MAX_UNCOMPRESSED_BYTES or inflated / packed > MAX_COMPRESSION_RATIO:
         raise UnreadableFile(
             f"the workbook inflates to {inflated} bytes from {packed} (zip bomb guard)",
             "bảng tính có kích thước giải nén bất thường (quá lớn); hãy chép số liệu sang một "
-            "bảng tính mới rồi gửi lại")
+            "bảng tính mới rồi gửi lại",
+        )
 
 
 def is_example_sheet(name: str) -> bool:
@@ -221,18 +241,22 @@ def read_xlsx(data: bytes, has_header: HasHeader | None = None) -> Table:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             sheets = scan_workbook(archive)
     except WorkbookTooLarge as exc:
-        raise UnreadableFile(exc.detail_en, exc.detail_vi + "; hãy chép riêng bảng số liệu sang "
-                             "một bảng tính mới rồi gửi lại") from exc
+        raise UnreadableFile(
+            exc.detail_en,
+            exc.detail_vi + "; hãy chép riêng bảng số liệu sang một bảng tính mới rồi gửi lại",
+        ) from exc
     except Exception as exc:  # expat, zipfile and malformed parts raise many kinds
-        raise UnreadableFile(f"corrupt xlsx workbook: {type(exc).__name__}: {exc}",
-                             "bảng tính .xlsx bị hỏng") from exc
+        raise UnreadableFile(
+            f"corrupt xlsx workbook: {type(exc).__name__}: {exc}", "bảng tính .xlsx bị hỏng"
+        ) from exc
     if not sheets:
         raise UnreadableFile("the workbook has no sheets", "bảng tính không có trang nào")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on corrupt workbooks
-        raise UnreadableFile(f"corrupt xlsx workbook: {type(exc).__name__}: {exc}",
-                             "bảng tính .xlsx bị hỏng") from exc
+        raise UnreadableFile(
+            f"corrupt xlsx workbook: {type(exc).__name__}: {exc}", "bảng tính .xlsx bị hỏng"
+        ) from exc
     try:
         chosen = _choose_sheet(workbook, sheets, has_header)
         if chosen.last_value_row > MAX_ROWS:
@@ -241,26 +265,36 @@ def read_xlsx(data: bytes, has_header: HasHeader | None = None) -> Table:
     except UnreadableFile:
         raise
     except Exception as exc:
-        raise UnreadableFile(f"corrupt xlsx workbook: {type(exc).__name__}: {exc}",
-                             "bảng tính .xlsx bị hỏng") from exc
+        raise UnreadableFile(
+            f"corrupt xlsx workbook: {type(exc).__name__}: {exc}", "bảng tính .xlsx bị hỏng"
+        ) from exc
     finally:
         workbook.close()
     rows, repair = _repaired(rows)
     hidden = frozenset(row for row in chosen.hidden_rows if row <= len(rows))
-    return Table(rows=rows, encoding=None, delimiter=None, sheet=chosen.name, hidden_rows=hidden,
-                 filtered=chosen.filtered and bool(hidden), repair=repair)
+    return Table(
+        rows=rows,
+        encoding=None,
+        delimiter=None,
+        sheet=chosen.name,
+        hidden_rows=hidden,
+        filtered=chosen.filtered and bool(hidden),
+        repair=repair,
+    )
 
 
 def _choose_sheet(workbook, sheets: list[SheetInfo], has_header: HasHeader | None) -> SheetInfo:
     visible = [sheet for sheet in sheets if sheet.visible and sheet.name in workbook.sheetnames]
     preferred = [sheet for sheet in visible if fold(sheet.name) in PREFERRED_SHEETS]
-    ordinary = [sheet for sheet in visible
-                if sheet not in preferred and not is_example_sheet(sheet.name)]
+    ordinary = [
+        sheet for sheet in visible if sheet not in preferred and not is_example_sheet(sheet.name)
+    ]
     if has_header is None:
         candidates = preferred + ordinary or visible
         if not candidates:
-            raise UnreadableFile("every sheet of the workbook is hidden",
-                                 "mọi trang của bảng tính đều bị ẩn")
+            raise UnreadableFile(
+                "every sheet of the workbook is hidden", "mọi trang của bảng tính đều bị ẩn"
+            )
         return candidates[0]
 
     def holds_header(sheet: SheetInfo) -> bool:
@@ -275,22 +309,25 @@ def _choose_sheet(workbook, sheets: list[SheetInfo], has_header: HasHeader | Non
         raise UnreadableFile(
             f"only the template's example or instructions sheet ({names}) holds a table",
             f"chỉ trang {names} (trang mẫu, ví dụ hoặc hướng dẫn của biểu mẫu) có bảng; số liệu "
-            "của đơn vị hãy nhập vào một trang riêng đặt tên BaoCao")
+            "của đơn vị hãy nhập vào một trang riêng đặt tên BaoCao",
+        )
     hidden = [sheet for sheet in sheets if not sheet.visible and sheet.name in workbook.sheetnames]
     for sheet in hidden:
         if holds_header(sheet):
             raise UnreadableFile(
                 f"the table is on the hidden sheet '{sheet.name}'",
                 f"bảng số liệu nằm ở trang '{sheet.name}' đang bị ẩn; hãy hiện trang đó "
-                "(Unhide) hoặc chép số liệu sang trang BaoCao")
+                "(Unhide) hoặc chép số liệu sang trang BaoCao",
+            )
     candidates = preferred + ordinary or visible
     if not candidates:
-        raise UnreadableFile("every sheet of the workbook is hidden",
-                             "mọi trang của bảng tính đều bị ẩn")
+        raise UnreadableFile(
+            "every sheet of the workbook is hidden", "mọi trang của bảng tính đều bị ẩn"
+        )
     return candidates[0]
 
 
-HEADER_ROWS = 30   # a header is looked for among a sheet's first rows
+HEADER_ROWS = 30  # a header is looked for among a sheet's first rows
 
 
 def _sheet_rows(sheet, last_row: int, *, probe: bool = False) -> list[list[Cell]]:
@@ -312,7 +349,8 @@ def _sheet_rows(sheet, last_row: int, *, probe: bool = False) -> list[list[Cell]
                 raise UnreadableFile(
                     f"formula in cell {where}: {cell.value}",
                     f"ô {where} chứa công thức ({cell.value}); hãy sao chép và dán dạng giá trị "
-                    "(Paste Values) rồi gửi lại")
+                    "(Paste Values) rồi gửi lại",
+                )
             value = cell.value
             if isinstance(value, str):
                 if len(value) > MAX_CELL_CHARS:
@@ -328,5 +366,6 @@ def read_table(data: bytes, extension: str, has_header: HasHeader | None = None)
         return read_csv(data)
     if extension == "xlsx":
         return read_xlsx(data, has_header)
-    raise UnreadableFile(f"unsupported extension .{extension}",
-                         f"định dạng .{extension} không được nhận")
+    raise UnreadableFile(
+        f"unsupported extension .{extension}", f"định dạng .{extension} không được nhận"
+    )

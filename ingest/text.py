@@ -35,7 +35,7 @@ def decode(data: bytes) -> tuple[str, str]:
     """
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return nfc(data[len(codecs.BOM_UTF8):].decode("utf-8")), "utf-8-sig"
+            return nfc(data[len(codecs.BOM_UTF8) :].decode("utf-8")), "utf-8-sig"
         except UnicodeDecodeError as exc:  # a UTF-8 mark, then bytes that are not UTF-8
             raise UndecodableText(str(exc)) from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -74,7 +74,7 @@ def encode_cp1258(text: str) -> bytes:
             continue
         except UnicodeEncodeError:
             pass
-        base, *marks = unicodedata.normalize("NFD", ch)
+        base, *marks = list(unicodedata.normalize("NFD", ch))
         for mark in list(marks):
             candidate = unicodedata.normalize("NFC", base + mark)
             if len(candidate) == 1:

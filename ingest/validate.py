@@ -40,8 +40,9 @@ class Column:
 
     @cached_property
     def keys(self) -> frozenset[str]:
-        return frozenset({fold(self.name), fold(self.label),
-                          *(fold(alias) for alias in self.aliases)})
+        return frozenset(
+            {fold(self.name), fold(self.label), *(fold(alias) for alias in self.aliases)}
+        )
 
 
 MONTHLY_COLUMNS = (
@@ -50,8 +51,12 @@ MONTHLY_COLUMNS = (
     Column("hinh_thuc", "Hình thức", True, ("loại hình", "hình thức tuyên truyền")),
     Column("so_luong", "Số lượng", True, ("số lượng tin bài", "sl")),
     Column("ma_xa", "Mã xã", False, ("xã", "tên xã", "xã, phường, thị trấn", "địa bàn")),
-    Column("so_nguoi", "Số người tiếp cận", False, ("số người", "số người được tiếp cận",
-                                                     "số lượt người")),
+    Column(
+        "so_nguoi",
+        "Số người tiếp cận",
+        False,
+        ("số người", "số người được tiếp cận", "số lượt người"),
+    ),
     Column("tieu_de", "Tiêu đề", False, ("tên tin bài", "tên bài")),
     Column("duong_dan", "Đường dẫn", False, ("link", "url", "liên kết")),
     Column("ghi_chu", "Ghi chú", False, ()),
@@ -104,15 +109,19 @@ def parse_date(cell: Cell) -> date:
             return datetime.fromisoformat(text).date()
     except ValueError:
         pass
-    raise InvalidValue("cần một ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd",
-                       "expected a date as dd/mm/yyyy or yyyy-mm-dd")
+    raise InvalidValue(
+        "cần một ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd",
+        "expected a date as dd/mm/yyyy or yyyy-mm-dd",
+    )
 
 
 def _excel_serial(serial: float) -> date:
     if float(serial).is_integer() and 1 <= serial <= 2958465:
         return _EXCEL_EPOCH + timedelta(days=int(serial))
-    raise InvalidValue("cần một ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd",
-                       "expected a date as dd/mm/yyyy or yyyy-mm-dd")
+    raise InvalidValue(
+        "cần một ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd",
+        "expected a date as dd/mm/yyyy or yyyy-mm-dd",
+    )
 
 
 def _ambiguous_comma(text: str) -> InvalidValue:
@@ -127,22 +136,27 @@ def _ambiguous_comma(text: str) -> InvalidValue:
             f"{thousands} hoặc {grouped}, nếu là số thứ hai hãy viết {whole}",
             f"an ambiguous comma: {thousands} with an English thousands separator, or {whole} "
             f"with a Vietnamese decimal comma; write {thousands} or {grouped} for the first, "
-            f"{whole} for the second")
+            f"{whole} for the second",
+        )
     return InvalidValue(
         f"dấu phẩy không dùng để ngăn cách hàng nghìn (theo cách viết tiếng Việt, {text} là số "
         f"thập phân); nếu là {grouped}, hãy viết {thousands} hoặc {grouped}",
         f"a comma is not a thousands separator (in Vietnamese, {text} has decimals); for "
-        f"{thousands}, write {thousands} or {grouped}")
+        f"{thousands}, write {thousands} or {grouped}",
+    )
 
 
 def parse_whole_number(cell: Cell) -> int:
     """A whole number ≥ 0: `1.234` and `1 234` are 1234 (Vietnamese grouping); `3.0` and `2,0`
     are 3 and 2; `1,000` is refused (English thousands or a Vietnamese decimal comma?)."""
-    expected = InvalidValue("cần một số nguyên ≥ 0, ví dụ 12 hoặc 1.234",
-                            "expected a whole number ≥ 0, e.g. 12 or 1.234")
-    too_long = InvalidValue(f"số có hơn {MAX_DIGITS} chữ số, không thể là số lượng; hãy kiểm "
-                            "tra lại", f"a number of more than {MAX_DIGITS} digits cannot be a "
-                            "count")
+    expected = InvalidValue(
+        "cần một số nguyên ≥ 0, ví dụ 12 hoặc 1.234",
+        "expected a whole number ≥ 0, e.g. 12 or 1.234",
+    )
+    too_long = InvalidValue(
+        f"số có hơn {MAX_DIGITS} chữ số, không thể là số lượng; hãy kiểm tra lại",
+        f"a number of more than {MAX_DIGITS} digits cannot be a count",
+    )
     if isinstance(cell, bool):
         raise expected
     if isinstance(cell, int):
@@ -170,8 +184,10 @@ def parse_whole_number(cell: Cell) -> int:
     if value < 0:
         raise expected
     if value > MAX_WHOLE_NUMBER:
-        raise InvalidValue(f"số quá lớn (tối đa {MAX_WHOLE_NUMBER:,}), hãy kiểm tra lại"
-                           .replace(",", "."), f"a number too large (at most {MAX_WHOLE_NUMBER:,})")
+        raise InvalidValue(
+            f"số quá lớn (tối đa {MAX_WHOLE_NUMBER:,}), hãy kiểm tra lại".replace(",", "."),
+            f"a number too large (at most {MAX_WHOLE_NUMBER:,})",
+        )
     return value
 
 
@@ -187,12 +203,14 @@ def parse_url(cell: Cell) -> str:
     text = parse_text(cell)
     parsed = urlparse(text)
     if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc or " " in text:
-        raise InvalidValue("cần một đường dẫn bắt đầu bằng http:// hoặc https://",
-                           "expected an http(s) URL")
+        raise InvalidValue(
+            "cần một đường dẫn bắt đầu bằng http:// hoặc https://", "expected an http(s) URL"
+        )
     return text
 
 
 # --- the table --------------------------------------------------------------------------------
+
 
 @dataclass
 class Validated:
@@ -278,8 +296,13 @@ def _cell_name(row_index: int, column_index: int) -> str:
     return f"{letters}{row_index + 1}"
 
 
-def _map_header(header: _Header, columns: tuple[Column, ...], problems: list[Problem],
-                where_vi: str, where_en: str) -> dict[str, int]:
+def _map_header(
+    header: _Header,
+    columns: tuple[Column, ...],
+    problems: list[Problem],
+    where_vi: str,
+    where_en: str,
+) -> dict[str, int]:
     positions: dict[str, list[int]] = {}
     for position, cell in enumerate(header.labels):
         if is_blank(cell):
@@ -292,16 +315,31 @@ def _map_header(header: _Header, columns: tuple[Column, ...], problems: list[Pro
     for column in columns:
         found = positions.get(column.name, [])
         if len(found) > 1:
-            problems.append(error("duplicate_column", column=column.name, label=column.label,
-                                  cells=", ".join(_cell_name(header.last, p) for p in found)))
+            problems.append(
+                error(
+                    "duplicate_column",
+                    column=column.name,
+                    label=column.label,
+                    cells=", ".join(_cell_name(header.last, p) for p in found),
+                )
+            )
         elif not found and column.required:
-            problems.append(error("missing_column", column=column.name, label=column.label,
-                                  where_vi=where_vi, where_en=where_en))
+            problems.append(
+                error(
+                    "missing_column",
+                    column=column.name,
+                    label=column.label,
+                    where_vi=where_vi,
+                    where_en=where_en,
+                )
+            )
     return {name: found[0] for name, found in positions.items()}
 
 
-_SUBTOTAL = re.compile(r"^(cong|tong|tong_cong|tong_so|cong_tong|tong_cong_so|total|subtotal|"
-                       r"grand_total|sum)(_(thang|quy|nam|ky|so|cong))*(_[ivx\d]+)?$")
+_SUBTOTAL = re.compile(
+    r"^(cong|tong|tong_cong|tong_so|cong_tong|tong_cong_so|total|subtotal|"
+    r"grand_total|sum)(_(thang|quy|nam|ky|so|cong))*(_[ivx\d]+)?$"
+)
 _EXAMPLE = frozenset({"vi_du", "vd", "mau", "vi_du_mau", "dong_mau", "example"})
 
 
@@ -346,26 +384,42 @@ def _row_list(numbers: list[int], limit: int = 15) -> str:
     return shown + (f" … ({len(numbers)})" if len(numbers) > limit else "")
 
 
-def _structure_problems(table: Table, header: _Header, positions: dict[str, int],
-                        data_rows: list[int]) -> list[Problem]:
+def _structure_problems(
+    table: Table, header: _Header, positions: dict[str, int], data_rows: list[int]
+) -> list[Problem]:
     """Rows the sender cannot see (hidden, filtered out) and CSV lines whose fields do not line
     up with the header: refused, because either way a figure would not be what was meant."""
     problems: list[Problem] = []
     hidden = [index + 1 for index in data_rows if index + 1 in table.hidden_rows]
     if hidden:
-        problems.append(error("filtered_rows" if table.filtered else "hidden_rows",
-                              rows=_row_list(hidden)))
+        problems.append(
+            error("filtered_rows" if table.filtered else "hidden_rows", rows=_row_list(hidden))
+        )
     if table.widths is not None:
         # a spreadsheet writes every line of a CSV with as many fields as its header
         width = table.widths[header.last]
         for index in data_rows:
             written = table.widths[index]
             if written < width:
-                problems.append(error("short_row", row=index + 1, fields=written, width=width,
-                                      delimiter=_delimiter_name(table.delimiter)))
+                problems.append(
+                    error(
+                        "short_row",
+                        row=index + 1,
+                        fields=written,
+                        width=width,
+                        delimiter=_delimiter_name(table.delimiter),
+                    )
+                )
             elif written > width:
-                problems.append(error("long_row", row=index + 1, fields=written, width=width,
-                                      delimiter=_delimiter_name(table.delimiter)))
+                problems.append(
+                    error(
+                        "long_row",
+                        row=index + 1,
+                        fields=written,
+                        width=width,
+                        delimiter=_delimiter_name(table.delimiter),
+                    )
+                )
     return problems
 
 
@@ -376,8 +430,14 @@ def _delimiter_name(delimiter: str | None) -> str:
 class _RowChecker:
     """Parses the cells of one row, collecting one problem per bad cell."""
 
-    def __init__(self, row: list[Cell], row_number: int, positions: dict[str, int],
-                 columns: tuple[Column, ...], problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        row: list[Cell],
+        row_number: int,
+        positions: dict[str, int],
+        columns: tuple[Column, ...],
+        problems: list[Problem],
+    ) -> None:
         self.row, self.row_number, self.positions = row, row_number, positions
         self.labels = {column.name: column.label for column in columns}
         self.problems = problems
@@ -389,8 +449,15 @@ class _RowChecker:
             return None
         return self.row[position]
 
-    def value(self, name: str, parse: Callable[[Cell], Any], *, required: bool,
-              required_vi: str = "cột này bắt buộc", required_en: str = "this column is required"):
+    def value(
+        self,
+        name: str,
+        parse: Callable[[Cell], Any],
+        *,
+        required: bool,
+        required_vi: str = "cột này bắt buộc",
+        required_en: str = "this column is required",
+    ):
         cell = self.cell(name)
         if is_blank(cell):
             if required:
@@ -404,10 +471,17 @@ class _RowChecker:
 
     def _fail(self, code: str, name: str, cell: Cell, expected_vi: str, expected_en: str) -> None:
         self.ok = False
-        self.problems.append(error(
-            code, row=self.row_number, column=name, label=self.labels[name],
-            value="" if cell is None else parse_text(cell),
-            expected_vi=expected_vi, expected_en=expected_en))
+        self.problems.append(
+            error(
+                code,
+                row=self.row_number,
+                column=name,
+                label=self.labels[name],
+                value="" if cell is None else parse_text(cell),
+                expected_vi=expected_vi,
+                expected_en=expected_en,
+            )
+        )
 
 
 def _date_in_month(month: date) -> Callable[[Cell], date]:
@@ -422,16 +496,21 @@ def _date_in_window(month: date, calendar: ReportingCalendar) -> Callable[[Cell]
         expected_vi = f"cần một ngày trong tháng {month:%m/%Y} (tháng của tệp)"
         expected_en = f"expected a date in {month:%Y-%m}, the file's month"
     else:
-        expected_vi = (f"cần một ngày từ {first:%d/%m/%Y} đến {last:%d/%m/%Y} (kỳ báo cáo tháng "
-                       f"{month:%m/%Y} theo Nghị định 09/2019/NĐ-CP)")
-        expected_en = (f"expected a date from {first:%Y-%m-%d} to {last:%Y-%m-%d}, the file's "
-                       "reporting month (Nghị định 09/2019 cut-off dates)")
+        expected_vi = (
+            f"cần một ngày từ {first:%d/%m/%Y} đến {last:%d/%m/%Y} (kỳ báo cáo tháng "
+            f"{month:%m/%Y} theo Nghị định 09/2019/NĐ-CP)"
+        )
+        expected_en = (
+            f"expected a date from {first:%Y-%m-%d} to {last:%Y-%m-%d}, the file's "
+            "reporting month (Nghị định 09/2019 cut-off dates)"
+        )
 
     def parse(cell: Cell) -> date:
         value = parse_date(cell)
         if not first <= value <= last:
             raise InvalidValue(expected_vi, expected_en)
         return value
+
     return parse
 
 
@@ -440,9 +519,12 @@ def _code_in(code_list, what_vi: str, what_en: str) -> Callable[[Cell], str]:
         code = code_list.match(parse_text(cell))
         if code is None:
             codes = ", ".join(code_list.codes)
-            raise InvalidValue(f"cần một {what_vi}: {codes} hoặc tên tương ứng",
-                               f"expected a {what_en}: {codes} or its label")
+            raise InvalidValue(
+                f"cần một {what_vi}: {codes} hoặc tên tương ứng",
+                f"expected a {what_en}: {codes} or its label",
+            )
         return code
+
     return parse
 
 
@@ -462,81 +544,120 @@ def _commune_of(reference: Reference, source: Source, month: date) -> Callable[[
                     f"{found[0].code} ({found[0].name}) là xã khác; đơn vị chỉ báo cáo hoạt động "
                     f"tại xã của mình ({own} {name.name if name else ''}), hãy để trống cột này",
                     f"{found[0].code} ({found[0].name}) is another commune; a commune office "
-                    f"reports its own commune's activities ({own}): leave the column empty")
+                    f"reports its own commune's activities ({own}): leave the column empty",
+                )
             return found[0].code
         if not found:
-            raise InvalidValue(f"cần mã xã hoặc tên xã {area_vi}",
-                               f"expected a commune code or name {area_en}")
+            raise InvalidValue(
+                f"cần mã xã hoặc tên xã {area_vi}", f"expected a commune code or name {area_en}"
+            )
         codes = ", ".join(f"{c.code} ({c.name})" for c in found)
-        raise InvalidValue(f"tên xã trùng với nhiều xã: {codes}; hãy ghi mã xã",
-                           f"the name matches several communes: {codes}; write the commune code")
+        raise InvalidValue(
+            f"tên xã trùng với nhiều xã: {codes}; hãy ghi mã xã",
+            f"the name matches several communes: {codes}; write the commune code",
+        )
+
     return parse
 
 
-def _monthly_record(check: _RowChecker, name: SubmissionName, source: Source,
-                    reference: Reference) -> dict[str, Any]:
-    output_type = check.value("hinh_thuc", _code_in(reference.output_types, "hình thức",
-                                                    "output type"), required=True)
+def _monthly_record(
+    check: _RowChecker, name: SubmissionName, source: Source, reference: Reference
+) -> dict[str, Any]:
+    output_type = check.value(
+        "hinh_thuc", _code_in(reference.output_types, "hình thức", "output type"), required=True
+    )
     # a commune office's rows are in its own commune unless they say otherwise
-    needs_commune = output_type in reference.output_types_requiring_commune \
-        and source.commune_code is None
+    needs_commune = (
+        output_type in reference.output_types_requiring_commune and source.commune_code is None
+    )
     needs_people = output_type in reference.output_types_requiring_people
     return {
         "activity_date": check.value("ngay", _date_in_month(name.month), required=True),
-        "topic_code": check.value("chu_de", _code_in(reference.topics, "chủ đề", "topic"),
-                                  required=True),
+        "topic_code": check.value(
+            "chu_de", _code_in(reference.topics, "chủ đề", "topic"), required=True
+        ),
         "output_type_code": output_type,
         "quantity": check.value("so_luong", parse_whole_number, required=True),
         "commune_code": check.value(
-            "ma_xa", _commune_of(reference, source, name.month), required=needs_commune,
+            "ma_xa",
+            _commune_of(reference, source, name.month),
+            required=needs_commune,
             required_vi=f"hình thức '{output_type}' cần mã xã",
-            required_en=f"output type '{output_type}' needs a commune") or source.commune_code,
+            required_en=f"output type '{output_type}' needs a commune",
+        )
+        or source.commune_code,
         "people_reached": check.value(
-            "so_nguoi", parse_whole_number, required=needs_people,
+            "so_nguoi",
+            parse_whole_number,
+            required=needs_people,
             required_vi=f"hình thức '{output_type}' cần số người",
-            required_en=f"output type '{output_type}' needs the number of people"),
+            required_en=f"output type '{output_type}' needs the number of people",
+        ),
         "title": check.value("tieu_de", parse_text, required=False),
         "url": check.value("duong_dan", parse_url, required=False),
         "note": check.value("ghi_chu", parse_text, required=False),
     }
 
 
-def _directive_record(check: _RowChecker, name: SubmissionName, source: Source,
-                      reference: Reference) -> dict[str, Any]:
+def _directive_record(
+    check: _RowChecker, name: SubmissionName, source: Source, reference: Reference
+) -> dict[str, Any]:
     return {
         "document_number": check.value("so_ky_hieu", parse_text, required=True),
         "issued_date": check.value("ngay_ban_hanh", _date_in_month(name.month), required=True),
         "summary": check.value("trich_yeu", parse_text, required=True),
-        "topic_code": check.value("chu_de", _code_in(reference.topics, "chủ đề", "topic"),
-                                  required=False),
+        "topic_code": check.value(
+            "chu_de", _code_in(reference.topics, "chủ đề", "topic"), required=False
+        ),
     }
 
 
-def validate_table(table: Table, name: SubmissionName, source: Source,
-                   reference: Reference) -> Validated:
+def validate_table(
+    table: Table, name: SubmissionName, source: Source, reference: Reference
+) -> Validated:
     """Every problem of the table (header and rows) and, where there are none, its records."""
     columns = DIRECTIVE_COLUMNS if name.kind == DIRECTIVES else MONTHLY_COLUMNS
     build = _directive_record if name.kind == DIRECTIVES else _monthly_record
     problems: list[Problem] = []
     if table.repair is not None:
-        problems.append(warning("text_converted", font_vi=table.repair.font_vi,
-                                font_en=table.repair.font_en, cells=table.repair.cells))
+        problems.append(
+            warning(
+                "text_converted",
+                font_vi=table.repair.font_vi,
+                font_en=table.repair.font_en,
+                cells=table.repair.cells,
+            )
+        )
     where_vi = f" (trang '{table.sheet}')" if table.sheet else ""
     where_en = f" (sheet '{table.sheet}')" if table.sheet else ""
     header_index = _find_header(table.rows, columns)
     if header_index is None:
         required = ", ".join(column.name for column in columns if column.required)
-        problems.append(error("no_header", required=required, where_vi=where_vi,
-                              where_en=where_en, rows=HEADER_SEARCH_ROWS))
+        problems.append(
+            error(
+                "no_header",
+                required=required,
+                where_vi=where_vi,
+                where_en=where_en,
+                rows=HEADER_SEARCH_ROWS,
+            )
+        )
         return Validated([], problems, None, table.sheet)
     header = _header_over_rows(table.rows, header_index, columns)
-    positions = _map_header(header, columns, problems,
-                            f"dòng tiêu đề {header.rows_label}{where_vi}",
-                            f"header row {header.rows_label}{where_en}")
+    positions = _map_header(
+        header,
+        columns,
+        problems,
+        f"dòng tiêu đề {header.rows_label}{where_vi}",
+        f"header row {header.rows_label}{where_en}",
+    )
     if any(problem.blocking for problem in problems):
         return Validated([], problems, header.first + 1, table.sheet)
-    data_rows = [index for index in range(header.last + 1, len(table.rows))
-                 if not _is_blank_row(table.rows[index], positions)]
+    data_rows = [
+        index
+        for index in range(header.last + 1, len(table.rows))
+        if not _is_blank_row(table.rows[index], positions)
+    ]
     if data_rows and _is_column_numbering(table.rows[data_rows[0]]):
         data_rows = data_rows[1:]
     problems.extend(_structure_problems(table, header, positions, data_rows))
@@ -568,7 +689,11 @@ def _sum_row_warnings(records: list[dict[str, Any]]) -> list[Problem]:
     for column, label in (("quantity", "Số lượng"), ("people_reached", "Số người tiếp cận")):
         values = [record[column] for record in above if record[column] is not None]
         total = sum(values)
-        if (last[column] is not None and len(values) >= 2 and last[column] == total
-                and total > max(values)):
+        if (
+            last[column] is not None
+            and len(values) >= 2
+            and last[column] == total
+            and total > max(values)
+        ):
             return [warning("sum_row", row=last["row_number"], label=label, total=total)]
     return []

@@ -74,7 +74,8 @@ create table if not exists raw.submission_problems (
 """
 
 
-def connect(path: Path, *, read_only: bool = False
-            ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, *, read_only: bool = False
+) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A short-lived connection; writers create the raw layer if it is not there yet."""
     return warehouse.connect(path, read_only=read_only, ddl=RAW_DDL)

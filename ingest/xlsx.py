@@ -15,8 +15,8 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
-MAX_CELLS = 1_000_000        # cell elements in all sheets, empty styled ones included
-MAX_ROW_CELLS = 16_384       # Excel's own width; a row wider than this was not written by Excel
+MAX_CELLS = 1_000_000  # cell elements in all sheets, empty styled ones included
+MAX_ROW_CELLS = 16_384  # Excel's own width; a row wider than this was not written by Excel
 CHUNK = 1 << 16
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -42,7 +42,7 @@ class SheetInfo:
     part: str
     visible: bool
     hidden_rows: set[int] = field(default_factory=set)
-    filtered: bool = False       # an AutoFilter with a condition: its hidden rows are filtered out
+    filtered: bool = False  # an AutoFilter with a condition: its hidden rows are filtered out
     last_value_row: int = 0
     value_cells: int = 0
 
@@ -84,8 +84,11 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
     def start(name, attrs):
         if _local(name) == "Relationship" and "Id" in attrs and "Target" in attrs:
             target = attrs["Target"]
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join(folder, target))
+            path = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
             targets[attrs["Id"]] = path
 
     _stream(archive, rels_part, _parser(start))
@@ -119,8 +122,13 @@ def list_sheets(archive: zipfile.ZipFile) -> list[SheetInfo]:
         part = targets.get(relation or "")
         if part is None:
             return
-        sheets.append(SheetInfo(name=attrs.get("name", ""), part=part,
-                                visible=attrs.get("state", "visible") == "visible"))
+        sheets.append(
+            SheetInfo(
+                name=attrs.get("name", ""),
+                part=part,
+                visible=attrs.get("state", "visible") == "visible",
+            )
+        )
 
     _stream(archive, workbook_part, _parser(start))
     return sheets
@@ -136,7 +144,7 @@ def scan_workbook(archive: zipfile.ZipFile) -> list[SheetInfo]:
             _scan_sheet(archive, sheet, total)
     for part in archive.namelist():
         if part.endswith((".xml", ".rels")) and part not in {sheet.part for sheet in sheets}:
-            _stream(archive, part, _parser(lambda name, attrs: None))   # DTDs refused
+            _stream(archive, part, _parser(lambda name, attrs: None))  # DTDs refused
     return sheets
 
 
@@ -157,12 +165,15 @@ def _scan_sheet(archive: zipfile.ZipFile, sheet: SheetInfo, total: list[int]) ->
             if total[0] > MAX_CELLS:
                 raise WorkbookTooLarge(
                     f"more than {MAX_CELLS} cells in the workbook",
-                    f"bảng tính có hơn {MAX_CELLS:,} ô".replace(",", "."))
+                    f"bảng tính có hơn {MAX_CELLS:,} ô".replace(",", "."),
+                )
             if state["row_cells"] > MAX_ROW_CELLS:
                 raise WorkbookTooLarge(
                     f"row {state['row']} of sheet '{sheet.name}' has more than {MAX_ROW_CELLS} "
-                    "cells", f"dòng {state['row']} của trang '{sheet.name}' có hơn "
-                    f"{MAX_ROW_CELLS:,} ô".replace(",", "."))
+                    "cells",
+                    f"dòng {state['row']} của trang '{sheet.name}' có hơn "
+                    f"{MAX_ROW_CELLS:,} ô".replace(",", "."),
+                )
             state["in_cell"], state["has_value"] = True, False
             reference = attrs.get("r")
             if reference and (match := _ROW_NUMBER.search(reference)):

@@ -14,8 +14,12 @@ from outreach.core.periods import parse_period
 
 HOME_HELP = "Home folder for all state (default: $OUTREACH_HOME, else ./var)."
 home_option = click.option(
-    "--home", "home_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help=HOME_HELP)
+    "--home",
+    "home_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=HOME_HELP,
+)
 
 
 def _home_dir(home_dir: Path | None) -> Path | None:
@@ -39,22 +43,31 @@ def _period(_ctx, _param, value: str | None):
         raise click.BadParameter(str(exc)) from exc
 
 
-PERIOD_HELP = ("Reporting period: YYYY-H1 (January-June), YYYY-H2 (July-December) or YYYY "
-               "(the year), e.g. 2026-H1.")
+PERIOD_HELP = (
+    "Reporting period: YYYY-H1 (January-June), YYYY-H2 (July-December) or YYYY "
+    "(the year), e.g. 2026-H1."
+)
 period_option = click.option("--period", required=True, callback=_period, help=PERIOD_HELP)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", is_flag=True, help="Show the engineers' log (English).")
-@click.option("--home", "home_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help=HOME_HELP)
+@click.option(
+    "--home",
+    "home_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=HOME_HELP,
+)
 def main(verbose: bool, home_dir: Path | None) -> None:
     """Monthly outreach submissions into a DuckDB warehouse, and the semi-annual report.
 
     Example: outreach run --period 2022-H1
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _years(ctx, param, value: str | None) -> list[int] | None:
@@ -71,21 +84,49 @@ def _years(ctx, param, value: str | None) -> list[int] | None:
 
 
 @main.command(short_help="Write demo submissions (Lạng Sơn, or the country).")
-@click.option("--period", default=None, callback=lambda c, p, v: _period(c, p, v) if v else None,
-              help="Period of the Lạng Sơn demo: YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1.")
-@click.option("--scale", type=click.Choice(["province", "national"]), default="province",
-              show_default=True, help="The Lạng Sơn demo, or every province of the country.")
-@click.option("--years", default=None, callback=_years,
-              help="National scale: the years to write, e.g. 2021-2025.")
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the files into.")
-@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="National scale: where to write its registry and areas "
-                   "(default: the home's registry/, which its ingest and dbt then use).")
+@click.option(
+    "--period",
+    default=None,
+    callback=lambda c, p, v: _period(c, p, v) if v else None,
+    help="Period of the Lạng Sơn demo: YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1.",
+)
+@click.option(
+    "--scale",
+    type=click.Choice(["province", "national"]),
+    default="province",
+    show_default=True,
+    help="The Lạng Sơn demo, or every province of the country.",
+)
+@click.option(
+    "--years",
+    default=None,
+    callback=_years,
+    help="National scale: the years to write, e.g. 2021-2025.",
+)
+@click.option(
+    "--inbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the files into.",
+)
+@click.option(
+    "--seeds",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="National scale: where to write its registry and areas "
+    "(default: the home's registry/, which its ingest and dbt then use).",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
 @home_option
-def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path | None,
-           seed: int, home_dir: Path | None) -> None:
+def sample(
+    period,
+    scale: str,
+    years: list[int] | None,
+    inbox: Path,
+    seeds: Path | None,
+    seed: int,
+    home_dir: Path | None,
+) -> None:
     """Write demo submissions: the Lạng Sơn registry for a period, or the whole country.
 
     Example: outreach sample --period 2022-H1 --inbox var/drop --seed 1
@@ -100,7 +141,8 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
             seeds = resolve_home(_home_dir(home_dir)).registry
             if (seeds / "ref_sources.csv").exists():
                 raise click.UsageError(
-                    f"{seeds} already holds a registry: give --seeds to write elsewhere")
+                    f"{seeds} already holds a registry: give --seeds to write elsewhere"
+                )
         result = generate_national(years, inbox, seeds, seed=seed)
         kinds: dict[str, int] = {}
         for planted in result.planted:
@@ -120,13 +162,22 @@ def sample(period, scale: str, years: list[int] | None, inbox: Path, seeds: Path
 
 
 @main.command(short_help="Regenerate the area seeds of the 2025 reform.")
-@click.option("--province", default=None,
-              help="GSO code of the province after the 2025 reform (default: dbt var "
-                   "province_code).")
-@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the seeds (default: the bundled dbt_project/seeds/).")
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 if the seeds differ from what the packages give.")
+@click.option(
+    "--province",
+    default=None,
+    help="GSO code of the province after the 2025 reform (default: dbt var province_code).",
+)
+@click.option(
+    "--seeds",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the seeds (default: the bundled dbt_project/seeds/).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if the seeds differ from what the packages give.",
+)
 def areas(province: str | None, seeds: Path | None, check: bool) -> None:
     """Regenerate the area seeds: communes before and after the 2025 reform, their succession.
 
@@ -151,8 +202,12 @@ def areas(province: str | None, seeds: Path | None, check: bool) -> None:
 
 @main.command(short_help="Check new files; load, archive or quarantine each.")
 @home_option
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to take files from (default: the home's inbox/).")
+@click.option(
+    "--inbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to take files from (default: the home's inbox/).",
+)
 def ingest(home_dir: Path | None, inbox: Path | None) -> None:
     """Check new files against the contract; load, archive or quarantine each.
 
@@ -166,8 +221,13 @@ def ingest(home_dir: Path | None, inbox: Path | None) -> None:
 
 @main.command(short_help="Build the warehouse with dbt (seeds, models, tests).")
 @home_option
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Build as of this date (default: today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Build as of this date (default: today).",
+)
 def build(home_dir: Path | None, as_of) -> None:
     """Build the warehouse with dbt (seeds, models, tests).
 
@@ -194,17 +254,22 @@ def check(home_dir: Path | None, period) -> None:
 
 
 province_option = click.option(
-    "--province", default=None,
+    "--province",
+    default=None,
     help="GSO code of a province of the registry, or toan-quoc for the country "
-         "(default: the home's own, dbt var province_code).")
+    "(default: the home's own, dbt var province_code).",
+)
 
 
 @main.command(short_help="Write the period's report (.docx, HTML, PDF).")
 @home_option
 @period_option
 @province_option
-@click.option("--pdf/--no-pdf", default=None,
-              help="Also write a PDF with LibreOffice (default: when it is installed).")
+@click.option(
+    "--pdf/--no-pdf",
+    default=None,
+    help="Also write a PDF with LibreOffice (default: when it is installed).",
+)
 def report(home_dir: Path | None, period, province: str | None, pdf: bool | None) -> None:
     """Write the period's report (.docx), figures.json and an HTML preview from the warehouse.
 
@@ -230,10 +295,15 @@ def report(home_dir: Path | None, period, province: str | None, pdf: bool | None
 @period_option
 @click.option("--month", default=None, help="Only this month (YYYY-MM).")
 @province_option
-@click.option("--all", "show_all", is_flag=True,
-              help="Every source and month, not only those that need action.")
-def status(home_dir: Path | None, period, month: str | None, province: str | None,
-           show_all: bool) -> None:
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Every source and month, not only those that need action.",
+)
+def status(
+    home_dir: Path | None, period, month: str | None, province: str | None, show_all: bool
+) -> None:
     """Who sent what: a summary by kind of source, then what needs action (late, refused with
     the reasons, missing); every row, accepted ones too, in the CSV and with --all.
 
@@ -269,8 +339,9 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
     rows = submission_status(home, period, chosen, scope)
     click.echo(f"Tình hình gửi báo cáo {month or period.code} ({scope.province_name}):")
     click.echo(format_summary(rows))
-    click.echo("\nTất cả các đơn vị, các tháng:" if show_all
-               else "\nCần xử lý (xem mọi đơn vị: --all):")
+    click.echo(
+        "\nTất cả các đơn vị, các tháng:" if show_all else "\nCần xử lý (xem mọi đơn vị: --all):"
+    )
     click.echo(format_table(rows, show_all=show_all))
     suffix = f"{month}" if month else period.code
     path = write_status_csv(rows, scope.report_dir(home, period.code) / f"tinh-trang-{suffix}.csv")
@@ -287,8 +358,12 @@ def status(home_dir: Path | None, period, month: str | None, province: str | Non
 @main.command(short_help="Run the nightly DAG once through Airflow.")
 @home_option
 @period_option
-@click.option("--inbox", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=None, help="Folder to pull submissions from (default: the home's inbox/).")
+@click.option(
+    "--inbox",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Folder to pull submissions from (default: the home's inbox/).",
+)
 def run(home_dir: Path | None, period, inbox: Path | None) -> None:
     """Run the nightly DAG once through Airflow for a period, and print the report's path.
 

@@ -37,8 +37,9 @@ class ReportFiles:
     pdf: Path | None = None
 
 
-def load_config(home: Home, scope: Scope | None = None, on: date | None = None, *,
-                for_signature: bool = True) -> dict:
+def load_config(
+    home: Home, scope: Scope | None = None, on: date | None = None, *, for_signature: bool = True
+) -> dict:
     """Who issues the report and to whom, on the day it is issued (`on`, default today).
 
     The home province: `$OUTREACH_HOME/report.toml`, else the bundled one (Lạng Sơn's). Another
@@ -61,13 +62,17 @@ def load_config(home: Home, scope: Scope | None = None, on: date | None = None, 
     config = issuer_on(config, on or date.today())
     lines = config.get("issuing_body_lines")
     if lines and " ".join(lines) != config.get("issuing_body"):
-        log.warning("report %s: issuing_body_lines %s are not the issuing_body %r of %s; the "
-                    "name is written on one line", scope.key, lines, config.get("issuing_body"),
-                    path)
+        log.warning(
+            "report %s: issuing_body_lines %s are not the issuing_body %r of %s; the "
+            "name is written on one line",
+            scope.key,
+            lines,
+            config.get("issuing_body"),
+            path,
+        )
         config.pop("issuing_body_lines")
     if for_signature and not config.get("signer_name"):
-        log.warning("report %s: no signer_name in %s; the signature is left blank",
-                    scope.key, path)
+        log.warning("report %s: no signer_name in %s; the signature is left blank", scope.key, path)
     return _fill(config, scope)
 
 
@@ -80,8 +85,13 @@ def issuer_on(config: dict, day: date) -> dict:
         since = date.fromisoformat(str(since)) if since else date.min
         until = date.fromisoformat(str(until)) if until else date.max
         if since <= day <= until:
-            merged.update({key: value for key, value in entry.items()
-                           if key not in ("valid_from", "valid_to")})
+            merged.update(
+                {
+                    key: value
+                    for key, value in entry.items()
+                    if key not in ("valid_from", "valid_to")
+                }
+            )
     return merged
 
 
@@ -95,9 +105,11 @@ def _fill(value, scope: Scope):
     if not isinstance(value, str):
         return value
     full = scope.province_name
-    return (value.replace("{province_full}", full[:1].lower() + full[1:])
-            .replace("{PROVINCE_FULL}", full.upper())
-            .replace("{province}", scope.short_name))
+    return (
+        value.replace("{province_full}", full[:1].lower() + full[1:])
+        .replace("{PROVINCE_FULL}", full.upper())
+        .replace("{province}", scope.short_name)
+    )
 
 
 def template_path(home: Home) -> Path:
@@ -111,8 +123,14 @@ def report_paths(home: Home, period: Period, scope: Scope | None = None) -> tupl
     return folder / f"bao-cao-{period.code}.docx", folder / "figures.json"
 
 
-def write_report(home: Home, period: Period, *, scope: Scope | None = None,
-                 pdf: bool | None = False, warehouse: Path | None = None) -> ReportFiles:
+def write_report(
+    home: Home,
+    period: Period,
+    *,
+    scope: Scope | None = None,
+    pdf: bool | None = False,
+    warehouse: Path | None = None,
+) -> ReportFiles:
     """Read the marts and the quality flags, and write the period's report for one province
     (default: the home's own) or for the country.
 
@@ -121,19 +139,25 @@ def write_report(home: Home, period: Period, *, scope: Scope | None = None,
     """
     scope = scope or resolve_scope(home)
     with connect(warehouse or home.warehouse, read_only=True) as con:
-        has_flags = con.execute(
+        found = con.execute(
             "select count(*) from information_schema.tables "
-            "where table_schema = 'dq' and table_name = 'flags'").fetchone()[0]
+            "where table_schema = 'dq' and table_name = 'flags'"
+        ).fetchone()
+        has_flags = bool(found and found[0])
         if not has_flags:
-            raise RuntimeError("the warehouse has no quality flags (dq.flags): run "
-                               "`outreach check` before `outreach report`")
+            raise RuntimeError(
+                "the warehouse has no quality flags (dq.flags): run "
+                "`outreach check` before `outreach report`"
+            )
         data = load_report_data(con, period, scope)
         trace = Trace(con, period, scope)
-    narrative = load_narrative(period.code, home.root,
-                               None if scope.is_home_province else scope.key)
+    narrative = load_narrative(
+        period.code, home.root, None if scope.is_home_province else scope.key
+    )
     book = FigureBook()
-    document = ReportWriter(data, narrative, load_config(home, scope, data.as_of), book,
-                            template_path(home), trace).build()
+    document = ReportWriter(
+        data, narrative, load_config(home, scope, data.as_of), book, template_path(home), trace
+    ).build()
     docx_path, figures_path = report_paths(home, period, scope)
     docx_path.parent.mkdir(parents=True, exist_ok=True)
     # write beside, then rename: a reader never sees half a report
@@ -141,9 +165,16 @@ def write_report(home: Home, period: Period, *, scope: Scope | None = None,
     document.save(partial)
     os.replace(partial, docx_path)
     partial_json = figures_path.with_name(figures_path.name + ".part")
-    book.write_json(partial_json, trace, period=period.code, scope=scope.key, as_of=data.as_of,
-                    is_draft=not data.is_closed, reporting_calendar=data.reporting_calendar,
-                    narrative=str(narrative.path) if narrative.path else None)
+    book.write_json(
+        partial_json,
+        trace,
+        period=period.code,
+        scope=scope.key,
+        as_of=data.as_of,
+        is_draft=not data.is_closed,
+        reporting_calendar=data.reporting_calendar,
+        narrative=str(narrative.path) if narrative.path else None,
+    )
     os.replace(partial_json, figures_path)
     html = to_html(docx_path)
     pdf_path = None
@@ -155,7 +186,13 @@ def write_report(home: Home, period: Period, *, scope: Scope | None = None,
         stale = docx_path.with_suffix(".pdf")
         if stale.exists():  # a PDF of an earlier version would contradict the new .docx
             stale.unlink()
-    log.info("report %s (%s) written: %s (%d figures)", period.code, scope.key, docx_path,
-             len(book.figures))
-    return ReportFiles(docx_path, figures_path, not data.is_closed, len(book.figures), html,
-                       pdf_path)
+    log.info(
+        "report %s (%s) written: %s (%d figures)",
+        period.code,
+        scope.key,
+        docx_path,
+        len(book.figures),
+    )
+    return ReportFiles(
+        docx_path, figures_path, not data.is_closed, len(book.figures), html, pdf_path
+    )

@@ -14,8 +14,12 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 FONT = "DejaVu Sans"  # has every Vietnamese letter
-TOPIC_COLOURS = {"toi_pham": "#4c72b0", "ma_tuy": "#dd8452", "mua_ban_nguoi": "#c44e52",
-                 "khac": "#8c8c8c"}
+TOPIC_COLOURS = {
+    "toi_pham": "#4c72b0",
+    "ma_tuy": "#dd8452",
+    "mua_ban_nguoi": "#c44e52",
+    "khac": "#8c8c8c",
+}
 # completeness marks: (label, colour), in the order of the legend
 STATUS_COLOURS = {
     "on_time": ("Đúng hạn", "#55a868"),
@@ -30,8 +34,7 @@ STATUS_COLOURS = {
 
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight",
-                   metadata={"Software": None})
+    figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
     plt.close(figure)
     return buffer.getvalue()
 
@@ -44,12 +47,14 @@ def _nothing(message: str) -> bytes:
 
 
 def _style() -> None:
-    plt.rcParams.update({"font.family": FONT, "font.size": 8, "axes.spines.top": False,
-                         "axes.spines.right": False})
+    plt.rcParams.update(
+        {"font.family": FONT, "font.size": 8, "axes.spines.top": False, "axes.spines.right": False}
+    )
 
 
-def monthly_items_by_topic(months: list[date], topics: dict[str, str],
-                           quantities: dict[tuple[date, str], int]) -> bytes:
+def monthly_items_by_topic(
+    months: list[date], topics: dict[str, str], quantities: dict[tuple[date, str], int]
+) -> bytes:
     """Stacked bars: media items of all outlets per month, by topic."""
     _style()
     figure, axes = plt.subplots(figsize=(6.3, 2.8))
@@ -59,8 +64,13 @@ def monthly_items_by_topic(months: list[date], topics: dict[str, str],
         heights = [quantities.get((month, code), 0) for month in months]
         # bars at positions, labelled after: "T1/2022" given as an x value reads to matplotlib as
         # a category that looks like a date, and it says so on every chart
-        axes.bar(range(len(labels)), heights, bottom=bottom, label=label,
-                 color=TOPIC_COLOURS.get(code, "#999999"))
+        axes.bar(
+            range(len(labels)),
+            heights,
+            bottom=bottom,
+            label=label,
+            color=TOPIC_COLOURS.get(code, "#999999"),
+        )
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     axes.set_xticks(range(len(labels)), labels)
     axes.set_ylabel("Tin, bài, chương trình")
@@ -68,20 +78,27 @@ def monthly_items_by_topic(months: list[date], topics: dict[str, str],
     return _png(figure)
 
 
-def completeness_matrix(names: list[str], sources: list[str], months: list[date],
-                        status: dict[tuple[str, date], str]) -> bytes:
+def completeness_matrix(
+    names: list[str], sources: list[str], months: list[date], status: dict[tuple[str, date], str]
+) -> bytes:
     """Sources × months, each cell coloured by how that month's report came in; each row
     labelled with the source's name (`names`, in the order of `sources`)."""
     _style()
     if not sources:
         return _nothing("Chưa có tháng nào đến hạn gửi báo cáo")
     keys = list(STATUS_COLOURS)
-    grid = [[keys.index(status.get((source, month), "none")) for month in months]
-            for source in sources]
+    grid = [
+        [keys.index(status.get((source, month), "none")) for month in months] for source in sources
+    ]
     height = max(2.5, 0.22 * len(sources) + 1)
     figure, axes = plt.subplots(figsize=(6.3, height))
-    axes.imshow(grid, cmap=ListedColormap([colour for _, colour in STATUS_COLOURS.values()]),
-                vmin=0, vmax=len(keys) - 1, aspect="auto")
+    axes.imshow(
+        grid,
+        cmap=ListedColormap([colour for _, colour in STATUS_COLOURS.values()]),
+        vmin=0,
+        vmax=len(keys) - 1,
+        aspect="auto",
+    )
     axes.set_xticks(range(len(months)), [f"T{m.month}" for m in months])
     axes.set_yticks(range(len(sources)), names, fontsize=7)
     axes.set_xticks([x - 0.5 for x in range(1, len(months))], minor=True)
@@ -89,15 +106,23 @@ def completeness_matrix(names: list[str], sources: list[str], months: list[date]
     axes.grid(which="minor", color="white", linewidth=1)
     axes.tick_params(which="minor", length=0)
     used = {cell for row in grid for cell in row}
-    axes.legend(handles=[Patch(facecolor=colour, edgecolor="#999999", label=label)
-                         for index, (label, colour) in enumerate(STATUS_COLOURS.values())
-                         if index in used],
-                fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    axes.legend(
+        handles=[
+            Patch(facecolor=colour, edgecolor="#999999", label=label)
+            for index, (label, colour) in enumerate(STATUS_COLOURS.values())
+            if index in used
+        ],
+        fontsize=7,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1, 1),
+    )
     return _png(figure)
 
 
-def indicators_against_targets(labels: list[str], values: list[float | None],
-                               targets: list[float | None]) -> bytes:
+def indicators_against_targets(
+    labels: list[str], values: list[float | None], targets: list[float | None]
+) -> bytes:
     """Each indicator's value as a bar, its target as a mark."""
     _style()
     if not labels:
@@ -105,13 +130,16 @@ def indicators_against_targets(labels: list[str], values: list[float | None],
     figure, axes = plt.subplots(figsize=(6.3, 2.4))
     positions = range(len(labels))
     shown = [100 * (value or 0) for value in values]
-    colours = ["#55a868" if target is None or (value or 0) >= target else "#d9534f"
-               for value, target in zip(values, targets, strict=True)]
+    colours = [
+        "#55a868" if target is None or (value or 0) >= target else "#d9534f"
+        for value, target in zip(values, targets, strict=True)
+    ]
     axes.barh(positions, shown, color=colours)
     for position, target in zip(positions, targets, strict=True):
         if target is not None:
-            axes.plot([100 * target] * 2, [position - 0.4, position + 0.4], color="black",
-                      linewidth=2)
+            axes.plot(
+                [100 * target] * 2, [position - 0.4, position + 0.4], color="black", linewidth=2
+            )
     for position, value in zip(positions, shown, strict=True):
         axes.text(value + 1, position, f"{value:.1f}%".replace(".", ","), va="center")
     axes.set_yticks(list(positions), labels)

@@ -19,8 +19,10 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-INSTALL_HINT = ("LibreOffice is not installed: on Debian or Ubuntu `sudo apt-get install "
-                "libreoffice-writer-nogui`, then run this again (outreach installs nothing)")
+INSTALL_HINT = (
+    "LibreOffice is not installed: on Debian or Ubuntu `sudo apt-get install "
+    "libreoffice-writer-nogui`, then run this again (outreach installs nothing)"
+)
 
 
 class NoLibreOffice(RuntimeError):
@@ -37,16 +39,31 @@ def to_pdf(docx_path: Path, timeout: float = 180) -> Path:
     if program is None:
         raise NoLibreOffice(INSTALL_HINT)
     pdf = docx_path.with_suffix(".pdf")
-    pdf.unlink(missing_ok=True)   # LibreOffice may exit 0 without converting: no stale PDF
+    pdf.unlink(missing_ok=True)  # LibreOffice may exit 0 without converting: no stale PDF
     with tempfile.TemporaryDirectory(prefix="outreach-lo-") as profile:
-        done = subprocess.run([program, "--headless", "--norestore",
-                               f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf",
-                               "--outdir", str(docx_path.parent), str(docx_path)],
-                              capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "HOME": profile}, check=False)
+        done = subprocess.run(
+            [
+                program,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(docx_path.parent),
+                str(docx_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "HOME": profile},
+            check=False,
+        )
     if done.returncode != 0 or not pdf.is_file():
-        raise RuntimeError(f"LibreOffice wrote no PDF for {docx_path} (exit {done.returncode}): "
-                           f"{done.stderr.strip()[-500:]}")
+        raise RuntimeError(
+            f"LibreOffice wrote no PDF for {docx_path} (exit {done.returncode}): "
+            f"{done.stderr.strip()[-500:]}"
+        )
     return pdf
 
 
@@ -85,15 +102,17 @@ def _runs_html(paragraph: Paragraph) -> str:
 def _paragraph_html(paragraph: Paragraph, images: dict[str, bytes]) -> str:
     pictures = "".join(
         f'<img alt="" src="data:image/png;base64,{base64.b64encode(images[rid]).decode()}">'
-        for rid in paragraph._p.xpath(".//a:blip/@r:embed") if rid in images)
-    centred = ' class="center"' if paragraph.alignment is not None and \
-        paragraph.alignment == 1 else ""
+        for rid in paragraph._p.xpath(".//a:blip/@r:embed")
+        if rid in images
+    )
+    centred = (
+        ' class="center"' if paragraph.alignment is not None and paragraph.alignment == 1 else ""
+    )
     return f"<p{centred}>{_runs_html(paragraph)}{pictures}</p>"
 
 
 def _table_html(table: Table, images: dict[str, bytes]) -> str:
-    borderless = "w:tblBorders" in table._tbl.tblPr.xml and 'w:val="nil"' in \
-        table._tbl.tblPr.xml
+    borderless = "w:tblBorders" in table._tbl.tblPr.xml and 'w:val="nil"' in table._tbl.tblPr.xml
     rows = []
     for row in table.rows:
         cells, seen = [], set()
@@ -111,8 +130,11 @@ def _table_html(table: Table, images: dict[str, bytes]) -> str:
 def to_html(docx_path: Path) -> Path:
     """A self-contained HTML preview (text, tables, charts, footnotes) beside the .docx."""
     document = docx.Document(str(docx_path))
-    images = {rid: rel.target_part.blob for rid, rel in document.part.rels.items()
-              if rel.reltype.endswith("/image")}
+    images = {
+        rid: rel.target_part.blob
+        for rid, rel in document.part.rels.items()
+        if rel.reltype.endswith("/image")
+    }
     body = []
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):
@@ -132,9 +154,12 @@ def to_html(docx_path: Path) -> Path:
                     notes.append(f'<p id="fn{number}"><sup>{number}</sup> {text}</p>')
     footnotes = f'<div class="footnotes">{"".join(notes)}</div>' if notes else ""
     title = html.escape(docx_path.stem)
-    page = (f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"><title>{title}'
-            f"</title><style>{STYLE}</style></head><body>\n" + "\n".join(body) +
-            f"\n{footnotes}\n</body></html>\n")
+    page = (
+        f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"><title>{title}'
+        f"</title><style>{STYLE}</style></head><body>\n"
+        + "\n".join(body)
+        + f"\n{footnotes}\n</body></html>\n"
+    )
     path = docx_path.with_suffix(".html")
     path.write_text(page, encoding="utf-8")
     return path

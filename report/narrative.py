@@ -73,10 +73,12 @@ def parse_narrative(text: str) -> dict[str, list[str]]:
     return sections
 
 
-def load_narrative(period_code: str, home_root: Path, scope_folder: str | None = None
-                   ) -> Narrative:
-    folders = [home_root / "narratives" / scope_folder] if scope_folder else \
-        [home_root / "narratives", BUNDLED_DIR]
+def load_narrative(period_code: str, home_root: Path, scope_folder: str | None = None) -> Narrative:
+    folders = (
+        [home_root / "narratives" / scope_folder]
+        if scope_folder
+        else [home_root / "narratives", BUNDLED_DIR]
+    )
     for folder in folders:
         path = folder / f"{period_code}.md"
         if path.is_file():

@@ -20,8 +20,16 @@ from outreach.core.scope import Scope
 from outreach.core.warehouse import fetch_dicts, read_while_running
 from report.status import format_columns, write_excel_csv
 
-COLUMNS = ["Mã đơn vị", "Đơn vị", "Tháng", "Vấn đề", "Người liên hệ", "Thư điện tử",
-           "Điện thoại", "Nội dung nhắc"]
+COLUMNS = [
+    "Mã đơn vị",
+    "Đơn vị",
+    "Tháng",
+    "Vấn đề",
+    "Người liên hệ",
+    "Thư điện tử",
+    "Điện thoại",
+    "Nội dung nhắc",
+]
 
 _QUERY = """
 select f.check_name, f.source_code, s.source_name, f.report_month, f.detail_vi,
@@ -47,20 +55,35 @@ class Reminder:
     message: str
 
     def cells(self) -> list[str]:
-        return [self.source_code, self.source_name, f"{self.month:%m/%Y}", self.problem,
-                self.contact_name, self.contact_email, self.contact_phone, self.message]
+        return [
+            self.source_code,
+            self.source_name,
+            f"{self.month:%m/%Y}",
+            self.problem,
+            self.contact_name,
+            self.contact_email,
+            self.contact_phone,
+            self.message,
+        ]
 
 
 def _message(row: dict, sender: str) -> str:
     """A short message in Vietnamese, addressed to the source, from the department: the flag's
     detail, then what the check asks of the source."""
-    return (f"Kính gửi {row['source_name']}: {row['detail_vi']} {sender} "
-            f"{row['reminder_ask_vi']}. Trân trọng cảm ơn.")
+    return (
+        f"Kính gửi {row['source_name']}: {row['detail_vi']} {sender} "
+        f"{row['reminder_ask_vi']}. Trân trọng cảm ơn."
+    )
 
 
-def reminders(home: Home, period: Period, month: date | None = None,
-              sender: str = "Sở Thông tin và Truyền thông",
-              scope: Scope | None = None, warehouse=None) -> list[Reminder]:
+def reminders(
+    home: Home,
+    period: Period,
+    month: date | None = None,
+    sender: str = "Sở Thông tin và Truyền thông",
+    scope: Scope | None = None,
+    warehouse=None,
+) -> list[Reminder]:
     """The reminder list of a period (or of one of its months), from the latest checks, for
     one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
@@ -70,20 +93,33 @@ def reminders(home: Home, period: Period, month: date | None = None,
     rows = read_while_running(home, lambda con: _fetch(con, query, parameters), warehouse)
     # a month not received is chased once, as missing, not again for its missing posting
     covered = {(row["source_code"], row["report_month"]) for row in rows if row["covers_month"]}
-    rows = [row for row in rows if row["covers_month"]
-            or (row["source_code"], row["report_month"]) not in covered]
+    rows = [
+        row
+        for row in rows
+        if row["covers_month"] or (row["source_code"], row["report_month"]) not in covered
+    ]
     return [
-        Reminder(source_code=row["source_code"], source_name=row["source_name"],
-                 month=row["report_month"], problem=row["reminder_problem_vi"],
-                 contact_name=row["contact_name"] or "", contact_email=row["contact_email"] or "",
-                 contact_phone=row["contact_phone"] or "", message=_message(row, sender))
+        Reminder(
+            source_code=row["source_code"],
+            source_name=row["source_name"],
+            month=row["report_month"],
+            problem=row["reminder_problem_vi"],
+            contact_name=row["contact_name"] or "",
+            contact_email=row["contact_email"] or "",
+            contact_phone=row["contact_phone"] or "",
+            message=_message(row, sender),
+        )
         for row in rows
     ]
 
 
 def _fetch(con, query: str, parameters: list) -> list[dict]:
-    tables = {name for (name,) in con.execute(
-        "select table_schema || '.' || table_name from information_schema.tables").fetchall()}
+    tables = {
+        name
+        for (name,) in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+    }
     if "dq.flags" not in tables:
         return []  # no check has run on this warehouse yet
     return fetch_dicts(con, query, parameters)
@@ -99,8 +135,10 @@ def reminders_html(rows: list[Reminder], title: str) -> str:
         body = "<p>Không có đơn vị nào cần nhắc.</p>"
     else:
         head = "".join(f"<th>{html.escape(name)}</th>" for name in COLUMNS)
-        lines = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in r.cells())
-                        + "</tr>" for r in rows)
+        lines = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in r.cells()) + "</tr>"
+            for r in rows
+        )
         body = f'<table border="1" cellpadding="4">\n<tr>{head}</tr>\n{lines}\n</table>'
     return f"<h3>{html.escape(title)}</h3>\n{body}"
 
@@ -109,11 +147,20 @@ def format_reminders(rows: list[Reminder]) -> str:
     """A plain-text list for the terminal."""
     if not rows:
         return "Không có đơn vị nào cần nhắc."
-    return format_columns(["Mã đơn vị", "Đơn vị", "Tháng", "Vấn đề", "Liên hệ"],
-                          [[r.source_code, r.source_name, f"{r.month:%m/%Y}", r.problem,
-                            r.contact_email or r.contact_phone] for r in rows])
+    return format_columns(
+        ["Mã đơn vị", "Đơn vị", "Tháng", "Vấn đề", "Liên hệ"],
+        [
+            [
+                r.source_code,
+                r.source_name,
+                f"{r.month:%m/%Y}",
+                r.problem,
+                r.contact_email or r.contact_phone,
+            ]
+            for r in rows
+        ],
+    )
 
 
 def reminder_file_name(period: Period, month: date | None) -> str:
     return f"nhac-nho-{month:%Y-%m}.csv" if month else f"nhac-nho-{period.code}.csv"
-

@@ -15,39 +15,36 @@ from outreach.core.scope import Scope
 from outreach.core.settings import settings
 from outreach.core.warehouse import fetch_dicts, read_while_running
 
-COLUMNS = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp",
-           "Lỗi cần sửa", "Liên hệ"]
+COLUMNS = [
+    "Mã đơn vị",
+    "Đơn vị",
+    "Tháng",
+    "Tình trạng",
+    "Số dòng",
+    "Ngày nhận",
+    "Tệp",
+    "Lỗi cần sửa",
+    "Liên hệ",
+]
 
 _QUERY = """
-with latest_rejected as (
-    select source_code, report_month, submission_id, file_name
-    from marts.fct_submission_versions
-    where submission_status = 'rejected' and file_kind = 'monthly'
-    qualify row_number() over (partition by source_code, report_month
-                               order by received_at desc) = 1
-),
-errors as (
-    select submission_id, string_agg(message_vi, ' | ' order by problem_number) as messages
-    from raw.submission_problems
-    where severity = 'error'
-    group by submission_id
-)
-select c.source_code, s.source_name, s.source_kind, s.source_group_label_vi,
-       c.report_month, c.submission_status, c.is_empty_report,
-       c.row_count, c.days_late, c.due_date, c.first_received_date, c.file_name,
-       r.file_name as rejected_file, e.messages, s.contact_name, s.contact_email
-from marts.fct_reporting_completeness c
-join marts.dim_sources s using (source_code)
-left join latest_rejected r using (source_code, report_month)
-left join errors e on e.submission_id = r.submission_id
-where c.report_month between ? and ? and (c.is_expected or c.is_received) and {scope}
-order by c.report_month, s.source_kind_sort_order, c.source_code
+select source_code, source_name, source_kind, source_group_label_vi, report_month,
+       submission_status, is_empty_report, row_count, days_late, due_date, first_received_date,
+       file_name, rejected_file_name, error_messages_vi, contact_name, contact_email
+from marts.rpt_submission_status
+where report_month between ? and ? and {scope}
+order by report_month, source_kind_sort_order, source_code
 """
 
 
 # what each state is called in the summary, in the order a department reads them
-STATE_LABELS = {"on_time": "Đúng hạn", "late": "Muộn", "rejected": "Bị trả lại",
-                "missing": "Chưa gửi", "not_yet_due": "Chưa đến hạn"}
+STATE_LABELS = {
+    "on_time": "Đúng hạn",
+    "late": "Muộn",
+    "rejected": "Bị trả lại",
+    "missing": "Chưa gửi",
+    "not_yet_due": "Chưa đến hạn",
+}
 PROBLEM_STATES = ("late", "rejected", "missing")
 
 
@@ -70,8 +67,17 @@ class StatusRow:
         return self.state in PROBLEM_STATES
 
     def cells(self) -> list[str]:
-        return [self.source_code, self.source_name, f"{self.month:%m/%Y}", self.status,
-                self.row_count, self.received, self.file_name, self.errors, self.contact]
+        return [
+            self.source_code,
+            self.source_name,
+            f"{self.month:%m/%Y}",
+            self.status,
+            self.row_count,
+            self.received,
+            self.file_name,
+            self.errors,
+            self.contact,
+        ]
 
 
 def _status_text(row: dict) -> str:
@@ -87,23 +93,27 @@ def _status_text(row: dict) -> str:
     return f"Chưa gửi (hạn {format_date_short(row['due_date'])})"
 
 
-def submission_status(home: Home, period: Period, month: date | None = None,
-                      scope: Scope | None = None) -> list[StatusRow]:
+def submission_status(
+    home: Home, period: Period, month: date | None = None, scope: Scope | None = None
+) -> list[StatusRow]:
     """One row per source and month of the period (or of one month) that was due or received,
     of one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
-    of_scope, scope_params = scope.sources_where("c.source_code") if scope else ("true", [])
+    of_scope, scope_params = scope.sources_where("source_code") if scope else ("true", [])
     query, parameters = _QUERY.format(scope=of_scope), [start, end, *scope_params]
     rows = _read_published_if_busy(home, query, parameters)
     return [
         StatusRow(
-            source_code=row["source_code"], source_name=row["source_name"],
-            month=row["report_month"], status=_status_text(row),
+            source_code=row["source_code"],
+            source_name=row["source_name"],
+            month=row["report_month"],
+            status=_status_text(row),
             row_count="" if row["row_count"] is None else format_count(row["row_count"]),
-            received="" if row["first_received_date"] is None
+            received=""
+            if row["first_received_date"] is None
             else format_date_short(row["first_received_date"]),
-            file_name=row["file_name"] or row["rejected_file"] or "",
-            errors=row["messages"] if row["submission_status"] == "rejected" else "",
+            file_name=row["file_name"] or row["rejected_file_name"] or "",
+            errors=row["error_messages_vi"] if row["submission_status"] == "rejected" else "",
             contact=f"{row['contact_name']} <{row['contact_email']}>",
             state=row["submission_status"],
             kind_label=row["source_group_label_vi"] or row["source_kind"],
@@ -115,17 +125,10 @@ def submission_status(home: Home, period: Period, month: date | None = None,
 # refusals only the department can resolve: a name no source can be found in, a file from another
 # source's delivery location, a file the server cannot read, an unforeseen failure
 _ATTENTION_QUERY = """
-select m.file_name, m.received_at, m.stored_path, p.problem_code, p.message_vi
-from raw.submission_manifest m
-join raw.submission_problems p using (submission_id)
-where m.status = 'rejected' and p.severity = 'error'
-  and p.problem_number = (select min(q.problem_number) from raw.submission_problems q
-                          where q.submission_id = m.submission_id and q.severity = 'error')
-  and (m.source_code is null
-       or m.source_code not in (select source_code from marts.dim_sources)
-       or p.problem_code in ('wrong_delivery', 'not_readable', 'internal_error'))
-  and cast(m.received_at as date) between ? and ?
-order by m.received_at, m.file_name
+select file_name, received_at, stored_path, problem_code, message_vi
+from marts.rpt_files_for_department
+where cast(received_at as date) between ? and ?
+order by received_at, file_name
 """
 
 
@@ -147,11 +150,20 @@ def needs_attention(home: Home, period: Period, scope: Scope | None = None) -> l
     if scope is not None and not (scope.is_home_province or scope.is_national):
         return []
     until = settings().closing_date(period)
-    rows = [AttentionRow(entry["file_name"], "", f"còn trong hộp thư đến: {entry['reason']}",
-                         "inbox/") for entry in waiting_files(home)]
+    rows = [
+        AttentionRow(entry["file_name"], "", f"còn trong hộp thư đến: {entry['reason']}", "inbox/")
+        for entry in waiting_files(home)
+    ]
     found = _read_published_if_busy(home, _ATTENTION_QUERY, [period.start, until])
-    rows += [AttentionRow(row["file_name"], format_date_short(row["received_at"].date()),
-                          row["message_vi"], row["stored_path"]) for row in found]
+    rows += [
+        AttentionRow(
+            row["file_name"],
+            format_date_short(row["received_at"].date()),
+            row["message_vi"],
+            row["stored_path"],
+        )
+        for row in found
+    ]
     return rows
 
 
@@ -160,8 +172,10 @@ def _read_published_if_busy(home: Home, query: str, parameters: list) -> list[di
 
 
 def format_attention(rows: list[AttentionRow]) -> str:
-    return "\n".join(f"- {row.file_name} ({row.received or 'chưa xử lý'}, {row.where}): "
-                     f"{row.reason}" for row in rows)
+    return "\n".join(
+        f"- {row.file_name} ({row.received or 'chưa xử lý'}, {row.where}): {row.reason}"
+        for row in rows
+    )
 
 
 def write_excel_csv(header: list[str], rows: list[list[str]], path: Path) -> Path:
@@ -185,8 +199,10 @@ def format_columns(header: list[str], body: list[list[str]]) -> str:
 
 def _columns(header: list[str], body: list[list[str]]) -> list[str]:
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
-             .rstrip() for line in [header, *body]]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *body]
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return lines
 
@@ -202,8 +218,12 @@ def format_summary(rows: list[StatusRow]) -> str:
     def line(label: str, of: list[StatusRow]) -> list[str]:
         counts = {state: sum(1 for r in of if r.state == state) for state in STATE_LABELS}
         due = len(of) - counts["not_yet_due"]
-        return [label, format_count(due), format_count(counts["on_time"] + counts["late"]),
-                *(format_count(counts[state]) for state in STATE_LABELS)]
+        return [
+            label,
+            format_count(due),
+            format_count(counts["on_time"] + counts["late"]),
+            *(format_count(counts[state]) for state in STATE_LABELS),
+        ]
 
     body = [line(label, of) for label, of in kinds.items()]
     if len(kinds) > 1:
@@ -218,8 +238,18 @@ def format_table(rows: list[StatusRow], *, show_all: bool = False) -> str:
     if not shown:
         return "Không có đơn vị nào gửi muộn, bị trả lại hay chưa gửi."
     header = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp"]
-    body = [[r.source_code, r.source_name, f"{r.month:%m/%Y}", r.status, r.row_count,
-             r.received, r.file_name] for r in shown]
+    body = [
+        [
+            r.source_code,
+            r.source_name,
+            f"{r.month:%m/%Y}",
+            r.status,
+            r.row_count,
+            r.received,
+            r.file_name,
+        ]
+        for r in shown
+    ]
     lines = _columns(header, body)
     out = lines[:2]
     for row, text in zip(shown, lines[2:], strict=True):

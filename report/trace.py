@@ -19,11 +19,16 @@ from outreach.core.warehouse import fetch_dicts
 
 INDICATOR_ROWS = {  # what rows each indicator counts
     "I1_communes_counselled": lambda r: r["output_type_code"] == "tu_van" and r["is_key_area"],
-    "I2_monthly_posting": lambda r: (r["source_kind"] == "outlet_provincial"
-                                     and r["output_group"] == "media"
-                                     and r["topic_code"] == "mua_ban_nguoi"),
-    "I3_people_reached": lambda r: (r["output_group"] == "grassroots" and r["is_key_area"]
-                                    and r["topic_code"] == "mua_ban_nguoi"),
+    "I2_monthly_posting": lambda r: (
+        r["source_kind"] == "outlet_provincial"
+        and r["output_group"] == "media"
+        and r["topic_code"] == "mua_ban_nguoi"
+    ),
+    "I3_people_reached": lambda r: (
+        r["output_group"] == "grassroots"
+        and r["is_key_area"]
+        and r["topic_code"] == "mua_ban_nguoi"
+    ),
     "I4_reporters_trained": lambda r: r["output_type_code"] == "tap_huan",
 }
 
@@ -37,34 +42,40 @@ class Submission:
     revision_number: int
 
     def as_dict(self) -> dict:
-        return {"source_code": self.source_code, "report_month": self.report_month,
-                "file_name": self.file_name, "revision": self.revision_number}
+        return {
+            "source_code": self.source_code,
+            "report_month": self.report_month,
+            "file_name": self.file_name,
+            "revision": self.revision_number,
+        }
 
 
 class Trace:
     def __init__(self, con, period: Period, scope: Scope) -> None:
         window = [period.start, period.end]
         of_scope, scope_params = scope.sources_where("facts.source_code")
-        self.rows = fetch_dicts(con, f"""
-            select distinct submission_id, source_code, source_kind, district_code,
+        self.rows = fetch_dicts(
+            con,
+            f"""
+            select submission_id, source_code, source_kind, district_code,
                 strftime(report_month, '%Y-%m') as report_month, output_type_code, topic_code,
-                output_group,
-                -- a key area in the month of the row (the reform reused commune codes)
-                exists (select 1 from reference.ref_key_area_communes as key_areas
-                        where key_areas.commune_code = facts.commune_code
-                            and facts.report_month >= date_trunc('month', key_areas.valid_from)
-                            and (key_areas.valid_to is null
-                                 or facts.report_month <= key_areas.valid_to)) as is_key_area
-            from marts.fct_media_outputs as facts
-            where report_month between ? and ? and {of_scope}""", [*window, *scope_params])
-        self.monthly = fetch_dicts(con, f"""
+                output_group, is_key_area
+            from marts.rpt_output_lineage as facts
+            where report_month between ? and ? and {of_scope}""",
+            [*window, *scope_params],
+        )
+        self.monthly = fetch_dicts(
+            con,
+            f"""
             select facts.submission_id, facts.source_code, facts.source_kind,
                 facts.district_code, sources.province_code,
                 strftime(facts.report_month, '%Y-%m') as report_month
             from marts.fct_reporting_completeness as facts
             inner join marts.dim_sources as sources on facts.source_code = sources.source_code
             where facts.submission_id is not null and facts.report_month between ? and ?
-                and {of_scope}""", [*window, *scope_params])
+                and {of_scope}""",
+            [*window, *scope_params],
+        )
         # the per-source figures (a district's outputs, an outlet's month) look up their rows
         self.rows_of_source = defaultdict(list)
         for row in self.rows:
@@ -72,21 +83,43 @@ class Trace:
         self.months_of_source = defaultdict(list)
         for row in self.monthly:
             self.months_of_source[row["source_code"]].append(row)
-        flagged = fetch_dicts(con, """
+        flagged = fetch_dicts(
+            con,
+            """
             select check_name, source_code, strftime(report_month, '%Y-%m') as report_month
-            from dq.flags where period_code = ?""", [period.code])
-        self.flagged = {(row["check_name"], row["source_code"], row["report_month"])
-                        for row in flagged}
-        self.directives = {row["submission_id"] for row in fetch_dicts(con, f"""
+            from dq.flags where period_code = ?""",
+            [period.code],
+        )
+        self.flagged = {
+            (row["check_name"], row["source_code"], row["report_month"]) for row in flagged
+        }
+        self.directives = {
+            row["submission_id"]
+            for row in fetch_dicts(
+                con,
+                f"""
             select distinct submission_id from marts.fct_directive_documents as facts
             where issued_date between ? and ? and {of_scope}""",
-            [*settings().calendar.period_dates(period), *scope_params])}
-        self.submissions = {row["submission_id"]: Submission(
-            row["submission_id"], row["source_code"], row["report_month"], row["file_name"],
-            row["revision_number"]) for row in fetch_dicts(con, """
+                [*settings().calendar.period_dates(period), *scope_params],
+            )
+        }
+        self.submissions = {
+            row["submission_id"]: Submission(
+                row["submission_id"],
+                row["source_code"],
+                row["report_month"],
+                row["file_name"],
+                row["revision_number"],
+            )
+            for row in fetch_dicts(
+                con,
+                """
             select submission_id, source_code, strftime(report_month, '%Y-%m') as report_month,
-                file_name, revision as revision_number
-            from raw.submission_manifest where status = 'accepted'""", [])}
+                file_name, revision_number
+            from marts.fct_submission_versions where submission_status = 'accepted'""",
+                [],
+            )
+        }
 
     def _of_rows(self, keep, source: str | None = None) -> set[str]:
         rows = self.rows if source is None else self.rows_of_source.get(source, [])
@@ -113,21 +146,30 @@ class Trace:
         found: set[str] = set()
         if head == "outputs":
             kind, what, topic = parts[1:4]
-            found = self._of_rows(lambda r: (kind == "all" or r["source_kind"] == kind)
-                                  and (r["output_group"] == "media" if what == "media"
-                                       else r["output_type_code"] == what)
-                                  and (topic == "all" or r["topic_code"] == topic))
+            found = self._of_rows(
+                lambda r: (
+                    (kind == "all" or r["source_kind"] == kind)
+                    and (
+                        r["output_group"] == "media"
+                        if what == "media"
+                        else r["output_type_code"] == what
+                    )
+                    and (topic == "all" or r["topic_code"] == topic)
+                )
+            )
         elif head == "outlet_month":
             code, month = parts[1:3]
-            found = self._of_rows(lambda r: r["output_group"] == "media"
-                                  and month in ("all", r["report_month"]), code)
+            found = self._of_rows(
+                lambda r: r["output_group"] == "media" and month in ("all", r["report_month"]), code
+            )
         elif head in ("district_output", "local_output"):
             code, what = parts[1:3]
             found = self._of_rows(lambda r: what in ("all", r["output_type_code"]), code)
         elif head == "counselling":
             kind = parts[1]
-            found = self._of_rows(lambda r: r["output_type_code"] == "tu_van"
-                                  and r["source_kind"] == kind)
+            found = self._of_rows(
+                lambda r: r["output_type_code"] == "tu_van" and r["source_kind"] == kind
+            )
         elif head == "indicator" and parts[1] in INDICATOR_ROWS:
             found = self._indicator(parts[1], parts[2] if len(parts) > 2 else "value")
         elif head == "directives":
@@ -135,16 +177,24 @@ class Trace:
         elif head == "completeness" and parts[1] == "days_late":
             found = self._of_months(lambda r: r["report_month"] == parts[3], parts[2])
         elif figure_id == "flags.missing_submission.count":
-            found = set()   # it counts months from which no accepted file came
+            found = set()  # it counts months from which no accepted file came
         elif figure_id == "flags.missing_monthly_posting.count":
-            found = self._of_months(lambda r: ("monthly_trafficking_posting", r["source_code"],
-                                               r["report_month"]) in self.flagged)
+            found = self._of_months(
+                lambda r: (
+                    ("monthly_trafficking_posting", r["source_code"], r["report_month"])
+                    in self.flagged
+                )
+            )
         elif head == "completeness":
             found = self._of_months(lambda r: True)
         elif head == "rates":
             level, code = parts[1:3]
-            column = {"country": None, "province": "province_code",
-                      "source_kind": "source_kind", "district": "district_code"}[level]
+            column = {
+                "country": None,
+                "province": "province_code",
+                "source_kind": "source_kind",
+                "district": "district_code",
+            }[level]
             found = self._of_months(lambda r: column is None or r[column] == code)
         chosen = [self.submissions[i] for i in found if i in self.submissions]
         return sorted(chosen, key=lambda s: (s.source_code, s.report_month, s.revision_number))

@@ -1,106 +1,62 @@
-"""Shared fixtures: real files on disk, a real DuckDB warehouse, the demo pipeline run once."""
+"""Shared fixtures: real files on disk, a real DuckDB warehouse, the demo pipeline run once.
+
+The helpers they use (and tests import) are in helpers.py. A test that needs no built warehouse,
+no Airflow and no browser is marked `fast`: `make test-fast` runs those.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-from datetime import date, datetime
-from pathlib import Path
-
 import pytest
+from helpers import PERIOD, new_home, run_pipeline
 
-from outreach.core.home import Home
-from outreach.core.periods import parse_period
 from outreach.core.registry import Reference
-from outreach.core.settings import settings
 
-LABELS = ["Ngày", "Chủ đề", "Hình thức", "Số lượng", "Mã xã", "Số người tiếp cận", "Tiêu đề",
-          "Đường dẫn", "Ghi chú"]
-PERIOD = parse_period("2022-H1")
-AS_OF = settings().closing_date(PERIOD)
+# fixtures that build a warehouse (dbt), run Airflow or start a browser
+HEAVY_FIXTURES = {
+    "demo",
+    "clean",
+    "dag",
+    "airflow_run",
+    "hostile_run",
+    "two_nights",
+    "two_provinces",
+    "after_reform",
+    "across_reform",
+    "national",
+    "cluster",
+    "figures",
+    "text",
+}
+# modules whose tests build a warehouse or drive a browser in their own body
+HEAVY_MODULES = {
+    "test_analyst",
+    "test_crash",
+    "test_datadocs",
+    "test_draft",
+    "test_national",
+    "test_publish",
+    "test_report_formats",
+    "test_status",
+    "test_warehouse",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark `fast` every test that needs no built warehouse, no Airflow and no browser."""
+    for item in items:
+        module = item.module.__name__ if item.module else ""
+        if module in HEAVY_MODULES or any(
+            item.get_closest_marker(name) for name in ("slow", "warehouse")
+        ):
+            continue
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        item.add_marker(pytest.mark.fast)
 
 
 @pytest.fixture(scope="session")
 def reference() -> Reference:
     return Reference.load()
-
-
-def write_csv(folder: Path, name: str, rows: list[list[object]], *, header=LABELS,
-              encoding: str = "utf-8", delimiter: str = ",", sent_at: datetime | None = None
-              ) -> Path:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    if header is not None:
-        writer.writerow(header)
-    writer.writerows(rows)
-    text = buffer.getvalue()
-    if encoding == "cp1258":
-        from ingest.text import encode_cp1258
-        data = encode_cp1258(text)
-    else:
-        data = text.encode(encoding)
-    return write_bytes(folder, name, data, sent_at=sent_at)
-
-
-def write_bytes(folder: Path, name: str, data: bytes, *, sent_at: datetime | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(data)
-    if sent_at is not None:
-        os.utime(path, (sent_at.timestamp(), sent_at.timestamp()))
-    return path
-
-
-def write_xlsx(folder: Path, name: str, rows: list[list[object]], *, header=LABELS,
-               title_rows: list[str] = (), sheets_before: list[str] = (),
-               sheet_name: str = "Sheet1", merge_titles: bool = True) -> Path:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    first = workbook.active
-    sheet = first
-    for index, extra in enumerate(sheets_before):
-        if index == 0:
-            first.title = extra
-            first.append(["Hướng dẫn điền báo cáo"])
-        else:
-            workbook.create_sheet(extra)
-    if sheets_before:
-        sheet = workbook.create_sheet(sheet_name)
-    else:
-        sheet.title = sheet_name
-    for title in title_rows:
-        sheet.append([title])
-        if merge_titles:
-            sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row,
-                              end_column=len(header))
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    workbook.save(path)
-    return path
-
-
-def new_home(root: Path) -> Home:
-    return Home(root).ensure()
-
-
-def run_pipeline(home: Home, drop: Path, *, as_of: date = AS_OF) -> dict:
-    """Every step of the nightly run, called as the DAG calls them, without Airflow."""
-    from outreach.orchestration import pipeline
-
-    pulled = pipeline.pull(home, drop)
-    ingested = pipeline.ingest(home)
-    pipeline.build(home, as_of)
-    checked = pipeline.check(home, PERIOD)
-    pipeline.publish(home)
-    files = pipeline.report(home, PERIOD)
-    reminded = pipeline.remind(home, PERIOD)
-    return {"pulled": pulled, "ingested": ingested, "checked": checked, "report": files,
-            "reminded": reminded}
 
 
 @pytest.fixture(scope="session")

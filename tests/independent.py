@@ -15,10 +15,18 @@ ON_TIME_DAYS = 10
 
 
 def _setup(con: duckdb.DuckDBPyConnection, period: Period, seeds_dir=SEEDS_DIR) -> None:
-    for seed in ("ref_sources", "ref_output_types", "ref_key_area_communes", "ref_admin_units",
-                 "ref_indicators", "ref_commune_succession"):
-        con.execute(f"create or replace temp view {seed} as select * from read_csv("
-                    f"'{seeds_dir / seed}.csv', all_varchar = true, header = true)")
+    for seed in (
+        "ref_sources",
+        "ref_output_types",
+        "ref_key_area_communes",
+        "ref_admin_units",
+        "ref_indicators",
+        "ref_commune_succession",
+    ):
+        con.execute(
+            f"create or replace temp view {seed} as select * from read_csv("
+            f"'{seeds_dir / seed}.csv', all_varchar = true, header = true)"
+        )
     con.execute("""
         create or replace temp view winners as
         select * from raw.submission_manifest
@@ -40,8 +48,9 @@ def _scalar(con, sql: str):
     return con.execute(sql).fetchone()[0]
 
 
-def expected_figures(warehouse: str, period: Period, seeds_dir=SEEDS_DIR
-                     ) -> dict[str, float | int | None]:
+def expected_figures(
+    warehouse: str, period: Period, seeds_dir=SEEDS_DIR
+) -> dict[str, float | int | None]:
     """The figures of a period over every source of the registry (`seeds_dir`): one province's
     report, or the national aggregate of a registry of several."""
     with duckdb.connect(warehouse, read_only=True) as con:
@@ -65,7 +74,8 @@ def expected_figures(warehouse: str, period: Period, seeds_dir=SEEDS_DIR
                 where output_group = 'media' group by all""").fetchall():
             figures[f"outputs.{kind}.media.all"] = quantity
         figures["outputs.all.tap_huan.all"] = _scalar(
-            con, "select sum(quantity) from period_rows where output_type_code = 'tap_huan'")
+            con, "select sum(quantity) from period_rows where output_type_code = 'tap_huan'"
+        )
 
         for source, month, quantity in con.execute("""
                 select source_code, strftime(report_month, '%Y-%m'), sum(quantity)
@@ -96,10 +106,13 @@ def expected_figures(warehouse: str, period: Period, seeds_dir=SEEDS_DIR
                 group by all""").fetchall():
             figures[f"groups.{kind}.sources"] = sources
 
-        figures["directives.count"] = _scalar(con, f"""
+        figures["directives.count"] = _scalar(
+            con,
+            f"""
             select count(*) from raw.directive_documents d
             join winners w using (submission_id)
-            where d.issued_date between date '{period.start}' and date '{period.end}'""")
+            where d.issued_date between date '{period.start}' and date '{period.end}'""",
+        )
 
         figures.update(_completeness(con, period))
         figures.update(_indicators(con, period))
@@ -140,30 +153,40 @@ def _completeness(con, period: Period) -> dict:
         "completeness.reporting_rate": received / expected,
         "completeness.on_time_rate": on_time / expected,
         "flags.missing_submission.count": expected - received,
-        "flags.missing_monthly_posting.count": _scalar(con, """
+        "flags.missing_monthly_posting.count": _scalar(
+            con,
+            """
             select count(*) from expected
-            where source_kind = 'outlet_provincial' and trafficking_items = 0"""),
+            where source_kind = 'outlet_provincial' and trafficking_items = 0""",
+        ),
     }
     for source, month, days in con.execute("""
             select source_code, strftime(month, '%Y-%m'), datediff('day', due, first_day)
             from expected where received and first_day > due""").fetchall():
         figures[f"completeness.days_late.{source}.{month}"] = days
     # the reporting-rate summary: province, each kind of source, each district's office
-    for level, key in (("province", "province_code"), ("source_kind", "source_kind"),
-                       ("district", "district_code")):
+    for level, key in (
+        ("province", "province_code"),
+        ("source_kind", "source_kind"),
+        ("district", "district_code"),
+    ):
         for code, expected_n, actual, on_time_n, empty in con.execute(f"""
                 select {key}, count(*), count(*) filter (where received),
                     count(*) filter (where received and first_day <= due),
                     count(*) filter (where empty)
                 from expected where {key} is not null group by 1""").fetchall():
             prefix = f"rates.{level}.{code}"
-            figures.update({
-                f"{prefix}.expected": expected_n, f"{prefix}.actual": actual,
-                f"{prefix}.on_time": on_time_n, f"{prefix}.empty": empty,
-                f"{prefix}.not_reported": expected_n - actual,
-                f"{prefix}.reporting_rate": actual / expected_n,
-                f"{prefix}.on_time_rate": on_time_n / expected_n,
-            })
+            figures.update(
+                {
+                    f"{prefix}.expected": expected_n,
+                    f"{prefix}.actual": actual,
+                    f"{prefix}.on_time": on_time_n,
+                    f"{prefix}.empty": empty,
+                    f"{prefix}.not_reported": expected_n - actual,
+                    f"{prefix}.reporting_rate": actual / expected_n,
+                    f"{prefix}.on_time_rate": on_time_n / expected_n,
+                }
+            )
     return figures
 
 
@@ -203,8 +226,9 @@ def _indicators(con, period: Period) -> dict:
                                 and a.output_group = 'grassroots'), 0), u.at_risk) as reached
         from (select commune_code || '@' || since as unit, at_risk from k) as u
         where u.unit in (select unit from members)"""
-    i1 = con.execute(f"select count(*) filter (where counselled), count(*) from ({key_areas})"
-                     ).fetchone()
+    i1 = con.execute(
+        f"select count(*) filter (where counselled), count(*) from ({key_areas})"
+    ).fetchone()
     i3 = con.execute(f"select sum(reached), sum(at_risk) from ({key_areas})").fetchone()
     i2 = con.execute("""select count(*) filter (where trafficking_items > 0), count(*)
                         from expected where source_kind = 'outlet_provincial'""").fetchone()
@@ -232,13 +256,18 @@ def _indicators(con, period: Period) -> dict:
             from counted c join active o on o.source_code = c.outlet
             group by c.outlet)
         select sum(least(trained, reporters)), sum(reporters) from outlets""").fetchone()
-    targets = dict(con.execute(f"""
+    targets = dict(
+        con.execute(f"""
         select indicator_code, cast(target_value as double) from ref_indicators
-        where {end} between cast(valid_from as date) and cast(valid_to as date)""").fetchall())
+        where {end} between cast(valid_from as date) and cast(valid_to as date)""").fetchall()
+    )
     figures = {}
     for code, (numerator, denominator) in {
-            "I1_communes_counselled": i1, "I2_monthly_posting": i2,
-            "I3_people_reached": i3, "I4_reporters_trained": i4}.items():
+        "I1_communes_counselled": i1,
+        "I2_monthly_posting": i2,
+        "I3_people_reached": i3,
+        "I4_reporters_trained": i4,
+    }.items():
         figures[f"indicator.{code}.numerator"] = numerator
         figures[f"indicator.{code}.denominator"] = denominator
         figures[f"indicator.{code}.value"] = numerator / denominator

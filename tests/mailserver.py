@@ -26,17 +26,29 @@ class Mailbox:
 
     def environment(self, **recipients: str) -> dict[str, str]:
         """The variables that point the notifiers at this server."""
-        connection = {"conn_type": "smtp", "host": "127.0.0.1", "port": self.port,
-                      "extra": {"disable_tls": True, "disable_ssl": True, "timeout": 10,
-                                "retry_limit": 0, "from_email": "outreach@test.example"}}
+        connection = {
+            "conn_type": "smtp",
+            "host": "127.0.0.1",
+            "port": self.port,
+            "extra": {
+                "disable_tls": True,
+                "disable_ssl": True,
+                "timeout": 10,
+                "retry_limit": 0,
+                "from_email": "outreach@test.example",
+            },
+        }
         return {"AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(connection), **recipients}
 
 
 def text_of(message: Message) -> str:
     """The decoded subject and body parts of a message."""
     subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
-    parts = [part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-             for part in message.walk() if not part.is_multipart()]
+    parts = [
+        part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+        for part in message.walk()
+        if not part.is_multipart()
+    ]
     return "\n".join([subject, *parts])
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
-from conftest import PERIOD, new_home, run_pipeline
+from helpers import PERIOD, new_home, run_pipeline
 
 CLI = Path(sys.executable).with_name("duckdb")
 
@@ -18,8 +18,9 @@ CLI = Path(sys.executable).with_name("duckdb")
 def _cli(database: Path | None, sql: str) -> list[dict]:
     """Rows from the DuckDB CLI installed with the project (the registry's newest, 1.5.6)."""
     opened = ["-readonly", str(database)] if database else []
-    done = subprocess.run([str(CLI), "-json", *opened, "-c", sql],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(CLI), "-json", *opened, "-c", sql], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout or "[]")
 
@@ -32,18 +33,26 @@ def test_the_cli_is_an_older_duckdb_than_the_one_that_writes():
 def test_the_published_copy_opens_in_the_registry_cli_with_its_docs(demo):
     published = demo["home"].published_warehouse
     # the working file is in DuckDB 2.0's own format, which the CLI cannot read
-    done = subprocess.run([str(CLI), "-readonly", str(demo["home"].warehouse), "-c", "select 1"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(CLI), "-readonly", str(demo["home"].warehouse), "-c", "select 1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode != 0 and "version" in done.stderr
 
-    rows = _cli(published, "select period_code, indicator_code, indicator_value, is_final "
-                           "from marts.fct_indicator_values where area_level = 'province' "
-                           "order by indicator_code")
+    rows = _cli(
+        published,
+        "select period_code, indicator_code, indicator_value, is_final "
+        "from marts.fct_indicator_values where area_level = 'province' "
+        "order by indicator_code",
+    )
     with duckdb.connect(str(demo["home"].warehouse), read_only=True) as con:
         expected = con.execute(
             "select period_code, indicator_code, indicator_value, is_final "
             "from marts.fct_indicator_values where area_level = 'province' "
-            "order by indicator_code").fetchall()
+            "order by indicator_code"
+        ).fetchall()
     assert [tuple(row.values()) for row in rows] == [tuple(row) for row in expected]
     assert any(row["period_code"] == PERIOD.code for row in rows)
 
@@ -51,13 +60,19 @@ def test_the_published_copy_opens_in_the_registry_cli_with_its_docs(demo):
     counted = _cli(published, "select count(*) as n from staging.stg_submissions__output_rows")
     assert counted[0]["n"] > 0
 
-    docs = _cli(published, "select column_name, comment from duckdb_columns() "
-                           "where schema_name = 'marts' and table_name = 'fct_indicator_values'")
+    docs = _cli(
+        published,
+        "select column_name, comment from duckdb_columns() "
+        "where schema_name = 'marts' and table_name = 'fct_indicator_values'",
+    )
     comments = {row["column_name"]: row["comment"] for row in docs}
     assert "open" in comments["is_final"] and comments["indicator_value"]
     assert all(comments.values()), [name for name, text in comments.items() if not text]
-    table = _cli(published, "select comment from duckdb_tables() where schema_name = 'marts' "
-                            "and table_name = 'fct_media_outputs'")
+    table = _cli(
+        published,
+        "select comment from duckdb_tables() where schema_name = 'marts' "
+        "and table_name = 'fct_media_outputs'",
+    )
     assert table[0]["comment"]
 
 
@@ -65,7 +80,8 @@ def test_every_mart_column_is_documented_in_the_warehouse(demo):
     with duckdb.connect(str(demo["home"].published_warehouse), read_only=True) as con:
         missing = con.execute(
             "select table_name || '.' || column_name from duckdb_columns() "
-            "where schema_name = 'marts' and (comment is null or comment = '')").fetchall()
+            "where schema_name = 'marts' and (comment is null or comment = '')"
+        ).fetchall()
     assert missing == []
 
 
@@ -83,7 +99,8 @@ def test_an_open_period_has_values_so_far_and_nothing_met(tmp_path_factory):
         rows = con.execute(
             "select period_code, bool_and(is_final), bool_or(is_met is not null) "
             "from marts.fct_indicator_values where period_code in ('2022-H1', '2022-H2') "
-            "group by period_code order by period_code").fetchall()
+            "group by period_code order by period_code"
+        ).fetchall()
     assert rows == [("2022-H1", True, True), ("2022-H2", False, False)]
 
 
@@ -96,11 +113,18 @@ def test_the_readme_analyst_command_works_as_written(demo, tmp_path):
     (tmp_path / ".venv" / "bin").mkdir(parents=True)
     (tmp_path / ".venv" / "bin" / "duckdb").symlink_to(CLI)
     (tmp_path / "var" / "warehouse" / "published").mkdir(parents=True)
-    shutil.copy(demo["home"].published_warehouse,
-                tmp_path / "var" / "warehouse" / "published" / "outreach.duckdb")
+    shutil.copy(
+        demo["home"].published_warehouse,
+        tmp_path / "var" / "warehouse" / "published" / "outreach.duckdb",
+    )
     done = subprocess.run(
-        command.split(), cwd=tmp_path, capture_output=True, text=True, check=False,
-        input="select 'sources: ' || count(*) from marts.dim_sources;\n.quit\n")
+        command.split(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        input="select 'sources: ' || count(*) from marts.dim_sources;\n.quit\n",
+    )
     assert done.returncode == 0, done.stderr
     with duckdb.connect(str(demo["home"].published_warehouse), read_only=True) as con:
         count = con.execute("select count(*) from marts.dim_sources").fetchone()[0]

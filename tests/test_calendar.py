@@ -8,8 +8,7 @@ from datetime import date
 
 import duckdb
 import pytest
-from conftest import PERIOD, new_home, write_csv
-from test_report import document_text
+from helpers import PERIOD, document_text, new_home, write_csv
 
 from ingest.load import inspect_file
 from outreach.core.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
@@ -49,22 +48,31 @@ def test_the_last_ended_month_and_the_period_a_run_reports_on(monkeypatch):
 
 
 def test_the_report_states_the_rule():
-    assert "theo tháng dương lịch, từ ngày 01/01/2022 đến ngày 30/06/2022" in \
-        MONTHLY.rule_vi(PERIOD)
+    assert "theo tháng dương lịch, từ ngày 01/01/2022 đến ngày 30/06/2022" in MONTHLY.rule_vi(
+        PERIOD
+    )
     assert "Nghị định số 09/2019/NĐ-CP" in ND09.rule_vi(PERIOD)
     assert "từ ngày 15/12/2021 đến ngày 14/06/2022" in ND09.rule_vi(PERIOD)
 
 
-@pytest.mark.parametrize(("calendar", "day", "accepted"), [
-    (CALENDAR_MONTH, "20/02/2022", False), (CALENDAR_MONTH, "20/03/2022", True),
-    (ND09_2019, "20/02/2022", True), (ND09_2019, "20/03/2022", False),
-])
-def test_ingest_checks_dates_against_the_calendar(tmp_path, reference, monkeypatch, calendar,
-                                                  day, accepted):
+@pytest.mark.parametrize(
+    ("calendar", "day", "accepted"),
+    [
+        (CALENDAR_MONTH, "20/02/2022", False),
+        (CALENDAR_MONTH, "20/03/2022", True),
+        (ND09_2019, "20/02/2022", True),
+        (ND09_2019, "20/03/2022", False),
+    ],
+)
+def test_ingest_checks_dates_against_the_calendar(
+    tmp_path, reference, monkeypatch, calendar, day, accepted
+):
     monkeypatch.setenv(CALENDAR_ENV, calendar)
-    path = write_csv(tmp_path, "PVHTT-180_2022-03.csv",
-                     [[day, "Phòng, chống ma túy", "Truyền thanh cơ sở", "12", "", "", "", "",
-                       ""]])
+    path = write_csv(
+        tmp_path,
+        "PVHTT-180_2022-03.csv",
+        [[day, "Phòng, chống ma túy", "Truyền thanh cơ sở", "12", "", "", "", "", ""]],
+    )
     inspection = inspect_file(path, reference)
     assert inspection.validated.is_accepted == accepted
     if not accepted:
@@ -80,11 +88,14 @@ def test_dbt_and_the_report_follow_the_same_calendar(demo, tmp_path, monkeypatch
     as_of = ND09.closing_date(PERIOD)
     pipeline.build(home, as_of)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        rows = con.execute("select report_month, due_date, is_expected "
-                           "from marts.fct_reporting_completeness").fetchall()
-        period = con.execute("select period_start_date, period_end_date, reporting_calendar "
-                             "from marts.dim_periods where period_code = ?",
-                             [PERIOD.code]).fetchone()
+        rows = con.execute(
+            "select report_month, due_date, is_expected from marts.fct_reporting_completeness"
+        ).fetchall()
+        period = con.execute(
+            "select period_start_date, period_end_date, reporting_calendar "
+            "from marts.dim_periods where period_code = ?",
+            [PERIOD.code],
+        ).fetchone()
     for month, due, is_expected in rows:
         assert due == ND09.due_date(month)
         assert is_expected == (ND09.window(month)[1] < as_of)
@@ -96,8 +107,9 @@ def test_dbt_and_the_report_follow_the_same_calendar(demo, tmp_path, monkeypatch
 
 def test_the_default_warehouse_follows_calendar_months(demo):
     with duckdb.connect(str(demo["home"].warehouse), read_only=True) as con:
-        rows = con.execute("select report_month, due_date "
-                           "from marts.fct_reporting_completeness").fetchall()
+        rows = con.execute(
+            "select report_month, due_date from marts.fct_reporting_completeness"
+        ).fetchall()
     assert rows and all(due == MONTHLY.due_date(month) for month, due in rows)
     assert MONTHLY.rule_vi(PERIOD) in document_text(demo["report"].docx)
 
@@ -106,22 +118,33 @@ def test_directive_documents_follow_the_calendar_of_the_period(demo, tmp_path, m
     """Under Nghị định 09, a document of 20 June comes in July's file and belongs to H2."""
     import json
 
-    from conftest import write_xlsx
+    from helpers import write_xlsx
 
     from ingest.load import ingest_inbox
 
     monkeypatch.setenv(CALENDAR_ENV, ND09_2019)
     home = new_home(tmp_path / "home")
     shutil.copy(demo["home"].warehouse, home.warehouse)
-    write_xlsx(home.inbox, "VANBAN_STTTT_2022-07.xlsx",
-               [["1200/STTTT-TTBCXB", "20/06/2022", "Tuyên truyền Ngày toàn quốc phòng, chống "
-                 "mua bán người 30/7", "Phòng, chống mua bán người"]],
-               header=["Số, ký hiệu", "Ngày ban hành", "Trích yếu", "Chủ đề"])
+    write_xlsx(
+        home.inbox,
+        "VANBAN_STTTT_2022-07.xlsx",
+        [
+            [
+                "1200/STTTT-TTBCXB",
+                "20/06/2022",
+                "Tuyên truyền Ngày toàn quốc phòng, chống mua bán người 30/7",
+                "Phòng, chống mua bán người",
+            ]
+        ],
+        header=["Số, ký hiệu", "Ngày ban hành", "Trích yếu", "Chủ đề"],
+    )
     assert ingest_inbox(home).accepted == ["VANBAN_STTTT_2022-07.xlsx"]
     pipeline.build(home, date(2022, 7, 25))
     pipeline.check(home, PERIOD)
     files = pipeline.report(home, PERIOD, pdf=False)
-    figures = {f["id"]: f["value"] for f in
-               json.loads(files.figures.read_text(encoding="utf-8"))["figures"]}
-    assert figures["directives.count"] == 5             # the five of January to May only
+    figures = {
+        f["id"]: f["value"]
+        for f in json.loads(files.figures.read_text(encoding="utf-8"))["figures"]
+    }
+    assert figures["directives.count"] == 5  # the five of January to May only
     assert "1200/STTTT-TTBCXB" not in document_text(files.docx)

@@ -11,8 +11,14 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-AIRFLOW_SERVICES = ["airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer", "airflow-worker", "airflow-init"]
+AIRFLOW_SERVICES = [
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+    "airflow-init",
+]
 SECRET_NAMES = re.compile(r"PASSWORD|SECRET|FERNET|JWT|TOKEN", re.IGNORECASE)
 REQUIRED = re.compile(r"\$\{(\w+):\?[^}]+\}")
 
@@ -44,8 +50,10 @@ def test_the_services_of_airflow_3s_compose_layout(compose):
         assert "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379")
         if name != "airflow-init":
-            assert service["depends_on"]["airflow-init"]["condition"] == \
-                "service_completed_successfully"
+            assert (
+                service["depends_on"]["airflow-init"]["condition"]
+                == "service_completed_successfully"
+            )
 
 
 def test_every_airflow_service_shares_the_home_folder(compose):
@@ -69,8 +77,13 @@ def test_no_literal_secret_and_the_stack_refuses_to_start_without_them(compose):
                 # a secret is only ever ${VAR:?message}: compose stops when it is unset or empty
                 assert REQUIRED.search(str(value)) or not str(value), (name, key, value)
     required = set(REQUIRED.findall(text))
-    assert {"POSTGRES_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_API_SECRET_KEY",
-            "AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_ADMIN_USERNAME"} <= required
+    assert {
+        "POSTGRES_PASSWORD",
+        "AIRFLOW_FERNET_KEY",
+        "AIRFLOW_API_SECRET_KEY",
+        "AIRFLOW_ADMIN_PASSWORD",
+        "AIRFLOW_ADMIN_USERNAME",
+    } <= required
     init = "\n".join(compose["services"]["airflow-init"]["command"])
     assert "refusing to start" in init and "airflow db migrate" in init
     assert "airflow pools set duckdb_writer 1" in init
@@ -78,9 +91,11 @@ def test_no_literal_secret_and_the_stack_refuses_to_start_without_them(compose):
 
 def test_env_example_documents_every_required_variable_and_holds_no_value(compose):
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    example = dict(line.split("=", 1) for line in
-                   (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
-                   if line and not line.startswith("#"))
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
     for name in set(REQUIRED.findall(text)):
         assert name in example and example[name] == "", name
     assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
@@ -93,15 +108,18 @@ def test_the_image_is_the_official_airflow_with_the_locked_dependencies():
 
 
 def test_no_secret_or_default_password_in_the_repository():
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     # a name that says secret with a literal value: quoted after ":" or "=" (code, JSON, YAML),
     # or unquoted after "=" at the start of a line (.env, shell); "${...}" references the
     # environment and "…" is the README's placeholder
     name = r"\w*(?:password|passwd|secret|fernet|api_key|token)\w*"
     pattern = re.compile(
         rf"{name}[\"']?[ \t]*[:=][ \t]*[\"'](?![$…\"'])[^\"'\n]+[\"']"
-        rf"|^[ \t]*(?:export[ \t]+)?{name}=(?![$\s\"'])\S+", re.IGNORECASE | re.MULTILINE)
+        rf"|^[ \t]*(?:export[ \t]+)?{name}=(?![$\s\"'])\S+",
+        re.IGNORECASE | re.MULTILINE,
+    )
     offenders = []
     for name in files:
         path = ROOT / name

@@ -11,14 +11,17 @@ import sys
 import time
 
 import duckdb
-from conftest import PERIOD, new_home
+from helpers import PERIOD, new_home
 
 from outreach.generators.sample import generate
 from outreach.orchestration import pipeline
 
-INGEST = [sys.executable, "-c",
-          "import sys; from outreach.core.home import Home; from ingest.load import ingest_inbox; "
-          "from pathlib import Path; ingest_inbox(Home(Path(sys.argv[1])), batch_files=8)"]
+INGEST = [
+    sys.executable,
+    "-c",
+    "import sys; from outreach.core.home import Home; from ingest.load import ingest_inbox; "
+    "from pathlib import Path; ingest_inbox(Home(Path(sys.argv[1])), batch_files=8)",
+]
 
 
 def state(home):
@@ -30,14 +33,19 @@ def state(home):
                 "error_report_path, received_at from raw.submission_manifest order by all"
             ).fetchall(),
             "rows": con.execute("select * from raw.submission_rows order by all").fetchall(),
-            "documents": con.execute("select * from raw.directive_documents order by all"
-                                     ).fetchall(),
-            "problems": con.execute("select * from raw.submission_problems order by all"
-                                    ).fetchall(),
+            "documents": con.execute(
+                "select * from raw.directive_documents order by all"
+            ).fetchall(),
+            "problems": con.execute(
+                "select * from raw.submission_problems order by all"
+            ).fetchall(),
         }
-    files = sorted((str(p.relative_to(home.root)), p.read_bytes())
-                   for folder in (home.inbox, home.archive, home.quarantine)
-                   for p in folder.rglob("*") if p.is_file())
+    files = sorted(
+        (str(p.relative_to(home.root)), p.read_bytes())
+        for folder in (home.inbox, home.archive, home.quarantine)
+        for p in folder.rglob("*")
+        if p.is_file()
+    )
     return tables, files
 
 
@@ -58,8 +66,12 @@ def test_killed_ingest_is_finished_by_the_next_run(tmp_path):
     rng = random.Random(7)
     kills = 0
     for target in (5, 30, 60, 90):
-        process = subprocess.Popen([*INGEST, str(home.root)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [*INGEST, str(home.root)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         while archived(home) < target and process.poll() is None:
             time.sleep(0.005)
         # somewhere in the next batch: checking its files, committing it or moving them
@@ -69,7 +81,7 @@ def test_killed_ingest_is_finished_by_the_next_run(tmp_path):
             kills += 1
         process.wait()
     assert kills >= 3, "ingest finished before it could be killed: the test proved nothing"
-    assert any(home.inbox.iterdir())          # work was left for the next run
+    assert any(home.inbox.iterdir())  # work was left for the next run
 
     pipeline.ingest(home)
     assert state(home) == state(reference_home)

@@ -43,11 +43,17 @@ def test_tasks_run_in_order(dag):
 
 def test_every_task_that_opens_the_warehouse_is_in_the_one_slot_pool(dag):
     pools = {task.task_id: task.pool for task in dag.tasks}
-    assert pools == {"plan": "default_pool", "pull": "default_pool", "ingest": "duckdb_writer",
-                     "build": "duckdb_writer", "check": "duckdb_writer",
-                     "publish": "duckdb_writer",
-                     # read only (the published copy): side by side, one per province
-                     "report": "default_pool", "remind": "default_pool"}
+    assert pools == {
+        "plan": "default_pool",
+        "pull": "default_pool",
+        "ingest": "duckdb_writer",
+        "build": "duckdb_writer",
+        "check": "duckdb_writer",
+        "publish": "duckdb_writer",
+        # read only (the published copy): side by side, one per province
+        "report": "default_pool",
+        "remind": "default_pool",
+    }
     assert all(task.retries == 2 for task in dag.tasks)
 
 
@@ -72,8 +78,10 @@ def test_the_reminder_list_is_mailed_and_failures_alert(dag):
     [mailer] = callbacks(dag.get_task("remind").on_success_callback)
     assert isinstance(mailer, ReminderNotifier)
     for task in dag.tasks:
-        assert any(isinstance(callback, FailureNotifier)
-                   for callback in callbacks(task.on_failure_callback)), task.task_id
+        assert any(
+            isinstance(callback, FailureNotifier)
+            for callback in callbacks(task.on_failure_callback)
+        ), task.task_id
 
 
 def test_every_task_has_a_timeout(dag):
@@ -96,13 +104,16 @@ def test_nightly_at_two_in_vietnam_with_a_real_data_interval(dag):
     assert dag.catchup is False
 
 
-@pytest.mark.parametrize("interval_end, period", [
-    (date(2022, 7, 11), "2022-H1"),   # June's files come in July: still the first half-year
-    (date(2022, 7, 31), "2022-H1"),
-    (date(2022, 8, 1), "2022-H2"),
-    (date(2023, 1, 5), "2022-H2"),
-    (date(2023, 2, 1), "2023-H1"),
-])
+@pytest.mark.parametrize(
+    "interval_end, period",
+    [
+        (date(2022, 7, 11), "2022-H1"),  # June's files come in July: still the first half-year
+        (date(2022, 7, 31), "2022-H1"),
+        (date(2022, 8, 1), "2022-H2"),
+        (date(2023, 1, 5), "2022-H2"),
+        (date(2023, 2, 1), "2023-H1"),
+    ],
+)
 def test_the_period_a_nightly_run_reports_on(interval_end, period):
     assert period_for_run(interval_end).code == period
 

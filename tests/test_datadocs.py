@@ -25,7 +25,7 @@ def test_no_page_of_the_site_loads_anything_from_outside(demo):
     assert len(pages) > 5
     external = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)=\"https?://", re.I | re.S)
     assert [page.name for page in pages if external.search(page.read_text("utf-8"))] == []
-    assert make_offline(site) == 0        # nothing left to change: rewriting is idempotent
+    assert make_offline(site) == 0  # nothing left to change: rewriting is idempotent
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
@@ -39,8 +39,14 @@ def test_the_index_lists_the_results_offline_in_a_browser(demo):
             context = browser.new_context(offline=True)
             page = context.new_page()
             outside, failed = [], []
-            page.on("request", lambda request: outside.append(request.url)
-                    if not request.url.startswith(("file:", "data:")) else None)
+            page.on(
+                "request",
+                lambda request: (
+                    outside.append(request.url)
+                    if not request.url.startswith(("file:", "data:"))
+                    else None
+                ),
+            )
             page.on("requestfailed", lambda request: failed.append(request.url))
             page.goto(index.as_uri())
             results = page.locator(".ge-index-page-validation-results-table")
@@ -50,8 +56,9 @@ def test_the_index_lists_the_results_offline_in_a_browser(demo):
             assert rows.count() >= 6
             assert "completeness__expected_reports" in results.inner_text()
             # Bootstrap's styles are applied: its tabs have their border
-            border = page.eval_on_selector(".nav-tabs",
-                                           "e => getComputedStyle(e).borderBottomStyle")
+            border = page.eval_on_selector(
+                ".nav-tabs", "e => getComputedStyle(e).borderBottomStyle"
+            )
             assert border == "solid"
             assert page.evaluate("typeof jQuery.fn.bootstrapTable") == "function"
 

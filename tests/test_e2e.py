@@ -7,9 +7,8 @@ import json
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import PERIOD
+from helpers import PERIOD, document_text
 from mailserver import invoke_with_mail, text_of
-from test_report import document_text
 
 from outreach.cli import main
 
@@ -24,27 +23,36 @@ def airflow_run(tmp_path_factory):
     sampled = runner.invoke(main, ["sample", "--period", "2022-H1", "--inbox", str(drop)])
     assert sampled.exit_code == 0, sampled.output
     first, mail = invoke_with_mail(
-        runner, main, ["run", "--period", "2022-H1", "--inbox", str(drop), "--home", str(home)],
-        OUTREACH_REMINDER_TO="staff@test.example")
+        runner,
+        main,
+        ["run", "--period", "2022-H1", "--inbox", str(drop), "--home", str(home)],
+        OUTREACH_REMINDER_TO="staff@test.example",
+    )
     assert first.exit_code == 0, first.output
     return {"home": home, "drop": drop, "output": first.output, "runner": runner, "mail": mail}
 
 
 def marts(home):
     with duckdb.connect(str(home / "warehouse" / "outreach.duckdb"), read_only=True) as con:
-        tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by 1").fetchall()]
-        return {t: con.execute(f"select * from marts.{t} order by all").fetchall()
-                for t in tables}
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
 def test_the_run_prints_the_path_of_the_report(airflow_run):
     docx = airflow_run["home"] / "reports" / "2022-H1" / "bao-cao-2022-H1.docx"
     lines = airflow_run["output"].strip().splitlines()
     assert lines[-1].startswith("  Report (Word) ") and lines[-1].endswith(f"  {docx}")
-    listed = {line.split("  ")[1].strip(): line.rsplit("  ", 1)[-1] for line in lines
-              if line.startswith("  ")}
+    listed = {
+        line.split("  ")[1].strip(): line.rsplit("  ", 1)[-1]
+        for line in lines
+        if line.startswith("  ")
+    }
     assert listed["Reminder list"] == str(docx.parent / "nhac-nho-2022-H1.csv")
     assert listed["HTML preview"] == str(docx.with_suffix(".html"))
     assert listed["Data Docs (checks)"].endswith("local_site/index.html")
@@ -58,8 +66,12 @@ def test_the_report_carries_the_figures_and_the_flagged_months(airflow_run):
     by_id = {f["id"]: f for f in figures["figures"]}
     assert figures["as_of"] == "2022-07-11" and figures["is_draft"] is False
     assert by_id["outputs.outlet_central.media.all"]["value"] > 50
-    for code in ("I1_communes_counselled", "I2_monthly_posting", "I3_people_reached",
-                 "I4_reporters_trained"):
+    for code in (
+        "I1_communes_counselled",
+        "I2_monthly_posting",
+        "I3_people_reached",
+        "I4_reporters_trained",
+    ):
         assert by_id[f"indicator.{code}.value"]["text"] in text
     assert "Báo Lạng Sơn" in text
     assert "Tháng 04/2022 không có tin, bài nào về phòng, chống mua bán người" in text
@@ -90,8 +102,10 @@ def test_a_second_run_changes_nothing(airflow_run):
     home = airflow_run["home"]
     before = marts(home)
     figures = (home / "reports" / "2022-H1" / "figures.json").read_text()
-    again = airflow_run["runner"].invoke(main, ["run", "--period", "2022-H1", "--inbox",
-                                                str(airflow_run["drop"]), "--home", str(home)])
+    again = airflow_run["runner"].invoke(
+        main,
+        ["run", "--period", "2022-H1", "--inbox", str(airflow_run["drop"]), "--home", str(home)],
+    )
     assert again.exit_code == 0, again.output
     assert marts(home) == before
     assert (home / "reports" / "2022-H1" / "figures.json").read_text() == figures
@@ -102,19 +116,29 @@ def test_a_failing_step_fails_the_run_with_the_log_to_read(tmp_path):
     warehouse = tmp_path / "home" / "warehouse" / "outreach.duckdb"
     warehouse.parent.mkdir(parents=True)
     warehouse.write_bytes(b"not a database")
-    result = CliRunner().invoke(main, ["run", "--period", "2022-H1",
-                                       "--home", str(tmp_path / "home")])
+    result = CliRunner().invoke(
+        main, ["run", "--period", "2022-H1", "--home", str(tmp_path / "home")]
+    )
     assert result.exit_code == 1
     assert "outreach_nightly failed for 2022-H1" in result.output
     assert "full log:" in result.output
-    assert "outreach.duckdb" in result.output       # the cause, from the task's error
+    assert "outreach.duckdb" in result.output  # the cause, from the task's error
     assert not (tmp_path / "home" / "reports" / "2022-H1").exists()
 
 
 def test_a_drop_folder_that_does_not_exist_is_refused_before_anything_runs(tmp_path):
-    result = CliRunner().invoke(main, ["run", "--period", "2022-H1", "--inbox",
-                                       str(tmp_path / "no-such-folder"),
-                                       "--home", str(tmp_path / "home")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--period",
+            "2022-H1",
+            "--inbox",
+            str(tmp_path / "no-such-folder"),
+            "--home",
+            str(tmp_path / "home"),
+        ],
+    )
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
@@ -128,30 +152,47 @@ def test_each_task_of_the_run_has_its_log_where_the_ui_reads_it(airflow_run):
     with closing(sqlite3.connect(airflow_home / "airflow.db")) as con:
         run_id, logical_date, start = con.execute(
             "select run_id, logical_date, start_date from dag_run "
-            "where dag_id = 'outreach_nightly' order by id desc limit 1").fetchone()
+            "where dag_id = 'outreach_nightly' order by id desc limit 1"
+        ).fetchone()
         instances = con.execute(
-            "select task_id, map_index, try_number from task_instance where run_id = ?",
-            [run_id]).fetchall()
+            "select task_id, map_index, try_number from task_instance where run_id = ?", [run_id]
+        ).fetchall()
     # logged at the moment it ran, not in 2022: the UI's runs stay in order
     assert logical_date[:4] == start[:4] >= "2026"
     assert {task for task, _, _ in instances} >= {"plan", "ingest", "build", "check", "report"}
-    template = ("dag_id=outreach_nightly/run_id={run}/task_id={task}/{mapped}"
-                "attempt={attempt}.log")   # [logging] log_filename_template, Airflow's default
+    template = (
+        "dag_id=outreach_nightly/run_id={run}/task_id={task}/{mapped}"
+        "attempt={attempt}.log"
+    )  # [logging] log_filename_template, Airflow's default
     logs = {}
     for task, index, attempt in instances:
-        path = airflow_home / "logs" / template.format(
-            run=run_id, task=task, attempt=attempt,
-            mapped=f"map_index={index}/" if index >= 0 else "")
+        path = (
+            airflow_home
+            / "logs"
+            / template.format(
+                run=run_id,
+                task=task,
+                attempt=attempt,
+                mapped=f"map_index={index}/" if index >= 0 else "",
+            )
+        )
         assert path.is_file(), path
         logs[task] = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     assert any("dbt build" in record["event"] for record in logs["build"])
     assert any("quality checks for 2022-H1" in record["event"] for record in logs["check"])
-    assert any("written" in record["event"] and "bao-cao-2022-H1.docx" in record["event"]
-               for record in logs["report"])
-    assert all(record.get("logger") != "airflow.api_fastapi.execution_api.routes.task_instances"
-               for records in logs.values() for record in records)
+    assert any(
+        "written" in record["event"] and "bao-cao-2022-H1.docx" in record["event"]
+        for record in logs["report"]
+    )
+    assert all(
+        record.get("logger") != "airflow.api_fastapi.execution_api.routes.task_instances"
+        for records in logs.values()
+        for record in records
+    )
     # the whole output holds none of the noise an operator cannot act on
-    output = max((airflow_run["home"] / "logs").glob("airflow-outreach_nightly-*.log"),
-                 key=lambda path: path.stat().st_mtime).read_text("utf-8")
+    output = max(
+        (airflow_run["home"] / "logs").glob("airflow-outreach_nightly-*.log"),
+        key=lambda path: path.stat().st_mtime,
+    ).read_text("utf-8")
     for noise in ("graphviz", "categorical units", "openlineage/namespace", "Openlineage events"):
         assert noise not in output, noise

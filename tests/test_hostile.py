@@ -7,7 +7,7 @@ import io
 import zipfile
 
 import pytest
-from conftest import new_home, write_bytes, write_csv, write_xlsx
+from helpers import new_home, write_bytes, write_csv, write_xlsx
 
 from ingest import reader
 from ingest.load import ingest_inbox
@@ -88,12 +88,18 @@ CASES = {
     "TW-VTV_2022-03.csv": (lambda tmp: b"x" * (20 * 1024 * 1024 + 1), "lớn hơn 20 MB"),
     "BAO-LS_2022-03\x07.csv": (lambda tmp: b"ngay,chu_de\n", "không đúng mẫu"),
     # a count beyond any month's (and beyond 64-bit integers): once stopped a whole batch
-    "TW-VOV_2022-03.csv": (lambda tmp: (b"ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,ma_tuy,"
-                                        b"tin_bai,100.000.000.000.000.000.000\r\n"),
-                           "hơn 15 chữ số"),
+    "TW-VOV_2022-03.csv": (
+        lambda tmp: (
+            b"ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,ma_tuy,"
+            b"tin_bai,100.000.000.000.000.000.000\r\n"
+        ),
+        "hơn 15 chữ số",
+    ),
     # a UTF-8 mark, then a letter cut in half: once stopped the whole ingest
-    "TW-CAND_2022-03.csv": (lambda tmp: b"\xef\xbb\xbfngay,chu_de\r\n05/03/2022,Ph\xc3",
-                            "không phải văn bản UTF-8"),
+    "TW-CAND_2022-03.csv": (
+        lambda tmp: b"\xef\xbb\xbfngay,chu_de\r\n05/03/2022,Ph\xc3",
+        "không phải văn bản UTF-8",
+    ),
 }
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import duckdb
 import pytest
-from conftest import AS_OF, PERIOD, new_home, write_csv
+from helpers import AS_OF, PERIOD, new_home, write_csv
 
 from outreach.core.home import SEEDS_DIR
 from outreach.generators.sample import generate
@@ -25,8 +25,10 @@ EMPTIED = ("BAO-LS", "2022-02")  # accepted on the first night, emptied by a cor
 
 def _tables(home) -> dict[str, list[tuple]]:
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        return {name: con.execute(f"select * from marts.{name} order by all").fetchall()
-                for name in INCREMENTAL}
+        return {
+            name: con.execute(f"select * from marts.{name} order by all").fetchall()
+            for name in INCREMENTAL
+        }
 
 
 def _was_full_refresh(home) -> bool:
@@ -61,8 +63,14 @@ def two_nights(tmp_path_factory):
     second_full = _was_full_refresh(home)
     incremental = _tables(home)
     run_dbt(home, ["build", "--full-refresh"], as_of=AS_OF)
-    return {"home": home, "first_full": first_full, "second_full": second_full,
-            "before": before, "incremental": incremental, "rebuilt": _tables(home)}
+    return {
+        "home": home,
+        "first_full": first_full,
+        "second_full": second_full,
+        "before": before,
+        "incremental": incremental,
+        "rebuilt": _tables(home),
+    }
 
 
 def test_the_first_build_is_full_and_the_next_night_incremental(two_nights):
@@ -83,9 +91,13 @@ def test_a_month_emptied_by_its_correction_loses_its_rows(two_nights):
         rows = con.execute(
             "select count(*) from marts.fct_media_outputs "
             "where source_code = ? and strftime(report_month, '%Y-%m') = ?",
-            [source, month]).fetchone()[0]
-    before = [row for row in two_nights["before"]["fct_media_outputs"]
-              if row[1] == source and row[4].strftime("%Y-%m") == month]
+            [source, month],
+        ).fetchone()[0]
+    before = [
+        row
+        for row in two_nights["before"]["fct_media_outputs"]
+        if row[1] == source and row[4].strftime("%Y-%m") == month
+    ]
     assert before and rows == 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-from conftest import new_home, write_csv
+from helpers import new_home, write_csv
 
 from ingest.load import ingest_inbox
 
@@ -24,11 +24,23 @@ def test_accepted_file_is_loaded_with_its_manifest_and_archived(tmp_path, refere
     assert summary.accepted == ["BAO-LS_2022-03.csv"]
     assert (home.archive / "BAO-LS_2022-03.csv").is_file()
     assert not any(home.inbox.iterdir())
-    manifest = table(home, "select file_name, source_code, report_month, revision, status, "
-                           "error_count, row_count, stored_path from raw.submission_manifest")
+    manifest = table(
+        home,
+        "select file_name, source_code, report_month, revision, status, "
+        "error_count, row_count, stored_path from raw.submission_manifest",
+    )
     assert [row[:2] + (str(row[2]),) + row[3:] for row in manifest] == [
-        ("BAO-LS_2022-03.csv", "BAO-LS", "2022-03-01", 1, "accepted", 0, 2,
-         "archive/BAO-LS_2022-03.csv")]
+        (
+            "BAO-LS_2022-03.csv",
+            "BAO-LS",
+            "2022-03-01",
+            1,
+            "accepted",
+            0,
+            2,
+            "archive/BAO-LS_2022-03.csv",
+        )
+    ]
     assert table(home, "select count(*), sum(quantity) from raw.submission_rows") == [(2, 4)]
 
 
@@ -43,10 +55,12 @@ def test_rejected_file_goes_to_quarantine_untouched_with_its_error_report(tmp_pa
     assert "Dòng 2, cột 'Số lượng': giá trị 'hai'" in report
     assert "Row 2, column 'so_luong': value 'hai'" in report
     assert table(home, "select status, error_count from raw.submission_manifest") == [
-        ("rejected", 1)]
+        ("rejected", 1)
+    ]
     assert table(home, "select count(*) from raw.submission_rows") == [(0,)]
-    assert table(home, "select problem_code, column_name, row_number "
-                       "from raw.submission_problems") == [("bad_value", "so_luong", 2)]
+    assert table(
+        home, "select problem_code, column_name, row_number from raw.submission_problems"
+    ) == [("bad_value", "so_luong", 2)]
 
 
 def test_ingest_twice_changes_nothing(tmp_path, reference):
@@ -57,8 +71,13 @@ def test_ingest_twice_changes_nothing(tmp_path, reference):
     ingest_inbox(home, drop, reference)
     snapshot = table(home, "select * from raw.submission_manifest order by file_name")
     second = ingest_inbox(home, drop, reference)
-    assert second.as_dict() == {"accepted": [], "rejected": [], "duplicates": [],
-                                "recovered": [], "failed": []}
+    assert second.as_dict() == {
+        "accepted": [],
+        "rejected": [],
+        "duplicates": [],
+        "recovered": [],
+        "failed": [],
+    }
     assert table(home, "select * from raw.submission_manifest order by file_name") == snapshot
 
 
@@ -103,8 +122,9 @@ def test_every_revision_is_kept(tmp_path, reference):
     write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
     write_csv(home.inbox, "BAO-LS_2022-03_r2.csv", [ROW, ROW])
     ingest_inbox(home, reference=reference)
-    assert table(home, "select revision, row_count from raw.submission_manifest "
-                       "order by revision") == [(1, 1), (2, 2)]
+    assert table(
+        home, "select revision, row_count from raw.submission_manifest order by revision"
+    ) == [(1, 1), (2, 2)]
 
 
 def test_a_run_killed_between_commit_and_move_is_finished_by_the_next(tmp_path, reference):
@@ -133,12 +153,14 @@ def test_two_sources_sending_the_same_blank_template_are_two_reports(tmp_path, r
     write_csv(home.inbox, "TW-VOV_2022-03.csv", [])
     summary = ingest_inbox(home, reference=reference)
     assert sorted(summary.accepted) == ["TW-VOV_2022-03.csv", "TW-VTV_2022-03.csv"]
-    assert table(home, "select count(distinct content_sha256), count(*) "
-                       "from raw.submission_manifest") == [(1, 2)]
+    assert table(
+        home, "select count(distinct content_sha256), count(*) from raw.submission_manifest"
+    ) == [(1, 2)]
 
 
-def test_a_file_the_warehouse_refuses_does_not_hold_back_its_batch(tmp_path, reference,
-                                                                    monkeypatch):
+def test_a_file_the_warehouse_refuses_does_not_hold_back_its_batch(
+    tmp_path, reference, monkeypatch
+):
     import duckdb as duckdb_module
 
     from ingest import load
@@ -146,8 +168,11 @@ def test_a_file_the_warehouse_refuses_does_not_hold_back_its_batch(tmp_path, ref
     home = new_home(tmp_path / "home")
     names = [f"PVHTT-18{n}_2022-03.csv" for n in range(5)]
     for name in names:
-        write_csv(home.inbox, name, [["05/03/2022", "Khác", "Truyền thanh cơ sở", "3", "", "",
-                                      "", "", ""]])
+        write_csv(
+            home.inbox,
+            name,
+            [["05/03/2022", "Khác", "Truyền thanh cơ sở", "3", "", "", "", "", ""]],
+        )
     real_record = load._record
 
     def refusing(con, items):
@@ -159,5 +184,5 @@ def test_a_file_the_warehouse_refuses_does_not_hold_back_its_batch(tmp_path, ref
     summary = load.ingest_inbox(home, reference=reference)
     assert summary.failed == [names[2]]
     assert sorted(summary.accepted) == sorted(set(names) - {names[2]})
-    assert [p.name for p in home.inbox.iterdir()] == [names[2]]      # left for the next night
+    assert [p.name for p in home.inbox.iterdir()] == [names[2]]  # left for the next night
     assert sorted(p.name for p in home.archive.iterdir()) == sorted(summary.accepted)

@@ -26,13 +26,16 @@ from outreach.core.home import SEEDS_DIR
 
 LOWER = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
 LETTERS = LOWER + LOWER.upper()
-SENTENCE = ("Phòng Văn hóa và Thông tin huyện Tràng Định tuyên truyền phòng, chống ma túy; "
-            "Đài Phát thanh và Truyền hình tỉnh Lạng Sơn; người dân được tư vấn")
+SENTENCE = (
+    "Phòng Văn hóa và Thông tin huyện Tràng Định tuyên truyền phòng, chống ma túy; "
+    "Đài Phát thanh và Truyền hình tỉnh Lạng Sơn; người dân được tư vấn"
+)
 
 
 def _iconv(data: bytes, source: str, target: str) -> bytes:
-    return subprocess.run(["iconv", "-f", source, "-t", target], input=data, check=True,
-                          capture_output=True).stdout
+    return subprocess.run(
+        ["iconv", "-f", source, "-t", target], input=data, check=True, capture_output=True
+    ).stdout
 
 
 needs_iconv = pytest.mark.skipif(shutil.which("iconv") is None, reason="glibc's iconv")
@@ -54,7 +57,7 @@ def test_every_vietnamese_letter_encodes_to_the_tcvn3_byte_glibc_gives():
         theirs = _iconv(letter.encode(), "UTF-8", "TCVN5712-1")
         if len(theirs) == 1 and theirs[0] >= 0xA0:
             assert ours == theirs, letter
-        else:   # an upper-case toned letter the ABC fonts lack: typed in lower case
+        else:  # an upper-case toned letter the ABC fonts lack: typed in lower case
             assert ours == encode_tcvn3(letter.lower()), letter
 
 
@@ -63,17 +66,20 @@ def test_tcvn3_round_trip_of_every_letter():
     assert decode_tcvn3(encode_tcvn3("ĂÂÊÔƠƯĐ")) == "ĂÂÊÔƠƯĐ"
 
 
-@pytest.mark.parametrize("text, vni", [
-    ("Việt Nam", "Vieät Nam"),
-    ("Phòng", "Phoøng"),
-    ("Văn hóa", "Vaên hoùa"),
-    ("Thông tin", "Thoâng tin"),
-    ("Đài", "Ñaøi"),
-    ("người", "ngöôøi"),
-    ("Tỉnh", "Tænh"),
-    ("chỵ", "chî"),
-    ("ĐƯỜNG", "ÑÖÔØNG"),
-])
+@pytest.mark.parametrize(
+    "text, vni",
+    [
+        ("Việt Nam", "Vieät Nam"),
+        ("Phòng", "Phoøng"),
+        ("Văn hóa", "Vaên hoùa"),
+        ("Thông tin", "Thoâng tin"),
+        ("Đài", "Ñaøi"),
+        ("người", "ngöôøi"),
+        ("Tỉnh", "Tænh"),
+        ("chỵ", "chî"),
+        ("ĐƯỜNG", "ÑÖÔØNG"),
+    ],
+)
 def test_vni_windows_spellings(text, vni):
     assert encode_vni(text) == vni
     assert decode_vni(vni) == text
@@ -85,15 +91,17 @@ def test_vni_round_trip_of_every_letter():
 
 def as_windows_reads(data: bytes) -> str:
     """Bytes as Windows-1252 shows them (its five undefined bytes as the C1 controls)."""
-    return "".join(bytes([byte]).decode("cp1252", errors="ignore") or chr(byte)
-                   for byte in data)
+    return "".join(bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in data)
 
 
-@pytest.mark.parametrize("reading, legacy", [
-    (TCVN3, as_windows_reads(encode_tcvn3(SENTENCE))),
-    (VNI, encode_vni(SENTENCE)),
-    (DOUBLE_UTF8, as_windows_reads(SENTENCE.encode("utf-8"))),
-])
+@pytest.mark.parametrize(
+    "reading, legacy",
+    [
+        (TCVN3, as_windows_reads(encode_tcvn3(SENTENCE))),
+        (VNI, encode_vni(SENTENCE)),
+        (DOUBLE_UTF8, as_windows_reads(SENTENCE.encode("utf-8"))),
+    ],
+)
 def test_a_legacy_text_is_recognised_and_converted(reading, legacy):
     replaced, repair = repair_cells([legacy, "Tin, bài"])
     assert repair is not None and (repair.reading, repair.cells) == (reading, 1)

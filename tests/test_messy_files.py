@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
-from conftest import LABELS, new_home, write_bytes, write_csv, write_xlsx
+from helpers import LABELS, new_home, write_bytes, write_csv, write_xlsx
 
 from ingest.legacy import encode_tcvn3, encode_vni
 from ingest.load import ingest_inbox, inspect_file
@@ -38,10 +38,14 @@ def quantities(inspection) -> list[int]:
 
 # --- numbers ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("written, thousands, decimal", [
-    ("1,000", "1.000", "1"), ("12,000", "12.000", "12"), ("2,000", "2.000", "2")])
-def test_a_comma_before_three_digits_is_refused_with_both_readings(tmp_path, reference, written,
-                                                                     thousands, decimal):
+
+@pytest.mark.parametrize(
+    "written, thousands, decimal",
+    [("1,000", "1.000", "1"), ("12,000", "12.000", "12"), ("2,000", "2.000", "2")],
+)
+def test_a_comma_before_three_digits_is_refused_with_both_readings(
+    tmp_path, reference, written, thousands, decimal
+):
     path = write_csv(tmp_path, "BAO-LS_2022-03.csv", [[*ROW[:3], written, *ROW[4:]]])
     inspection = inspect(path, reference)
     assert codes(inspection) == ["bad_value"]
@@ -53,12 +57,22 @@ def test_people_reached_with_an_english_comma_is_refused_too(tmp_path, reference
     row = ["05/03/2022", "Khác", "Tập huấn", "1", "", "2,000", "", "", ""]
     inspection = inspect(write_csv(tmp_path, "BAO-LS_2022-03.csv", [row]), reference)
     assert [(p.code, p.column) for p in inspection.validated.problems] == [
-        ("bad_value", "so_nguoi")]
+        ("bad_value", "so_nguoi")
+    ]
 
 
-@pytest.mark.parametrize("written, value", [
-    ("2,0", 2), ("3.0", 3), ("1.000", 1000), ("1 234", 1234), ("1.234.567", 1234567),
-    ("1.234,0", 1234), ("0", 0)])
+@pytest.mark.parametrize(
+    "written, value",
+    [
+        ("2,0", 2),
+        ("3.0", 3),
+        ("1.000", 1000),
+        ("1 234", 1234),
+        ("1.234.567", 1234567),
+        ("1.234,0", 1234),
+        ("0", 0),
+    ],
+)
 def test_whole_numbers_as_people_write_them(tmp_path, reference, written, value):
     path = write_csv(tmp_path, "BAO-LS_2022-03.csv", [[*ROW[:3], written, *ROW[4:]]])
     assert quantities(inspect(path, reference)) == [value]
@@ -73,8 +87,17 @@ def test_an_overlong_number_is_a_row_error(tmp_path, reference, written):
 
 # --- text in legacy fonts -----------------------------------------------------------------------
 
-TCVN3_ROW = ["05/03/2022", "Phòng, chống ma túy", "Tin, bài", "3", "", "",
-             "Tuyên truyền phòng chống ma túy ở huyện Tràng Định", "", "Đài Phát thanh"]
+TCVN3_ROW = [
+    "05/03/2022",
+    "Phòng, chống ma túy",
+    "Tin, bài",
+    "3",
+    "",
+    "",
+    "Tuyên truyền phòng chống ma túy ở huyện Tràng Định",
+    "",
+    "Đài Phát thanh",
+]
 
 
 def _legacy_csv(tmp_path, name: str, encode) -> bytes:
@@ -87,18 +110,25 @@ def _legacy_csv(tmp_path, name: str, encode) -> bytes:
     return write_bytes(tmp_path, name, encode(buffer.getvalue())).read_bytes()
 
 
-@pytest.mark.parametrize("font, encode, label", [
-    ("tcvn3", encode_tcvn3, "TCVN3"),
-    ("vni-windows", lambda text: encode_vni(text).encode("cp1252"), "VNI-Windows"),
-])
-def test_a_csv_typed_in_a_legacy_font_is_converted_exactly(tmp_path, reference, font, encode,
-                                                           label):
+@pytest.mark.parametrize(
+    "font, encode, label",
+    [
+        ("tcvn3", encode_tcvn3, "TCVN3"),
+        ("vni-windows", lambda text: encode_vni(text).encode("cp1252"), "VNI-Windows"),
+    ],
+)
+def test_a_csv_typed_in_a_legacy_font_is_converted_exactly(
+    tmp_path, reference, font, encode, label
+):
     _legacy_csv(tmp_path, "BAO-LS_2022-03.csv", encode)
     inspection = inspect(tmp_path / "BAO-LS_2022-03.csv", reference)
     assert inspection.validated.is_accepted
     record = inspection.validated.records[0]
     assert (record["topic_code"], record["title"], record["note"]) == (
-        "ma_tuy", TCVN3_ROW[6], TCVN3_ROW[8])
+        "ma_tuy",
+        TCVN3_ROW[6],
+        TCVN3_ROW[8],
+    )
     assert inspection.details["text_encoding"] == font
     assert codes(inspection, blocking=False) == ["text_converted"]
     assert label in messages(inspection) and "UniKey" in messages(inspection)
@@ -108,11 +138,14 @@ def as_windows_reads(data: bytes) -> str:
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in data)
 
 
-@pytest.mark.parametrize("typed", [
-    lambda text: as_windows_reads(encode_tcvn3(text)),       # .VnTime in Excel
-    encode_vni,                                              # VNI-Times in Excel
-    lambda text: as_windows_reads(text.encode("utf-8")),     # UTF-8 saved twice
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda text: as_windows_reads(encode_tcvn3(text)),  # .VnTime in Excel
+        encode_vni,  # VNI-Times in Excel
+        lambda text: as_windows_reads(text.encode("utf-8")),  # UTF-8 saved twice
+    ],
+)
 def test_a_workbook_typed_in_a_legacy_font_under_a_unicode_template(tmp_path, reference, typed):
     """The template's header is Unicode; what the clerk typed is not."""
     rows = [[typed(cell) if not cell.isascii() else cell for cell in TCVN3_ROW]]
@@ -121,7 +154,10 @@ def test_a_workbook_typed_in_a_legacy_font_under_a_unicode_template(tmp_path, re
     assert inspection.validated.is_accepted, messages(inspection)
     record = inspection.validated.records[0]
     assert (record["topic_code"], record["output_type_code"], record["title"]) == (
-        "ma_tuy", "tin_bai", TCVN3_ROW[6])
+        "ma_tuy",
+        "tin_bai",
+        TCVN3_ROW[6],
+    )
     assert "text_converted" in codes(inspection, blocking=False)
 
 
@@ -146,10 +182,14 @@ def test_utf16_without_a_byte_order_mark(tmp_path, reference, encoding):
 
 # --- CSV structure ------------------------------------------------------------------------------
 
+
 def test_a_quotation_mark_never_closed_is_refused_with_its_row(tmp_path, reference):
     lines = [",".join(LABELS)] + [
-        f'0{n}/03/2022,Khác,Truyền hình,{n},,,"Tin {n},,' if n == 2
-        else f"0{n}/03/2022,Khác,Truyền hình,{n},,,,," for n in range(1, 9)]
+        f'0{n}/03/2022,Khác,Truyền hình,{n},,,"Tin {n},,'
+        if n == 2
+        else f"0{n}/03/2022,Khác,Truyền hình,{n},,,,,"
+        for n in range(1, 9)
+    ]
     path = write_bytes(tmp_path, "BAO-LS_2022-03.csv", "\r\n".join(lines).encode())
     inspection = inspect(path, reference)
     assert inspection.validated.records == []
@@ -157,8 +197,12 @@ def test_a_quotation_mark_never_closed_is_refused_with_its_row(tmp_path, referen
 
 
 def test_a_quote_closed_rows_later_is_refused(tmp_path, reference):
-    lines = [",".join(LABELS), '05/03/2022,Khác,Truyền hình,1,,,"Tin một,,',
-             "06/03/2022,Khác,Truyền hình,2,,,,,", '07/03/2022,Khác,Truyền hình,3,,,,,"']
+    lines = [
+        ",".join(LABELS),
+        '05/03/2022,Khác,Truyền hình,1,,,"Tin một,,',
+        "06/03/2022,Khác,Truyền hình,2,,,,,",
+        '07/03/2022,Khác,Truyền hình,3,,,,,"',
+    ]
     path = write_bytes(tmp_path, "BAO-LS_2022-03.csv", "\n".join(lines).encode())
     inspection = inspect(path, reference)
     assert not inspection.validated.is_accepted and "ngoặc kép" in messages(inspection)
@@ -166,18 +210,22 @@ def test_a_quote_closed_rows_later_is_refused(tmp_path, reference):
 
 def test_an_unquoted_comma_that_shifts_columns_is_refused(tmp_path, reference):
     lines = [",".join(LABELS), "05/03/2022,Khác,Tin, bài,2,,,,,"]
-    inspection = inspect(write_bytes(tmp_path, "BAO-LS_2022-03.csv",
-                                     "\n".join(lines).encode()), reference)
+    inspection = inspect(
+        write_bytes(tmp_path, "BAO-LS_2022-03.csv", "\n".join(lines).encode()), reference
+    )
     assert "long_row" in codes(inspection)
     assert "ngoặc kép" in messages(inspection)
 
 
 def test_a_line_with_fewer_fields_is_refused(tmp_path, reference):
     lines = [",".join(LABELS), "05/03/2022,Khác,Tin bài,2,,,,,", "06/03/2022,Khác,Ảnh"]
-    inspection = inspect(write_bytes(tmp_path, "BAO-LS_2022-03.csv",
-                                     "\n".join(lines).encode()), reference)
+    inspection = inspect(
+        write_bytes(tmp_path, "BAO-LS_2022-03.csv", "\n".join(lines).encode()), reference
+    )
     assert [(p.code, p.row) for p in inspection.validated.problems if p.blocking][0] == (
-        "short_row", 3)
+        "short_row",
+        3,
+    )
 
 
 @pytest.mark.parametrize("length", [40_000, 200_000])
@@ -189,6 +237,7 @@ def test_a_cell_longer_than_excel_allows_is_refused(tmp_path, reference, length)
 
 
 # --- workbooks as offices make them -------------------------------------------------------------
+
 
 def _workbook(sheets: dict[str, list[list[object]]]):
     from openpyxl import Workbook
@@ -209,8 +258,7 @@ def _save(workbook, folder, name):
 
 
 def test_the_sheet_named_bao_cao_with_diacritics_is_read_and_named(tmp_path, reference):
-    workbook = _workbook({"Tổng hợp": [LABELS, [*ROW[:3], 99, *ROW[4:]]],
-                          "Báo cáo": [LABELS, ROW]})
+    workbook = _workbook({"Tổng hợp": [LABELS, [*ROW[:3], 99, *ROW[4:]]], "Báo cáo": [LABELS, ROW]})
     inspection = inspect(_save(workbook, tmp_path, "BAO-LS_2022-03.xlsx"), reference)
     assert quantities(inspection) == [2] and inspection.details["sheet_name"] == "Báo cáo"
 
@@ -239,11 +287,15 @@ def test_the_header_row_and_sheet_are_named_when_a_column_is_missing(tmp_path, r
     workbook = _workbook({"BaoCao": [["BÁO CÁO"], ["Ngày", "Chủ đề", "Hình thức"], ROW[:3]]})
     path = _save(workbook, tmp_path, "BAO-LS_2022-03.xlsx")
     inspection = inspect(path, reference)
-    assert "Thiếu cột bắt buộc 'Số lượng' (so_luong) ở dòng tiêu đề 2 (trang 'BaoCao')" in \
-        messages(inspection)
-    report = render_report(path.name, inspection.validated.problems,
-                           sheet=inspection.validated.sheet,
-                           header_row=inspection.validated.header_row)
+    assert "Thiếu cột bắt buộc 'Số lượng' (so_luong) ở dòng tiêu đề 2 (trang 'BaoCao')" in messages(
+        inspection
+    )
+    report = render_report(
+        path.name,
+        inspection.validated.problems,
+        sheet=inspection.validated.sheet,
+        header_row=inspection.validated.header_row,
+    )
     assert "Trang đã đọc / Sheet read: BaoCao" in report
     assert "Dòng tiêu đề cột / Header row: 2" in report
 
@@ -319,22 +371,26 @@ def _raw_workbook(sheet_xml: bytes) -> bytes:
             b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
             b'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
             b'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml'
-            b'.worksheet+xml"/></Types>'),
+            b'.worksheet+xml"/></Types>'
+        ),
         "_rels/.rels": (
             b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package'
             b'/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org'
             b'/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-            b'</Relationships>'),
+            b"</Relationships>"
+        ),
         "xl/workbook.xml": (
             b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml'
             b'/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
             b'relationships"><sheets><sheet name="BaoCao" sheetId="1" r:id="rId1"/></sheets>'
-            b'</workbook>'),
+            b"</workbook>"
+        ),
         "xl/_rels/workbook.xml.rels": (
             b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package'
             b'/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org'
             b'/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-            b'</Relationships>'),
+            b"</Relationships>"
+        ),
         "xl/worksheets/sheet1.xml": sheet_xml,
     }
     buffer = io.BytesIO()
@@ -345,8 +401,10 @@ def _raw_workbook(sheet_xml: bytes) -> bytes:
 
 
 def _sheet(rows_xml: bytes) -> bytes:
-    return (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main"><sheetData>' + rows_xml + b'</sheetData></worksheet>')
+    return (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>' + rows_xml + b"</sheetData></worksheet>"
+    )
 
 
 def test_a_workbook_of_one_very_wide_row_is_refused_in_bounded_memory(tmp_path):
@@ -355,8 +413,8 @@ def test_a_workbook_of_one_very_wide_row_is_refused_in_bounded_memory(tmp_path):
     import subprocess
     import sys
 
-    generator = random.Random(1)     # values that do not compress: under the zip-bomb ratio
-    cells = b"".join(b'<c><v>%d</v></c>' % generator.randrange(10**9) for _ in range(300_000))
+    generator = random.Random(1)  # values that do not compress: under the zip-bomb ratio
+    cells = b"".join(b"<c><v>%d</v></c>" % generator.randrange(10**9) for _ in range(300_000))
     data = _raw_workbook(_sheet(b'<row r="1">' + cells + b"</row>"))
     path = write_bytes(tmp_path, "BAO-LS_2022-03.xlsx", data)
     assert path.stat().st_size < 4 * 1024 * 1024
@@ -367,12 +425,14 @@ def test_a_workbook_of_one_very_wide_row_is_refused_in_bounded_memory(tmp_path):
         f"inspection = inspect_file(Path({str(path)!r}), Reference.load())\n"
         "print(inspection.validated.problems[0].message_vi)\n"
         "status = Path('/proc/self/status').read_text().split('VmHWM:')[1]\n"
-        "print(int(status.split()[0]) // 1024)\n")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            check=True)
+        "print(int(status.split()[0]) // 1024)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
     message, peak_mb = result.stdout.strip().splitlines()
     assert "dòng 1 của trang 'BaoCao' có hơn 16.384 ô" in message
-    assert int(peak_mb) < 200      # about 105 MB here, most of it the imports; once 2 GB
+    assert int(peak_mb) < 200  # about 105 MB here, most of it the imports; once 2 GB
 
 
 def test_a_workbook_of_too_many_cells_is_refused(tmp_path, reference):
@@ -383,24 +443,32 @@ def test_a_workbook_of_too_many_cells_is_refused(tmp_path, reference):
 
 
 def test_a_workbook_declaring_entities_is_refused(tmp_path, reference):
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'
-            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            b'<sheetData><row r="1"><c t="inlineStr"><is><t>&a;</t></is></c></row></sheetData>'
-            b'</worksheet>')
-    inspection = inspect(write_bytes(tmp_path, "BAO-LS_2022-03.xlsx", _raw_workbook(bomb)),
-                         reference)
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c t="inlineStr"><is><t>&a;</t></is></c></row></sheetData>'
+        b"</worksheet>"
+    )
+    inspection = inspect(
+        write_bytes(tmp_path, "BAO-LS_2022-03.xlsx", _raw_workbook(bomb)), reference
+    )
     assert codes(inspection) == ["unreadable"] and "bị hỏng" in messages(inspection)
 
 
 # --- one file per source-month and revision -----------------------------------------------------
 
-@pytest.mark.parametrize("first, second, suggestion", [
-    ("BAO-LS_2022-03.csv", "BAO-LS_2022-03_r1.csv", "BAO-LS_2022-03_r2.csv"),
-    ("BAO-LS_2022-03_r2.csv", "BAO-LS_2022-03_r02.csv", "BAO-LS_2022-03_r03.csv"),
-    ("BAO-LS_2022-03.xlsx", "BAO-LS_2022-03.csv", "BAO-LS_2022-03_r2.csv"),
-])
+
+@pytest.mark.parametrize(
+    "first, second, suggestion",
+    [
+        ("BAO-LS_2022-03.csv", "BAO-LS_2022-03_r1.csv", "BAO-LS_2022-03_r2.csv"),
+        ("BAO-LS_2022-03_r2.csv", "BAO-LS_2022-03_r02.csv", "BAO-LS_2022-03_r03.csv"),
+        ("BAO-LS_2022-03.xlsx", "BAO-LS_2022-03.csv", "BAO-LS_2022-03_r2.csv"),
+    ],
+)
 def test_a_second_file_at_the_same_revision_is_refused_and_the_first_stays(
-        tmp_path, reference, first, second, suggestion):
+    tmp_path, reference, first, second, suggestion
+):
     home = new_home(tmp_path / "home")
     if first.endswith(".xlsx"):
         write_xlsx(home.inbox, first, [ROW])
@@ -414,8 +482,9 @@ def test_a_second_file_at_the_same_revision_is_refused_and_the_first_stays(
     expected = suggestion.replace("_r03", "_r3")
     assert f"Đã nhận tệp '{first}'" in report and expected in report
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        assert con.execute("select file_name from raw.submission_manifest "
-                           "where status = 'accepted'").fetchall() == [(first,)]
+        assert con.execute(
+            "select file_name from raw.submission_manifest where status = 'accepted'"
+        ).fetchall() == [(first,)]
 
 
 def test_the_same_bytes_under_a_revision_1_name_are_a_duplicate(tmp_path, reference):
@@ -428,6 +497,7 @@ def test_the_same_bytes_under_a_revision_1_name_are_a_duplicate(tmp_path, refere
     assert summary.duplicates == ["BAO-LS_2022-03_r1.csv"] and summary.rejected == []
 
 
+@pytest.mark.warehouse
 def test_a_file_from_another_sources_delivery_location_is_refused(tmp_path, reference):
     from ingest.pull import Delivery, pull_all
     from outreach.core.periods import parse_period

@@ -7,7 +7,7 @@ import csv
 from datetime import date
 
 import duckdb
-from conftest import new_home
+from helpers import new_home
 
 from ingest.load import ingest_inbox
 from outreach.core.home import resolve_home
@@ -24,23 +24,29 @@ def test_registry_has_every_district_and_two_outlets_per_province(tmp_path):
     kinds = [source.kind for source in sources]
     assert kinds.count("district") == len(districts) == 700  # units with communes in 2022
     assert kinds.count("outlet_provincial") == 2 * len(provinces) + 34 == 160
-    assert kinds.count("commune") == 3321     # a commune office per commune after the reform
+    assert kinds.count("commune") == 3321  # a commune office per commune after the reform
     reference = Reference.load(tmp_path / "seeds")
     assert len(reference.sources) == len(sources)
 
 
 def test_generated_files_are_accepted_and_deterministic(tmp_path):
     provinces = {"20", "01"}  # Lạng Sơn and Hà Nội
-    first = generate_national([2022], tmp_path / "a", tmp_path / "seeds", provinces=provinces,
-                              plant_problems=False)
-    second = generate_national([2022], tmp_path / "b", tmp_path / "seeds2", provinces=provinces,
-                               plant_problems=False)
+    first = generate_national(
+        [2022], tmp_path / "a", tmp_path / "seeds", provinces=provinces, plant_problems=False
+    )
+    second = generate_national(
+        [2022], tmp_path / "b", tmp_path / "seeds2", provinces=provinces, plant_problems=False
+    )
     assert [p.name for p in first.files] == [p.name for p in second.files]
     assert [p.read_bytes() for p in first.files] == [p.read_bytes() for p in second.files]
     reference = Reference.load(tmp_path / "seeds")
-    expected_sources = {code for code, source in reference.sources.items()
-                        if source.province_code in provinces and source.submits_monthly
-                        and source.is_active(date(2022, 1, 1))}
+    expected_sources = {
+        code
+        for code, source in reference.sources.items()
+        if source.province_code in provinces
+        and source.submits_monthly
+        and source.is_active(date(2022, 1, 1))
+    }
     assert {p.name.split("_")[0] for p in first.files} == expected_sources
     assert len(first.files) == 12 * len(expected_sources)
 
@@ -48,16 +54,18 @@ def test_generated_files_are_accepted_and_deterministic(tmp_path):
     summary = ingest_inbox(home, tmp_path / "a", reference=reference, batch_files=50)
     assert summary.rejected == [] and len(summary.accepted) == len(first.files)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        files, rows = con.execute("select count(*), sum(row_count) from raw.submission_manifest "
-                                  "where status = 'accepted'").fetchone()
+        files, rows = con.execute(
+            "select count(*), sum(row_count) from raw.submission_manifest where status = 'accepted'"
+        ).fetchone()
         loaded = con.execute("select count(*) from raw.submission_rows").fetchone()[0]
     assert files == len(first.files) and rows == loaded > 10 * len(first.files)
 
 
 def test_planted_problems_at_national_scale(tmp_path):
     provinces = {"20", "01", "79"}
-    result = generate_national([2024, 2025], tmp_path / "drop", tmp_path / "seeds",
-                               provinces=provinces, seed=4)
+    result = generate_national(
+        [2024, 2025], tmp_path / "drop", tmp_path / "seeds", provinces=provinces, seed=4
+    )
     kinds = {p.kind for p in result.planted}
     assert {"never_submitted", "late", "correction"} <= kinds
     reference = Reference.load(tmp_path / "seeds")
@@ -86,9 +94,20 @@ def test_the_national_sample_command(tmp_path):
 
     from outreach.cli import main
 
-    result = CliRunner().invoke(main, ["sample", "--scale", "national", "--years", "2022",
-                                       "--inbox", str(tmp_path / "drop"),
-                                       "--home", str(tmp_path / "home")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sample",
+            "--scale",
+            "national",
+            "--years",
+            "2022",
+            "--inbox",
+            str(tmp_path / "drop"),
+            "--home",
+            str(tmp_path / "home"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     files = list((tmp_path / "drop").iterdir())
     assert 9_000 < len(files) < 10_500
@@ -96,6 +115,7 @@ def test_the_national_sample_command(tmp_path):
     assert (tmp_path / "home" / "registry" / "ref_sources.csv").is_file()
     assert resolve_home(tmp_path / "home").seeds_dir() == tmp_path / "home" / "registry"
     assert "planted: never_submitted" in result.output
-    refused = CliRunner().invoke(main, ["sample", "--scale", "national", "--inbox",
-                                        str(tmp_path / "x")])
+    refused = CliRunner().invoke(
+        main, ["sample", "--scale", "national", "--inbox", str(tmp_path / "x")]
+    )
     assert refused.exit_code != 0 and "--years" in refused.output

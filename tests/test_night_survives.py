@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import duckdb
 from click.testing import CliRunner
-from conftest import LABELS, new_home, write_bytes, write_csv, write_xlsx
+from helpers import LABELS, new_home, write_bytes, write_csv, write_xlsx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +22,10 @@ from outreach.core.home import waiting_files
 ROW = ["05/03/2022", "Khác", "Truyền hình", "3", "", "", "", "", ""]
 SENT = datetime(2022, 4, 2, 8, 0, tzinfo=UTC)
 
-LONG_NAME = ("Báo cáo kết quả công tác tuyên truyền phòng chống tội phạm ma túy mua bán người "
-             "tháng 3 năm 2022 của Phòng Văn hóa và Thông tin huyện Tràng Định tỉnh Lạng Sơn.xlsx")
+LONG_NAME = (
+    "Báo cáo kết quả công tác tuyên truyền phòng chống tội phạm ma túy mua bán người "
+    "tháng 3 năm 2022 của Phòng Văn hóa và Thông tin huyện Tràng Định tỉnh Lạng Sơn.xlsx"
+)
 
 
 def _hostile_inbox(home) -> dict[str, int]:
@@ -34,22 +36,33 @@ def _hostile_inbox(home) -> dict[str, int]:
     write_csv(inbox, "BAO-LS_2022-03.csv", [ROW, ROW], sent_at=SENT)
     good["BAO-LS_2022-03.csv"] = 6
     tcvn3 = [",".join(LABELS), "06/03/2022,Phßng, chèng ma tóy,TruyÒn h×nh,4,,,,,"]
-    write_bytes(inbox, "PTTH-LS_2022-03.csv",
-                encode_tcvn3("\r\n".join(tcvn3).replace("Phßng, chèng ma tóy",
-                                                        '"Phòng, chống ma túy"')
-                             .replace("TruyÒn h×nh", "Truyền hình")), sent_at=SENT)
+    write_bytes(
+        inbox,
+        "PTTH-LS_2022-03.csv",
+        encode_tcvn3(
+            "\r\n".join(tcvn3)
+            .replace("Phßng, chèng ma tóy", '"Phòng, chống ma túy"')
+            .replace("TruyÒn h×nh", "Truyền hình")
+        ),
+        sent_at=SENT,
+    )
     good["PTTH-LS_2022-03.csv"] = 4
-    write_xlsx(inbox, "PVHTT-178_2022-03.xlsx",
-               [["06/03/2022", "Khác", "Truyền thanh cơ sở", 5, "", "", "", "", ""],
-                ["Cộng", "", "", 5, "", "", "", "", ""]])
+    write_xlsx(
+        inbox,
+        "PVHTT-178_2022-03.xlsx",
+        [
+            ["06/03/2022", "Khác", "Truyền thanh cơ sở", 5, "", "", "", "", ""],
+            ["Cộng", "", "", 5, "", "", "", "", ""],
+        ],
+    )
     good["PVHTT-178_2022-03.xlsx"] = 5
     # and the ones that once stopped every night
     write_csv(inbox, "PVHTT-189_2022-03.csv", [[*ROW[:3], "9" * 5000, *ROW[4:]]])
     write_csv(inbox, "PVHTT-180_2022-03.csv", [[*ROW[:6], "x" * 140_000, "", ""]])
-    write_csv(inbox, "PVHTT-181_2022-03.csv", [ROW])             # made unreadable below
+    write_csv(inbox, "PVHTT-181_2022-03.csv", [ROW])  # made unreadable below
     os.makedirs(inbox, exist_ok=True)
     with open(os.path.join(os.fsencode(inbox), b"PVHTT-18\xc2_2022-03.csv"), "wb") as handle:
-        handle.write(b"ngay,chu_de,hinh_thuc,so_luong\r\n")       # \xc2 alone: not UTF-8
+        handle.write(b"ngay,chu_de,hinh_thuc,so_luong\r\n")  # \xc2 alone: not UTF-8
     write_xlsx(inbox, LONG_NAME, [ROW])
     write_csv(inbox, "PVHTT-183_0000-03.csv", [ROW])
     write_csv(inbox, "PVHTT-184_2022-03_r99999999999.csv", [ROW])
@@ -76,14 +89,20 @@ def test_one_night_of_hostile_files_exits_0_and_loads_every_good_one(tmp_path, m
     assert summary["failed"] == [] and not any(home.inbox.glob("*.*"))
     assert len(summary["rejected"]) == 7
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        loaded = dict(con.execute(
-            "select m.file_name, sum(r.quantity) from raw.submission_manifest m "
-            "join raw.submission_rows r using (submission_id) group by 1").fetchall())
-        reasons = dict(con.execute(
-            "select m.file_name, p.problem_code from raw.submission_manifest m "
-            "join raw.submission_problems p using (submission_id) "
-            "where p.severity = 'error'").fetchall())
-    assert loaded == good                  # no figure differs from what the sender meant
+        loaded = dict(
+            con.execute(
+                "select m.file_name, sum(r.quantity) from raw.submission_manifest m "
+                "join raw.submission_rows r using (submission_id) group by 1"
+            ).fetchall()
+        )
+        reasons = dict(
+            con.execute(
+                "select m.file_name, p.problem_code from raw.submission_manifest m "
+                "join raw.submission_problems p using (submission_id) "
+                "where p.severity = 'error'"
+            ).fetchall()
+        )
+    assert loaded == good  # no figure differs from what the sender meant
     assert reasons == {
         "PVHTT-189_2022-03.csv": "bad_value",
         "PVHTT-180_2022-03.csv": "unreadable",
@@ -104,7 +123,8 @@ def test_one_night_of_hostile_files_exits_0_and_loads_every_good_one(tmp_path, m
 
 
 def test_a_file_the_warehouse_cannot_record_is_left_and_listed_for_the_department(
-        tmp_path, reference, monkeypatch):
+    tmp_path, reference, monkeypatch
+):
     home = new_home(tmp_path / "home")
     write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
     write_csv(home.inbox, "PTTH-LS_2022-03.csv", [ROW])
@@ -124,26 +144,42 @@ def test_a_file_the_warehouse_cannot_record_is_left_and_listed_for_the_departmen
     assert [entry["file_name"] for entry in waiting] == ["PTTH-LS_2022-03.csv"]
     assert "not moved" in waiting[0]["reason"]
     monkeypatch.undo()
-    summary = ingest_inbox(home, reference=reference)       # the next night finishes it
+    summary = ingest_inbox(home, reference=reference)  # the next night finishes it
     assert summary.recovered == ["PTTH-LS_2022-03.csv"] and waiting_files(home) == []
 
 
 names = st.one_of(
-    st.sampled_from([b"BAO-LS_2022-03.csv", b"PTTH-LS_2022-03.xlsx", b"BAO-LS_2022-03_r2.csv",
-                     b"VANBAN_STTTT_2022-03.csv", b"bao-ls_2022-03.csv", b"BAO-LS_0000-00.csv"]),
+    st.sampled_from(
+        [
+            b"BAO-LS_2022-03.csv",
+            b"PTTH-LS_2022-03.xlsx",
+            b"BAO-LS_2022-03_r2.csv",
+            b"VANBAN_STTTT_2022-03.csv",
+            b"bao-ls_2022-03.csv",
+            b"BAO-LS_0000-00.csv",
+        ]
+    ),
     st.binary(min_size=1, max_size=120),
     st.text(min_size=1, max_size=80).map(lambda text: text.encode("utf-8", "surrogatepass")),
 )
 contents = st.one_of(
     st.binary(max_size=2048),
-    st.sampled_from([b"", b"ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,khac,anh,1,000\r\n",
-                     b'ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,"khac,anh,1\r\n',
-                     "Ngày,Chủ đề,Hình thức,Số lượng\r\n05/03/2022,Khác,Ảnh,2\r\n".encode()]),
+    st.sampled_from(
+        [
+            b"",
+            b"ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,khac,anh,1,000\r\n",
+            b'ngay,chu_de,hinh_thuc,so_luong\r\n05/03/2022,"khac,anh,1\r\n',
+            "Ngày,Chủ đề,Hình thức,Số lượng\r\n05/03/2022,Khác,Ảnh,2\r\n".encode(),
+        ]
+    ),
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(files=st.lists(st.tuples(names, contents), min_size=1, max_size=6))
 def test_any_names_and_bytes_through_the_whole_ingest(tmp_path_factory, files):
     """Whatever names and bytes arrive, ingest returns, and every file is recorded and moved

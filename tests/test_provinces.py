@@ -12,8 +12,8 @@ from email.header import decode_header, make_header
 import duckdb
 import pytest
 from click.testing import CliRunner
+from helpers import document_text
 from mailserver import invoke_with_mail, text_of
-from test_report import document_text
 
 from outreach.cli import main
 from outreach.core.home import SEEDS_DIR, resolve_home
@@ -35,7 +35,8 @@ def _append(path, rows):
         header = next(csv.reader(handle))
     with open(path, "a", encoding="utf-8", newline="") as handle:
         csv.DictWriter(handle, fieldnames=header, lineterminator="\n").writerows(
-            [{key: row.get(key, "") for key in header} for row in rows])
+            [{key: row.get(key, "") for key in header} for row in rows]
+        )
 
 
 @pytest.fixture(scope="module")
@@ -55,19 +56,36 @@ def two_provinces(tmp_path_factory):
     registry.mkdir(parents=True)
     for seed in SEEDS_DIR.glob("*.csv"):
         shutil.copy(seed, registry / seed.name)
-    _append(registry / "ref_sources.csv",
-            [row for row in _read(root / "national" / "ref_sources.csv")
-             if row["province_code"] == SECOND])
-    _append(registry / "ref_admin_units.csv",
-            [row for row in _read(root / "national" / "ref_admin_units.csv")
-             if row["province_code"] == SECOND])
+    _append(
+        registry / "ref_sources.csv",
+        [
+            row
+            for row in _read(root / "national" / "ref_sources.csv")
+            if row["province_code"] == SECOND
+        ],
+    )
+    _append(
+        registry / "ref_admin_units.csv",
+        [
+            row
+            for row in _read(root / "national" / "ref_admin_units.csv")
+            if row["province_code"] == SECOND
+        ],
+    )
     ran, mail = invoke_with_mail(
-        runner, main, ["run", "--period", "2022-H1", "--inbox", str(drop), "--home", str(home)],
-        OUTREACH_REMINDER_TO="staff@test.example")
+        runner,
+        main,
+        ["run", "--period", "2022-H1", "--inbox", str(drop), "--home", str(home)],
+        OUTREACH_REMINDER_TO="staff@test.example",
+    )
     assert ran.exit_code == 0, ran.output
     sources = _read(registry / "ref_sources.csv")
-    return {"home": home, "runner": runner, "mail": mail,
-            "sources": {row["source_code"]: row for row in sources}}
+    return {
+        "home": home,
+        "runner": runner,
+        "mail": mail,
+        "sources": {row["source_code"]: row for row in sources},
+    }
 
 
 def _figures(folder):
@@ -78,10 +96,14 @@ def _figures(folder):
 def _monthly_sources(two_provinces, province):
     """The province's sources that report monthly in 2022-H1 (the registry goes on past the
     2025 reform)."""
-    return {code for code, row in two_provinces["sources"].items()
-            if row["province_code"] == province and row["submits_monthly"] == "true"
-            and row["valid_from"] <= "2022-06-30"
-            and (not row["valid_to"] or row["valid_to"] >= "2022-01-01")}
+    return {
+        code
+        for code, row in two_provinces["sources"].items()
+        if row["province_code"] == province
+        and row["submits_monthly"] == "true"
+        and row["valid_from"] <= "2022-06-30"
+        and (not row["valid_to"] or row["valid_to"] >= "2022-01-01")
+    }
 
 
 def test_each_province_gets_its_own_report(two_provinces):
@@ -103,19 +125,21 @@ def test_each_report_counts_and_traces_its_own_sources_only(two_provinces, provi
     assert figures["completeness.expected"]["value"] == len(monthly) * MONTHS
     traced = {entry["source_code"] for entry in payload["submissions"].values()}
     assert traced and traced <= set(monthly) | {
-        code for code, row in two_provinces["sources"].items()
-        if row["province_code"] == province}
+        code for code, row in two_provinces["sources"].items() if row["province_code"] == province
+    }
 
 
 def test_each_province_gets_its_own_reminder_list_and_mail(two_provinces):
     reports = two_provinces["home"] / "reports" / "2022-H1"
     for province, folder in (("20", reports), (SECOND, reports / f"tinh-{SECOND}")):
-        rows = list(csv.reader((folder / "nhac-nho-2022-H1.csv").read_text("utf-8-sig")
-                               .splitlines()))[1:]
+        rows = list(
+            csv.reader((folder / "nhac-nho-2022-H1.csv").read_text("utf-8-sig").splitlines())
+        )[1:]
         assert rows
         assert {row[0] for row in rows} <= _monthly_sources(two_provinces, province)
-    subjects = sorted(str(make_header(decode_header(message["Subject"])))
-                      for message in two_provinces["mail"])
+    subjects = sorted(
+        str(make_header(decode_header(message["Subject"]))) for message in two_provinces["mail"]
+    )
     assert len(subjects) == 2, subjects
     assert sum(subject.endswith("6 tháng đầu năm 2022") for subject in subjects) == 1
     assert sum(subject.endswith("6 tháng đầu năm 2022, Hà Giang") for subject in subjects) == 1
@@ -125,35 +149,50 @@ def test_each_province_gets_its_own_reminder_list_and_mail(two_provinces):
 def test_flags_carry_their_province(two_provinces):
     warehouse = two_provinces["home"] / "warehouse" / "outreach.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        by_province = dict(con.execute(
-            "select province_code, count(*) from dq.flags group by 1").fetchall())
+        by_province = dict(
+            con.execute("select province_code, count(*) from dq.flags group by 1").fetchall()
+        )
     assert set(by_province) == {"20", SECOND}
 
 
 def test_the_national_aggregate_sums_the_provinces(two_provinces):
     home = two_provinces["home"]
-    result = two_provinces["runner"].invoke(main, [
-        "report", "--period", "2022-H1", "--province", "toan-quoc", "--no-pdf",
-        "--home", str(home)])
+    result = two_provinces["runner"].invoke(
+        main,
+        [
+            "report",
+            "--period",
+            "2022-H1",
+            "--province",
+            "toan-quoc",
+            "--no-pdf",
+            "--home",
+            str(home),
+        ],
+    )
     assert result.exit_code == 0, result.output
     folder = home / "reports" / "2022-H1" / "toan-quoc"
     payload, figures = _figures(folder)
     expected = len(_monthly_sources(two_provinces, "20")) + len(
-        _monthly_sources(two_provinces, SECOND))
+        _monthly_sources(two_provinces, SECOND)
+    )
     assert figures["completeness.expected"]["value"] == expected * MONTHS
     # the rates table lists the provinces, each as its own report counted it
     for province, own_folder in (("20", ""), (SECOND, f"tinh-{SECOND}")):
         _, own = _figures(home / "reports" / "2022-H1" / own_folder)
-        assert figures[f"rates.province.{province}.actual"]["value"] == \
-            own["completeness.received"]["value"]
+        assert (
+            figures[f"rates.province.{province}.actual"]["value"]
+            == own["completeness.received"]["value"]
+        )
     text = document_text(folder / "bao-cao-2022-H1.docx")
     assert "BỘ THÔNG TIN VÀ TRUYỀN THÔNG" in text and "Tỉnh Hà Giang" in text
 
 
 def test_a_province_outside_the_registry_is_refused(two_provinces):
-    result = two_provinces["runner"].invoke(main, [
-        "report", "--period", "2022-H1", "--province", "99", "--home",
-        str(two_provinces["home"])])
+    result = two_provinces["runner"].invoke(
+        main,
+        ["report", "--period", "2022-H1", "--province", "99", "--home", str(two_provinces["home"])],
+    )
     assert result.exit_code != 0
     assert "99" in result.output and "20, 02" in result.output
     assert resolve_home(two_provinces["home"]).seeds_dir().name == "registry"

@@ -16,7 +16,7 @@ from datetime import datetime
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import PERIOD
+from helpers import PERIOD
 
 from outreach.cli import main
 from outreach.generators.sample import generate
@@ -28,17 +28,20 @@ QUERY = """select (select count(*) from marts.fct_media_outputs),
 
 
 def run(home, drop) -> None:
-    result = CliRunner().invoke(main, ["run", "--period", PERIOD.code, "--inbox", str(drop),
-                                       "--home", str(home)])
+    result = CliRunner().invoke(
+        main, ["run", "--period", PERIOD.code, "--inbox", str(drop), "--home", str(home)]
+    )
     assert result.exit_code == 0, result.output
 
 
 def task_times(home, task_id: str) -> tuple[float, float]:
     """When the task last started and ended."""
     with sqlite3.connect(home / "airflow" / "airflow.db") as con:
-        start, end = con.execute("select start_date, end_date from task_instance "
-                                 "where task_id = ? order by start_date desc limit 1",
-                                 [task_id]).fetchone()
+        start, end = con.execute(
+            "select start_date, end_date from task_instance "
+            "where task_id = ? order by start_date desc limit 1",
+            [task_id],
+        ).fetchone()
     return datetime.fromisoformat(start).timestamp(), datetime.fromisoformat(end).timestamp()
 
 
@@ -80,7 +83,7 @@ class HeldReader(threading.Thread):
 def test_a_reader_during_a_nightly_run_sees_old_then_new_data_never_an_error(tmp_path):
     drop = tmp_path / "drop"
     generate(PERIOD, drop, seed=1)
-    early = tmp_path / "early"          # the first night: only January to March had come
+    early = tmp_path / "early"  # the first night: only January to March had come
     early.mkdir()
     for path in drop.iterdir():
         if any(f"_2022-0{month}" in path.name for month in (1, 2, 3)):
@@ -95,10 +98,13 @@ def test_a_reader_during_a_nightly_run_sees_old_then_new_data_never_an_error(tmp
     held.start()
     # analysts who open a new connection for each query: another process, as DuckDB shares one
     # database instance between the connections of a process
-    fresh = subprocess.Popen([sys.executable, "-c", FRESH_READER, str(published), QUERY],
-                             stdout=subprocess.PIPE, text=True)
+    fresh = subprocess.Popen(
+        [sys.executable, "-c", FRESH_READER, str(published), QUERY],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     started = time.time()
-    run(home, drop)                      # the next night: every month is there
+    run(home, drop)  # the next night: every month is there
     time.sleep(2)
     fresh.terminate()
     lines = fresh.communicate(timeout=30)[0].splitlines()
@@ -111,12 +117,12 @@ def test_a_reader_during_a_nightly_run_sees_old_then_new_data_never_an_error(tmp
         new = con.execute(QUERY).fetchone()
     assert new[0] > old[0]
     seen = [(o["t"], tuple(o["value"])) for o in observations]
-    assert {value for _, value in seen} == {old, new}            # nothing half-built, ever
+    assert {value for _, value in seen} == {old, new}  # nothing half-built, ever
     publish_started, publish_ended = task_times(home, "publish")
     assert started < publish_started
     assert publish_started <= min(t for t, value in seen if value == new) <= publish_ended + 5
     assert sum(1 for t, _ in seen if t < publish_started) > 10
-    assert held.seen and set(held.seen) == {old}                 # an open connection keeps its copy
+    assert held.seen and set(held.seen) == {old}  # an open connection keeps its copy
 
 
 def test_a_run_whose_checks_break_leaves_the_published_copy_in_place(tmp_path):
@@ -129,14 +135,14 @@ def test_a_run_whose_checks_break_leaves_the_published_copy_in_place(tmp_path):
     shutil.rmtree(home / "gx")
     (home / "gx").write_text("not a folder: Great Expectations cannot open its project here")
     more = tmp_path / "more"
-    generate(PERIOD, more, seed=2)       # other files, so that a publish would change the copy
-    result = CliRunner().invoke(main, ["run", "--period", PERIOD.code, "--inbox", str(more),
-                                       "--home", str(home)])
+    generate(PERIOD, more, seed=2)  # other files, so that a publish would change the copy
+    result = CliRunner().invoke(
+        main, ["run", "--period", PERIOD.code, "--inbox", str(more), "--home", str(home)]
+    )
     assert result.exit_code != 0 and "failed" in result.output
     with sqlite3.connect(home / "airflow" / "airflow.db") as con:
-        states = dict(con.execute("""
-            select task_id, state from task_instance
-            where run_id = (select run_id from dag_run order by start_date desc limit 1)""")
-            .fetchall())
+        latest = "select run_id from dag_run order by start_date desc limit 1"
+        query = f"select task_id, state from task_instance where run_id = ({latest})"
+        states = dict(con.execute(query).fetchall())
     assert states["check"] == "failed" and states["publish"] in ("upstream_failed", None)
     assert published.read_bytes() == before

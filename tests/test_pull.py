@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import asyncssh
 import pytest
-from conftest import new_home, write_bytes, write_csv
+from helpers import new_home, write_bytes, write_csv
 
 from ingest.load import ingest_inbox
 from ingest.pull import Delivery, pull_all, pull_delivery, safe_name
@@ -31,6 +31,7 @@ def _free_port() -> int:
 
 # --- a local folder ----------------------------------------------------------------------------
 
+
 def test_new_files_are_copied_once_and_never_removed_at_the_source(tmp_path):
     home = new_home(tmp_path / "home")
     drop = tmp_path / "drop"
@@ -38,8 +39,8 @@ def test_new_files_are_copied_once_and_never_removed_at_the_source(tmp_path):
     assert pipeline.pull(home, drop)["pulled"] == 1
     copied = home.inbox / "BAO-LS_2022-03.csv"
     assert copied.read_bytes() == source.read_bytes()
-    assert copied.stat().st_mtime == SENT.timestamp()    # the delivery time travels with it
-    copied.unlink()                                       # as ingest would move it away
+    assert copied.stat().st_mtime == SENT.timestamp()  # the delivery time travels with it
+    copied.unlink()  # as ingest would move it away
     assert pipeline.pull(home, drop)["pulled"] == 0
     assert source.exists()
 
@@ -62,19 +63,23 @@ def test_identical_bytes_from_two_sources_are_two_files(tmp_path):
     assert pipeline.pull(home, drop)["pulled"] == 2
 
 
-@pytest.mark.parametrize("remote, kept", [
-    ("BAO-LS_2022-03.csv", "BAO-LS_2022-03.csv"),
-    ("../BAO-LS_2022-03.csv", "%2E.%2FBAO-LS_2022-03.csv"),
-    ("a/b.csv", "a%2Fb.csv"),
-    ("..\\x.csv", "%2E.%5Cx.csv"),
-    (".hidden.csv", "%2Ehidden.csv"),
-    ("BAO-LS_2022-03\n.csv", "BAO-LS_2022-03%0A.csv"),
-])
+@pytest.mark.parametrize(
+    "remote, kept",
+    [
+        ("BAO-LS_2022-03.csv", "BAO-LS_2022-03.csv"),
+        ("../BAO-LS_2022-03.csv", "%2E.%2FBAO-LS_2022-03.csv"),
+        ("a/b.csv", "a%2Fb.csv"),
+        ("..\\x.csv", "%2E.%5Cx.csv"),
+        (".hidden.csv", "%2Ehidden.csv"),
+        ("BAO-LS_2022-03\n.csv", "BAO-LS_2022-03%0A.csv"),
+    ],
+)
 def test_unsafe_remote_names_are_kept_under_an_encoded_name(remote, kept):
     assert safe_name(remote) == kept
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
+
 
 class _Listing(http.server.SimpleHTTPRequestHandler):
     extra_links: list[str] = []
@@ -85,8 +90,9 @@ class _Listing(http.server.SimpleHTTPRequestHandler):
     def list_directory(self, path):
         if not self.extra_links:
             return super().list_directory(path)
-        names = [n + "/" if os.path.isdir(os.path.join(path, n)) else n
-                 for n in sorted(os.listdir(path))] + self.extra_links
+        names = [
+            n + "/" if os.path.isdir(os.path.join(path, n)) else n for n in sorted(os.listdir(path))
+        ] + self.extra_links
         body = "".join(f'<a href="{n}">{n}</a>\n' for n in names).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -115,12 +121,13 @@ def test_http_listing_is_pulled_with_the_servers_time(tmp_path, http_folder):
     write_csv(served, "BAO-LS_2022-04.csv", [ROW])
     home = new_home(tmp_path / "home")
     outcome = pull_delivery(home, Delivery("BAO-LS", "http", url))
-    assert (outcome.error, sorted(outcome.pulled)) == (None, ["BAO-LS_2022-03.csv",
-                                                              "BAO-LS_2022-04.csv"])
+    assert (outcome.error, sorted(outcome.pulled)) == (
+        None,
+        ["BAO-LS_2022-03.csv", "BAO-LS_2022-04.csv"],
+    )
     assert (home.inbox / "BAO-LS_2022-03.csv").stat().st_mtime == SENT.timestamp()
     assert pull_delivery(home, Delivery("BAO-LS", "http", url)).pulled == []
-    assert sorted(p.name for p in served.iterdir()) == ["BAO-LS_2022-03.csv",
-                                                         "BAO-LS_2022-04.csv"]
+    assert sorted(p.name for p in served.iterdir()) == ["BAO-LS_2022-03.csv", "BAO-LS_2022-04.csv"]
 
 
 def test_http_url_of_one_file(tmp_path, http_folder):
@@ -131,18 +138,20 @@ def test_http_url_of_one_file(tmp_path, http_folder):
     assert outcome.pulled == ["PTTH-LS_2022-03.csv"]
 
 
-def test_path_tricks_in_a_listing_never_write_outside_the_home(tmp_path, http_folder,
-                                                               monkeypatch):
+def test_path_tricks_in_a_listing_never_write_outside_the_home(tmp_path, http_folder, monkeypatch):
     served, url = http_folder
     write_csv(served, "BAO-LS_2022-03.csv", [ROW])
     write_csv(served / "sub", "BAO-LS_2022-04.csv", [ROW])
     (tmp_path / "secret.csv").write_text("ngay,chu_de\n")
-    monkeypatch.setattr(_Listing, "extra_links", ["../secret.csv", "..%2Fsecret.csv",
-                                                  "sub/BAO-LS_2022-04.csv", "?C=N;O=D"])
+    monkeypatch.setattr(
+        _Listing,
+        "extra_links",
+        ["../secret.csv", "..%2Fsecret.csv", "sub/BAO-LS_2022-04.csv", "?C=N;O=D"],
+    )
     home = new_home(tmp_path / "home")
     outcome = pull_delivery(home, Delivery("BAO-LS", "http", url), backoff_seconds=0.01)
     assert sorted(outcome.pulled) == ["BAO-LS_2022-03.csv", "sub%2FBAO-LS_2022-04.csv"]
-    assert set(outcome.file_errors) == {"%2E.%2Fsecret.csv"}        # the server says 404
+    assert set(outcome.file_errors) == {"%2E.%2Fsecret.csv"}  # the server says 404
     assert all(home.root in p.parents for p in home.root.rglob("*"))
     assert not any(p.name == "secret.csv" for p in home.root.rglob("*"))
     summary = ingest_inbox(home)
@@ -152,19 +161,22 @@ def test_path_tricks_in_a_listing_never_write_outside_the_home(tmp_path, http_fo
     assert "không đúng mẫu" in report
 
 
-def test_a_source_that_is_down_is_retried_reported_and_does_not_stop_others(tmp_path,
-                                                                             http_folder):
+def test_a_source_that_is_down_is_retried_reported_and_does_not_stop_others(tmp_path, http_folder):
     served, url = http_folder
     write_csv(served, "BAO-LS_2022-03.csv", [ROW])
     home = new_home(tmp_path / "home")
     down = f"http://127.0.0.1:{_free_port()}/"
-    outcomes = pull_all(home, [Delivery("PTTH-LS", "http", down),
-                               Delivery("BAO-LS", "http", url)], backoff_seconds=0.01)
+    outcomes = pull_all(
+        home,
+        [Delivery("PTTH-LS", "http", down), Delivery("BAO-LS", "http", url)],
+        backoff_seconds=0.01,
+    )
     assert outcomes[0].attempts == 3 and "Connection refused" in outcomes[0].error
     assert outcomes[1].pulled == ["BAO-LS_2022-03.csv"] and outcomes[1].error is None
 
 
 # --- SFTP ---------------------------------------------------------------------------------------
+
 
 class _Auth(asyncssh.SSHServer):
     def begin_auth(self, username):
@@ -191,8 +203,13 @@ def sftp_folder(tmp_path, monkeypatch):
         return asyncssh.SFTPServer(channel, chroot=str(root).encode())
 
     async def start():
-        return await asyncssh.listen("127.0.0.1", port, server_host_keys=[key],
-                                     server_factory=_Auth, sftp_factory=chroot_sftp)
+        return await asyncssh.listen(
+            "127.0.0.1",
+            port,
+            server_host_keys=[key],
+            server_factory=_Auth,
+            sftp_factory=chroot_sftp,
+        )
 
     def serve():
         asyncio.set_event_loop(loop)
@@ -205,7 +222,7 @@ def sftp_folder(tmp_path, monkeypatch):
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     ready.wait(10)
-    known_hosts = tmp_path / "known_hosts"   # the operator records the server's key once
+    known_hosts = tmp_path / "known_hosts"  # the operator records the server's key once
     known_hosts.write_bytes(f"[127.0.0.1]:{port} ".encode() + key.export_public_key("openssh"))
     monkeypatch.setenv("OUTREACH_SFTP_KNOWN_HOSTS", str(known_hosts))
     yield root / "outbox", f"sftp://bao-ls@127.0.0.1:{port}/outbox"
@@ -220,25 +237,27 @@ def test_sftp_folder_is_pulled_with_the_remote_time(tmp_path, sftp_folder):
     home = new_home(tmp_path / "home")
     delivery = Delivery("BAO-LS", "sftp", url, "TEST_SFTP_PASSWORD")
     outcome = pull_delivery(home, delivery)
-    assert (outcome.error, sorted(outcome.pulled)) == (None, ["BAO-LS_2022-03.csv",
-                                                              "BAO-LS_2022-04.csv"])
+    assert (outcome.error, sorted(outcome.pulled)) == (
+        None,
+        ["BAO-LS_2022-03.csv", "BAO-LS_2022-04.csv"],
+    )
     assert (home.inbox / "BAO-LS_2022-03.csv").stat().st_mtime == SENT.timestamp()
     assert pull_delivery(home, delivery).pulled == []
-    assert len(list(outbox.iterdir())) == 2               # nothing deleted at the source
+    assert len(list(outbox.iterdir())) == 2  # nothing deleted at the source
 
 
 def test_sftp_with_a_wrong_password_is_reported(tmp_path, sftp_folder, monkeypatch):
     _, url = sftp_folder
     monkeypatch.setenv("WRONG_PASSWORD", "not-it")
     home = new_home(tmp_path / "home")
-    outcome = pull_delivery(home, Delivery("BAO-LS", "sftp", url, "WRONG_PASSWORD"),
-                            attempts=2, backoff_seconds=0.01)
+    outcome = pull_delivery(
+        home, Delivery("BAO-LS", "sftp", url, "WRONG_PASSWORD"), attempts=2, backoff_seconds=0.01
+    )
     assert outcome.pulled == [] and outcome.attempts == 2
     assert "Permission" in outcome.error or "auth" in outcome.error.lower()
 
 
-def test_an_sftp_server_with_an_unknown_host_key_is_refused(tmp_path, sftp_folder,
-                                                             monkeypatch):
+def test_an_sftp_server_with_an_unknown_host_key_is_refused(tmp_path, sftp_folder, monkeypatch):
     outbox, url = sftp_folder
     write_csv(outbox, "BAO-LS_2022-03.csv", [ROW], sent_at=SENT)
     stranger = tmp_path / "other_known_hosts"
@@ -247,14 +266,14 @@ def test_an_sftp_server_with_an_unknown_host_key_is_refused(tmp_path, sftp_folde
     stranger.write_bytes(f"[127.0.0.1]:{port} ".encode() + other.export_public_key("openssh"))
     monkeypatch.setenv("OUTREACH_SFTP_KNOWN_HOSTS", str(stranger))
     home = new_home(tmp_path / "home")
-    outcome = pull_delivery(home, Delivery("BAO-LS", "sftp", url, "TEST_SFTP_PASSWORD"),
-                            attempts=1)
+    outcome = pull_delivery(home, Delivery("BAO-LS", "sftp", url, "TEST_SFTP_PASSWORD"), attempts=1)
     assert outcome.pulled == [] and outcome.error
     assert "host key" in outcome.error.lower()
     assert not any(home.inbox.iterdir())
 
 
 # --- bounds -------------------------------------------------------------------------------------
+
 
 class _Hostile(http.server.BaseHTTPRequestHandler):
     """A server that drips, sends too much, or redirects where the pull must not follow."""
@@ -273,7 +292,7 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"x")
                 self.wfile.flush()
                 time.sleep(0.5)
-        elif self.path == "/big.csv":        # 25 MB, without a Content-Length to go by
+        elif self.path == "/big.csv":  # 25 MB, without a Content-Length to go by
             self.send_response(200)
             self.send_header("Content-Type", "text/csv")
             self.end_headers()
@@ -305,8 +324,12 @@ def hostile_server():
 
 def test_a_server_that_drips_is_cut_off_at_the_sources_deadline(tmp_path, hostile_server):
     home = new_home(tmp_path / "home")
-    outcome = pull_delivery(home, Delivery("BAO-LS", "http", hostile_server + "/slow.csv"),
-                            source_seconds=2, backoff_seconds=0.01)
+    outcome = pull_delivery(
+        home,
+        Delivery("BAO-LS", "http", hostile_server + "/slow.csv"),
+        source_seconds=2,
+        backoff_seconds=0.01,
+    )
     # (without the deadline the server's 100 bytes would arrive, after 50 s, and be pulled)
     assert outcome.pulled == [] and outcome.attempts == 1
     assert "deadline" in outcome.file_errors["slow.csv"]
@@ -315,24 +338,30 @@ def test_a_server_that_drips_is_cut_off_at_the_sources_deadline(tmp_path, hostil
 
 def test_a_download_stops_at_the_size_ingest_accepts(tmp_path, hostile_server):
     home = new_home(tmp_path / "home")
-    outcome = pull_delivery(home, Delivery("BAO-LS", "http", hostile_server + "/big.csv"),
-                            backoff_seconds=0.01)
+    outcome = pull_delivery(
+        home, Delivery("BAO-LS", "http", hostile_server + "/big.csv"), backoff_seconds=0.01
+    )
     assert outcome.attempts == 1 and "larger than 20971520 bytes" in outcome.file_errors["big.csv"]
     assert not any(p for p in home.inbox.iterdir() if p.is_file())
 
 
-@pytest.mark.parametrize("target, words", [
-    ("http://localhost:{port}/BAO-LS_2022-03.csv", "another host"),
-    ("ftp://127.0.0.1/BAO-LS_2022-03.csv", "ftp"),
-    ("file:///etc/passwd", "file"),
-])
-def test_redirects_leave_neither_the_host_nor_http(tmp_path, hostile_server, monkeypatch, target,
-                                                   words):
+@pytest.mark.parametrize(
+    "target, words",
+    [
+        ("http://localhost:{port}/BAO-LS_2022-03.csv", "another host"),
+        ("ftp://127.0.0.1/BAO-LS_2022-03.csv", "ftp"),
+        ("file:///etc/passwd", "file"),
+    ],
+)
+def test_redirects_leave_neither_the_host_nor_http(
+    tmp_path, hostile_server, monkeypatch, target, words
+):
     port = hostile_server.rsplit(":", 1)[1]
     monkeypatch.setattr(_Hostile, "target", target.format(port=port))
     home = new_home(tmp_path / "home")
-    outcome = pull_delivery(home, Delivery("BAO-LS", "http", hostile_server + "/redirect.csv"),
-                            backoff_seconds=0.01)
+    outcome = pull_delivery(
+        home, Delivery("BAO-LS", "http", hostile_server + "/redirect.csv"), backoff_seconds=0.01
+    )
     assert outcome.attempts == 1 and outcome.pulled == []
     assert "refused" in outcome.error and words in outcome.error
 

@@ -18,16 +18,23 @@ def test_every_command_is_documented_with_an_example():
 def test_the_two_commands_come_first_and_the_sections_in_order():
     assert README.index("    make run") < README.index("## What it does")
     assert README.index("    make test") < README.index("## What it does")
-    order = ["## What it does", "## The CLI", "## The submission contract", "### Tiếng Việt",
-             "### English", "## For analysts", "## For data engineers",
-             "## How the DAG is scheduled"]
+    order = [
+        "## What it does",
+        "## The CLI",
+        "## The submission contract",
+        "### Tiếng Việt",
+        "### English",
+        "## For analysts",
+        "## For data engineers",
+        "## How the DAG is scheduled",
+    ]
     positions = [README.index(heading) for heading in order]
     assert positions == sorted(positions)
 
 
 def _block_after(heading: str) -> list[str]:
     """The lines of the first indented code block of a README section."""
-    section = README[README.index(heading):]
+    section = README[README.index(heading) :]
     lines, started = [], False
     for line in section.splitlines()[1:]:
         if line.startswith("    "):
@@ -55,8 +62,11 @@ def test_the_data_engineers_commands_work_as_written(demo, tmp_path):
     shutil.copy(demo["home"].warehouse, home / "warehouse" / "outreach.duckdb")
     other = tmp_path / "other.duckdb"
     shutil.copy(demo["home"].warehouse, other)
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("OUTREACH_WAREHOUSE", "OUTREACH_SEED_PATH")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("OUTREACH_WAREHOUSE", "OUTREACH_SEED_PATH")
+    }
     env["OUTREACH_HOME"] = str(home)
     for line in lines[1:]:
         command = line.split("#")[0].replace("/path/to/other.duckdb", str(other))
@@ -65,8 +75,14 @@ def test_the_data_engineers_commands_work_as_written(demo, tmp_path):
         while "=" in words[0]:
             name, _, value = words.pop(0).partition("=")
             run_env[name] = value
-        done = subprocess.run(words, cwd=PROJECT_ROOT / "dbt_project", env=run_env,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            words,
+            cwd=PROJECT_ROOT / "dbt_project",
+            env=run_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout[-3000:]
         assert "Completed successfully" in done.stdout, done.stdout[-2000:]
     for built in (home / "warehouse" / "outreach.duckdb", other):

@@ -15,9 +15,8 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import new_home, write_csv
+from helpers import document_text, new_home, write_csv
 from independent import expected_figures
-from test_report import document_text
 
 from ingest.load import inspect_file
 from outreach.cli import main
@@ -38,6 +37,7 @@ def _read(name: str) -> list[dict[str, str]]:
 
 
 # --- 1. areas from maintained packages ----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def built_areas():
@@ -64,8 +64,8 @@ def test_every_new_province_has_its_predecessors_and_no_other(built_areas):
     assert len(old_to_new) == 63 and len(set(old_to_new.values())) == 34
     for new, olds in area_seeds.predecessors_by_province().items():
         assert olds == {old for old, successor in old_to_new.items() if successor == new}, new
-    assert old_to_new["02"] == "08"          # Hà Giang joined Tuyên Quang
-    assert old_to_new["20"] == "20"          # Lạng Sơn unchanged
+    assert old_to_new["02"] == "08"  # Hà Giang joined Tuyên Quang
+    assert old_to_new["20"] == "20"  # Lạng Sơn unchanged
 
 
 def test_every_new_commune_of_lang_son_has_predecessors_in_it(built_areas):
@@ -78,8 +78,9 @@ def test_every_new_commune_of_lang_son_has_predecessors_in_it(built_areas):
     # each old commune has exactly one default successor; those split say so
     defaults: dict[str, int] = {}
     for row in built_areas.communes:
-        defaults[row.old_commune_code] = defaults.get(row.old_commune_code, 0) + \
-            row.is_default_successor
+        defaults[row.old_commune_code] = (
+            defaults.get(row.old_commune_code, 0) + row.is_default_successor
+        )
     assert set(defaults.values()) == {1}
     assert any(row.is_split for row in built_areas.communes)
 
@@ -90,13 +91,14 @@ def test_disagreements_are_recorded_not_hidden(built_areas):
     before = {unit.commune_code for unit in built_areas.units if unit.valid_to}
     succeeded = {row.old_commune_code for row in built_areas.communes}
     assert no_successor == before - succeeded and len(no_successor) == 6
-    assert ("commune_code_differs", "06004") in found      # Xã Quốc Khánh: 06004 or 06016
+    assert ("commune_code_differs", "06004") in found  # Xã Quốc Khánh: 06004 or 06016
     with open(area_seeds.DISAGREEMENTS, encoding="utf-8", newline="") as handle:
         committed = {(row["kind"], row["code"]) for row in csv.DictReader(handle)}
     assert committed == found
 
 
 # --- 2. the registry through the reform ---------------------------------------------------------
+
 
 def test_the_registry_changes_on_the_days_of_the_reform():
     sources = {row["source_code"]: row for row in _read("ref_sources")}
@@ -109,20 +111,28 @@ def test_the_registry_changes_on_the_days_of_the_reform():
     assert {row["valid_from"] for row in offices} == {"2025-07-01"}
     assert sources["XA-06040"]["source_name"] == "Phòng Văn hóa - Xã hội xã Thất Khê"
     assert sources["BPTTH-LS"]["predecessor_codes"] == "BAO-LS|PTTH-LS"
-    assert (sources["BAO-LS"]["valid_to"], sources["PTTH-LS"]["valid_to"]) == \
-        ("2025-06-30", "2025-06-30")
-    assert (sources["STTTT"]["valid_to"], sources["SVHTTDL"]["valid_from"]) == \
-        ("2025-02-28", "2025-03-01")
+    assert (sources["BAO-LS"]["valid_to"], sources["PTTH-LS"]["valid_to"]) == (
+        "2025-06-30",
+        "2025-06-30",
+    )
+    assert (sources["STTTT"]["valid_to"], sources["SVHTTDL"]["valid_from"]) == (
+        "2025-02-28",
+        "2025-03-01",
+    )
 
 
-@pytest.mark.parametrize("name, words", [
-    ("BAO-LS_2025-08.csv", ["từ ngày 01/01/2022 đến ngày 30/06/2025", "BPTTH-LS_2025-08"]),
-    ("PVHTT-180_2025-07.csv", ["đến ngày 30/06/2025"]),
-    ("XA-06040_2025-06.csv", ["từ ngày 01/07/2025"]),
-    ("BPTTH-LS_2025-06.csv", ["từ ngày 01/07/2025"]),
-])
-def test_a_file_outside_its_sources_dates_is_refused_with_the_dates(tmp_path, reference, name,
-                                                                   words):
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("BAO-LS_2025-08.csv", ["từ ngày 01/01/2022 đến ngày 30/06/2025", "BPTTH-LS_2025-08"]),
+        ("PVHTT-180_2025-07.csv", ["đến ngày 30/06/2025"]),
+        ("XA-06040_2025-06.csv", ["từ ngày 01/07/2025"]),
+        ("BPTTH-LS_2025-06.csv", ["từ ngày 01/07/2025"]),
+    ],
+)
+def test_a_file_outside_its_sources_dates_is_refused_with_the_dates(
+    tmp_path, reference, name, words
+):
     path = write_csv(tmp_path, name, [ROW], sent_at=datetime(2025, 12, 1, tzinfo=UTC))
     inspection = inspect_file(path, reference)
     message = " ".join(p.message_vi for p in inspection.validated.problems)
@@ -132,11 +142,22 @@ def test_a_file_outside_its_sources_dates_is_refused_with_the_dates(tmp_path, re
 
 # --- 3. commune offices' files ------------------------------------------------------------------
 
+
 def _commune_file(tmp_path, commune_cell: str, output_type: str = "Tư vấn"):
-    row = ["05/09/2025", "Phòng, chống mua bán người", output_type, "1", commune_cell, "40",
-           "", "", ""]
-    return write_csv(tmp_path, "XA-06040_2025-09.csv", [row],
-                     sent_at=datetime(2025, 10, 3, tzinfo=UTC))
+    row = [
+        "05/09/2025",
+        "Phòng, chống mua bán người",
+        output_type,
+        "1",
+        commune_cell,
+        "40",
+        "",
+        "",
+        "",
+    ]
+    return write_csv(
+        tmp_path, "XA-06040_2025-09.csv", [row], sent_at=datetime(2025, 10, 3, tzinfo=UTC)
+    )
 
 
 @pytest.mark.parametrize("cell", ["", "06040", "Thất Khê", "xa that khe"])
@@ -155,23 +176,29 @@ def test_counselling_in_another_commune_is_refused(tmp_path, reference):
 def test_old_codes_name_old_communes_and_new_codes_new_ones(reference):
     """06040 was Xã Đại Đồng of Tràng Định until the reform, and is Xã Thất Khê after it."""
     district = reference.sources["PVHTT-180"]
-    assert [c.name for c in reference.find_communes("06040", district, date(2025, 6, 1))] == \
-        ["Xã Đại Đồng"]
+    assert [c.name for c in reference.find_communes("06040", district, date(2025, 6, 1))] == [
+        "Xã Đại Đồng"
+    ]
     office = reference.sources["XA-06040"]
-    assert [c.name for c in reference.find_communes("06040", office, date(2025, 7, 1))] == \
-        ["Xã Thất Khê"]
+    assert [c.name for c in reference.find_communes("06040", office, date(2025, 7, 1))] == [
+        "Xã Thất Khê"
+    ]
 
 
 def test_key_areas_move_to_the_new_communes_with_their_populations_added():
     rows = _read("ref_key_area_communes")
-    before = {row["commune_code"]: int(row["at_risk_population"]) for row in rows
-              if row["valid_to"]}
+    before = {
+        row["commune_code"]: int(row["at_risk_population"]) for row in rows if row["valid_to"]
+    }
     after = [row for row in rows if not row["valid_to"]]
-    assert after and all(row["valid_from"] == "2025-07-01" and row["is_demo_value"] == "true"
-                         for row in after)
-    successor = {row["old_commune_code"]: row["new_commune_code"]
-                 for row in _read("ref_commune_succession")
-                 if row["is_default_successor"] == "true"}
+    assert after and all(
+        row["valid_from"] == "2025-07-01" and row["is_demo_value"] == "true" for row in after
+    )
+    successor = {
+        row["old_commune_code"]: row["new_commune_code"]
+        for row in _read("ref_commune_succession")
+        if row["is_default_successor"] == "true"
+    }
     for row in after:
         olds = row["derived_from"].split("|")
         assert all(successor[old] == row["commune_code"] for old in olds)
@@ -182,24 +209,29 @@ def test_key_areas_move_to_the_new_communes_with_their_populations_added():
 
 # --- 4. the programme 2026-2030 ------------------------------------------------------------------
 
+
 def test_the_programme_2026_2030_has_the_four_indicators_with_demo_targets():
     rows = [row for row in _read("ref_indicators") if row["programme_code"] == "CT-2026-2030"]
     assert len(rows) == 4 and {row["is_demo_value"] for row in rows} == {"true"}
-    assert {(row["valid_from"], row["valid_to"]) for row in rows} == {("2026-01-01",
-                                                                       "2030-12-31")}
+    assert {(row["valid_from"], row["valid_to"]) for row in rows} == {("2026-01-01", "2030-12-31")}
     assert "33/QĐ-TTg" in rows[0]["programme_label_vi"]
 
 
 # --- 5. wording by date -------------------------------------------------------------------------
 
+
 def test_the_issuer_is_the_body_of_the_reports_date(tmp_path):
     home = new_home(tmp_path / "home")
     before = load_config(home, on=date(2025, 2, 28))
     after = load_config(home, on=date(2025, 3, 1))
-    assert (before["issuing_body"], before["document_symbol"]) == \
-        ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "BC-STTTT")
-    assert (after["issuing_body"], after["document_symbol"]) == \
-        ("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "BC-SVHTTDL")
+    assert (before["issuing_body"], before["document_symbol"]) == (
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "BC-STTTT",
+    )
+    assert (after["issuing_body"], after["document_symbol"]) == (
+        "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+        "BC-SVHTTDL",
+    )
     assert after["place"] == before["place"] == "Lạng Sơn"
     # an older home copy without [[issuer]] tables is read as it is
     assert issuer_on({"issuing_body": "X"}, date(2026, 1, 1)) == {"issuing_body": "X"}
@@ -223,9 +255,14 @@ def after_reform(tmp_path_factory):
     period = parse_period("2026-H1")
     sample = generate(period, root / "drop", seed=1)
     files = _run(home, period, root / "drop", date(2026, 7, 11))
-    return {"home": home, "period": period, "files": files, "sample": sample,
-            "text": document_text(files.docx),
-            "figures": json.loads(files.figures.read_text(encoding="utf-8"))}
+    return {
+        "home": home,
+        "period": period,
+        "files": files,
+        "sample": sample,
+        "text": document_text(files.docx),
+        "figures": json.loads(files.figures.read_text(encoding="utf-8")),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -235,8 +272,13 @@ def across_reform(tmp_path_factory):
     period = parse_period("2025")
     generate(period, root / "drop", seed=1)
     files = _run(home, period, root / "drop", date(2026, 1, 11))
-    return {"home": home, "period": period, "files": files, "text": document_text(files.docx),
-            "figures": json.loads(files.figures.read_text(encoding="utf-8"))}
+    return {
+        "home": home,
+        "period": period,
+        "files": files,
+        "text": document_text(files.docx),
+        "figures": json.loads(files.figures.read_text(encoding="utf-8")),
+    }
 
 
 def _assert_figures_are_independent(run, seeds_dir=SEEDS_DIR, skip=()):
@@ -245,8 +287,9 @@ def _assert_figures_are_independent(run, seeds_dir=SEEDS_DIR, skip=()):
         if figure["id"].startswith(skip):
             continue
         if figure["id"] not in expected:
-            assert figure["id"].startswith(("outputs.", "outlet_month.", "district_output.",
-                                            "local_output.")), figure
+            assert figure["id"].startswith(
+                ("outputs.", "outlet_month.", "district_output.", "local_output.")
+            ), figure
             want = 0
         else:
             want = expected[figure["id"]]
@@ -262,10 +305,14 @@ def test_a_report_after_the_reform_is_one_a_department_could_sign(after_reform):
     assert "- Báo và Phát thanh, Truyền hình Lạng Sơn: đã đăng tải" in text
     assert "Báo Lạng Sơn" not in text
     assert "Phụ lục 3. Hoạt động tuyên truyền của các xã, phường" in text
-    assert "Xã Thất Khê" in text            # the commune annex
+    assert "Xã Thất Khê" in text  # the commune annex
     # the four indicators with the programme's targets, marked as the demo's
-    for code in ("I1_communes_counselled", "I2_monthly_posting", "I3_people_reached",
-                 "I4_reporters_trained"):
+    for code in (
+        "I1_communes_counselled",
+        "I2_monthly_posting",
+        "I3_people_reached",
+        "I4_reporters_trained",
+    ):
         assert f"indicator.{code}.target" in {f["id"] for f in after_reform["figures"]["figures"]}
     assert text.count("(chỉ tiêu mẫu, Sở cần xác nhận)") == 4
     assert "Chưa có chỉ tiêu nào đạt" not in text and "chưa có chỉ tiêu cho kỳ này" not in text
@@ -279,26 +326,48 @@ def test_the_planted_problems_after_the_reform_fall_on_its_sources(after_reform)
     planted = {(p.kind, p.source_code) for p in after_reform["sample"].planted}
     assert ("no_trafficking_item", "BPTTH-LS") in planted
     kinds = {kind for kind, source in planted if source.startswith("XA-")}
-    assert kinds == {"never_submitted", "late", "correction", "invalid_rows",
-                     "no_grassroots_activity", "outlier", "film_screening_without_people",
-                     "counselling_over_population"}
+    assert kinds == {
+        "never_submitted",
+        "late",
+        "correction",
+        "invalid_rows",
+        "no_grassroots_activity",
+        "outlier",
+        "film_screening_without_people",
+        "counselling_over_population",
+    }
     with duckdb.connect(str(after_reform["home"].warehouse), read_only=True) as con:
-        flagged = {row[0] for row in con.execute("select distinct check_name from dq.flags "
-                                                 "where period_code = '2026-H1'").fetchall()}
-    assert {"expected_submission_received", "submission_on_time", "monthly_trafficking_posting",
-            "monthly_grassroots_posting", "validation_rule", "outlier"} <= flagged
+        flagged = {
+            row[0]
+            for row in con.execute(
+                "select distinct check_name from dq.flags where period_code = '2026-H1'"
+            ).fetchall()
+        }
+    assert {
+        "expected_submission_received",
+        "submission_on_time",
+        "monthly_trafficking_posting",
+        "monthly_grassroots_posting",
+        "validation_rule",
+        "outlier",
+    } <= flagged
 
 
 # --- 6. across the boundary ---------------------------------------------------------------------
+
 
 def test_the_year_across_the_reform_shows_both_sides(across_reform):
     text = across_reform["text"]
     assert "Phòng Văn hóa và Thông tin các huyện, thành phố (tháng 1-6/2025): đã đôn đốc" in text
     assert "UBND các xã, phường (tháng 7-12/2025): đã tuyên truyền" in text
-    assert ("Báo Lạng Sơn, Đài Phát thanh và Truyền hình Lạng Sơn (tháng 1-6/2025); Báo và Phát "
-            "thanh, Truyền hình Lạng Sơn (tháng 7-12/2025)") in text
-    assert "Sở Thông tin và Truyền thông tỉnh Lạng Sơn và Sở Văn hóa, Thể thao và Du lịch đã " \
+    assert (
+        "Báo Lạng Sơn, Đài Phát thanh và Truyền hình Lạng Sơn (tháng 1-6/2025); Báo và Phát "
+        "thanh, Truyền hình Lạng Sơn (tháng 7-12/2025)"
+    ) in text
+    assert (
+        "Sở Thông tin và Truyền thông tỉnh Lạng Sơn và Sở Văn hóa, Thể thao và Du lịch đã "
         "ban hành" in text
+    )
     assert "Phụ lục 3. Hoạt động tuyên truyền của các huyện, thành phố và các xã, phường" in text
 
 
@@ -307,12 +376,14 @@ def test_the_year_across_the_reform_counts_nothing_twice(across_reform):
     # one list of key areas: the new communes, with the old one that went to none
     key_areas = [row for row in _read("ref_key_area_communes") if not row["valid_to"]]
     assert figures["indicator.I1_communes_counselled.denominator"] == len(key_areas) + 1
-    populations = sum(int(row["at_risk_population"]) for row in _read("ref_key_area_communes")
-                      if row["valid_to"])
+    populations = sum(
+        int(row["at_risk_population"]) for row in _read("ref_key_area_communes") if row["valid_to"]
+    )
     assert figures["indicator.I3_people_reached.denominator"] == populations
     # the merged outlet's reporters are its predecessors': counted once
-    reporters = {row["source_code"]: int(row["reporters_on_beat"] or 0)
-                 for row in _read("ref_sources")}
+    reporters = {
+        row["source_code"]: int(row["reporters_on_beat"] or 0) for row in _read("ref_sources")
+    }
     central = sum(value for code, value in reporters.items() if code.startswith("TW-"))
     assert figures["indicator.I4_reporters_trained.denominator"] == central + reporters["BPTTH-LS"]
     # 12 months of the two old outlets' half and the merged one's: 6 × 2 + 6
@@ -327,24 +398,32 @@ def test_every_figure_of_the_year_equals_independent_sql(across_reform):
 
 # --- 7. demo -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("code", ["2025-H2", "2026-H2"])
 def test_the_demo_writes_the_registry_of_its_period(tmp_path, reference, code):
     """(2026-H2 is under way: only the months whose files have been sent by now.)"""
     result = generate(parse_period(code), tmp_path, seed=1)
-    sources = {path.name.split("_")[0] for path in result.files
-               if not path.name.startswith("VANBAN_")}
+    sources = {
+        path.name.split("_")[0] for path in result.files if not path.name.startswith("VANBAN_")
+    }
     assert "BPTTH-LS" in sources and not {"BAO-LS", "PTTH-LS"} & sources
     assert len([s for s in sources if s.startswith("XA-")]) == 65
     assert not [s for s in sources if s.startswith("PVHTT-")]
-    assert {path.name.split("_")[1] for path in result.files
-            if path.name.startswith("VANBAN_")} == {"SVHTTDL"}
-    rejected = {path.name for path in result.files
-                if not inspect_file(path, reference).validated.is_accepted}
+    assert {
+        path.name.split("_")[1] for path in result.files if path.name.startswith("VANBAN_")
+    } == {"SVHTTDL"}
+    rejected = {
+        path.name
+        for path in result.files
+        if not inspect_file(path, reference).validated.is_accepted
+    }
     # the planted corrupt workbook and file of invalid rows, when their months have been sent
-    assert rejected == {p.file_name for p in result.planted
-                        if p.kind in ("corrupt_file", "invalid_rows")}
+    assert rejected == {
+        p.file_name for p in result.planted if p.kind in ("corrupt_file", "invalid_rows")
+    }
 
 
+@pytest.mark.warehouse
 def test_a_group_that_sent_nothing_says_so(tmp_path):
     home = new_home(tmp_path / "home")
     period = parse_period("2026-H1")
@@ -353,18 +432,24 @@ def test_a_group_that_sent_nothing_says_so(tmp_path):
     for path in drop.glob("XA-*"):
         path.unlink()
     text = document_text(_run(home, period, drop, date(2026, 7, 11)).docx)
-    assert "- UBND các xã, phường: chưa có số liệu: chưa nhận được báo cáo tháng của 65 đơn " \
+    assert (
+        "- UBND các xã, phường: chưa có số liệu: chưa nhận được báo cáo tháng của 65 đơn "
         "vị." in text
+    )
     assert "UBND các xã, phường: đã tuyên truyền" not in text
 
 
 # --- 8. the nightly run in 2026 -----------------------------------------------------------------
 
-@pytest.mark.parametrize("night, period", [
-    (date(2026, 12, 2), "2026-H2"),      # the draft of the half-year under way
-    (date(2027, 1, 12), "2026-H2"),      # its final report, once December's files were due
-    (date(2026, 7, 2), "2026-H1"),
-])
+
+@pytest.mark.parametrize(
+    "night, period",
+    [
+        (date(2026, 12, 2), "2026-H2"),  # the draft of the half-year under way
+        (date(2027, 1, 12), "2026-H2"),  # its final report, once December's files were due
+        (date(2026, 7, 2), "2026-H1"),
+    ],
+)
 def test_the_nightly_run_reports_on_the_period_of_its_night(night, period):
     assert period_for_run(night).code == period
 
@@ -377,6 +462,7 @@ def test_reference_loads_the_registry_of_both_sides():
 
 # --- the national aggregate across the reform ----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def national(tmp_path_factory):
     """Lạng Sơn, Hà Giang and Tuyên Quang, which took Hà Giang in on 1 July 2025."""
@@ -386,8 +472,14 @@ def national(tmp_path_factory):
     root = tmp_path_factory.mktemp("national")
     home = new_home(root / "home")
     provinces = {"20", "02", "08"}
-    generate_national([2025, 2026], root / "drop", home.registry, provinces=provinces,
-                      seed=5, plant_problems=False)
+    generate_national(
+        [2025, 2026],
+        root / "drop",
+        home.registry,
+        provinces=provinces,
+        seed=5,
+        plant_problems=False,
+    )
     # a registry of those provinces only (the national one registers the whole country)
     rows = [row for row in _registry_rows(home) if row["province_code"] in provinces]
     with open(home.registry / "ref_sources.csv", "w", encoding="utf-8", newline="") as handle:
@@ -400,17 +492,34 @@ def national(tmp_path_factory):
     reports = {}
     for code in ("2025", "2026-H1"):
         pipeline.check(home, parse_period(code))
-        result = runner.invoke(main, ["report", "--period", code, "--province", "toan-quoc",
-                                      "--no-pdf", "--home", str(home.root)])
+        result = runner.invoke(
+            main,
+            [
+                "report",
+                "--period",
+                code,
+                "--province",
+                "toan-quoc",
+                "--no-pdf",
+                "--home",
+                str(home.root),
+            ],
+        )
         assert result.exit_code == 0, result.output
         folder = home.report_dir(code) / "toan-quoc"
         payload = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-        reports[code] = {"figures": {f["id"]: f["value"] for f in payload["figures"]},
-                         "payload": payload,
-                         "text": document_text(folder / f"bao-cao-{code}.docx")}
-    return {"home": home, "reports": reports,
-            "sources": {code: row for code, row in
-                        ((r["source_code"], r) for r in _registry_rows(home))}}
+        reports[code] = {
+            "figures": {f["id"]: f["value"] for f in payload["figures"]},
+            "payload": payload,
+            "text": document_text(folder / f"bao-cao-{code}.docx"),
+        }
+    return {
+        "home": home,
+        "reports": reports,
+        "sources": {
+            code: row for code, row in ((r["source_code"], r) for r in _registry_rows(home))
+        },
+    }
 
 
 def _registry_rows(home):
@@ -419,21 +528,28 @@ def _registry_rows(home):
 
 
 def _due_source_months(sources, provinces, months):
-    return sum(1 for row in sources.values() for month in months
-               if row["province_code"] in provinces and row["submits_monthly"] == "true"
-               and row["valid_from"][:7] <= month
-               and (not row["valid_to"] or row["valid_to"][:7] >= month))
+    return sum(
+        1
+        for row in sources.values()
+        for month in months
+        if row["province_code"] in provinces
+        and row["submits_monthly"] == "true"
+        and row["valid_from"][:7] <= month
+        and (not row["valid_to"] or row["valid_to"][:7] >= month)
+    )
 
 
 def test_the_national_aggregate_uses_the_34_provinces_across_the_reform(national):
     figures = national["reports"]["2025"]["figures"]
     provinces = {key.split(".")[2] for key in figures if key.startswith("rates.province.")}
-    assert provinces == {"20", "08"}           # Hà Giang's months go to Tuyên Quang
+    assert provinces == {"20", "08"}  # Hà Giang's months go to Tuyên Quang
     months = [f"2025-{month:02d}" for month in range(1, 13)]
-    assert figures["rates.province.08.expected"] == \
-        _due_source_months(national["sources"], {"02", "08"}, months)
-    assert figures["completeness.expected"] == \
-        _due_source_months(national["sources"], {"02", "08", "20"}, months)
+    assert figures["rates.province.08.expected"] == _due_source_months(
+        national["sources"], {"02", "08"}, months
+    )
+    assert figures["completeness.expected"] == _due_source_months(
+        national["sources"], {"02", "08", "20"}, months
+    )
     assert "Tỉnh Tuyên Quang" in national["reports"]["2025"]["text"]
     assert "BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in national["reports"]["2025"]["text"]
 
@@ -441,18 +557,24 @@ def test_the_national_aggregate_uses_the_34_provinces_across_the_reform(national
 def test_the_national_aggregate_after_the_reform_counts_commune_offices(national):
     figures = national["reports"]["2026-H1"]["figures"]
     months = [f"2026-{month:02d}" for month in range(1, 7)]
-    assert figures["completeness.expected"] == \
-        _due_source_months(national["sources"], {"08", "20"}, months)
-    offices = sum(1 for row in national["sources"].values()
-                  if row["source_kind"] == "commune" and row["province_code"] in ("08", "20"))
+    assert figures["completeness.expected"] == _due_source_months(
+        national["sources"], {"08", "20"}, months
+    )
+    offices = sum(
+        1
+        for row in national["sources"].values()
+        if row["source_kind"] == "commune" and row["province_code"] in ("08", "20")
+    )
     assert figures["rates.source_kind.commune.expected"] == offices * 6
     assert "UBND các xã, phường" in national["reports"]["2026-H1"]["text"]
 
 
-def test_every_figure_of_the_national_aggregate_after_the_reform_equals_independent_sql(
-        national):
+def test_every_figure_of_the_national_aggregate_after_the_reform_equals_independent_sql(national):
     """The country's figures over the registry's sources, computed without the marts (the
     country's own total row, `rates.country.*`, is the completeness figures again)."""
-    run = {"home": national["home"], "period": parse_period("2026-H1"),
-           "figures": national["reports"]["2026-H1"]["payload"]}
+    run = {
+        "home": national["home"],
+        "period": parse_period("2026-H1"),
+        "figures": national["reports"]["2026-H1"]["payload"],
+    }
     _assert_figures_are_independent(run, national["home"].registry, skip=("rates.country.",))

@@ -8,45 +8,13 @@ import shutil
 
 import docx
 import pytest
-from conftest import PERIOD, new_home
+from helpers import PERIOD, document_text, footnotes, new_home
 from independent import expected_figures
-from lxml import etree
 
 from outreach.core.numbers import format_count, format_date_long, format_percent
 from report.build import write_report
 
 ZERO_WHEN_ABSENT = ("outputs.", "outlet_month.", "district_output.", "local_output.")
-
-
-def document_text(path) -> str:
-    """The text of every paragraph, table cell and footnote; a line break inside a paragraph
-    (the header block's "SỞ THÔNG TIN VÀ / TRUYỀN THÔNG") reads as a space."""
-    document = docx.Document(str(path))
-    parts = [p.text.replace("\n", " ") for p in document.paragraphs]
-
-    def cells(tables):
-        for table in tables:
-            for row in table.rows:
-                for cell in row.cells:
-                    parts.extend(p.text.replace("\n", " ") for p in cell.paragraphs)
-                    cells(cell.tables)
-
-    cells(document.tables)
-    parts.extend(footnotes(document).values())
-    return "\n".join(parts)
-
-
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def footnotes(document) -> dict[str, str]:
-    """The text of each real Word footnote (not separators), by its id."""
-    for relationship in document.part.rels.values():
-        if relationship.reltype.endswith("/footnotes"):
-            root = etree.fromstring(relationship.target_part.blob)
-            return {note.get(f"{W}id"): "".join(note.itertext()).strip()
-                    for note in root.iter(f"{W}footnote") if note.get(f"{W}type") is None}
-    return {}
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +50,29 @@ def test_every_figure_appears_in_the_document_in_vietnamese_format(figures, text
 
 
 def test_the_document_has_the_sections_of_the_seed_report(text):
-    for heading in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-                    "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "Số: ", "/BC-STTTT", "BÁO CÁO",
-                    "Kính gửi: Ban Chỉ đạo 138 tỉnh",
-                    "1. Công tác chỉ đạo, triển khai thực hiện",
-                    "2. Kết quả thông tin, tuyên truyền", "3. Đánh giá",
-                    "4. Ưu điểm, tồn tại, hạn chế và giải pháp khắc phục", "4.1. Ưu điểm",
-                    "4.2. Tồn tại, hạn chế", "4.3. Giải pháp khắc phục",
-                    "5. Phương hướng, nhiệm vụ trong thời gian tới", "Nơi nhận:",
-                    "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Lê Hải Yến", "PHỤ LỤC",
-                    "6 tháng đầu năm 2022"]:
+    for heading in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "Số: ",
+        "/BC-STTTT",
+        "BÁO CÁO",
+        "Kính gửi: Ban Chỉ đạo 138 tỉnh",
+        "1. Công tác chỉ đạo, triển khai thực hiện",
+        "2. Kết quả thông tin, tuyên truyền",
+        "3. Đánh giá",
+        "4. Ưu điểm, tồn tại, hạn chế và giải pháp khắc phục",
+        "4.1. Ưu điểm",
+        "4.2. Tồn tại, hạn chế",
+        "4.3. Giải pháp khắc phục",
+        "5. Phương hướng, nhiệm vụ trong thời gian tới",
+        "Nơi nhận:",
+        "KT. GIÁM ĐỐC",
+        "PHÓ GIÁM ĐỐC",
+        "Lê Hải Yến",
+        "PHỤ LỤC",
+        "6 tháng đầu năm 2022",
+    ]:
         assert heading in text, heading
     assert f"Lạng Sơn, {format_date_long(PERIOD.end.replace(month=7, day=11))}" in text
     assert "DỰ THẢO" not in text
@@ -99,8 +80,12 @@ def test_the_document_has_the_sections_of_the_seed_report(text):
 
 def test_the_four_indicators_with_value_and_target(text, figures):
     by_id = {f["id"]: f for f in figures["figures"]}
-    for code, target in [("I1_communes_counselled", "30%"), ("I2_monthly_posting", "100%"),
-                         ("I3_people_reached", "70%"), ("I4_reporters_trained", "100%")]:
+    for code, target in [
+        ("I1_communes_counselled", "30%"),
+        ("I2_monthly_posting", "100%"),
+        ("I3_people_reached", "70%"),
+        ("I4_reporters_trained", "100%"),
+    ]:
         value = by_id[f"indicator.{code}.value"]["text"]
         assert by_id[f"indicator.{code}.target"]["text"] == target
         assert value in text and f"chỉ tiêu: {target}" in text
@@ -112,7 +97,7 @@ def test_calibrated_like_the_seed_report(figures):
     assert by_id["indicator.I1_communes_counselled.value"] >= 0.30
     assert 0.70 <= by_id["indicator.I3_people_reached.value"] <= 0.90
     assert by_id["indicator.I4_reporters_trained.value"] == 1.0
-    assert by_id["indicator.I2_monthly_posting.value"] < 1.0   # the planted missing posting
+    assert by_id["indicator.I2_monthly_posting.value"] < 1.0  # the planted missing posting
 
 
 def test_the_directive_documents_are_a_real_footnote(demo):
@@ -120,7 +105,8 @@ def test_the_directive_documents_are_a_real_footnote(demo):
     notes = footnotes(document)
     assert list(notes) == ["1"]
     assert notes["1"].startswith(
-        "Công văn số 31/STTTT-TTBCXB ngày 07/01/2022 của Sở Thông tin và Truyền thông")
+        "Công văn số 31/STTTT-TTBCXB ngày 07/01/2022 của Sở Thông tin và Truyền thông"
+    )
     assert "số 1085/STTTT-TTBCXB ngày 30/05/2022" in notes["1"]
     [paragraph] = [p for p in document.paragraphs if "đã ban hành" in p.text]
     assert paragraph._p.xpath(".//w:footnoteReference/@w:id") == ["1"]
@@ -131,18 +117,25 @@ def test_the_header_table_and_the_signature_block(demo):
     document = docx.Document(str(demo["report"].docx))
     header, signature = document.tables[0], document.tables[1]
     left, right = (cell.paragraphs for cell in header.rows[0].cells)
-    assert [p.text for p in left if p.text] == ["UBND TỈNH LẠNG SƠN",
-                                                 "SỞ THÔNG TIN VÀ\nTRUYỀN THÔNG",
-                                                 "Số: " + "\u00a0" * 6 + "/BC-STTTT"]
-    assert [p.text for p in right if p.text] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                                                  "Độc lập - Tự do - Hạnh phúc",
-                                                  "Lạng Sơn, ngày 11 tháng 7 năm 2022"]
+    assert [p.text for p in left if p.text] == [
+        "UBND TỈNH LẠNG SƠN",
+        "SỞ THÔNG TIN VÀ\nTRUYỀN THÔNG",
+        "Số: " + "\u00a0" * 6 + "/BC-STTTT",
+    ]
+    assert [p.text for p in right if p.text] == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Lạng Sơn, ngày 11 tháng 7 năm 2022",
+    ]
     assert all(run.bold for p in right[:2] for run in p.runs)
     assert right[-1].runs[0].italic
-    assert any("w:pBdr" in p._p.xml for p in right)          # the rule under the motto
+    assert any("w:pBdr" in p._p.xml for p in right)  # the rule under the motto
     recipients, signer = (cell.paragraphs for cell in signature.rows[0].cells)
-    assert [p.text for p in recipients][:3] == ["Nơi nhận:", "- Như trên;",
-                                                 "- Phòng PV01 - Công an tỉnh;"]
+    assert [p.text for p in recipients][:3] == [
+        "Nơi nhận:",
+        "- Như trên;",
+        "- Phòng PV01 - Công an tỉnh;",
+    ]
     signed = [p.text for p in signer if p.text]
     assert signed == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Lê Hải Yến"]
     texts = [p.text for p in document.paragraphs]
@@ -168,9 +161,9 @@ def test_editing_the_template_wording_changes_the_report(demo, tmp_path):
 
 def test_the_annex_flags_every_planted_problem(text):
     assert "Tháng 04/2022 không có tin, bài nào về phòng, chống mua bán người" in text
-    assert "Chưa gửi báo cáo tháng 05/2022" in text                  # PVHTT-189, never sent
-    assert text.count("bị trả lại vì không hợp lệ") == 2              # the two broken files
-    assert "muộn 15 ngày" in text                                    # PVHTT-184, March
+    assert "Chưa gửi báo cáo tháng 05/2022" in text  # PVHTT-189, never sent
+    assert text.count("bị trả lại vì không hợp lệ") == 2  # the two broken files
+    assert "muộn 15 ngày" in text  # PVHTT-184, March
 
 
 def test_page_setup_and_fonts(demo):
@@ -190,7 +183,8 @@ def test_missing_narrative_sections_are_marked_as_draft(demo, tmp_path):
     shutil.copy(demo["home"].warehouse, home.warehouse)
     (home.root / "narratives").mkdir()
     (home.root / "narratives" / "2022-H1.md").write_text(
-        "## Đánh giá\n\nĐoạn đánh giá do cán bộ viết.\n", encoding="utf-8")
+        "## Đánh giá\n\nĐoạn đánh giá do cán bộ viết.\n", encoding="utf-8"
+    )
     files = write_report(home, PERIOD)
     text = document_text(files.docx)
     assert "Đoạn đánh giá do cán bộ viết." in text

@@ -11,8 +11,7 @@ import subprocess
 import docx
 import duckdb
 import pytest
-from conftest import PERIOD, new_home
-from test_report import document_text
+from helpers import PERIOD, document_text, new_home
 
 from outreach.core.periods import parse_period
 from report.build import write_report
@@ -28,13 +27,18 @@ def figures(demo):
 
 def test_the_annex_has_three_charts(demo):
     document = docx.Document(str(demo["report"].docx))
-    images = [rel.target_part.blob for rel in document.part.rels.values()
-              if rel.reltype.endswith("/image")]
+    images = [
+        rel.target_part.blob
+        for rel in document.part.rels.values()
+        if rel.reltype.endswith("/image")
+    ]
     assert len(images) == 3 and all(image.startswith(PNG) for image in images)
     text = document_text(demo["report"].docx)
-    for caption in ("Biểu đồ 1. Tin, bài, chương trình theo tháng và chủ đề",
-                    "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị",
-                    "Biểu đồ 3. Kết quả các chỉ tiêu so với chỉ tiêu của Chương trình"):
+    for caption in (
+        "Biểu đồ 1. Tin, bài, chương trình theo tháng và chủ đề",
+        "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị",
+        "Biểu đồ 3. Kết quả các chỉ tiêu so với chỉ tiêu của Chương trình",
+    ):
         assert caption in text
 
 
@@ -44,12 +48,17 @@ def test_every_body_figure_is_traced_to_its_submissions(demo, figures):
     for figure in figures["figures"]:
         for submission_id in figure["sources"]:
             source = submissions[submission_id]
-            assert (archive / source["file_name"]).is_file() or \
-                (archive / submission_id[:12] / source["file_name"]).is_file()
+            assert (archive / source["file_name"]).is_file() or (
+                archive / submission_id[:12] / source["file_name"]
+            ).is_file()
     body = [f for f in figures["figures"] if f["part"] == "body"]
-    counted = [f for f in body if f["id"].startswith(("outputs.", "indicator.", "directives.",
-                                                      "counselling.")) and f["value"]
-               and not f["id"].endswith((".target", ".denominator"))]
+    counted = [
+        f
+        for f in body
+        if f["id"].startswith(("outputs.", "indicator.", "directives.", "counselling."))
+        and f["value"]
+        and not f["id"].endswith((".target", ".denominator"))
+    ]
     assert counted and all(f["sources"] for f in counted)
     by_id = {f["id"]: f for f in figures["figures"]}
     # from the programme and the reference data, not from a submission
@@ -59,7 +68,7 @@ def test_every_body_figure_is_traced_to_its_submissions(demo, figures):
     [posting] = by_id["flags.missing_monthly_posting.count"]["sources"]
     assert submissions[posting]["file_name"] == "BAO-LS_2022-04.xlsx"
     text = document_text(demo["report"].docx)
-    annex = text[text.index("Phụ lục 7. Nguồn của các số liệu trong báo cáo"):]
+    annex = text[text.index("Phụ lục 7. Nguồn của các số liệu trong báo cáo") :]
     for figure in body:
         assert figure["label_vi"] in annex
 
@@ -67,7 +76,10 @@ def test_every_body_figure_is_traced_to_its_submissions(demo, figures):
 def test_a_traced_figure_lists_exactly_its_files(demo, figures):
     """The central outlets' media items come from their winning monthly files, no other."""
     with duckdb.connect(str(demo["home"].warehouse), read_only=True) as con:
-        expected = {row[0] for row in con.execute("""
+        expected = {
+            row[0]
+            for row in con.execute(
+                """
             select m.submission_id from raw.submission_manifest m
             join raw.submission_rows r using (submission_id)
             where m.status = 'accepted' and m.source_code like 'TW-%'
@@ -76,7 +88,9 @@ def test_a_traced_figure_lists_exactly_its_files(demo, figures):
                               where n.status = 'accepted' and n.source_code = m.source_code
                                 and n.report_month = m.report_month
                                 and n.revision > m.revision)""",
-            [PERIOD.start, PERIOD.end]).fetchall()}
+                [PERIOD.start, PERIOD.end],
+            ).fetchall()
+        }
     [figure] = [f for f in figures["figures"] if f["id"] == "outputs.outlet_central.media.all"]
     assert set(figure["sources"]) == expected
 
@@ -89,44 +103,75 @@ def test_the_html_preview(demo):
     assert 'id="fn1"' in page and "Công văn số 31/STTTT-TTBCXB" in page
 
 
-@pytest.mark.skipif(libreoffice() is None or shutil.which("pdftotext") is None
-                    or shutil.which("pdftoppm") is None,
-                    reason="needs LibreOffice and poppler-utils (README: Other formats)")
+@pytest.mark.skipif(
+    libreoffice() is None or shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+    reason="needs LibreOffice and poppler-utils (README: Other formats)",
+)
 def test_the_pdf_and_its_pages_look_like_an_official_report(demo, tmp_path):
     home = new_home(tmp_path / "home")
     shutil.copy(demo["home"].warehouse, home.warehouse)
     files = write_report(home, PERIOD, pdf=True)
-    info = subprocess.run(["pdfinfo", str(files.pdf)], capture_output=True, text=True,
-                          check=True).stdout
-    pages = int(next(line.split()[-1] for line in info.splitlines()
-                     if line.startswith("Pages:")))
+    info = subprocess.run(
+        ["pdfinfo", str(files.pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert 8 <= pages <= 30
-    assert "pts (A4)" in info and "Sở Thông tin và Truyền thông" in info   # page size, author
-    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(files.pdf), "-"],
-                           capture_output=True, text=True, check=True).stdout
+    assert "pts (A4)" in info and "Sở Thông tin và Truyền thông" in info  # page size, author
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(files.pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "Kính gửi"):
         assert text in first
     # the agency's name breaks where a typist breaks it
     lines = [line.strip() for line in first.splitlines()]
     assert any(line.startswith("SỞ THÔNG TIN VÀ") and "TRUYỀN" not in line for line in lines)
     assert any(line.startswith("TRUYỀN THÔNG") for line in lines)
-    second = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(files.pdf), "-"],
-                            capture_output=True, text=True, check=True).stdout
-    assert second.strip().splitlines()[0] == "2"          # the page number, top centre
-    texts = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout",
-                             str(files.pdf), "-"], capture_output=True, text=True,
-                            check=True).stdout for n in range(1, pages + 1)]
+    second = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", str(files.pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert second.strip().splitlines()[0] == "2"  # the page number, top centre
+    texts = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(files.pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, pages + 1)
+    ]
     heading = re.compile(r"^(Phụ lục \d+\.|\d+(\.\d+)*\. )")
     for number, text in enumerate(texts, start=1):
         body = [line.strip() for line in text.splitlines() if line.strip()]
         assert not heading.match(body[-1]), f"page {number} ends with a heading: {body[-1]}"
     # the list of files (one table, one header row in the .docx) runs over several pages, and
     # each of them starts with its header row again
-    with_header = [number for number, text in enumerate(texts, start=1)
-                   if re.search(r"^\s*STT\s+Đơn vị\s+Tháng\s+Tệp", text, re.M)]
+    with_header = [
+        number
+        for number, text in enumerate(texts, start=1)
+        if re.search(r"^\s*STT\s+Đơn vị\s+Tháng\s+Tệp", text, re.M)
+    ]
     assert len(with_header) >= 2, with_header
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(files.pdf),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "40",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(files.pdf),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
     [png] = tmp_path.glob("page*.png")
     assert png.read_bytes().startswith(PNG)
 
@@ -141,15 +186,19 @@ def test_the_tables_hold_together_across_pages(demo):
     for table in long_tables:
         header = table.rows[0]._tr
         assert header.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
-        assert all(row._tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None
-                   for row in table.rows)
+        assert all(
+            row._tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None for row in table.rows
+        )
     headings = 0
     for table in document.tables:
         for row in table.rows:
             cells = row._tr.findall(qn("w:tc"))
-            span = cells[0].find(qn("w:tcPr")).find(qn("w:gridSpan")) \
-                if cells[0].find(qn("w:tcPr")) is not None else None
-            if len(cells) == 1 and span is not None:          # a merged group heading
+            span = (
+                cells[0].find(qn("w:tcPr")).find(qn("w:gridSpan"))
+                if cells[0].find(qn("w:tcPr")) is not None
+                else None
+            )
+            if len(cells) == 1 and span is not None:  # a merged group heading
                 headings += 1
                 assert len(cells[0].findall(qn("w:p"))) == 1, row.cells[0].text
     assert headings >= 3
@@ -167,8 +216,11 @@ def test_the_completeness_chart_names_each_source(demo, tmp_path, monkeypatch):
     shutil.copy(demo["home"].warehouse, home.warehouse)
     labels = []
     drawn = charts.completeness_matrix
-    monkeypatch.setattr(charts, "completeness_matrix",
-                        lambda names, *rest: labels.extend(names) or drawn(names, *rest))
+    monkeypatch.setattr(
+        charts,
+        "completeness_matrix",
+        lambda names, *rest: labels.extend(names) or drawn(names, *rest),
+    )
     write_report(home, PERIOD)
     assert "huyện Văn Quan" in labels and "Báo Lạng Sơn" in labels
     assert not any(label.startswith(("PVHTT-", "TW-", "BAO-")) for label in labels)
@@ -184,7 +236,7 @@ def test_year_and_second_half_year_reports(demo, tmp_path):
         pipeline.check(home, period)
         files = write_report(home, period)
         text = document_text(files.docx)
-        assert label in text and files.is_draft   # the warehouse is as of July 2022
+        assert label in text and files.is_draft  # the warehouse is as of July 2022
         assert "DỰ THẢO" in text
 
 
@@ -202,7 +254,7 @@ def test_no_stale_pdf_beside_a_new_report(demo, tmp_path, monkeypatch):
     assert files.pdf is None and not stale.exists()
 
     stale.write_bytes(b"%PDF-1.4 an earlier report")
-    monkeypatch.setattr(export, "libreoffice", lambda: "/bin/true")   # exits 0, writes nothing
+    monkeypatch.setattr(export, "libreoffice", lambda: "/bin/true")  # exits 0, writes nothing
     with pytest.raises(RuntimeError, match="wrote no PDF"):
         export.to_pdf(docx_path)
     assert not stale.exists()
@@ -215,8 +267,11 @@ def test_table_rows_are_copies_of_one_formatted_row_with_their_own_text():
     rows = [["Huyện A", "1", None], ["Nhóm", "", ""], ["Huyện B", "", "3\n4"]]
     table = _grid_table(document, ["Đơn vị", "x", "y"], rows, [60, 20, 20])
     assert [[cell.text.strip() for cell in row.cells] for row in table.rows] == [
-        ["Đơn vị", "x", "y"], ["Huyện A", "1", ""], ["Nhóm", "Nhóm", "Nhóm"],
-        ["Huyện B", "", "3\n4"]]
+        ["Đơn vị", "x", "y"],
+        ["Huyện A", "1", ""],
+        ["Nhóm", "Nhóm", "Nhóm"],
+        ["Huyện B", "", "3\n4"],
+    ]
     assert len({cell._tc for cell in table.rows[2].cells}) == 1  # one cell across the row
     for row in table.rows[1:]:
         for run in (run for cell in row.cells for run in cell.paragraphs[0].runs):

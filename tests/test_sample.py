@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from conftest import PERIOD
+from helpers import PERIOD
 
 from ingest.load import inspect_file
 from outreach.generators.sample import generate
@@ -20,8 +20,9 @@ def test_the_same_seed_gives_the_same_bytes_and_times(tmp_path):
     generate(PERIOD, second, seed=7)
     generate(PERIOD, other, seed=8)
     assert digests(first) == digests(second)
-    assert {p.name: p.stat().st_mtime for p in first.iterdir()} == \
-        {p.name: p.stat().st_mtime for p in second.iterdir()}
+    assert {p.name: p.stat().st_mtime for p in first.iterdir()} == {
+        p.name: p.stat().st_mtime for p in second.iterdir()
+    }
     assert digests(first) != digests(other)
 
 
@@ -33,8 +34,11 @@ def test_the_registry_is_covered_in_the_formats_people_send(tmp_path, reference)
     assert len([s for s in sources if s.startswith("TW-")]) >= 6
     assert len([s for s in sources if s.startswith("PVHTT-")]) == 11
     assert {name.rsplit(".", 1)[1] for name in names} == {"csv", "xlsx"}
-    encodings = {inspect_file(path, reference).details.get("text_encoding")
-                 for path in result.files if path.suffix == ".csv"}
+    encodings = {
+        inspect_file(path, reference).details.get("text_encoding")
+        for path in result.files
+        if path.suffix == ".csv"
+    }
     assert {"utf-8", "utf-8-sig", "utf-16", "cp1258"} <= encodings
 
 
@@ -42,15 +46,23 @@ def test_the_planted_problems(tmp_path, reference):
     result = generate(PERIOD, tmp_path, seed=1)
     planted = {(p.kind, p.source_code, p.month) for p in result.planted}
     assert planted == {
-        ("no_trafficking_item", "BAO-LS", "2022-04"), ("never_submitted", "PVHTT-189", "2022-05"),
-        ("late", "PVHTT-184", "2022-03"), ("correction", "PVHTT-181", "2022-02"),
-        ("invalid_rows", "PVHTT-186", "2022-06"), ("corrupt_file", "TW-VOV", "2022-05"),
+        ("no_trafficking_item", "BAO-LS", "2022-04"),
+        ("never_submitted", "PVHTT-189", "2022-05"),
+        ("late", "PVHTT-184", "2022-03"),
+        ("correction", "PVHTT-181", "2022-02"),
+        ("invalid_rows", "PVHTT-186", "2022-06"),
+        ("corrupt_file", "TW-VOV", "2022-05"),
         ("empty_report", "TW-QDND", "2022-02"),
-        ("no_grassroots_activity", "PVHTT-178", "2022-03"), ("outlier", "PVHTT-185", "2022-04"),
+        ("no_grassroots_activity", "PVHTT-178", "2022-03"),
+        ("outlier", "PVHTT-185", "2022-04"),
         ("counselling_over_population", "PVHTT-180", "2022-04"),
-        ("film_screening_without_people", "PVHTT-183", "2022-05")}
-    rejected = sorted(path.name for path in result.files
-                      if not inspect_file(path, reference).validated.is_accepted)
+        ("film_screening_without_people", "PVHTT-183", "2022-05"),
+    }
+    rejected = sorted(
+        path.name
+        for path in result.files
+        if not inspect_file(path, reference).validated.is_accepted
+    )
     assert rejected == ["PVHTT-186_2022-06.csv", "TW-VOV_2022-05.xlsx"]
     assert not (tmp_path / "PVHTT-189_2022-05.xlsx").exists()
 

@@ -38,8 +38,12 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS = ("127.0.0.1", 6379)
 REDIS_DB = 13
-COMPONENTS = [["api-server"], ["scheduler"], ["dag-processor"],
-              ["celery", "worker", "--concurrency", "2"]]
+COMPONENTS = [
+    ["api-server"],
+    ["scheduler"],
+    ["dag-processor"],
+    ["celery", "worker", "--concurrency", "2"],
+]
 
 
 def reachable(host: str, port: int) -> bool:
@@ -104,8 +108,13 @@ class Cluster:
         self.processes: list[subprocess.Popen] = []
 
     def airflow(self, *arguments: str) -> None:
-        subprocess.run([str(BIN / "airflow"), *arguments], env=self.env, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [str(BIN / "airflow"), *arguments],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
     def up(self) -> None:
         import redis
@@ -116,9 +125,15 @@ class Cluster:
         self.airflow("pools", "set", "duckdb_writer", "1", "one DuckDB writer")
         for component in COMPONENTS:
             log = open(self.root / f"{component[0]}.log", "w", encoding="utf-8")  # noqa: SIM115
-            self.processes.append(subprocess.Popen(
-                [str(BIN / "airflow"), *component], env=self.env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True))
+            self.processes.append(
+                subprocess.Popen(
+                    [str(BIN / "airflow"), *component],
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         self.wait(lambda: self.get("/api/v2/version"), "the API server", 120)
 
     def down(self) -> None:
@@ -139,8 +154,9 @@ class Cluster:
             token = self.request("GET", "/auth/token")["access_token"]
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data,
-                                         headers=headers, method=method)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, headers=headers, method=method
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
@@ -196,8 +212,7 @@ def test_the_scheduler_runs_the_missed_nights_in_order(cluster):
 
     def finished():
         runs = [r for r in cluster.runs() if r["run_type"] == "scheduled"]
-        done = len(runs) == len(expected) and all(r["state"] in ("success", "failed")
-                                                  for r in runs)
+        done = len(runs) == len(expected) and all(r["state"] in ("success", "failed") for r in runs)
         return runs if done else None
 
     runs = cluster.wait(finished, "the scheduled runs", 150 * len(expected))
@@ -205,10 +220,11 @@ def test_the_scheduler_runs_the_missed_nights_in_order(cluster):
     ends = [datetime.fromisoformat(r["data_interval_end"]) for r in runs]
     assert ends == expected
     starts = [datetime.fromisoformat(r["start_date"]) for r in runs]
-    assert starts == sorted(starts)                      # caught up in order, one at a time
+    assert starts == sorted(starts)  # caught up in order, one at a time
     for run in runs:
         tasks = cluster.request(
-            "GET", f"/api/v2/dags/outreach_nightly/dagRuns/{run['dag_run_id']}/taskInstances")
+            "GET", f"/api/v2/dags/outreach_nightly/dagRuns/{run['dag_run_id']}/taskInstances"
+        )
         assert {t["state"] for t in tasks["task_instances"]} == {"success"}
     period = period_for_run(expected[-1].date()).code
     assert (cluster.home / "reports" / period / f"bao-cao-{period}.docx").is_file()
@@ -217,9 +233,11 @@ def test_the_scheduler_runs_the_missed_nights_in_order(cluster):
 def test_a_run_triggered_through_the_rest_api_writes_the_report(cluster, tmp_path):
     drop = tmp_path / "drop"
     generate(parse_period("2022-H1"), drop, seed=1)
-    created = cluster.request("POST", "/api/v2/dags/outreach_nightly/dagRuns",
-                              {"logical_date": None,
-                               "conf": {"period": "2022-H1", "drop_folder": str(drop)}})
+    created = cluster.request(
+        "POST",
+        "/api/v2/dags/outreach_nightly/dagRuns",
+        {"logical_date": None, "conf": {"period": "2022-H1", "drop_folder": str(drop)}},
+    )
     run_id = created["dag_run_id"]
     assert created["triggered_by"] == "rest_api"
 
@@ -239,20 +257,21 @@ def test_a_run_triggered_through_the_rest_api_writes_the_report(cluster, tmp_pat
 
 
 def trigger(cluster, conf: dict) -> str:
-    return cluster.request("POST", "/api/v2/dags/outreach_nightly/dagRuns",
-                           {"logical_date": None, "conf": conf})["dag_run_id"]
+    return cluster.request(
+        "POST", "/api/v2/dags/outreach_nightly/dagRuns", {"logical_date": None, "conf": conf}
+    )["dag_run_id"]
 
 
 def finished(cluster, run_id: str) -> dict:
     def done():
         run = cluster.get(f"/api/v2/dags/outreach_nightly/dagRuns/{run_id}")
         return run if run and run["state"] in ("success", "failed") else None
+
     return cluster.wait(done, f"run {run_id}", 400)
 
 
 def tasks_of(cluster, run_id: str) -> dict[str, dict]:
-    answer = cluster.request(
-        "GET", f"/api/v2/dags/outreach_nightly/dagRuns/{run_id}/taskInstances")
+    answer = cluster.request("GET", f"/api/v2/dags/outreach_nightly/dagRuns/{run_id}/taskInstances")
     return {task["task_id"]: task for task in answer["task_instances"]}
 
 
@@ -270,7 +289,7 @@ def test_a_killed_task_is_retried_and_two_runs_never_write_at_once(cluster):
         return None
 
     dbt = cluster.wait(dbt_build, "the first run's dbt build", 300)
-    task_process = dbt.parent()          # the task that started dbt: killed as by the OOM killer
+    task_process = dbt.parent()  # the task that started dbt: killed as by the OOM killer
     task_process.kill()
     dbt.kill()
     runs = [finished(cluster, run_id) for run_id in (first, second)]
@@ -280,8 +299,13 @@ def test_a_killed_task_is_retried_and_two_runs_never_write_at_once(cluster):
     for run_id in (first, second):
         for task in tasks_of(cluster, run_id).values():
             if task["pool"] == "duckdb_writer":
-                writers.append((datetime.fromisoformat(task["start_date"]),
-                                datetime.fromisoformat(task["end_date"]), task["task_id"]))
+                writers.append(
+                    (
+                        datetime.fromisoformat(task["start_date"]),
+                        datetime.fromisoformat(task["end_date"]),
+                        task["task_id"],
+                    )
+                )
     writers.sort()
     for (_, end, task), (start, _, following) in zip(writers, writers[1:], strict=False):
         assert end <= start, f"{task} and {following} wrote the warehouse at the same time"
@@ -294,7 +318,7 @@ def test_a_run_that_fails_for_good_alerts_the_operators(cluster):
     run_id = trigger(cluster, {"period": "2022-H1"})
     assert finished(cluster, run_id)["state"] == "failed"
     check = tasks_of(cluster, run_id)["check"]
-    assert check["state"] == "failed" and check["try_number"] == 2   # retried, then given up
+    assert check["state"] == "failed" and check["try_number"] == 2  # retried, then given up
 
     def alerted():
         return [m for m in cluster.mailbox.messages if "check failed" in text_of(m)]

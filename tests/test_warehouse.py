@@ -5,13 +5,22 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-from conftest import AS_OF, new_home
+from helpers import AS_OF, new_home
 
 from outreach.orchestration import pipeline
 
-MARTS = {"fct_media_outputs", "fct_reporting_completeness", "fct_indicator_values",
-         "fct_directive_documents", "dim_sources", "dim_areas", "dim_topics",
-         "dim_output_types", "dim_indicators", "dim_periods"}
+MARTS = {
+    "fct_media_outputs",
+    "fct_reporting_completeness",
+    "fct_indicator_values",
+    "fct_directive_documents",
+    "dim_sources",
+    "dim_areas",
+    "dim_topics",
+    "dim_output_types",
+    "dim_indicators",
+    "dim_periods",
+}
 
 
 def query(home, sql, params=None):
@@ -20,43 +29,65 @@ def query(home, sql, params=None):
 
 
 def test_the_marts_exist(demo):
-    tables = {name for (name,) in query(
-        demo["home"], "select table_name from information_schema.tables "
-                      "where table_schema = 'marts'")}
+    tables = {
+        name
+        for (name,) in query(
+            demo["home"],
+            "select table_name from information_schema.tables where table_schema = 'marts'",
+        )
+    }
     assert tables >= MARTS
 
 
 def test_the_correction_replaces_the_first_version(demo):
-    rows = query(demo["home"], """
+    rows = query(
+        demo["home"],
+        """
         select distinct file_name, revision_number from marts.fct_media_outputs
-        where source_code = 'PVHTT-181' and report_month = date '2022-02-01'""")
+        where source_code = 'PVHTT-181' and report_month = date '2022-02-01'""",
+    )
     assert rows == [("PVHTT-181_2022-02_r2.csv", 2)]
-    (versions,) = query(demo["home"], """
+    (versions,) = query(
+        demo["home"],
+        """
         select accepted_version_count from marts.fct_reporting_completeness
-        where source_code = 'PVHTT-181' and report_month = date '2022-02-01'""")
+        where source_code = 'PVHTT-181' and report_month = date '2022-02-01'""",
+    )
     assert versions == (2,)
 
 
 def test_completeness_statuses_of_the_planted_months(demo):
-    statuses = dict(((s, f"{m:%Y-%m}"), status) for s, m, status in query(demo["home"], """
+    statuses = dict(
+        ((s, f"{m:%Y-%m}"), status)
+        for s, m, status in query(
+            demo["home"],
+            """
         select source_code, report_month, submission_status
         from marts.fct_reporting_completeness
-        where report_month between date '2022-01-01' and date '2022-06-01'"""))
+        where report_month between date '2022-01-01' and date '2022-06-01'""",
+        )
+    )
     assert statuses[("PVHTT-189", "2022-05")] == "missing"
     assert statuses[("PVHTT-186", "2022-06")] == "rejected"
     assert statuses[("TW-VOV", "2022-05")] == "rejected"
     assert statuses[("PVHTT-184", "2022-03")] == "late"
     assert list(statuses.values()).count("on_time") == 116
-    (empty,) = query(demo["home"], """
+    (empty,) = query(
+        demo["home"],
+        """
         select is_empty_report, is_received from marts.fct_reporting_completeness
-        where source_code = 'TW-QDND' and report_month = date '2022-02-01'""")
+        where source_code = 'TW-QDND' and report_month = date '2022-02-01'""",
+    )
     assert empty == (True, True)
 
 
 def test_months_after_the_as_of_date_are_not_expected_yet(demo):
-    (row,) = query(demo["home"], """
+    (row,) = query(
+        demo["home"],
+        """
         select count(*) filter (where is_expected), max(report_month)
-        from marts.fct_reporting_completeness where report_month >= date '2022-07-01'""")
+        from marts.fct_reporting_completeness where report_month >= date '2022-07-01'""",
+    )
     assert row == (0, AS_OF.replace(day=1))
 
 
@@ -65,11 +96,13 @@ def test_two_builds_leave_the_marts_identical(demo, tmp_path):
     shutil.copy(demo["home"].warehouse, home.warehouse)
 
     def snapshot():
-        return {table: query(home, f"select * from marts.{table} order by all")
-                for table in sorted(MARTS)}
+        return {
+            table: query(home, f"select * from marts.{table} order by all")
+            for table in sorted(MARTS)
+        }
 
     before = snapshot()
-    pipeline.ingest(home, demo["drop"])   # the same files again: all duplicates or known
+    pipeline.ingest(home, demo["drop"])  # the same files again: all duplicates or known
     pipeline.build(home, AS_OF)
     assert snapshot() == before
 
@@ -81,8 +114,8 @@ def test_a_reader_of_the_published_copy_never_blocks_the_run(demo, tmp_path):
     reader = duckdb.connect(str(home.published_warehouse), read_only=True)
     try:
         before = reader.execute("select count(*) from marts.fct_media_outputs").fetchone()
-        pipeline.build(home, AS_OF)          # writes the working file while the reader reads
-        pipeline.publish(home)               # replaces the published file under the reader
+        pipeline.build(home, AS_OF)  # writes the working file while the reader reads
+        pipeline.publish(home)  # replaces the published file under the reader
         assert reader.execute("select count(*) from marts.fct_media_outputs").fetchone() == before
     finally:
         reader.close()
@@ -91,15 +124,23 @@ def test_a_reader_of_the_published_copy_never_blocks_the_run(demo, tmp_path):
 
 
 def test_every_version_is_kept_with_the_one_that_counts(demo):
-    rows = query(demo["home"], """
+    rows = query(
+        demo["home"],
+        """
         select file_name, revision_number, arrival_order, submission_status, is_current,
             superseded_by_submission_id is not null
         from marts.fct_submission_versions
         where source_code = 'PVHTT-181' and report_month = date '2022-02-01'
-        order by arrival_order""")
-    assert rows == [("PVHTT-181_2022-02.csv", 1, 1, "accepted", False, True),
-                    ("PVHTT-181_2022-02_r2.csv", 2, 2, "accepted", True, False)]
-    (rejected,) = query(demo["home"], """
+        order by arrival_order""",
+    )
+    assert rows == [
+        ("PVHTT-181_2022-02.csv", 1, 1, "accepted", False, True),
+        ("PVHTT-181_2022-02_r2.csv", 2, 2, "accepted", True, False),
+    ]
+    (rejected,) = query(
+        demo["home"],
+        """
         select submission_status, is_current, error_count > 0 from marts.fct_submission_versions
-        where file_name = 'PVHTT-186_2022-06.csv'""")
+        where file_name = 'PVHTT-186_2022-06.csv'""",
+    )
     assert rejected == ("rejected", False, True)

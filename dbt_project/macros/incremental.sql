@@ -3,13 +3,15 @@
         {{ this }} was built from: a new month, a correction that replaced its month, or a
         month whose winner has no rows (an empty report). Needs a submission_id column in
         {{ this }}. The nightly run recomputes only these. -#}
-    select source_code || ':' || strftime(report_month, '%Y-%m') as source_month
+    select
+        {{ source_month_key() }} as source_month
     from {{ ref('int_submissions_resolved') }}
     where
         file_kind = 'monthly'
         and submission_id not in (select distinct built.submission_id from {{ this }} as built)
     union
-    select distinct source_code || ':' || strftime(report_month, '%Y-%m') as source_month
+    select distinct
+        {{ source_month_key() }} as source_month
     from {{ this }}
     where submission_id not in (
         select winners.submission_id from {{ ref('int_submissions_resolved') }} as winners

@@ -67,9 +67,13 @@ class ReportingCalendar:
         first, last = self.period_dates(period)
         span = f"từ ngày {first:%d/%m/%Y} đến ngày {last:%d/%m/%Y}"
         if self.kind == ND09_2019:
-            return (f"Số liệu được tổng hợp theo thời gian chốt số liệu báo cáo quy định tại "
-                    f"Nghị định số 09/2019/NĐ-CP (báo cáo tháng tính từ ngày 15 tháng trước đến "
-                    f"ngày 14 tháng báo cáo), {span}; báo cáo tháng đúng hạn khi gửi trong "
-                    f"{self.on_time_days} ngày sau ngày chốt số liệu.")
-        return (f"Số liệu được tổng hợp theo tháng dương lịch, {span}; báo cáo tháng đúng hạn "
-                f"khi gửi trong {self.on_time_days} ngày sau khi hết tháng.")
+            return (
+                f"Số liệu được tổng hợp theo thời gian chốt số liệu báo cáo quy định tại "
+                f"Nghị định số 09/2019/NĐ-CP (báo cáo tháng tính từ ngày 15 tháng trước đến "
+                f"ngày 14 tháng báo cáo), {span}; báo cáo tháng đúng hạn khi gửi trong "
+                f"{self.on_time_days} ngày sau ngày chốt số liệu."
+            )
+        return (
+            f"Số liệu được tổng hợp theo tháng dương lịch, {span}; báo cáo tháng đúng hạn "
+            f"khi gửi trong {self.on_time_days} ngày sau khi hết tháng."
+        )

@@ -12,9 +12,18 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 DAGS_DIR = PROJECT_ROOT / "dags"
 # the seeds a registry folder must hold (dbt seeds them all; ingest reads most of them)
-SEED_NAMES = ("ref_admin_units", "ref_commune_succession", "ref_indicators",
-              "ref_key_area_communes", "ref_output_types", "ref_province_succession",
-              "ref_source_kinds", "ref_sources", "ref_topics", "ref_validation_rules")
+SEED_NAMES = (
+    "ref_admin_units",
+    "ref_commune_succession",
+    "ref_indicators",
+    "ref_key_area_communes",
+    "ref_output_types",
+    "ref_province_succession",
+    "ref_source_kinds",
+    "ref_sources",
+    "ref_topics",
+    "ref_validation_rules",
+)
 
 
 class RegistryError(RuntimeError):
@@ -68,7 +77,8 @@ class Home:
         if missing:
             raise RegistryError(
                 f"the registry {self.registry} has ref_sources.csv but lacks "
-                f"{', '.join(f'{name}.csv' for name in missing)}: copy them from {SEEDS_DIR}")
+                f"{', '.join(f'{name}.csv' for name in missing)}: copy them from {SEEDS_DIR}"
+            )
         return self.registry
 
     @property
@@ -91,8 +101,14 @@ class Home:
         return self.reports / period
 
     def ensure(self) -> Home:
-        for folder in (self.inbox, self.archive, self.quarantine, self.warehouse.parent,
-                       self.reports, self.logs):
+        for folder in (
+            self.inbox,
+            self.archive,
+            self.quarantine,
+            self.warehouse.parent,
+            self.reports,
+            self.logs,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 

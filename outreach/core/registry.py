@@ -32,8 +32,8 @@ class Source:
     valid_from: date
     valid_to: date | None
     submits_monthly: bool
-    commune_code: str | None = None     # a commune office's own commune (after the reform)
-    predecessor_codes: tuple[str, ...] = ()   # the sources it succeeds (BPTTH-LS: BAO-LS, …)
+    commune_code: str | None = None  # a commune office's own commune (after the reform)
+    predecessor_codes: tuple[str, ...] = ()  # the sources it succeeds (BPTTH-LS: BAO-LS, …)
 
     def is_active(self, month: date) -> bool:
         """Whether the source is registered for the month starting on `month`."""
@@ -68,8 +68,9 @@ class CodeList:
     _lookup: dict[str, str] = field(repr=False)
 
     @classmethod
-    def from_seed(cls, rows: list[dict[str, str]], code_column: str, label_column: str,
-                  aliases_column: str) -> CodeList:
+    def from_seed(
+        cls, rows: list[dict[str, str]], code_column: str, label_column: str, aliases_column: str
+    ) -> CodeList:
         lookup: dict[str, str] = {}
         for row in rows:
             code = row[code_column]
@@ -89,7 +90,7 @@ def _bare_commune_key(name: str) -> str:
     key = fold(name)
     for prefix in _COMMUNE_PREFIXES:
         if key.startswith(prefix):
-            return key[len(prefix):]
+            return key[len(prefix) :]
     return key
 
 
@@ -106,21 +107,28 @@ class Reference:
     def load(cls, seeds_dir: Path = SEEDS_DIR) -> Reference:
         sources = {
             row["source_code"]: Source(
-                code=row["source_code"], name=row["source_name"], kind=row["source_kind"],
-                province_code=row["province_code"], district_code=row["district_code"] or None,
+                code=row["source_code"],
+                name=row["source_name"],
+                kind=row["source_kind"],
+                province_code=row["province_code"],
+                district_code=row["district_code"] or None,
                 valid_from=date.fromisoformat(row["valid_from"]),
                 valid_to=_date_or_none(row["valid_to"]),
                 submits_monthly=row["submits_monthly"] == "true",
                 commune_code=row.get("commune_code") or None,
-                predecessor_codes=tuple(filter(None, (row.get("predecessor_codes") or "")
-                                               .split("|"))),
+                predecessor_codes=tuple(
+                    filter(None, (row.get("predecessor_codes") or "").split("|"))
+                ),
             )
             for row in _read_seed(seeds_dir, "ref_sources")
         }
         units = tuple(
             Commune(
-                code=row["commune_code"], name=row["commune_name"], kind=row["commune_type"],
-                district_code=row["district_code"] or None, province_code=row["province_code"],
+                code=row["commune_code"],
+                name=row["commune_name"],
+                kind=row["commune_type"],
+                district_code=row["district_code"] or None,
+                province_code=row["province_code"],
                 valid_from=date.fromisoformat(row["valid_from"]),
                 valid_to=_date_or_none(row["valid_to"]),
             )
@@ -130,24 +138,29 @@ class Reference:
         return cls(
             sources=sources,
             units=units,
-            topics=CodeList.from_seed(_read_seed(seeds_dir, "ref_topics"), "topic_code",
-                                      "topic_label_vi", "topic_aliases"),
-            output_types=CodeList.from_seed(output_rows, "output_type_code",
-                                            "output_type_label_vi", "output_type_aliases"),
+            topics=CodeList.from_seed(
+                _read_seed(seeds_dir, "ref_topics"), "topic_code", "topic_label_vi", "topic_aliases"
+            ),
+            output_types=CodeList.from_seed(
+                output_rows, "output_type_code", "output_type_label_vi", "output_type_aliases"
+            ),
             output_types_requiring_commune=frozenset(
-                row["output_type_code"] for row in output_rows
-                if row["requires_commune"] == "true"),
+                row["output_type_code"] for row in output_rows if row["requires_commune"] == "true"
+            ),
             output_types_requiring_people=frozenset(
-                row["output_type_code"] for row in output_rows
-                if row["requires_people_count"] == "true"),
+                row["output_type_code"]
+                for row in output_rows
+                if row["requires_people_count"] == "true"
+            ),
         )
 
     def communes_on(self, day: date) -> dict[str, Commune]:
         """The communes valid on a day, by code."""
         epoch = self._epoch_of(day)
         if epoch not in self._by_epoch:
-            self._by_epoch[epoch] = {unit.code: unit for unit in self.units
-                                     if unit.is_valid_on(day)}
+            self._by_epoch[epoch] = {
+                unit.code: unit for unit in self.units if unit.is_valid_on(day)
+            }
         return self._by_epoch[epoch]
 
     @cached_property
@@ -196,5 +209,9 @@ class Reference:
             if not candidates:
                 candidates = by_name.get((source.province_code, _bare_commune_key(text)), [])
             found = list(dict.fromkeys(candidates))
-        return [c for c in found if c.province_code == source.province_code
-                and (source.district_code is None or c.district_code == source.district_code)]
+        return [
+            c
+            for c in found
+            if c.province_code == source.province_code
+            and (source.district_code is None or c.district_code == source.district_code)
+        ]

@@ -25,7 +25,7 @@ class UnknownProvince(ValueError):
 @dataclass(frozen=True)
 class Scope:
     province_code: str | None  # None: every province of the warehouse, summed
-    province_name: str          # as the catalogue writes it: "Tỉnh Lạng Sơn", "Thành phố Hà Nội"
+    province_name: str  # as the catalogue writes it: "Tỉnh Lạng Sơn", "Thành phố Hà Nội"
     is_home_province: bool = False
 
     @property
@@ -43,15 +43,17 @@ class Scope:
             return "toàn quốc"
         for kind in ("Thành phố ", "Tỉnh "):
             if self.province_name.startswith(kind):
-                return self.province_name[len(kind):]
+                return self.province_name[len(kind) :]
         return self.province_name
 
     def sources_where(self, column: str = "source_code") -> tuple[str, list]:
         """A SQL condition keeping the rows of this scope's sources, and its parameters."""
         if self.is_national:
             return "true", []
-        return (f"{column} in (select source_code from marts.dim_sources "
-                f"where province_code = ?)", [self.province_code])
+        return (
+            f"{column} in (select source_code from marts.dim_sources where province_code = ?)",
+            [self.province_code],
+        )
 
     def report_dir(self, home: Home, period_code: str) -> Path:
         folder = home.report_dir(period_code)
@@ -69,8 +71,11 @@ def registry_provinces(home: Home) -> list[str]:
     """The provinces the registry has sources in: the home's own first, then by code."""
     from outreach.core.settings import settings
 
-    codes = {row["province_code"].strip() for row in _read(home.seeds_dir() / "ref_sources.csv")
-             if row["province_code"].strip()}
+    codes = {
+        row["province_code"].strip()
+        for row in _read(home.seeds_dir() / "ref_sources.csv")
+        if row["province_code"].strip()
+    }
     own = settings().province_code
     return sorted(codes, key=lambda code: (code != own, code))
 
@@ -83,10 +88,13 @@ def resolve_scope(home: Home, key: str | None = None) -> Scope:
     code = key or own
     if code == NATIONAL:
         return Scope(None, "Toàn quốc", is_home_province=False)
-    names = {row["province_code"]: row["province_name"]
-             for row in _read(home.seeds_dir() / "ref_admin_units.csv")}
+    names = {
+        row["province_code"]: row["province_name"]
+        for row in _read(home.seeds_dir() / "ref_admin_units.csv")
+    }
     if code not in names or code not in registry_provinces(home):
         raise UnknownProvince(
             f"province {code!r} has no sources in the registry {home.seeds_dir()}; "
-            f"it has {', '.join(registry_provinces(home)) or 'none'}")
+            f"it has {', '.join(registry_provinces(home)) or 'none'}"
+        )
     return Scope(code, names[code], is_home_province=code == own)

@@ -48,8 +48,11 @@ def _settings(calendar_override: str | None) -> Settings:
         variables = yaml.safe_load(handle)["vars"]
     on_time_days = int(variables["on_time_days"])
     kind = calendar_override or str(variables["reporting_calendar"])
-    return Settings(on_time_days=on_time_days, province_code=str(variables["province_code"]),
-                    calendar=ReportingCalendar(kind, on_time_days))
+    return Settings(
+        on_time_days=on_time_days,
+        province_code=str(variables["province_code"]),
+        calendar=ReportingCalendar(kind, on_time_days),
+    )
 
 
 def period_for_run(data_interval_end: date) -> Period:

@@ -20,8 +20,9 @@ T = TypeVar("T")
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False,
-            ddl: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, *, read_only: bool = False, ddl: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection; a writer runs `ddl` first (the tables it writes, if absent)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,8 +35,9 @@ def connect(path: Path, *, read_only: bool = False,
         con.close()
 
 
-def read_while_running(home: Home, read: Callable[[duckdb.DuckDBPyConnection], T],
-                       warehouse: Path | None = None) -> T:
+def read_while_running(
+    home: Home, read: Callable[[duckdb.DuckDBPyConnection], T], warehouse: Path | None = None
+) -> T:
     """`read(con)` on the working file (or `warehouse`), else on the published copy.
 
     The nightly run holds the working file while it writes: then the copy published after the

@@ -47,23 +47,48 @@ from outreach.generators.sample import (
 )
 
 CATALOGUE = PROJECT_ROOT / "data" / "reference" / "vn_admin_units_2022-04-10.csv"
-SHARED_SEEDS = ["ref_topics.csv", "ref_output_types.csv", "ref_indicators.csv",
-                "ref_key_area_communes.csv", "ref_validation_rules.csv",
-                f"{PROVINCES_SEED}.csv", "ref_source_kinds.csv"]
+SHARED_SEEDS = [
+    "ref_topics.csv",
+    "ref_output_types.csv",
+    "ref_indicators.csv",
+    "ref_key_area_communes.csv",
+    "ref_validation_rules.csv",
+    f"{PROVINCES_SEED}.csv",
+    "ref_source_kinds.csv",
+]
 # the central press offices, registered where their head office is (Hà Nội)
 CENTRAL_OFFICES = [
-    ("TW-TTXVN", "Thông tấn xã Việt Nam"), ("TW-VTV", "Đài Truyền hình Việt Nam"),
-    ("TW-VOV", "Đài Tiếng nói Việt Nam"), ("TW-NHANDAN", "Báo Nhân Dân"),
-    ("TW-QDND", "Báo Quân đội nhân dân"), ("TW-CAND", "Báo Công an nhân dân"),
-    ("TW-PLVN", "Báo Pháp luật Việt Nam"), ("TW-TTVH", "Báo Văn hóa"),
+    ("TW-TTXVN", "Thông tấn xã Việt Nam"),
+    ("TW-VTV", "Đài Truyền hình Việt Nam"),
+    ("TW-VOV", "Đài Tiếng nói Việt Nam"),
+    ("TW-NHANDAN", "Báo Nhân Dân"),
+    ("TW-QDND", "Báo Quân đội nhân dân"),
+    ("TW-CAND", "Báo Công an nhân dân"),
+    ("TW-PLVN", "Báo Pháp luật Việt Nam"),
+    ("TW-TTVH", "Báo Văn hóa"),
 ]
 CENTRAL_PROVINCE = "01"
 CSV_STYLES = ["csv_utf8", "csv_semicolon_bom", "csv_cp1258", "csv_machine"]
-SOURCE_COLUMNS = ["source_code", "source_name", "source_kind", "province_code", "district_code",
-                  "commune_code", "valid_from", "valid_to", "predecessor_codes",
-                  "submits_monthly", "reporters_on_beat",
-                  "contact_name", "contact_email", "contact_phone", "is_demo_contact",
-                  "delivery_method", "delivery_location", "delivery_secret_env"]
+SOURCE_COLUMNS = [
+    "source_code",
+    "source_name",
+    "source_kind",
+    "province_code",
+    "district_code",
+    "commune_code",
+    "valid_from",
+    "valid_to",
+    "predecessor_codes",
+    "submits_monthly",
+    "reporters_on_beat",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "is_demo_contact",
+    "delivery_method",
+    "delivery_location",
+    "delivery_secret_env",
+]
 
 
 @dataclass(frozen=True)
@@ -82,8 +107,7 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
     units = units_before(rows, {code for code, _ in provinces})
     after = units_after()
     write_rows(units + after, Unit, seeds_dir / "ref_admin_units.csv")
-    write_rows(national_successions(rows), CommuneSuccession,
-               seeds_dir / f"{COMMUNES_SEED}.csv")
+    write_rows(national_successions(rows), CommuneSuccession, seeds_dir / f"{COMMUNES_SEED}.csv")
     communes: dict[str, list[str]] = {}
     district_names = {}
     for unit in units:
@@ -92,43 +116,83 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
     sources: list[NationalSource] = []
     registry = []
     for province_code, province_name in provinces:
-        for prefix, kind, name in (("BAO", "Báo", "outlet_provincial"),
-                                   ("PTTH", "Đài Phát thanh và Truyền hình", "outlet_provincial")):
+        for prefix, kind, name in (
+            ("BAO", "Báo", "outlet_provincial"),
+            ("PTTH", "Đài Phát thanh và Truyền hình", "outlet_provincial"),
+        ):
             code = f"{prefix}-{province_code}"
-            registry.append(_registry_row(code, f"{kind} {_short(province_name)}", name,
-                                          province_code, "", reporters="10",
-                                          valid_to=_day_before(REFORM_DATE)))
+            registry.append(
+                _registry_row(
+                    code,
+                    f"{kind} {_short(province_name)}",
+                    name,
+                    province_code,
+                    "",
+                    reporters="10",
+                    valid_to=_day_before(REFORM_DATE),
+                )
+            )
             sources.append(NationalSource(code, name, None, ()))
     # after the reform, each province's newspaper and radio-TV are one agency, which succeeds
     # the outlets of every province it was made of
     successions = read_rows(SEEDS_DIR / f"{PROVINCES_SEED}.csv")
     new_provinces = sorted({(unit.province_code, unit.province_name) for unit in after})
     for province_code, province_name in new_provinces:
-        olds = sorted(row["old_province_code"] for row in successions
-                      if row["new_province_code"] == province_code)
+        olds = sorted(
+            row["old_province_code"]
+            for row in successions
+            if row["new_province_code"] == province_code
+        )
         code = f"BPTTH-{province_code}"
-        registry.append(_registry_row(
-            code, f"Báo và Phát thanh, Truyền hình {_short(province_name)}",
-            "outlet_provincial", province_code, "", reporters="20", valid_from=REFORM_DATE,
-            predecessors="|".join(f"{prefix}-{old}" for old in olds for prefix in ("BAO", "PTTH"))))
+        registry.append(
+            _registry_row(
+                code,
+                f"Báo và Phát thanh, Truyền hình {_short(province_name)}",
+                "outlet_provincial",
+                province_code,
+                "",
+                reporters="20",
+                valid_from=REFORM_DATE,
+                predecessors="|".join(
+                    f"{prefix}-{old}" for old in olds for prefix in ("BAO", "PTTH")
+                ),
+            )
+        )
         sources.append(NationalSource(code, "outlet_provincial", None, ()))
     for code, name in CENTRAL_OFFICES:
-        registry.append(_registry_row(code, name, "outlet_central", CENTRAL_PROVINCE, "",
-                                      reporters="5"))
+        registry.append(
+            _registry_row(code, name, "outlet_central", CENTRAL_PROVINCE, "", reporters="5")
+        )
         sources.append(NationalSource(code, "outlet_central", None, ()))
     for district_code, (district_name, province_code) in sorted(district_names.items()):
         code = f"PVHTT-{district_code}"
-        registry.append(_registry_row(code, f"Phòng Văn hóa và Thông tin {district_name}",
-                                      "district", province_code, district_code, reporters="",
-                                      valid_to=_day_before(REFORM_DATE)))
-        sources.append(NationalSource(code, "district", district_code,
-                                      tuple(communes[district_code])))
+        registry.append(
+            _registry_row(
+                code,
+                f"Phòng Văn hóa và Thông tin {district_name}",
+                "district",
+                province_code,
+                district_code,
+                reporters="",
+                valid_to=_day_before(REFORM_DATE),
+            )
+        )
+        sources.append(
+            NationalSource(code, "district", district_code, tuple(communes[district_code]))
+        )
     for unit in after:
         code = f"XA-{unit.commune_code}"
         kind = unit.commune_type.lower()
         bare = unit.commune_name.removeprefix(unit.commune_type).strip()
-        row = _registry_row(code, f"Phòng Văn hóa - Xã hội {kind} {bare}", "commune",
-                            unit.province_code, "", reporters="", valid_from=REFORM_DATE)
+        row = _registry_row(
+            code,
+            f"Phòng Văn hóa - Xã hội {kind} {bare}",
+            "commune",
+            unit.province_code,
+            "",
+            reporters="",
+            valid_from=REFORM_DATE,
+        )
         registry.append({**row, "commune_code": unit.commune_code})
         sources.append(NationalSource(code, "commune", None, (unit.commune_code,)))
     with open(seeds_dir / "ref_sources.csv", "w", encoding="utf-8", newline="") as handle:
@@ -148,17 +212,38 @@ def _day_before(day: str) -> str:
     return f"{date.fromisoformat(day) - timedelta(days=1)}"
 
 
-def _registry_row(code, name, kind, province_code, district_code, *, reporters,
-                  valid_from: str = "2020-01-01", valid_to: str = "",
-                  predecessors: str = "") -> dict:
-    return {"source_code": code, "source_name": name, "source_kind": kind,
-            "province_code": province_code, "district_code": district_code, "commune_code": "",
-            "predecessor_codes": predecessors, "valid_from": valid_from,
-            "valid_to": valid_to,
-            "submits_monthly": "true", "reporters_on_beat": reporters,
-            "contact_name": "Đầu mối báo cáo", "contact_email": f"{code.lower()}@demo.example",
-            "contact_phone": "", "is_demo_contact": "true", "delivery_method": "inbox",
-            "delivery_location": "", "delivery_secret_env": ""}
+def _registry_row(
+    code,
+    name,
+    kind,
+    province_code,
+    district_code,
+    *,
+    reporters,
+    valid_from: str = "2020-01-01",
+    valid_to: str = "",
+    predecessors: str = "",
+) -> dict:
+    return {
+        "source_code": code,
+        "source_name": name,
+        "source_kind": kind,
+        "province_code": province_code,
+        "district_code": district_code,
+        "commune_code": "",
+        "predecessor_codes": predecessors,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "submits_monthly": "true",
+        "reporters_on_beat": reporters,
+        "contact_name": "Đầu mối báo cáo",
+        "contact_email": f"{code.lower()}@demo.example",
+        "contact_phone": "",
+        "is_demo_contact": "true",
+        "delivery_method": "inbox",
+        "delivery_location": "",
+        "delivery_secret_env": "",
+    }
 
 
 def _rows(rng: random.Random, source: NationalSource, month: date) -> list[Row]:
@@ -168,38 +253,78 @@ def _rows(rng: random.Random, source: NationalSource, month: date) -> list[Row]:
         return month.replace(day=rng.randint(1, last_day.day))
 
     topics = ["toi_pham", "ma_tuy", "mua_ban_nguoi", "khac"]
-    if source.kind == "commune":   # a commune office: a district's kinds of work, smaller
-        rows = [Row(day(), topic, "truyen_thanh_co_so", rng.randint(5, 300))
-                for topic in rng.sample(topics[:3], k=rng.randint(2, 3))]
-        rows += [Row(day(), rng.choice(topics), kind, rng.randint(1, 4))
-                 for kind in ("xe_luu_dong", "bang_zon")]
+    if source.kind == "commune":  # a commune office: a district's kinds of work, smaller
+        rows = [
+            Row(day(), topic, "truyen_thanh_co_so", rng.randint(5, 300))
+            for topic in rng.sample(topics[:3], k=rng.randint(2, 3))
+        ]
+        rows += [
+            Row(day(), rng.choice(topics), kind, rng.randint(1, 4))
+            for kind in ("xe_luu_dong", "bang_zon")
+        ]
         for _ in range(rng.randint(0, 3)):
-            rows.append(Row(day(), rng.choice(topics[:3]), rng.choice(["tu_van", "chieu_phim"]),
-                            1, commune_code=source.communes[0], people=rng.randint(20, 200)))
+            rows.append(
+                Row(
+                    day(),
+                    rng.choice(topics[:3]),
+                    rng.choice(["tu_van", "chieu_phim"]),
+                    1,
+                    commune_code=source.communes[0],
+                    people=rng.randint(20, 200),
+                )
+            )
         return sorted(rows, key=lambda row: row.day)
     if source.kind == "district":
-        rows = [Row(day(), topic, "truyen_thanh_co_so", rng.randint(10, 1500))
-                for topic in rng.sample(topics[:3], k=rng.randint(2, 3))]
-        rows += [Row(day(), rng.choice(topics), kind, rng.randint(1, 12))
-                 for kind in ("xe_luu_dong", "bang_zon", "phat_thanh")]
+        rows = [
+            Row(day(), topic, "truyen_thanh_co_so", rng.randint(10, 1500))
+            for topic in rng.sample(topics[:3], k=rng.randint(2, 3))
+        ]
+        rows += [
+            Row(day(), rng.choice(topics), kind, rng.randint(1, 12))
+            for kind in ("xe_luu_dong", "bang_zon", "phat_thanh")
+        ]
         for _ in range(rng.randint(2, 8)):
-            rows.append(Row(day(), rng.choice(topics[:3]), rng.choice(["tu_van", "chieu_phim"]),
-                            1, commune_code=rng.choice(source.communes),
-                            people=rng.randint(20, 400)))
+            rows.append(
+                Row(
+                    day(),
+                    rng.choice(topics[:3]),
+                    rng.choice(["tu_van", "chieu_phim"]),
+                    1,
+                    commune_code=rng.choice(source.communes),
+                    people=rng.randint(20, 400),
+                )
+            )
         return sorted(rows, key=lambda row: row.day)
-    return sorted((Row(day(), rng.choice(topics), rng.choice(["tin_bai", "anh", "phong_su",
-                                                               "truyen_hinh", "mang_xa_hoi"]),
-                       1, title="Tin tuyên truyền", url="https://demo.example/bai")
-                   for _ in range(rng.randint(8, 25))), key=lambda row: row.day)
+    return sorted(
+        (
+            Row(
+                day(),
+                rng.choice(topics),
+                rng.choice(["tin_bai", "anh", "phong_su", "truyen_hinh", "mang_xa_hoi"]),
+                1,
+                title="Tin tuyên truyền",
+                url="https://demo.example/bai",
+            )
+            for _ in range(rng.randint(8, 25))
+        ),
+        key=lambda row: row.day,
+    )
 
 
 # how often, per source-month, the national sample plants each kind of problem
 MISSING_SHARE, LATE_SHARE, CORRECTION_SHARE, BROKEN_SHARE = 0.02, 0.05, 0.01, 0.005
 
 
-def generate_national(years: list[int], inbox: Path, seeds_dir: Path, *, seed: int = 1,
-                      xlsx_share: float = 0.0, provinces: set[str] | None = None,
-                      plant_problems: bool = True) -> SampleResult:
+def generate_national(
+    years: list[int],
+    inbox: Path,
+    seeds_dir: Path,
+    *,
+    seed: int = 1,
+    xlsx_share: float = 0.0,
+    provinces: set[str] | None = None,
+    plant_problems: bool = True,
+) -> SampleResult:
     """Write one file per source per month of the given years into `inbox`.
 
     The registry covers the whole country; `provinces` (codes) limits the files written. A
@@ -224,17 +349,25 @@ def generate_national(years: list[int], inbox: Path, seeds_dir: Path, *, seed: i
         for year in years:
             for month_number in range(1, 13):
                 month = date(year, month_number, 1)
-                if not registered.is_active(month) or \
-                        sent_at(random.Random(0), month, 10) > now:
+                if not registered.is_active(month) or sent_at(random.Random(0), month, 10) > now:
                     continue
-                _write_month(rng, source, month, style, reference, inbox, result,
-                             xlsx_share, plant_problems)
+                _write_month(
+                    rng, source, month, style, reference, inbox, result, xlsx_share, plant_problems
+                )
     return result
 
 
-def _write_month(rng: random.Random, source: NationalSource, month: date, style: str,
-                 reference: Reference, inbox: Path, result: SampleResult, xlsx_share: float,
-                 plant_problems: bool) -> None:
+def _write_month(
+    rng: random.Random,
+    source: NationalSource,
+    month: date,
+    style: str,
+    reference: Reference,
+    inbox: Path,
+    result: SampleResult,
+    xlsx_share: float,
+    plant_problems: bool,
+) -> None:
     rows = _rows(rng, source, month)
     as_xlsx = rng.random() < xlsx_share
     problem = rng.random() if plant_problems else 1.0
@@ -264,7 +397,10 @@ def _write_month(rng: random.Random, source: NationalSource, month: date, style:
         name, sent = f"{source.code}_{label}_r2.{extension}", sent + timedelta(days=5)
         result.planted.append(Planted("correction", source.code, label, name))
     elif problem < LATE_SHARE + CORRECTION_SHARE + BROKEN_SHARE:
-        data = data[: len(data) // 2] + b"\x00\x01 hai muoi" if extension == "csv" \
+        data = (
+            data[: len(data) // 2] + b"\x00\x01 hai muoi"
+            if extension == "csv"
             else data[: len(data) // 2]
+        )
         result.planted.append(Planted("broken_file", source.code, label, name))
     write_file(inbox, name, data, sent, result)

@@ -68,8 +68,11 @@ def written_files(home: Home, period: Period, since: float) -> list[tuple[str, P
         ("PDF", docx.with_suffix(".pdf")),
         ("Report (Word)", docx),
     ]
-    written = [(label, path) for label, path in candidates
-               if path.is_file() and path.stat().st_mtime >= since]
+    written = [
+        (label, path)
+        for label, path in candidates
+        if path.is_file() and path.stat().st_mtime >= since
+    ]
     others = sorted(folder.glob("*/bao-cao-*.docx"))
     others = [path for path in others if path.stat().st_mtime >= since]
     if others:
@@ -95,7 +98,8 @@ def airflow_environment(home: Home) -> dict[str, str]:
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "PYTHONPATH": os.pathsep.join(
-            [str(AIRFLOW_SETTINGS_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]),
+            [str(AIRFLOW_SETTINGS_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
         # dates without a zone (the CLI's, a trigger's) are the DAG's, Vietnam's
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         **QUIET,
@@ -107,8 +111,9 @@ def _airflow(arguments: list[str], env: dict[str, str], log) -> int:
     command = [str(Path(sys.executable).with_name("airflow")), *arguments]
     log.write(f"$ airflow {' '.join(arguments)}\n")
     log.flush()
-    return subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                          check=False).returncode
+    return subprocess.run(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, check=False
+    ).returncode
 
 
 def prepare_airflow(home: Home, log) -> dict[str, str]:
@@ -125,9 +130,10 @@ def prepare_airflow(home: Home, log) -> dict[str, str]:
     database = home.airflow / "airflow.db"
     if database.is_file() and marker.is_file() and marker.read_text() == wanted:
         return env
-    for arguments in (["db", "migrate"],
-                      ["pools", "set", WRITER_POOL, "1",
-                       "DuckDB warehouse writers: one at a time"]):
+    for arguments in (
+        ["db", "migrate"],
+        ["pools", "set", WRITER_POOL, "1", "DuckDB warehouse writers: one at a time"],
+    ):
         if _airflow(arguments, env, log) != 0:
             raise AirflowRunFailed(f"`airflow {' '.join(arguments)}` failed; see {log.name}")
     marker.write_text(wanted)
@@ -158,24 +164,28 @@ def run_nightly(home: Home, period: Period, drop_folder: Path | None = None) -> 
     as_of = logical_date_for(period)
     logical_date = datetime.now(LOCAL_TZ).replace(microsecond=0)
     log_file = home.logs / f"airflow-{DAG_ID}-{datetime.now():%Y%m%dT%H%M%S}.log"
-    conf = {"period": period.code, "drop_folder": str(drop_folder) if drop_folder else None,
-            "as_of": as_of.date().isoformat()}
+    conf = {
+        "period": period.code,
+        "drop_folder": str(drop_folder) if drop_folder else None,
+        "as_of": as_of.date().isoformat(),
+    }
     docx, _ = report_paths(home, period)
     started = datetime.now().timestamp()
     with open(log_file, "w", encoding="utf-8") as log:
         env = prepare_airflow(home, log)
         # the tasks' own INFO lines are what the UI shows for each task (`write_task_logs`)
         env = {**env, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}
-        code = _airflow(["dags", "test", DAG_ID, logical_date.isoformat(),
-                         "--conf", json.dumps(conf)], env, log)
+        code = _airflow(
+            ["dags", "test", DAG_ID, logical_date.isoformat(), "--conf", json.dumps(conf)], env, log
+        )
     output = log_file.read_text(encoding="utf-8")
     write_task_logs(home, output)
     if code != 0 or not docx.is_file() or docx.stat().st_mtime < started:
         tail = "\n".join(output.splitlines()[-40:])
-        raise AirflowRunFailed(f"{DAG_ID} failed for {period.code} (exit {code}); "
-                               f"full log: {log_file}\n{tail}")
-    return RunOutcome("success", logical_date, log_file, docx,
-                      written_files(home, period, started))
+        raise AirflowRunFailed(
+            f"{DAG_ID} failed for {period.code} (exit {code}); full log: {log_file}\n{tail}"
+        )
+    return RunOutcome("success", logical_date, log_file, docx, written_files(home, period, started))
 
 
 # `airflow dags test` runs the tasks one after the other in one process and prints their logs
@@ -184,7 +194,8 @@ _TASK_MARK = re.compile(r"\[DAG TEST\] (starting|end task) task_id=(\S+) map_ind
 _RUN_ID = re.compile(r"\[DAG TEST\] running task <TaskInstance: \S+ (\S+) ")
 _CONSOLE_LINE = re.compile(
     r"^(?P<timestamp>\d{4}-\d\d-\d\dT[\d:.]+Z) \[(?P<level>\w+)\s*\] (?P<event>.*?)"
-    r"(?:\s+\[(?P<logger>[\w.]+)\](?P<rest>(?:\s+\w+=.*)?))?$")
+    r"(?:\s+\[(?P<logger>[\w.]+)\](?P<rest>(?:\s+\w+=.*)?))?$"
+)
 
 
 def write_task_logs(home: Home, output: str) -> list[Path]:
@@ -210,15 +221,20 @@ def write_task_logs(home: Home, output: str) -> list[Path]:
     tries = _try_numbers(home, run_id)
     written = []
     for (task_id, map_index), lines in sections.items():
-        folder = home.airflow / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / \
-            f"task_id={task_id}"
+        folder = (
+            home.airflow / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={task_id}"
+        )
         if map_index >= 0:
             folder /= f"map_index={map_index}"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"attempt={tries.get((task_id, map_index), 1)}.log"
-        path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n"
-                                for record in _grouped(map(_structured, lines))),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(
+                json.dumps(record, ensure_ascii=False) + "\n"
+                for record in _grouped(map(_structured, lines))
+            ),
+            encoding="utf-8",
+        )
         written.append(path)
     return written
 
@@ -242,8 +258,7 @@ def _structured(line: str) -> dict[str, str]:
     parsed = _CONSOLE_LINE.match(line)
     if not parsed:
         return {"event": line}  # a traceback's or a warning's next lines
-    record = {"timestamp": parsed["timestamp"], "level": parsed["level"],
-              "event": parsed["event"]}
+    record = {"timestamp": parsed["timestamp"], "level": parsed["level"], "event": parsed["event"]}
     if parsed["logger"]:
         record["logger"] = parsed["logger"]
     details = re.sub(r"\s*\bloc=\S+", "", parsed["rest"] or "").strip()
@@ -257,8 +272,11 @@ def _try_numbers(home: Home, run_id: str) -> dict[tuple[str, int], int]:
 
     database = home.airflow / "airflow.db"
     with closing(sqlite3.connect(database)) as con:
-        rows = con.execute("select task_id, map_index, try_number from task_instance "
-                           "where dag_id = ? and run_id = ?", [DAG_ID, run_id]).fetchall()
+        rows = con.execute(
+            "select task_id, map_index, try_number from task_instance "
+            "where dag_id = ? and run_id = ?",
+            [DAG_ID, run_id],
+        ).fetchall()
     return {(task_id, map_index): try_number for task_id, map_index, try_number in rows}
 
 
@@ -272,8 +290,12 @@ def serve(home: Home, port: int = 8080) -> int:
     log_file = home.logs / f"airflow-standalone-{datetime.now():%Y%m%dT%H%M%S}.log"
     with open(log_file, "w", encoding="utf-8") as log:
         env = prepare_airflow(home, log)
-    env = {**env, "AIRFLOW__API__PORT": str(port), "AIRFLOW__API__HOST": "127.0.0.1",
-           "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-           "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/"}
+    env = {
+        **env,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+    }
     command = [str(Path(sys.executable).with_name("airflow")), "standalone"]
     return subprocess.run(command, env=env, check=False).returncode

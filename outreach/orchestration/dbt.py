@@ -36,8 +36,11 @@ def fingerprint(home: Home) -> str:
 
     digest = hashlib.sha256()
     files = sorted(home.seeds_dir().glob("*.csv")) + sorted(
-        path for folder in ("models", "macros", "seeds")
-        for path in (DBT_PROJECT_DIR / folder).rglob("*") if path.is_file())
+        path
+        for folder in ("models", "macros", "seeds")
+        for path in (DBT_PROJECT_DIR / folder).rglob("*")
+        if path.is_file()
+    )
     files.append(DBT_PROJECT_DIR / "dbt_project.yml")
     for path in files:
         digest.update(path.name.encode())
@@ -68,8 +71,11 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
 
     marker = home.root / "dbt" / "built-from.sha256"
     current = fingerprint(home) if command[0] == "build" else None
-    if current is not None and "--full-refresh" not in command and (
-            not marker.is_file() or marker.read_text().strip() != current):
+    if (
+        current is not None
+        and "--full-refresh" not in command
+        and (not marker.is_file() or marker.read_text().strip() != current)
+    ):
         log.info("registry or dbt project changed since the last build: full refresh")
         command = [*command, "--full-refresh"]
 
@@ -77,31 +83,52 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     work = home.root / "dbt"
     log_file = home.logs / f"dbt-{command[0]}-{datetime.now():%Y%m%dT%H%M%S%f}.log"
     arguments = [
-        dbt_executable(), *command,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        "--vars", json.dumps(variables), "--no-use-colors",
+        dbt_executable(),
+        *command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--vars",
+        json.dumps(variables),
+        "--no-use-colors",
     ]
-    env = {**os.environ, "OUTREACH_WAREHOUSE": str(home.warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           # dbt wants seed paths relative to its project (dbt_project.yml reads this)
-           "OUTREACH_SEED_PATH": os.path.relpath(home.seeds_dir(), DBT_PROJECT_DIR)}
+    env = {
+        **os.environ,
+        "OUTREACH_WAREHOUSE": str(home.warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # dbt wants seed paths relative to its project (dbt_project.yml reads this)
+        "OUTREACH_SEED_PATH": os.path.relpath(home.seeds_dir(), DBT_PROJECT_DIR),
+    }
     log.info("running %s", " ".join(arguments[:2]))
     limit = dbt_timeout_seconds()
     with open(log_file, "w", encoding="utf-8") as output:
         try:
-            result = subprocess.run(arguments, cwd=DBT_PROJECT_DIR, env=env, stdout=output,
-                                    stderr=subprocess.STDOUT, check=False, timeout=limit)
+            result = subprocess.run(
+                arguments,
+                cwd=DBT_PROJECT_DIR,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                check=False,
+                timeout=limit,
+            )
         except subprocess.TimeoutExpired as exc:
             # subprocess.run has killed dbt: its open transaction is rolled back by DuckDB
-            raise DbtFailed(f"dbt {command[0]} stopped after {limit:g} s "
-                            f"({TIMEOUT_ENV}); log {log_file}") from exc
+            raise DbtFailed(
+                f"dbt {command[0]} stopped after {limit:g} s ({TIMEOUT_ENV}); log {log_file}"
+            ) from exc
     lines = log_file.read_text(encoding="utf-8").splitlines()
     summary = next((line for line in reversed(lines) if "Done." in line), "")
     if result.returncode != 0:
         tail = "\n".join(lines[-40:])
-        raise DbtFailed(f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n"
-                        f"{tail}")
+        raise DbtFailed(
+            f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
+        )
     if current is not None:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(current + "\n")

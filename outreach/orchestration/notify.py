@@ -28,8 +28,9 @@ MAX_AGE_HOURS = 36  # older nights are catch-up runs
 
 
 def _recipients(variable: str) -> list[str]:
-    return [address.strip() for address in os.environ.get(variable, "").split(",")
-            if address.strip()]
+    return [
+        address.strip() for address in os.environ.get(variable, "").split(",") if address.strip()
+    ]
 
 
 class _ConfiguredNotifier(SmtpNotifier):
@@ -71,8 +72,11 @@ class ReminderNotifier(_ConfiguredNotifier):
             return
         interval_end = context.get("data_interval_end")
         scheduled = getattr(context.get("dag_run"), "run_type", None) == "scheduled"
-        if scheduled and interval_end is not None and \
-                datetime.now(UTC) - interval_end > timedelta(hours=MAX_AGE_HOURS):
+        if (
+            scheduled
+            and interval_end is not None
+            and datetime.now(UTC) - interval_end > timedelta(hours=MAX_AGE_HOURS)
+        ):
             log.info("a night being caught up (%s): its reminder list is not sent", interval_end)
             return
         self.subject, self.html_content = reminded["subject"], reminded["html"]

@@ -25,8 +25,11 @@ def pull(home: Home, drop: Path | None = None) -> dict:
         deliveries.append(Delivery("drop folder", "folder", str(drop.resolve())))
     outcomes = pull_all(home, deliveries)
     waiting = [p for p in home.inbox.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return {"pulled": sum(len(o.pulled) for o in outcomes), "waiting": len(waiting),
-            "failed": {o.source_code: o.error or o.file_errors for o in outcomes if o.failed}}
+    return {
+        "pulled": sum(len(o.pulled) for o in outcomes),
+        "waiting": len(waiting),
+        "failed": {o.source_code: o.error or o.file_errors for o in outcomes if o.failed},
+    }
 
 
 def ingest(home: Home, inbox: Path | None = None) -> dict:
@@ -75,8 +78,9 @@ def publish(home: Home) -> Path:
     name = home.warehouse.stem
     with duckdb.connect() as con:
         con.execute(f"attach '{_sql_text(home.warehouse)}' as \"{name}\" (read_only)")
-        con.execute(f"attach '{_sql_text(partial)}' as published "
-                    f"(storage_version '{_sql_text(version)}')")
+        con.execute(
+            f"attach '{_sql_text(partial)}' as published (storage_version '{_sql_text(version)}')"
+        )
         con.execute(f'copy from database "{name}" to published')
         con.execute("detach published")
     os.replace(partial, target)
@@ -94,8 +98,14 @@ def provinces(home: Home) -> list[str]:
     return registry_provinces(home)
 
 
-def report(home: Home, period: Period, *, province: str | None = None, pdf: bool | None = None,
-           published: bool = False):
+def report(
+    home: Home,
+    period: Period,
+    *,
+    province: str | None = None,
+    pdf: bool | None = None,
+    published: bool = False,
+):
     """The .docx, figures.json, an HTML preview, and a PDF if LibreOffice is installed, for one
     province (default: the home's own) or the country (`toan-quoc`).
 
@@ -105,12 +115,23 @@ def report(home: Home, period: Period, *, province: str | None = None, pdf: bool
     from outreach.core.scope import resolve_scope
     from report.build import write_report
 
-    return write_report(home, period, scope=resolve_scope(home, province), pdf=pdf,
-                        warehouse=home.published_warehouse if published else None)
+    return write_report(
+        home,
+        period,
+        scope=resolve_scope(home, province),
+        pdf=pdf,
+        warehouse=home.published_warehouse if published else None,
+    )
 
 
-def remind(home: Home, period: Period, month: date | None = None, *,
-           province: str | None = None, published: bool = False) -> dict:
+def remind(
+    home: Home,
+    period: Period,
+    month: date | None = None,
+    *,
+    province: str | None = None,
+    published: bool = False,
+) -> dict:
     """Write the reminder list of one province (who to chase, with a message ready to send)
     as a CSV.
 
@@ -129,13 +150,25 @@ def remind(home: Home, period: Period, month: date | None = None, *,
     scope = resolve_scope(home, province)
     # the reminders go out today: from the body that exists today
     sender = load_config(home, scope, for_signature=False)["issuing_body_name"]
-    rows = reminders(home, period, month, sender=sender, scope=scope,
-                     warehouse=home.published_warehouse if published else None)
-    path = write_reminders_csv(rows, scope.report_dir(home, period.code)
-                               / reminder_file_name(period, month))
+    rows = reminders(
+        home,
+        period,
+        month,
+        sender=sender,
+        scope=scope,
+        warehouse=home.published_warehouse if published else None,
+    )
+    path = write_reminders_csv(
+        rows, scope.report_dir(home, period.code) / reminder_file_name(period, month)
+    )
     scope_label = f"tháng {month:%m/%Y}" if month else period.label_vi
     where = "" if scope.is_home_province else f", {scope.short_name}"
     subject = f"[outreach] {len(rows)} trường hợp cần nhắc, {scope_label}{where}"
-    return {"count": len(rows), "csv": str(path), "subject": subject, "province": scope.key,
-            "text": format_reminders(rows),
-            "html": reminders_html(rows, f"Danh sách cần nhắc, {scope_label}{where}")}
+    return {
+        "count": len(rows),
+        "csv": str(path),
+        "subject": subject,
+        "province": scope.key,
+        "text": format_reminders(rows),
+        "html": reminders_html(rows, f"Danh sách cần nhắc, {scope_label}{where}"),
+    }

@@ -5,7 +5,7 @@
 with
 
 sources as (
-    select * from {{ ref('ref_sources') }}
+    select * from {{ ref('stg_reference__sources') }}
     where submits_monthly
 ),
 

@@ -11,7 +11,7 @@ output_rows as (
 ),
 
 output_types as (
-    select * from {{ ref('ref_output_types') }}
+    select * from {{ ref('stg_reference__output_types') }}
 ),
 
 joined as (

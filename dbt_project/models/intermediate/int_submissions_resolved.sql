@@ -30,7 +30,7 @@ ranked as (
 
 final as (
     select
-        source_code || ':' || strftime(report_month, '%Y-%m') || ':' || file_kind
+        {{ source_month_key() }} || ':' || file_kind
             as resolved_submission_key,
         source_code,
         report_month,

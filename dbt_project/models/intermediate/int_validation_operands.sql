@@ -12,7 +12,7 @@ monthly_files as (
 ),
 
 key_communes as (
-    select * from {{ ref('ref_key_area_communes') }}
+    select * from {{ ref('stg_reference__key_area_communes') }}
 ),
 
 counselling as (

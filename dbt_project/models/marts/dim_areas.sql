@@ -3,11 +3,11 @@
 with
 
 units as (
-    select * from {{ ref('ref_admin_units') }}
+    select * from {{ ref('stg_reference__admin_units') }}
 ),
 
 key_areas as (
-    select * from {{ ref('ref_key_area_communes') }}
+    select * from {{ ref('stg_reference__key_area_communes') }}
 ),
 
 communes as (

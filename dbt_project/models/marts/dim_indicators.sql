@@ -2,7 +2,7 @@
 with
 
 indicators as (
-    select * from {{ ref('ref_indicators') }}
+    select * from {{ ref('stg_reference__indicators') }}
 ),
 
 final as (
@@ -14,6 +14,7 @@ final as (
         valid_from,
         valid_to,
         indicator_label_vi,
+        report_sentence_vi,
         target_value,
         target_operator,
         -- a target the department has not set yet (the demo's): the report says so

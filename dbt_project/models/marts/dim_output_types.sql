@@ -2,7 +2,7 @@
 with
 
 output_types as (
-    select * from {{ ref('ref_output_types') }}
+    select * from {{ ref('stg_reference__output_types') }}
 ),
 
 final as (

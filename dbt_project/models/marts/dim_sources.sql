@@ -2,18 +2,18 @@
 with
 
 sources as (
-    select * from {{ ref('ref_sources') }}
+    select * from {{ ref('stg_reference__sources') }}
 ),
 
 kinds as (
-    select * from {{ ref('ref_source_kinds') }}
+    select * from {{ ref('stg_reference__source_kinds') }}
 ),
 
 districts as (
     select distinct
         district_code,
         district_name
-    from {{ ref('ref_admin_units') }}
+    from {{ ref('stg_reference__admin_units') }}
     where district_code is not null
 ),
 
@@ -24,7 +24,7 @@ communes as (
         commune_name,
         valid_from,
         valid_to
-    from {{ ref('ref_admin_units') }}
+    from {{ ref('stg_reference__admin_units') }}
 ),
 
 final as (

@@ -2,7 +2,7 @@
 with
 
 topics as (
-    select * from {{ ref('ref_topics') }}
+    select * from {{ ref('stg_reference__topics') }}
 ),
 
 final as (

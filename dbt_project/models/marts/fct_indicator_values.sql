@@ -15,7 +15,7 @@ completeness as (
 ),
 
 sources as (
-    select * from {{ ref('ref_sources') }}
+    select * from {{ ref('stg_reference__sources') }}
 ),
 
 key_communes as (
@@ -26,8 +26,8 @@ key_communes as (
         key_areas.valid_to,
         units.district_code,
         units.province_code
-    from {{ ref('ref_key_area_communes') }} as key_areas
-    inner join {{ ref('ref_admin_units') }} as units
+    from {{ ref('stg_reference__key_area_communes') }} as key_areas
+    inner join {{ ref('stg_reference__admin_units') }} as units
         on
             key_areas.commune_code = units.commune_code
             -- codes were reused by the 2025 reform: the unit valid when the key area is
@@ -39,7 +39,7 @@ successors as (
     select
         old_commune_code,
         new_commune_code
-    from {{ ref('ref_commune_succession') }}
+    from {{ ref('stg_reference__commune_successions') }}
     where is_default_successor
 ),
 
@@ -272,10 +272,8 @@ final as (
         all_values.area_level,
         cast(all_values.numerator as bigint) as numerator,
         cast(all_values.denominator as bigint) as denominator,
-        case
-            when all_values.denominator > 0
-                then cast(all_values.numerator as double) / all_values.denominator
-        end as indicator_value,
+        {{ indicator_value('all_values.numerator', 'all_values.denominator') }}
+            as indicator_value,
         targets.programme_code,
         targets.target_value,
         targets.target_operator,
@@ -283,18 +281,10 @@ final as (
         -- every month of the period was due before the as-of date: the value will not move
         -- (but for late corrections); before that it is the value so far, and nothing is met
         periods.is_closed as is_final,
-        case
-            when not periods.is_closed then null
-            when all_values.denominator = 0 or targets.target_value is null then null
-            when targets.target_operator = '>='
-                then
-                    cast(all_values.numerator as double) / all_values.denominator
-                    >= targets.target_value
-            when targets.target_operator = '<='
-                then
-                    cast(all_values.numerator as double) / all_values.denominator
-                    <= targets.target_value
-        end as is_met
+        {{ indicator_is_met(
+            'all_values.numerator', 'all_values.denominator', 'targets.target_value',
+            'targets.target_operator', 'periods.is_closed'
+        ) }} as is_met
     from all_values
     inner join periods
         on all_values.period_code = periods.period_code

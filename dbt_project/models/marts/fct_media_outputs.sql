@@ -6,8 +6,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where source_code || ':' ||
-        strftime(report_month, '%Y-%m') in ({{ changed_source_months() }}){% endif %}"
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ source_month_key() }}
+        in ({{ changed_source_months() }}){% endif %}"
 ) }}
 
 with
@@ -15,14 +15,14 @@ with
 output_rows as (
     select * from {{ ref('int_output_rows_resolved') }}
     {% if is_incremental() %}
-        where source_code || ':' || strftime(report_month, '%Y-%m') in (
+        where {{ source_month_key() }} in (
             {{ changed_source_months() }}
         )
     {% endif %}
 ),
 
 sources as (
-    select * from {{ ref('ref_sources') }}
+    select * from {{ ref('stg_reference__sources') }}
 ),
 
 aggregated as (

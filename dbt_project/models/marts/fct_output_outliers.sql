@@ -103,7 +103,7 @@ scored as (
 
 final as (
     select
-        source_code || ':' || strftime(report_month, '%Y-%m') || ':' || output_type_code
+        {{ source_month_key() }} || ':' || output_type_code
             as output_outlier_key,
         source_code,
         output_type_code,

@@ -35,7 +35,7 @@ trafficking as (
 ),
 
 sources as (
-    select * from {{ ref('ref_sources') }}
+    select * from {{ ref('stg_reference__sources') }}
 ),
 
 source_months as (
@@ -93,7 +93,7 @@ joined as (
 
 final as (
     select
-        source_code || ':' || strftime(report_month, '%Y-%m') as completeness_key,
+        {{ source_month_key() }} as completeness_key,
         source_code,
         source_kind,
         district_code,

@@ -16,7 +16,7 @@ sources as (
 -- the 63 provinces went to 34 on 1 July 2025: a period that ends after it counts a source of
 -- an old province for the province that succeeded it
 province_successions as (
-    select * from {{ ref('ref_province_succession') }}
+    select * from {{ ref('stg_reference__province_successions') }}
 ),
 
 district_labels as (

@@ -14,7 +14,7 @@ sources as (
 ),
 
 kinds as (
-    select * from {{ ref('ref_source_kinds') }}
+    select * from {{ ref('stg_reference__source_kinds') }}
 ),
 
 completeness as (

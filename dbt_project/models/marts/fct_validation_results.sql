@@ -3,7 +3,7 @@
 with
 
 rules as (
-    select * from {{ ref('ref_validation_rules') }}
+    select * from {{ ref('stg_reference__validation_rules') }}
 ),
 
 operands as (
@@ -63,7 +63,7 @@ evaluated as (
 
 final as (
     select
-        rule_code || ':' || source_code || ':' || strftime(report_month, '%Y-%m')
+        rule_code || ':' || {{ source_month_key() }}
         || ':' || commune_code as validation_result_key,
         rule_code,
         rule_name_vi,

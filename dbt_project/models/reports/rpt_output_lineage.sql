@@ -1,0 +1,34 @@
+-- grain: one row per accepted file × what its rows count (kind of source, district, month,
+-- output type, topic, group, whether the commune was a key area in the month): the rows the
+-- report's figures select when they name the files they came from (figures.json, the last annex)
+with
+
+outputs as (
+    select * from {{ ref('fct_media_outputs') }}
+),
+
+key_areas as (
+    select * from {{ ref('stg_reference__key_area_communes') }}
+),
+
+final as (
+    select distinct
+        outputs.submission_id,
+        outputs.source_code,
+        outputs.source_kind,
+        outputs.district_code,
+        outputs.report_month,
+        outputs.output_type_code,
+        outputs.topic_code,
+        outputs.output_group,
+        -- a key area in the month of the row (the reform reused commune codes)
+        coalesce(outputs.commune_code in (
+            select key_areas.commune_code from key_areas
+            where
+                outputs.report_month >= date_trunc('month', key_areas.valid_from)
+                and (key_areas.valid_to is null or outputs.report_month <= key_areas.valid_to)
+        ), false) as is_key_area
+    from outputs
+)
+
+select * from final

@@ -1,0 +1,170 @@
+"""What the tests share: the demo's period, real files written as senders write them, a fresh
+home, the nightly run's steps called as the DAG calls them, the text of a written report.
+
+Fixtures are in conftest.py; tests import these (`from helpers import new_home`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import docx
+from lxml import etree
+
+from outreach.core.home import Home
+from outreach.core.periods import parse_period
+from outreach.core.settings import settings
+
+LABELS = [
+    "Ngày",
+    "Chủ đề",
+    "Hình thức",
+    "Số lượng",
+    "Mã xã",
+    "Số người tiếp cận",
+    "Tiêu đề",
+    "Đường dẫn",
+    "Ghi chú",
+]
+PERIOD = parse_period("2022-H1")
+AS_OF = settings().closing_date(PERIOD)
+
+
+def write_csv(
+    folder: Path,
+    name: str,
+    rows: list[list[object]],
+    *,
+    header=LABELS,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    sent_at: datetime | None = None,
+) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    if encoding == "cp1258":
+        from ingest.text import encode_cp1258
+
+        data = encode_cp1258(text)
+    else:
+        data = text.encode(encoding)
+    return write_bytes(folder, name, data, sent_at=sent_at)
+
+
+def write_bytes(folder: Path, name: str, data: bytes, *, sent_at: datetime | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(data)
+    if sent_at is not None:
+        os.utime(path, (sent_at.timestamp(), sent_at.timestamp()))
+    return path
+
+
+def write_xlsx(
+    folder: Path,
+    name: str,
+    rows: list[list[object]],
+    *,
+    header=LABELS,
+    title_rows: list[str] = (),
+    sheets_before: list[str] = (),
+    sheet_name: str = "Sheet1",
+    merge_titles: bool = True,
+) -> Path:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    sheet = first
+    for index, extra in enumerate(sheets_before):
+        if index == 0:
+            first.title = extra
+            first.append(["Hướng dẫn điền báo cáo"])
+        else:
+            workbook.create_sheet(extra)
+    if sheets_before:
+        sheet = workbook.create_sheet(sheet_name)
+    else:
+        sheet.title = sheet_name
+    for title in title_rows:
+        sheet.append([title])
+        if merge_titles:
+            sheet.merge_cells(
+                start_row=sheet.max_row,
+                start_column=1,
+                end_row=sheet.max_row,
+                end_column=len(header),
+            )
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    workbook.save(path)
+    return path
+
+
+def new_home(root: Path) -> Home:
+    return Home(root).ensure()
+
+
+def run_pipeline(home: Home, drop: Path, *, as_of: date = AS_OF) -> dict:
+    """Every step of the nightly run, called as the DAG calls them, without Airflow."""
+    from outreach.orchestration import pipeline
+
+    pulled = pipeline.pull(home, drop)
+    ingested = pipeline.ingest(home)
+    pipeline.build(home, as_of)
+    checked = pipeline.check(home, PERIOD)
+    pipeline.publish(home)
+    files = pipeline.report(home, PERIOD)
+    reminded = pipeline.remind(home, PERIOD)
+    return {
+        "pulled": pulled,
+        "ingested": ingested,
+        "checked": checked,
+        "report": files,
+        "reminded": reminded,
+    }
+
+
+def document_text(path) -> str:
+    """The text of every paragraph, table cell and footnote; a line break inside a paragraph
+    (the header block's "SỞ THÔNG TIN VÀ / TRUYỀN THÔNG") reads as a space."""
+    document = docx.Document(str(path))
+    parts = [p.text.replace("\n", " ") for p in document.paragraphs]
+
+    def cells(tables):
+        for table in tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    parts.extend(p.text.replace("\n", " ") for p in cell.paragraphs)
+                    cells(cell.tables)
+
+    cells(document.tables)
+    parts.extend(footnotes(document).values())
+    return "\n".join(parts)
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def footnotes(document) -> dict[str, str]:
+    """The text of each real Word footnote (not separators), by its id."""
+    for relationship in document.part.rels.values():
+        if relationship.reltype.endswith("/footnotes"):
+            root = etree.fromstring(relationship.target_part.blob)
+            return {
+                note.get(f"{W}id"): "".join(note.itertext()).strip()
+                for note in root.iter(f"{W}footnote")
+                if note.get(f"{W}type") is None
+            }
+    return {}
