@@ -23,7 +23,6 @@ itself refuses (too large, a redirect elsewhere, a deadline, the server's 4xx) i
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import logging
 import os
@@ -43,10 +42,10 @@ from urllib.parse import quote, unquote, urljoin, urlparse
 
 from ingest.files import MAX_FILE_BYTES, sha256_file
 from outreach.core.home import SEEDS_DIR, Home
+from outreach.core.registry import read_seed
 
 log = logging.getLogger(__name__)
 
-METHODS = ("inbox", "folder", "http", "sftp")
 MAX_DOWNLOAD_BYTES = MAX_FILE_BYTES  # ingest refuses anything larger: stop downloading there
 TIMEOUT_SECONDS = 30  # one network operation
 SOURCE_SECONDS = 300  # all the files of one source
@@ -103,8 +102,7 @@ class SourceOutcome:
 
 def deliveries_from_registry(seeds_dir: Path = SEEDS_DIR) -> list[Delivery]:
     """The sources that deliver somewhere other than the inbox, grouped by location."""
-    with open(seeds_dir / "ref_sources.csv", encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_seed(seeds_dir, "ref_sources")
     by_location: dict[tuple[str, str, str | None], list[str]] = {}
     for row in rows:
         method = row.get("delivery_method") or "inbox"
@@ -411,17 +409,29 @@ def list_sftp(
     ]
 
 
+def _list_sftp_delivery(delivery: Delivery, deadline: Deadline | None) -> list[RemoteFile]:
+    password = os.environ.get(delivery.secret_env) if delivery.secret_env else None
+    if delivery.secret_env and password is None:
+        raise KeyError(f"environment variable {delivery.secret_env} is not set")
+    return list_sftp(delivery.location, password, deadline)
+
+
+# How each delivery method lists the files at a source's location (each RemoteFile knows how to
+# download itself). A new method is one entry here: its name (the registry's delivery_method)
+# and its lister; "inbox" is not pulled.
+LISTERS: dict[str, Callable[[Delivery, Deadline | None], list[RemoteFile]]] = {
+    "folder": lambda delivery, deadline: list_folder(delivery.location),
+    "http": lambda delivery, deadline: list_http(delivery.location, deadline),
+    "sftp": _list_sftp_delivery,
+}
+METHODS = ("inbox", *LISTERS)
+
+
 def list_delivery(delivery: Delivery, deadline: Deadline | None = None) -> list[RemoteFile]:
-    if delivery.method == "folder":
-        return list_folder(delivery.location)
-    if delivery.method == "http":
-        return list_http(delivery.location, deadline)
-    if delivery.method == "sftp":
-        password = os.environ.get(delivery.secret_env) if delivery.secret_env else None
-        if delivery.secret_env and password is None:
-            raise KeyError(f"environment variable {delivery.secret_env} is not set")
-        return list_sftp(delivery.location, password, deadline)
-    raise ValueError(f"nothing to pull for delivery method {delivery.method!r}")
+    lister = LISTERS.get(delivery.method)
+    if lister is None:
+        raise ValueError(f"nothing to pull for delivery method {delivery.method!r}")
+    return lister(delivery, deadline)
 
 
 # --- the pull ---------------------------------------------------------------------------------

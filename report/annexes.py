@@ -20,6 +20,7 @@ from docx.shared import Mm, Pt
 from outreach.core.calendar import ReportingCalendar
 from outreach.core.settings import settings
 from report.docx_parts import grid_table, paragraph
+from report.figures import of_months, of_rows
 
 if TYPE_CHECKING:
     from report.figures import FigureBook, ReportData
@@ -35,6 +36,14 @@ STATUS_MARKS = {
     "rejected": "Trả lại",
     "missing": "Thiếu",
     "not_yet_due": "Chưa đến hạn",
+}
+
+# the column of the source-months a line of the reporting-rate table counts
+RATE_COLUMNS = {
+    "country": None,
+    "province": "province_code",
+    "source_kind": "source_kind",
+    "district": "district_code",
 }
 
 
@@ -135,6 +144,7 @@ class AnnexWriter:
                         f"{self.group_titles[kind]}: {label}, "
                         f"{self.data.topics[topic]['topic_label_vi']}",
                         cells.get((kind, code, topic), 0),
+                        source=of_rows(source_kind=kind, output_type_code=code, topic_code=topic),
                     )
                     for topic in topics
                 ]
@@ -142,6 +152,7 @@ class AnnexWriter:
                     f"outputs.{kind}.{code}.all",
                     f"{self.group_titles[kind]}: {label}",
                     sum(cells.get((kind, code, t), 0) for t in topics),
+                    source=of_rows(source_kind=kind, output_type_code=code),
                 )
                 rows.append([f"  {label}", *values, total])
         grid_table(self.document, header, rows, [52, 24, 22, 24, 22, 17])
@@ -173,6 +184,9 @@ class AnnexWriter:
                     f"outlet_month.{code}.{month:%Y-%m}",
                     f"{source['source_name']}: tin, bài tháng {month:%m/%Y}",
                     quantities.get((code, month), 0),
+                    source=of_rows(
+                        source_code=code, output_group="media", report_month=f"{month:%Y-%m}"
+                    ),
                 )
                 for month, _ in months
             ]
@@ -180,6 +194,7 @@ class AnnexWriter:
                 f"outlet_month.{code}.all",
                 f"{source['source_name']}: tin, bài cả kỳ",
                 sum(quantities.get((code, month), 0) for month, _ in months),
+                source=of_rows(source_code=code, output_group="media"),
             )
             rows.append([source["source_name"], *values, total])
         width = 91 / (len(months) + 1)
@@ -226,6 +241,7 @@ class AnnexWriter:
                         f"{prefix}.{code}.{output_type}",
                         f"{name}: {self.data.output_types[output_type]['output_type_label_vi']}",
                         quantities.get((code, output_type), 0),
+                        source=of_rows(source_code=code, output_type_code=output_type),
                     )
                     for output_type in types
                 ]
@@ -265,6 +281,7 @@ class AnnexWriter:
                         f"completeness.days_late.{code}.{month:%Y-%m}",
                         f"Số ngày gửi muộn: {code} tháng {month:%m/%Y}",
                         cell["days_late"],
+                        source=of_months(source_code=code, report_month=f"{month:%Y-%m}"),
                     )
                     mark = f"Muộn {days} ngày"
                 if cell["is_empty_report"]:
@@ -306,19 +323,34 @@ class AnnexWriter:
             return
         book = self.book
         expected = book.count(
-            "completeness.expected", "Số báo cáo tháng phải gửi", province["expected_reports"]
+            "completeness.expected",
+            "Số báo cáo tháng phải gửi",
+            province["expected_reports"],
+            source=of_months(),
         )
         received = book.count(
-            "completeness.received", "Số báo cáo đã nhận", province["actual_reports"]
+            "completeness.received",
+            "Số báo cáo đã nhận",
+            province["actual_reports"],
+            source=of_months(),
         )
         reporting_rate = book.percent(
-            "completeness.reporting_rate", "Tỷ lệ gửi", province["reporting_rate"]
+            "completeness.reporting_rate",
+            "Tỷ lệ gửi",
+            province["reporting_rate"],
+            source=of_months(),
         )
         on_time = book.count(
-            "completeness.on_time", "Số báo cáo đúng hạn", province["reports_on_time"]
+            "completeness.on_time",
+            "Số báo cáo đúng hạn",
+            province["reports_on_time"],
+            source=of_months(),
         )
         on_time_rate = book.percent(
-            "completeness.on_time_rate", "Tỷ lệ báo cáo đúng hạn", province["on_time_rate"]
+            "completeness.on_time_rate",
+            "Tỷ lệ báo cáo đúng hạn",
+            province["on_time_rate"],
+            source=of_months(),
         )
         summary = (
             f"Số báo cáo phải gửi: {expected}; đã nhận: {received} (tỷ lệ {reporting_rate}); "
@@ -344,6 +376,10 @@ class AnnexWriter:
                     or rate["aggregation_code"],
                 }
             key = f"rates.{rate['aggregation_level']}.{rate['aggregation_code']}"
+            # the source-months the line counts: all of the report's, or a province's, a
+            # kind's or a district's
+            column = RATE_COLUMNS[rate["aggregation_level"]]
+            of_rate = of_months(**({column: rate["aggregation_code"]} if column else {}))
             label = rate["aggregation_label_vi"]
             if rate["aggregation_level"] == "source_kind":  # the province's own outlets by name
                 label = self.group_titles.get(rate["aggregation_code"], label)
@@ -353,23 +389,46 @@ class AnnexWriter:
                 [
                     label,
                     book.count(
-                        f"{key}.expected", f"Báo cáo phải gửi: {label}", rate["expected_reports"]
+                        f"{key}.expected",
+                        f"Báo cáo phải gửi: {label}",
+                        rate["expected_reports"],
+                        source=of_rate,
                     ),
-                    book.count(f"{key}.actual", f"Báo cáo đã gửi: {label}", rate["actual_reports"]),
+                    book.count(
+                        f"{key}.actual",
+                        f"Báo cáo đã gửi: {label}",
+                        rate["actual_reports"],
+                        source=of_rate,
+                    ),
                     book.percent(
-                        f"{key}.reporting_rate", f"Tỷ lệ gửi: {label}", rate["reporting_rate"]
+                        f"{key}.reporting_rate",
+                        f"Tỷ lệ gửi: {label}",
+                        rate["reporting_rate"],
+                        source=of_rate,
                     ),
                     book.count(
-                        f"{key}.on_time", f"Báo cáo đúng hạn: {label}", rate["reports_on_time"]
+                        f"{key}.on_time",
+                        f"Báo cáo đúng hạn: {label}",
+                        rate["reports_on_time"],
+                        source=of_rate,
                     ),
                     book.percent(
-                        f"{key}.on_time_rate", f"Tỷ lệ đúng hạn: {label}", rate["on_time_rate"]
+                        f"{key}.on_time_rate",
+                        f"Tỷ lệ đúng hạn: {label}",
+                        rate["on_time_rate"],
+                        source=of_rate,
                     ),
                     book.count(
-                        f"{key}.empty", f"Báo cáo không phát sinh: {label}", rate["empty_reports"]
+                        f"{key}.empty",
+                        f"Báo cáo không phát sinh: {label}",
+                        rate["empty_reports"],
+                        source=of_rate,
                     ),
                     book.count(
-                        f"{key}.not_reported", f"Báo cáo chưa gửi: {label}", rate["not_reported"]
+                        f"{key}.not_reported",
+                        f"Báo cáo chưa gửi: {label}",
+                        rate["not_reported"],
+                        source=of_rate,
                     ),
                 ]
             )
@@ -462,7 +521,7 @@ class AnnexWriter:
         assert self.trace is not None  # listed only for a traced report (Annex.needs_trace)
         self._annex_title("traceability", "Nguồn của các số liệu trong báo cáo")
         figures = [
-            (figure, self.trace.sources_of(figure.id)) for figure in self.book.body_figures()
+            (figure, self.trace.sources_of(figure.lineage)) for figure in self.book.body_figures()
         ]
         files = sorted(
             {source for _, sources in figures for source in sources},

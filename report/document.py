@@ -14,7 +14,7 @@ from docxtpl import DocxTemplate
 from outreach.core.numbers import format_date_long, format_date_short
 from report.annexes import AnnexWriter
 from report.docx_parts import paragraph
-from report.figures import FigureBook, ReportData
+from report.figures import DIRECTIVES, FigureBook, Lineage, ReportData, of_months, of_rows
 from report.narrative import Narrative
 from report.trace import Trace
 
@@ -25,6 +25,23 @@ GROUP_TITLES = {
     "outlet_provincial": "Các cơ quan báo chí của tỉnh",
     "district": "Phòng Văn hóa và Thông tin các huyện, thành phố",
     "commune": "UBND các xã, phường",
+}
+# the rows each indicator of the programme counts, as fct_indicator_values counts them (its
+# figures name these rows' files); a target, and the denominators of I1, I3 and I4 (key-area
+# communes, their populations, reporters on the beat) come from the registry, not from a file
+INDICATOR_ROWS: dict[str, Lineage] = {
+    "I1_communes_counselled": of_rows(output_type_code="tu_van", is_key_area=True),
+    "I2_monthly_posting": of_rows(
+        source_kind="outlet_provincial", output_group="media", topic_code="mua_ban_nguoi"
+    ),
+    "I3_people_reached": of_rows(
+        output_group="grassroots", is_key_area=True, topic_code="mua_ban_nguoi"
+    ),
+    "I4_reporters_trained": of_rows(output_type_code="tap_huan"),
+}
+# I2's denominator: every due month of the provincial outlets
+INDICATOR_DENOMINATORS: dict[str, Lineage] = {
+    "I2_monthly_posting": of_months(source_kind="outlet_provincial"),
 }
 # an indicator of the catalogue without its own sentence (dim_indicators.report_sentence_vi)
 GENERIC_INDICATOR_SENTENCE = "- {label}: {value} ({numerator}/{denominator}; {verdict})"
@@ -126,6 +143,7 @@ class ReportWriter(AnnexWriter):
             "directives.count",
             "Số văn bản chỉ đạo, định hướng đã ban hành",
             len(self.data.directives),
+            source=DIRECTIVES,
         )
 
     def _issuer_name(self, source_code: str) -> str:
@@ -164,26 +182,46 @@ class ReportWriter(AnnexWriter):
             return "Trong kỳ chưa có văn bản chỉ đạo, định hướng nào được ghi nhận."
         return "; ".join(parts) + "."
 
+    def _indicator_figures(self, indicator: dict) -> dict[str, str | None]:
+        """The texts of an indicator's figures: value, numerator, denominator, target (None
+        without one). Defined here once; the body prints them in several places."""
+        code = indicator["indicator_code"]
+        figure, short = f"indicator.{code}", code.split("_")[0]
+        return {
+            "value": self.book.percent(
+                f"{figure}.value",
+                indicator["indicator_label_vi"],
+                indicator["indicator_value"],
+                source=INDICATOR_ROWS.get(code),
+            ),
+            "numerator": self.book.count(
+                f"{figure}.numerator",
+                f"Tử số chỉ tiêu {short}",
+                indicator["numerator"],
+                source=INDICATOR_ROWS.get(code),
+            ),
+            "denominator": self.book.count(
+                f"{figure}.denominator",
+                f"Mẫu số chỉ tiêu {short}",
+                indicator["denominator"],
+                source=INDICATOR_DENOMINATORS.get(code),
+            ),
+            "target": None
+            if indicator["target_value"] is None
+            else self.book.percent(
+                f"{figure}.target", f"Chỉ tiêu {short}", indicator["target_value"], source=None
+            ),
+        }
+
     def _indicator_sentences(self) -> None:
         for position, indicator in enumerate(self.data.indicators):
             code = indicator["indicator_code"]
-            figure = f"indicator.{code}"
-            value = self.book.percent(
-                f"{figure}.value", indicator["indicator_label_vi"], indicator["indicator_value"]
-            )
-            short = code.split("_")[0]
-            numerator = self.book.count(
-                f"{figure}.numerator", f"Tử số chỉ tiêu {short}", indicator["numerator"]
-            )
-            denominator = self.book.count(
-                f"{figure}.denominator", f"Mẫu số chỉ tiêu {short}", indicator["denominator"]
-            )
-            if indicator["target_value"] is None:
+            texts = self._indicator_figures(indicator)
+            value, numerator, denominator = texts["value"], texts["numerator"], texts["denominator"]
+            if texts["target"] is None:
                 verdict = "chưa có chỉ tiêu cho kỳ này"
             else:
-                target = self.book.percent(
-                    f"{figure}.target", f"Chỉ tiêu {short}", indicator["target_value"]
-                )
+                target = texts["target"]
                 if indicator.get("is_demo_target"):
                     target += " (chỉ tiêu mẫu, Sở cần xác nhận)"
                 verdict = f"chỉ tiêu: {target}; {'đạt' if indicator['is_met'] else 'chưa đạt'}"
@@ -220,6 +258,7 @@ class ReportWriter(AnnexWriter):
             f"outputs.{kind}.media.all",
             f"{self.group_titles[kind]}: tổng số tin, bài, chương trình",
             sum(totals["by_type"][code] for code in media_types),
+            source=of_rows(source_kind=kind, output_group="media"),
         )
         title = self.group_titles[kind]
         parts = []
@@ -229,6 +268,7 @@ class ReportWriter(AnnexWriter):
                 f"outputs.{kind}.{code}.all",
                 f"{title}: {output_type['output_type_label_vi']}",
                 totals["by_type"][code],
+                source=of_rows(source_kind=kind, output_type_code=code),
             )
             parts.append(f"{quantity} {output_type['unit_label_vi']}")
         topics = []
@@ -237,6 +277,7 @@ class ReportWriter(AnnexWriter):
                 f"outputs.{kind}.media.{code}",
                 f"{title}: tin, bài về {topic['topic_label_vi']}",
                 totals["by_topic"].get(code, 0),
+                source=of_rows(source_kind=kind, output_group="media", topic_code=code),
             )
             topics.append(f"{quantity} về {_lower_first(topic['topic_label_vi'])}")
         return (
@@ -274,6 +315,7 @@ class ReportWriter(AnnexWriter):
                         "flags.missing_monthly_posting.count",
                         "Số tháng cơ quan báo chí tỉnh không có tin về phòng, chống mua bán người",
                         len(missing_postings),
+                        source=of_months(flagged_by="monthly_trafficking_posting"),
                     )
                     text += (
                         f". Có {count} tháng không có tin, bài về phòng, chống mua bán "
@@ -288,6 +330,7 @@ class ReportWriter(AnnexWriter):
             f"groups.{kind}.sources",
             f"{self.group_titles[kind]}: số đơn vị phải báo cáo",
             group["sources_registered"],
+            source=None,
         )
         if group["source_months_received"]:
             return (
@@ -309,6 +352,7 @@ class ReportWriter(AnnexWriter):
                 f"outputs.{kind}.{code}.all",
                 f"{self.group_titles[kind]}: {row['output_type_label_vi']}",
                 totals[code],
+                source=of_rows(source_kind=kind, output_type_code=code),
             )
             label = _lower_first(row["output_type_label_vi"])
             text = f"{quantity} {row['unit_label_vi']} ({label})"
@@ -317,11 +361,13 @@ class ReportWriter(AnnexWriter):
                     f"counselling.{kind}.communes",
                     f"{self.group_titles[kind]}: số xã được tư vấn trực tiếp",
                     counselling["communes"],
+                    source=of_rows(source_kind=kind, output_type_code="tu_van"),
                 )
                 people = self.book.count(
                     f"counselling.{kind}.people",
                     f"{self.group_titles[kind]}: số lượt người được tư vấn trực tiếp",
                     counselling["people"],
+                    source=of_rows(source_kind=kind, output_type_code="tu_van"),
                 )
                 text += f" tại {communes} xã với {people} lượt người tham dự"
             parts.append(text)
@@ -335,20 +381,25 @@ class ReportWriter(AnnexWriter):
         )
         if not sessions:
             return None
-        return self.book.count("outputs.all.tap_huan.all", "Số lớp tập huấn", sessions)
+        return self.book.count(
+            "outputs.all.tap_huan.all",
+            "Số lớp tập huấn",
+            sessions,
+            source=of_rows(output_type_code="tap_huan"),
+        )
 
     def _strengths(self) -> None:
         met = [i for i in self.data.indicators if i["is_met"]]
         for indicator in met:
-            value = self.book.figures[f"indicator.{indicator['indicator_code']}.value"].text
+            value = self._indicator_figures(indicator)["value"]
             paragraph(self.document, f"- {indicator['indicator_label_vi']}: {value}, đạt chỉ tiêu.")
         if not met:
             paragraph(self.document, "- Chưa có chỉ tiêu nào đạt trong kỳ.")
 
     def _limits(self) -> None:
         for indicator in [i for i in self.data.indicators if i["is_met"] is False]:
-            value = self.book.figures[f"indicator.{indicator['indicator_code']}.value"].text
-            target = self.book.figures[f"indicator.{indicator['indicator_code']}.target"].text
+            texts = self._indicator_figures(indicator)
+            value, target = texts["value"], texts["target"]
             paragraph(
                 self.document,
                 f"- {indicator['indicator_label_vi']}: {value}, chưa đạt chỉ tiêu {target}.",
@@ -358,7 +409,10 @@ class ReportWriter(AnnexWriter):
         ]
         if unreported:
             count = self.book.count(
-                "flags.missing_submission.count", "Số báo cáo tháng chưa nhận được", len(unreported)
+                "flags.missing_submission.count",
+                "Số báo cáo tháng chưa nhận được",
+                len(unreported),
+                source=None,
             )
             paragraph(
                 self.document,

@@ -21,30 +21,73 @@ LOCAL_KINDS = ("district", "commune")  # the local offices: districts' until Jun
 
 
 @dataclass(frozen=True)
+class Lineage:
+    """The accepted files a figure came from, stated where the figure is defined.
+
+    `of` says which rows it counts: "rows" (the output rows of `marts.rpt_output_lineage`),
+    "months" (the source-months with a file, `marts.fct_reporting_completeness`) or
+    "directives" (the directive documents of the period); `where` the columns those rows must
+    match; `flagged_by` (months only) a check whose flagged months only count. A figure from the
+    registry or the programme (a target, a count of registered sources) has no lineage: None.
+    `report.trace.Trace` turns a lineage into files; the figure's id plays no part in it.
+    """
+
+    of: str
+    where: tuple[tuple[str, object], ...] = ()
+    flagged_by: str | None = None
+
+
+def of_rows(**where: object) -> Lineage:
+    """The output rows matching every column given (`source_kind="district"`, ...)."""
+    return Lineage("rows", tuple(sorted(where.items())))
+
+
+def of_months(*, flagged_by: str | None = None, **where: object) -> Lineage:
+    """The source-months with a file matching every column given."""
+    return Lineage("months", tuple(sorted(where.items())), flagged_by)
+
+
+DIRECTIVES = Lineage("directives")
+
+
+@dataclass(frozen=True)
 class Figure:
     id: str
     label_vi: str
     value: float | int | None
     text: str
     part: str = "body"  # where the report first prints it: the body or the annex
+    lineage: Lineage | None = None
 
 
 @dataclass
 class FigureBook:
+    """Every figure the report prints: its id, label, value, text, and where it came from.
+
+    A figure is defined once, where it is printed: `count(id, label, value, source=of_rows(...))`.
+    Its text comes from its value, its files from its lineage (never from its id).
+    """
+
     figures: dict[str, Figure] = field(default_factory=dict)
     part: str = "body"  # the part of the document being written
 
-    def count(self, figure_id: str, label_vi: str, value: int) -> str:
-        return self._add(Figure(figure_id, label_vi, int(value), format_count(int(value))))
+    def count(self, figure_id: str, label_vi: str, value: int, *, source: Lineage | None) -> str:
+        return self._add(
+            Figure(figure_id, label_vi, int(value), format_count(int(value)), lineage=source)
+        )
 
-    def percent(self, figure_id: str, label_vi: str, value: float | None) -> str:
-        return self._add(Figure(figure_id, label_vi, value, format_percent(value)))
+    def percent(
+        self, figure_id: str, label_vi: str, value: float | None, *, source: Lineage | None
+    ) -> str:
+        return self._add(Figure(figure_id, label_vi, value, format_percent(value), lineage=source))
 
     def _add(self, figure: Figure) -> str:
         figure = replace(figure, part=self.part)
         previous = self.figures.setdefault(figure.id, figure)
         if (previous.value, previous.text) != (figure.value, figure.text):
             raise ValueError(f"figure {figure.id} printed with two values")
+        if previous.lineage != figure.lineage:
+            raise ValueError(f"figure {figure.id} printed with two lineages")
         return figure.text
 
     def body_figures(self) -> list[Figure]:
@@ -56,8 +99,9 @@ class FigureBook:
         figures, submissions = [], {}
         for figure in self.figures.values():
             entry = asdict(figure)
+            entry.pop("lineage")
             if trace is not None:
-                sources = trace.sources_of(figure.id)
+                sources = trace.sources_of(figure.lineage)
                 entry["sources"] = [source.submission_id for source in sources]
                 submissions.update({s.submission_id: s.as_dict() for s in sources})
             figures.append(entry)

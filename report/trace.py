@@ -1,10 +1,9 @@
 """Where each figure came from: the submissions (source, month, file, revision) behind it.
 
-A figure's id says what it counts (`outputs.district.tu_van.all`, `indicator.I3_...`,
-`groups.commune.sources` (the registry's: no submission),
-`rates.district.180.expected` ...); `Trace.sources_of` turns that into the accepted submissions
-whose rows (or whose arrival) it counts. `figures.json` lists them for every figure, and the
-report's last annex for every figure printed in the body.
+Each figure states its lineage where it is defined (`report.figures.Lineage`: which output
+rows, source-months or directive documents it counts); `Trace.sources_of` turns a lineage into
+the accepted submissions whose rows (or whose arrival) it counts. `figures.json` lists them for
+every figure, and the report's last annex for every figure printed in the body.
 """
 
 from __future__ import annotations
@@ -16,21 +15,7 @@ from outreach.core.periods import Period
 from outreach.core.scope import Scope
 from outreach.core.settings import settings
 from outreach.core.warehouse import fetch_dicts
-
-INDICATOR_ROWS = {  # what rows each indicator counts
-    "I1_communes_counselled": lambda r: r["output_type_code"] == "tu_van" and r["is_key_area"],
-    "I2_monthly_posting": lambda r: (
-        r["source_kind"] == "outlet_provincial"
-        and r["output_group"] == "media"
-        and r["topic_code"] == "mua_ban_nguoi"
-    ),
-    "I3_people_reached": lambda r: (
-        r["output_group"] == "grassroots"
-        and r["is_key_area"]
-        and r["topic_code"] == "mua_ban_nguoi"
-    ),
-    "I4_reporters_trained": lambda r: r["output_type_code"] == "tap_huan",
-}
+from report.figures import Lineage
 
 
 @dataclass(frozen=True)
@@ -121,80 +106,37 @@ class Trace:
             )
         }
 
-    def _of_rows(self, keep, source: str | None = None) -> set[str]:
-        rows = self.rows if source is None else self.rows_of_source.get(source, [])
-        return {row["submission_id"] for row in rows if keep(row)}
+    def _matching(self, rows: list[dict], lineage: Lineage) -> set[str]:
+        where = dict(lineage.where)
+        source = where.pop("source_code", None)
+        if source is not None:  # the rows of one source: looked up, not scanned
+            rows = (self.rows_of_source if lineage.of == "rows" else self.months_of_source).get(
+                str(source), []
+            )
+        found = set()
+        for row in rows:
+            if any(row[column] != value for column, value in where.items()):
+                continue
+            if lineage.flagged_by and (
+                (lineage.flagged_by, row["source_code"], row["report_month"]) not in self.flagged
+            ):
+                continue
+            found.add(row["submission_id"])
+        return found
 
-    def _of_months(self, keep, source: str | None = None) -> set[str]:
-        rows = self.monthly if source is None else self.months_of_source.get(source, [])
-        return {row["submission_id"] for row in rows if keep(row)}
-
-    def _indicator(self, code: str, part: str) -> set[str]:
-        """A target comes from the programme and the denominators of I1, I3 and I4 from the
-        reference data (key-area communes, their populations, reporters on the beat): none
-        from a submission. I2's denominator is every due month of the provincial outlets."""
-        if part in ("value", "numerator"):
-            return self._of_rows(INDICATOR_ROWS[code])
-        if part == "denominator" and code == "I2_monthly_posting":
-            return self._of_months(lambda r: r["source_kind"] == "outlet_provincial")
-        return set()
-
-    def sources_of(self, figure_id: str) -> list[Submission]:
-        """The accepted submissions the figure counts, in source and month order."""
-        parts = figure_id.split(".")
-        head = parts[0]
+    def sources_of(self, lineage: Lineage | None) -> list[Submission]:
+        """The accepted submissions a figure of this lineage counts, in source and month order
+        (none for a figure of the registry or the programme)."""
         found: set[str] = set()
-        if head == "outputs":
-            kind, what, topic = parts[1:4]
-            found = self._of_rows(
-                lambda r: (
-                    (kind == "all" or r["source_kind"] == kind)
-                    and (
-                        r["output_group"] == "media"
-                        if what == "media"
-                        else r["output_type_code"] == what
-                    )
-                    and (topic == "all" or r["topic_code"] == topic)
-                )
-            )
-        elif head == "outlet_month":
-            code, month = parts[1:3]
-            found = self._of_rows(
-                lambda r: r["output_group"] == "media" and month in ("all", r["report_month"]), code
-            )
-        elif head in ("district_output", "local_output"):
-            code, what = parts[1:3]
-            found = self._of_rows(lambda r: what in ("all", r["output_type_code"]), code)
-        elif head == "counselling":
-            kind = parts[1]
-            found = self._of_rows(
-                lambda r: r["output_type_code"] == "tu_van" and r["source_kind"] == kind
-            )
-        elif head == "indicator" and parts[1] in INDICATOR_ROWS:
-            found = self._indicator(parts[1], parts[2] if len(parts) > 2 else "value")
-        elif head == "directives":
+        if lineage is None:
+            pass
+        elif lineage.of == "rows":
+            found = self._matching(self.rows, lineage)
+        elif lineage.of == "months":
+            found = self._matching(self.monthly, lineage)
+        elif lineage.of == "directives":
             found = self.directives
-        elif head == "completeness" and parts[1] == "days_late":
-            found = self._of_months(lambda r: r["report_month"] == parts[3], parts[2])
-        elif figure_id == "flags.missing_submission.count":
-            found = set()  # it counts months from which no accepted file came
-        elif figure_id == "flags.missing_monthly_posting.count":
-            found = self._of_months(
-                lambda r: (
-                    ("monthly_trafficking_posting", r["source_code"], r["report_month"])
-                    in self.flagged
-                )
-            )
-        elif head == "completeness":
-            found = self._of_months(lambda r: True)
-        elif head == "rates":
-            level, code = parts[1:3]
-            column = {
-                "country": None,
-                "province": "province_code",
-                "source_kind": "source_kind",
-                "district": "district_code",
-            }[level]
-            found = self._of_months(lambda r: column is None or r[column] == code)
+        else:
+            raise ValueError(f"unknown lineage {lineage.of!r}")
         chosen = [self.submissions[i] for i in found if i in self.submissions]
         return sorted(chosen, key=lambda s: (s.source_code, s.report_month, s.revision_number))

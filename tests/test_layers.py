@@ -69,3 +69,32 @@ def test_every_module_that_selects_from_the_marts_is_in_an_exposure():
                 parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
                 readers.add(".".join(parts))
     assert readers and readers <= exposed, sorted(readers - exposed)
+
+
+def test_the_readme_describes_the_layers_the_contracts_enforce():
+    import tomllib
+
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    [layers] = [
+        contract["layers"]
+        for contract in config["tool"]["importlinter"]["contracts"]
+        if contract["type"] == "layers"
+    ]
+    packages = {name.strip() for layer in layers for name in layer.split("|")}
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## For engineers: the code's layers") :]
+    section = section[: section.index("\n## ")]
+    for package in packages:
+        path = package.replace(".", "/")
+        shown = f"`{path}.py`" if (PROJECT_ROOT / f"{path}.py").is_file() else f"`{path}/`"
+        assert shown in section, package
+    # and every package of the code is in a layer
+    on_disk = {
+        ".".join(path.parent.relative_to(PROJECT_ROOT).parts)
+        for path in PROJECT_ROOT.glob("*/**/__init__.py")
+        if not path.relative_to(PROJECT_ROOT).parts[0].startswith(".")
+        and path.relative_to(PROJECT_ROOT).parts[0] not in ("tests", "dbt_project", "var")
+    }
+    assert on_disk - {"outreach"} <= packages | {"outreach.orchestration.airflow_config"}, sorted(
+        on_disk - packages
+    )

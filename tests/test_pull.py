@@ -382,3 +382,43 @@ def test_sources_after_the_nights_deadline_are_reported_not_pulled(tmp_path, htt
     home = new_home(tmp_path / "home")
     outcomes = pull_all(home, [Delivery("BAO-LS", "http", url)], night_seconds=0)
     assert outcomes[0].pulled == [] and "night's pull deadline" in outcomes[0].error
+
+
+def test_a_new_delivery_method_is_one_lister(tmp_path, monkeypatch):
+    """A method the registry names is pulled once its lister is in LISTERS: nothing else."""
+    import csv
+
+    from ingest import pull
+    from outreach.core.home import SEEDS_DIR
+    from outreach.core.registry import read_seed
+
+    outbox = tmp_path / "outbox"
+    write_csv(outbox, "BAO-LS_2022-03.csv", [["05/03/2022", "mua_ban_nguoi", "tin_bai", 1]])
+    sent = datetime(2022, 4, 2, 3, 0, tzinfo=UTC)
+
+    def list_outbox(delivery, deadline):
+        def download(target, deadline=None):
+            target.write_bytes((outbox / "BAO-LS_2022-03.csv").read_bytes())
+            return sent
+
+        return [pull.RemoteFile("BAO-LS_2022-03.csv", None, download)]
+
+    monkeypatch.setitem(pull.LISTERS, "outbox", list_outbox)
+    monkeypatch.setattr(pull, "METHODS", ("inbox", *pull.LISTERS))
+    rows = [row for row in read_seed(SEEDS_DIR, "ref_sources") if row["source_code"] == "BAO-LS"]
+    for row in rows:
+        row.update(delivery_method="outbox", delivery_location=str(outbox))
+    registry = tmp_path / "registry"
+    registry.mkdir()
+    with open(registry / "ref_sources.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    [delivery] = pull.deliveries_from_registry(registry)
+    assert (delivery.source_code, delivery.method) == ("BAO-LS", "outbox")
+    home = new_home(tmp_path / "home")
+    outcome = pull_delivery(home, delivery)
+    assert outcome.pulled == ["BAO-LS_2022-03.csv"] and not outcome.failed
+    arrived = home.inbox / "BAO-LS_2022-03.csv"
+    assert arrived.read_bytes() == (outbox / "BAO-LS_2022-03.csv").read_bytes()
+    assert arrived.stat().st_mtime == sent.timestamp()

@@ -190,3 +190,46 @@ def test_missing_narrative_sections_are_marked_as_draft(demo, tmp_path):
     assert "Đoạn đánh giá do cán bộ viết." in text
     assert "[DỰ THẢO - cần bổ sung mục “Giải pháp khắc phục” vào tệp 2022-H1.md]" in text
     assert "Thực hiện Công văn số 1878" not in text
+
+
+def test_a_figure_renamed_keeps_its_files(demo, tmp_path, monkeypatch):
+    """A figure's files come from the lineage it is defined with, never from its id."""
+    from dataclasses import replace
+
+    from report.figures import FigureBook
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    original = json.loads(demo["report"].figures.read_text(encoding="utf-8"))["figures"]
+    add = FigureBook._add
+    monkeypatch.setattr(
+        FigureBook, "_add", lambda book, figure: add(book, replace(figure, id=f"x{figure.id}x"))
+    )
+    renamed = json.loads(write_report(home, PERIOD).figures.read_text(encoding="utf-8"))
+    figures = renamed["figures"]
+    assert [f["id"] for f in figures] == [f"x{f['id']}x" for f in original]
+    assert [f["sources"] for f in figures] == [f["sources"] for f in original]
+    # and the traced figures are most of them: a lineage left out would show as no file
+    assert sum(1 for f in figures if f["sources"]) > 0.8 * len(figures)
+
+
+def test_a_fifth_indicator_in_the_catalogue_is_in_the_report(demo, tmp_path):
+    """The indicator sentences are data: a row added to the catalogue's marts is printed."""
+    import duckdb
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute(
+            "insert into marts.rpt_indicator_values (report_indicator_key, indicator_code, "
+            "period_code, area_code, area_level, numerator, denominator, indicator_value, "
+            "programme_code, target_value, target_operator, is_demo_target, is_final, is_met, "
+            "indicator_label_vi, report_sentence_vi, sort_order) "
+            "select 'I5_test:' || period_code || ':' || area_code, 'I5_test', period_code, "
+            "area_code, area_level, 3, 4, 0.75, programme_code, 0.5, '>=', false, true, true, "
+            "'Tỷ lệ thử nghiệm', null, 5 from marts.rpt_indicator_values "
+            "where indicator_code = 'I4_reporters_trained'"
+        )
+    text = document_text(write_report(home, PERIOD).docx)
+    assert "- tỷ lệ thử nghiệm: 75% (3/4; chỉ tiêu: 50%; đạt)." in text
+    assert "chống mua bán người (chỉ tiêu: 100%; đạt);" in text  # I4 is no longer the last

@@ -13,7 +13,9 @@ from outreach.core.home import SEEDS_DIR
 from outreach.core.text import fold
 
 
-def _read_seed(seeds_dir: Path, name: str) -> list[dict[str, str]]:
+def read_seed(seeds_dir: Path, name: str) -> list[dict[str, str]]:
+    """The rows of one registry file (`<seeds_dir>/<name>.csv`) as text: the one reader of the
+    registry's CSVs (dbt seeds them; ingest, the pull, the scope and the generators read them)."""
     with open(seeds_dir / f"{name}.csv", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -120,7 +122,7 @@ class Reference:
                     filter(None, (row.get("predecessor_codes") or "").split("|"))
                 ),
             )
-            for row in _read_seed(seeds_dir, "ref_sources")
+            for row in read_seed(seeds_dir, "ref_sources")
         }
         units = tuple(
             Commune(
@@ -132,14 +134,14 @@ class Reference:
                 valid_from=date.fromisoformat(row["valid_from"]),
                 valid_to=_date_or_none(row["valid_to"]),
             )
-            for row in _read_seed(seeds_dir, "ref_admin_units")
+            for row in read_seed(seeds_dir, "ref_admin_units")
         )
-        output_rows = _read_seed(seeds_dir, "ref_output_types")
+        output_rows = read_seed(seeds_dir, "ref_output_types")
         return cls(
             sources=sources,
             units=units,
             topics=CodeList.from_seed(
-                _read_seed(seeds_dir, "ref_topics"), "topic_code", "topic_label_vi", "topic_aliases"
+                read_seed(seeds_dir, "ref_topics"), "topic_code", "topic_label_vi", "topic_aliases"
             ),
             output_types=CodeList.from_seed(
                 output_rows, "output_type_code", "output_type_label_vi", "output_type_aliases"

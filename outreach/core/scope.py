@@ -9,11 +9,11 @@ another province's go to `reports/<period>/tinh-<code>/`, the national aggregate
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from outreach.core.home import Home
+from outreach.core.registry import read_seed
 
 NATIONAL = "toan-quoc"
 
@@ -62,18 +62,13 @@ class Scope:
         return folder / (NATIONAL if self.is_national else f"tinh-{self.province_code}")
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def registry_provinces(home: Home) -> list[str]:
     """The provinces the registry has sources in: the home's own first, then by code."""
     from outreach.core.settings import settings
 
     codes = {
         row["province_code"].strip()
-        for row in _read(home.seeds_dir() / "ref_sources.csv")
+        for row in read_seed(home.seeds_dir(), "ref_sources")
         if row["province_code"].strip()
     }
     own = settings().province_code
@@ -90,7 +85,7 @@ def resolve_scope(home: Home, key: str | None = None) -> Scope:
         return Scope(None, "Toàn quốc", is_home_province=False)
     names = {
         row["province_code"]: row["province_name"]
-        for row in _read(home.seeds_dir() / "ref_admin_units.csv")
+        for row in read_seed(home.seeds_dir(), "ref_admin_units")
     }
     if code not in names or code not in registry_provinces(home):
         raise UnknownProvince(

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from outreach.core.home import PROJECT_ROOT, SEEDS_DIR
+from outreach.core.registry import read_seed
 from outreach.core.text import fold, nfc
 
 CATALOGUE = PROJECT_ROOT / "data" / "reference" / "vn_admin_units_2022-04-10.csv"
@@ -513,11 +514,6 @@ def derive_key_areas(key_areas: list[dict[str, str]], areas: Areas) -> list[dict
     ]
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def key_area_text(rows: list[dict[str, str]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=KEY_AREA_COLUMNS, lineterminator="\n")
@@ -586,7 +582,9 @@ def area_files(
     key_areas = seeds_dir / f"{KEY_AREAS_SEED}.csv"
     files = {}
     if key_areas.is_file():
-        files[key_areas] = key_area_text(derive_key_areas(read_rows(key_areas), areas))
+        files[key_areas] = key_area_text(
+            derive_key_areas(read_seed(seeds_dir, KEY_AREAS_SEED), areas)
+        )
     return files | {
         seeds_dir / f"{UNITS_SEED}.csv": _csv_text(areas.units, Unit),
         seeds_dir / f"{COMMUNES_SEED}.csv": _csv_text(areas.communes, CommuneSuccession),

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from outreach.core.home import PROJECT_ROOT, SEEDS_DIR
-from outreach.core.registry import Reference
+from outreach.core.registry import Reference, read_seed
 from outreach.generators.areas import (
     COMMUNES_SEED,
     PROVINCES_SEED,
@@ -27,7 +27,6 @@ from outreach.generators.areas import (
     Unit,
     catalogue_rows,
     national_successions,
-    read_rows,
     units_after,
     units_before,
     write_rows,
@@ -135,7 +134,7 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
             sources.append(NationalSource(code, name, None, ()))
     # after the reform, each province's newspaper and radio-TV are one agency, which succeeds
     # the outlets of every province it was made of
-    successions = read_rows(SEEDS_DIR / f"{PROVINCES_SEED}.csv")
+    successions = read_seed(SEEDS_DIR, PROVINCES_SEED)
     new_provinces = sorted({(unit.province_code, unit.province_name) for unit in after})
     for province_code, province_name in new_provinces:
         olds = sorted(

@@ -40,7 +40,7 @@ from ingest.text import encode_cp1258
 from outreach.core.constants import LOCAL_TZ
 from outreach.core.home import SEEDS_DIR
 from outreach.core.periods import Period, month_end
-from outreach.core.registry import Reference
+from outreach.core.registry import Reference, read_seed
 from outreach.core.text import fold
 
 # the directive documents of the real 2022-H1 report (its footnote 1)
@@ -525,27 +525,25 @@ def _campaign(month: date) -> int:
 
 
 def _reporters(source_code: str) -> int | None:
-    with open(SEEDS_DIR / "ref_sources.csv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["source_code"] == source_code and row["reporters_on_beat"]:
-                return int(row["reporters_on_beat"])
+    for row in read_seed(SEEDS_DIR, "ref_sources"):
+        if row["source_code"] == source_code and row["reporters_on_beat"]:
+            return int(row["reporters_on_beat"])
     return None
 
 
 def _key_areas(period: Period) -> list[KeyArea]:
     """The key-area communes of the period, with their at-risk populations."""
-    with open(SEEDS_DIR / "ref_key_area_communes.csv", encoding="utf-8", newline="") as handle:
-        return [
-            KeyArea(
-                row["commune_code"],
-                row["valid_from"],
-                row["valid_to"],
-                int(row["at_risk_population"]),
-            )
-            for row in csv.DictReader(handle)
-            if row["valid_from"] <= f"{period.end}"
-            and (not row["valid_to"] or row["valid_to"] >= f"{period.start}")
-        ]
+    return [
+        KeyArea(
+            row["commune_code"],
+            row["valid_from"],
+            row["valid_to"],
+            int(row["at_risk_population"]),
+        )
+        for row in read_seed(SEEDS_DIR, "ref_key_area_communes")
+        if row["valid_from"] <= f"{period.end}"
+        and (not row["valid_to"] or row["valid_to"] >= f"{period.start}")
+    ]
 
 
 # --- rendering ------------------------------------------------------------------------------
