@@ -17,7 +17,7 @@ DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
 export OUTREACH_HOME
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test test-fast lint bench report-pdf airflow clean
+.PHONY: setup run test test-fast lint bench report-pdf airflow web clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -52,6 +52,10 @@ test-fast: setup
 # Airflow's embedded default (SQLite, LocalExecutor), the UI on http://localhost:8080
 airflow: setup
 	$(BIN)/outreach airflow
+
+# The web portal on the home folder, on http://localhost:8000
+web: setup
+	$(BIN)/outreach web
 
 # The report of PERIOD as PDF (and HTML) from the current warehouse; needs LibreOffice, which
 # this installs nothing of: see the README.

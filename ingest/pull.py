@@ -508,21 +508,21 @@ def _pull_one(
 
 def _write_origin(home: Home, name: str, delivery: Delivery) -> None:
     """Beside a pulled file, before it appears in the inbox: the sources of its location."""
+    write_origin(home, name, f"{delivery.method}:{delivery.location}", delivery.owners)
+
+
+def write_origin(home: Home, name: str, location: str, owners: tuple[str, ...]) -> None:
+    """The note ingest reads beside a delivered file: where it came from and whose it may be
+    (ingest refuses it as `wrong_delivery` if its name is another source's). No owners: none."""
     folder = home.inbox / ORIGIN_FOLDER
     note = folder / f"{name}.json"
-    if not delivery.owners:
+    if not owners:
         note.unlink(missing_ok=True)
         return
     folder.mkdir(exist_ok=True)
     partial = folder / f".{uuid.uuid4().hex}.part"
     partial.write_text(
-        json.dumps(
-            {
-                "location": f"{delivery.method}:{delivery.location}",
-                "sources": list(delivery.owners),
-            },
-            ensure_ascii=False,
-        ),
+        json.dumps({"location": location, "sources": list(owners)}, ensure_ascii=False),
         encoding="utf-8",
     )
     os.replace(partial, note)

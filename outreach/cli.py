@@ -397,5 +397,77 @@ def airflow(home_dir: Path | None, port: int) -> None:
     sys.exit(serve(_home(home_dir), port))
 
 
+@main.command(short_help="Start the web portal (senders' uploads, the department's pages).")
+@home_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+def web(home_dir: Path | None, host: str, port: int) -> None:
+    """Start the portal on the home folder: https behind a proxy in production; on this
+    machine, http://localhost:8000 (browsers keep its Secure cookies for localhost).
+
+    Example: outreach web --port 8000   (stop with Ctrl+C)
+    """
+    import uvicorn
+
+    from outreach.portal.app import create_app
+
+    uvicorn.run(create_app(_home(home_dir)), host=host, port=port, log_level="info")
+
+
+@main.command("web-account", short_help="Add a portal account and print its set-up link.")
+@home_option
+@click.option("--email", "login", required=True, help="The account's e-mail address (its login).")
+@click.option("--name", "display_name", default=None, help="Its name as the pages show it.")
+@click.option("--source", "source_code", default=None, help="A source's account: its code.")
+@click.option("--staff", "province_code", default=None, help="Department staff: their province.")
+@click.option("--admin", is_flag=True, help="An administrator (sees every province).")
+@click.option(
+    "--base-url", default="http://localhost:8000", show_default=True, help="The portal's address."
+)
+def web_account(
+    home_dir: Path | None,
+    login: str,
+    display_name: str | None,
+    source_code: str | None,
+    province_code: str | None,
+    admin: bool,
+    base_url: str,
+) -> None:
+    """Add an account (a source's, staff's or an administrator's) and print the one-time link
+    with which its owner sets a password (valid 7 days). A source's account takes its name
+    from the registry.
+
+    Example: outreach web-account --email vanthu@baolangson.vn --source BAO-LS
+    """
+    from outreach.core.registry import Reference
+    from outreach.portal.store import Store
+
+    home = _home(home_dir)
+    chosen = [bool(source_code), bool(province_code), admin]
+    if sum(chosen) != 1:
+        raise click.UsageError("give exactly one of --source, --staff or --admin")
+    if source_code:
+        source = Reference.load(home.seeds_dir()).sources.get(source_code)
+        if source is None:
+            raise click.BadParameter(
+                f"no source {source_code!r} in the registry", param_hint="--source"
+            )
+        display_name = display_name or source.name
+    role = "source" if source_code else "staff" if province_code else "admin"
+    store = Store.for_home(home)
+    if store.account_by_login(login):
+        raise click.BadParameter(f"{login} already has an account", param_hint="--email")
+    account = store.add_account(
+        login,
+        display_name or login,
+        role,
+        source_code=source_code,
+        province_code=province_code,
+    )
+    token = store.invite(account.account_id)
+    store.log(None, "account_added", f"{account.login} ({role})")
+    click.echo(f"{account.login}: {base_url.rstrip('/')}/thiet-lap/{token}")
+
+
 if __name__ == "__main__":
     main()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import secrets
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -168,3 +170,19 @@ def footnotes(document) -> dict[str, str]:
                 if note.get(f"{W}type") is None
             }
     return {}
+
+
+# the portal's test accounts' password, made at run time: none is written in the repository
+PORTAL_PASSWORD = secrets.token_urlsafe(18)
+
+
+def add_portal_account(store, login: str, name: str, role: str, **where: str) -> None:
+    store.add_account(login, name, role, password=PORTAL_PASSWORD, **where)
+
+
+def portal_home(root: Path, published: Path) -> Home:
+    """A fresh home whose published warehouse is a copy of `published`."""
+    home = new_home(root)
+    home.published_warehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(published, home.published_warehouse)
+    return home

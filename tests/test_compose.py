@@ -35,7 +35,7 @@ def environment(service: dict) -> dict[str, str]:
 
 def test_the_services_of_airflow_3s_compose_layout(compose):
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", *AIRFLOW_SERVICES}
+    assert set(services) == {"postgres", "redis", "portal", *AIRFLOW_SERVICES}
     commands = {name: services[name].get("command") for name in AIRFLOW_SERVICES}
     assert commands["airflow-apiserver"] == "api-server"
     assert commands["airflow-scheduler"] == "scheduler"
@@ -61,6 +61,18 @@ def test_every_airflow_service_shares_the_home_folder(compose):
         service = compose["services"][name]
         assert "./var:/opt/outreach-home" in service["volumes"], name
         assert environment(service)["OUTREACH_HOME"] == "/opt/outreach-home"
+
+
+def test_the_portal_serves_the_home_with_its_own_database_and_secret(compose):
+    portal = compose["services"]["portal"]
+    assert portal["entrypoint"] == ["outreach"] and portal["command"][0] == "web"
+    assert "./var:/opt/outreach-home" in portal["volumes"]
+    env = environment(portal)
+    assert env["OUTREACH_HOME"] == "/opt/outreach-home"
+    assert env["OUTREACH_PORTAL_DATABASE_URL"].endswith("@postgres/portal")
+    assert REQUIRED.search(env["OUTREACH_PORTAL_SECRET"])
+    init = "\n".join(compose["services"]["airflow-init"]["command"])
+    assert "create database portal" in init
 
 
 def test_every_long_running_service_has_a_health_check(compose):

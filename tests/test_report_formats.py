@@ -261,11 +261,11 @@ def test_no_stale_pdf_beside_a_new_report(demo, tmp_path, monkeypatch):
 
 
 def test_table_rows_are_copies_of_one_formatted_row_with_their_own_text():
-    from report.document import TABLE_PT, _grid_table
+    from report.docx_parts import TABLE_PT, grid_table
 
     document = docx.Document()
     rows = [["Huyện A", "1", None], ["Nhóm", "", ""], ["Huyện B", "", "3\n4"]]
-    table = _grid_table(document, ["Đơn vị", "x", "y"], rows, [60, 20, 20])
+    table = grid_table(document, ["Đơn vị", "x", "y"], rows, [60, 20, 20])
     assert [[cell.text.strip() for cell in row.cells] for row in table.rows] == [
         ["Đơn vị", "x", "y"],
         ["Huyện A", "1", ""],

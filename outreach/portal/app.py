@@ -1,0 +1,438 @@
+"""The portal's pages: log in, the sender's months and uploads, the department's completeness.
+
+Server-rendered (FastAPI, Jinja2), Vietnamese, usable on a phone. Nothing but the login and the
+set-up pages answers without a session. Sessions live in the portal's database; the cookie holds
+the session id signed with the portal's secret, `Secure`, `HttpOnly`, `SameSite=Strict`. Every
+form carries a CSRF token (the session's; before login, a double-submit cookie). Request bodies
+are cut off at MAX_BODY_BYTES while they stream in.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import UploadFile
+
+from ingest.files import MAX_FILE_BYTES
+from ingest.naming import MONTHLY
+from outreach.core.home import Home
+from outreach.portal import submissions
+from outreach.portal.store import MIN_PASSWORD_LENGTH, SESSION_HOURS, Account, Store
+
+log = logging.getLogger(__name__)
+
+SIGNING_KEY_ENV = "OUTREACH_PORTAL_SECRET"
+SESSION_COOKIE = "outreach_session"
+LOGIN_CSRF_COOKIE = "outreach_login_csrf"
+MAX_FILES = 12  # files in one upload
+MAX_BODY_BYTES = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def portal_secret(home: Home) -> str:
+    """`OUTREACH_PORTAL_SECRET`, else a random secret kept under the home (mode 600)."""
+    if secret := os.environ.get(SIGNING_KEY_ENV):
+        return secret
+    path = home.root / "portal" / "secret.key"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body passes `limit` bytes is answered 413 as soon as it
+    does (Content-Length is checked first; a chunked body is counted while it streams)."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await _too_large(send)
+        seen = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracked_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(send)
+
+
+async def _too_large(send) -> None:
+    body = "Tệp gửi quá lớn (tối đa 20 MB mỗi tệp).".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _months_to_offer(today: date, count: int = 13) -> list[date]:
+    """This month and the twelve before it, newest first."""
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def create_app(
+    home: Home, store: Store | None = None, *, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
+    store = store or Store.for_home(home)
+    signer = URLSafeTimedSerializer(portal_secret(home), salt="outreach-session")
+    app = FastAPI(title="outreach", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.state.store = store
+
+    def address(request: Request) -> str:
+        return request.client.host if request.client else ""
+
+    def current(request: Request) -> tuple[Account, str, str] | None:
+        """The account, CSRF token and session id of the request's live session."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        try:
+            session_id = signer.loads(cookie, max_age=SESSION_HOURS * 3600)
+        except BadSignature:
+            return None
+        found = store.session(session_id)
+        return (found[0], found[1], session_id) if found else None
+
+    def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        response = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
+        return response
+
+    def to_login() -> RedirectResponse:
+        return RedirectResponse("/dang-nhap", status_code=303)
+
+    def csrf_ok(expected: str, form) -> bool:
+        given = form.get("csrf")
+        return isinstance(given, str) and bool(expected) and hmac.compare_digest(given, expected)
+
+    def refused(request: Request) -> HTMLResponse:
+        return page(
+            request,
+            "message.html",
+            status=403,
+            title="Không được phép",
+            message="Yêu cầu không hợp lệ (hết phiên làm việc hoặc mã bảo vệ sai). "
+            "Hãy tải lại trang và thử lại.",
+            account=None,
+        )
+
+    # --- logging in ---------------------------------------------------------------------
+
+    def login_token(request: Request) -> str:
+        """The login form's CSRF token: the browser's, kept while it has one (a page opened in
+        another tab, a favicon fetched on the way, must not change it under the form)."""
+        token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        return token if len(token) >= 32 else secrets.token_urlsafe(32)
+
+    def keep_login_token(response: Response, token: str) -> None:
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, token, httponly=True, secure=True, samesite="strict", max_age=3600
+        )
+
+    @app.get("/dang-nhap", response_class=HTMLResponse)
+    def login_form(request: Request, error: str = ""):
+        token = login_token(request)
+        response = page(request, "login.html", csrf=token, error=error, account=None)
+        keep_login_token(response, token)
+        return response
+
+    @app.post("/dang-nhap")
+    async def login(request: Request):
+        form = await request.form()
+        if not csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form):
+            return refused(request)
+        account, why = store.authenticate(
+            str(form.get("login", "")), str(form.get("password", "")), address(request)
+        )
+        if account is None:
+            message = {
+                "locked": "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần; hãy thử lại sau "
+                "15 phút hoặc liên hệ Sở.",
+                "address": "Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau.",
+            }.get(why, "Tên đăng nhập hoặc mật khẩu không đúng.")
+            token = login_token(request)
+            response = page(
+                request, "login.html", status=401, csrf=token, error=message, account=None
+            )
+            keep_login_token(response, token)
+            return response
+        session_id, _ = store.open_session(account)
+        redirect = RedirectResponse("/", status_code=303)
+        redirect.set_cookie(
+            SESSION_COOKIE,
+            signer.dumps(session_id),
+            httponly=True,
+            secure=True,
+            samesite="strict",
+            max_age=SESSION_HOURS * 3600,
+        )
+        redirect.delete_cookie(LOGIN_CSRF_COOKIE)
+        return redirect
+
+    @app.post("/dang-xuat")
+    async def logout(request: Request):
+        found = current(request)
+        form = await request.form()
+        if found is None:
+            return to_login()
+        account, csrf, session_id = found
+        if not csrf_ok(csrf, form):
+            return refused(request)
+        store.close_session(session_id)
+        store.log(account.login, "logout", "", address(request))
+        response = to_login()
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @app.get("/thiet-lap/{token}", response_class=HTMLResponse)
+    def setup_form(request: Request, token: str):
+        if not store.invite_is_valid(token):
+            return page(
+                request,
+                "message.html",
+                status=404,
+                title="Liên kết không còn hiệu lực",
+                message="Liên kết thiết lập đã dùng hoặc đã hết hạn; hãy đề nghị Sở gửi lại.",
+                account=None,
+            )
+        csrf = login_token(request)
+        response = page(request, "setup.html", link=token, csrf=csrf, error="", account=None)
+        keep_login_token(response, csrf)
+        return response
+
+    @app.post("/thiet-lap/{token}")
+    async def setup(request: Request, token: str):
+        form = await request.form()
+        if not csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form):
+            return refused(request)
+        password, again = str(form.get("password", "")), str(form.get("again", ""))
+        error = ""
+        if password != again:
+            error = "Hai lần nhập mật khẩu không giống nhau."
+        elif len(password) < MIN_PASSWORD_LENGTH:
+            error = f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+        if error or not store.invite_is_valid(token):
+            csrf = login_token(request)
+            response = page(
+                request,
+                "setup.html",
+                status=400,
+                link=token,
+                csrf=csrf,
+                error=error or "Liên kết không còn hiệu lực.",
+                account=None,
+            )
+            keep_login_token(response, csrf)
+            return response
+        account = store.redeem(token)
+        if account is None:
+            return refused(request)
+        store.set_password(account.account_id, password)
+        store.log(account.login, "password_set", "", address(request))
+        return to_login()
+
+    # --- the pages behind the login -----------------------------------------------------
+
+    @app.get("/")
+    def home_page(request: Request):
+        found = current(request)
+        if found is None:
+            return to_login()
+        account = found[0]
+        return RedirectResponse("/so" if account.is_staff else "/don-vi", status_code=303)
+
+    @app.get("/don-vi", response_class=HTMLResponse)
+    def sender_page(request: Request):
+        found = current(request)
+        if found is None:
+            return to_login()
+        account, csrf, _ = found
+        if account.source_code is None:
+            return RedirectResponse("/so", status_code=303)
+        data = submissions.source_months(home, store, account.source_code)
+        # the recent months, and every month the source has a state for (one to correct)
+        offered = set(_months_to_offer(date.today())) | {r["report_month"] for r in data["months"]}
+        return page(
+            request,
+            "sender.html",
+            account=account,
+            csrf=csrf,
+            data=data,
+            labels=submissions.STATE_LABELS,
+            months=sorted(offered, reverse=True),
+            kinds=submissions.KIND_LABELS,
+        )
+
+    @app.post("/don-vi/gui", response_class=HTMLResponse)
+    async def upload(request: Request):
+        found = current(request)
+        if found is None:
+            return to_login()
+        account, csrf, _ = found
+        form = await request.form(max_files=MAX_FILES, max_fields=20)
+        if not csrf_ok(csrf, form) or account.source_code is None:
+            return refused(request)
+        try:
+            month = date.fromisoformat(str(form.get("month", "")))
+        except ValueError:
+            month = None
+        kind = str(form.get("kind", MONTHLY))
+        files = [item for item in form.getlist("files") if isinstance(item, UploadFile)]
+        results: list[tuple[submissions.Checked, str | None]] = []
+        if month is None or month.day != 1:
+            problem = submissions.ProblemRow("", "", "", "Hãy chọn tháng báo cáo.")
+            results.append((submissions.Checked("", [problem]), None))
+        else:
+            for item in files[:MAX_FILES]:
+                original = Path(item.filename or "").name  # a path in the name is dropped
+                with tempfile.NamedTemporaryFile(
+                    dir=home.root / "portal", delete=False, prefix=".upload-"
+                ) as handle:
+                    shutil.copyfileobj(item.file, handle, 1 << 16)
+                    temporary = Path(handle.name)
+                checked = submissions.check_upload(
+                    home, store, account, temporary, original, month, kind
+                )
+                if checked.passed and not checked.is_correction:
+                    delivered = submissions.deliver(home, store, account, checked.staged or "")
+                    store.log(
+                        account.login, "upload", f"{original} -> {delivered}", address(request)
+                    )
+                    checked.staged = None
+                    results.append((checked, delivered))
+                    continue
+                action = "upload_staged" if checked.passed else "upload_refused"
+                store.log(account.login, action, original, address(request))
+                results.append((checked, None))
+        return page(
+            request,
+            "uploaded.html",
+            account=account,
+            csrf=csrf,
+            results=results,
+            kinds=submissions.KIND_LABELS,
+            none_sent=not files,
+        )
+
+    @app.post("/don-vi/xac-nhan", response_class=HTMLResponse)
+    async def confirm(request: Request):
+        found = current(request)
+        if found is None:
+            return to_login()
+        account, csrf, _ = found
+        form = await request.form()
+        if not csrf_ok(csrf, form):
+            return refused(request)
+        delivered = submissions.deliver(home, store, account, str(form.get("staged", "")))
+        if delivered is None:
+            return refused(request)
+        store.log(account.login, "upload_correction", delivered, address(request))
+        return page(
+            request,
+            "message.html",
+            account=account,
+            csrf=csrf,
+            title="Đã nhận bản sửa",
+            message=f"Đã nhận bản sửa {delivered}; số liệu sẽ được cập nhật sau lần xử lý đêm nay.",
+        )
+
+    @app.get("/so", response_class=HTMLResponse)
+    def department_page(request: Request, kind: str = ""):
+        found = current(request)
+        if found is None:
+            return to_login()
+        account, csrf, _ = found
+        if not account.is_staff:
+            return page(
+                request,
+                "message.html",
+                status=403,
+                account=account,
+                csrf=csrf,
+                title="Không được phép",
+                message="Trang này dành cho cán bộ của Sở.",
+            )
+        province = None if account.role == "admin" else account.province_code
+        data = submissions.completeness(home, province, kind or None)
+        return page(
+            request,
+            "department.html",
+            account=account,
+            csrf=csrf,
+            data=data,
+            kind=kind,
+            labels=submissions.STATE_LABELS,
+        )
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc) -> Response:
+        if current(request) is None:
+            return to_login()
+        return page(
+            request,
+            "message.html",
+            status=404,
+            account=None,
+            title="Không tìm thấy",
+            message="Không có trang này.",
+        )
+
+    return app

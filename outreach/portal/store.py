@@ -1,0 +1,393 @@
+"""The portal's own database: accounts, sessions, one-time set-up links, the audit log, uploads.
+
+SQLAlchemy Core over `OUTREACH_PORTAL_DATABASE_URL` (PostgreSQL in production), else SQLite at
+`<home>/portal/portal.db`. Secrets are stored only as hashes: passwords with argon2, session ids
+and set-up tokens with sha-256 (a stolen database opens no session).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from outreach.core.home import Home
+
+DATABASE_ENV = "OUTREACH_PORTAL_DATABASE_URL"
+ROLES = ("source", "staff", "admin")
+SESSION_HOURS = 8
+INVITE_DAYS = 7
+MAX_FAILED_LOGINS = 5  # then the account is locked for LOCK_MINUTES
+LOCK_MINUTES = 15
+MAX_FAILURES_PER_ADDRESS = 20  # failed logins from one address within LOCK_MINUTES
+MIN_PASSWORD_LENGTH = 12
+
+metadata = sa.MetaData()
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("login", sa.String(254), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("source_code", sa.String(40)),  # a source's account
+    sa.Column("province_code", sa.String(10)),  # staff: the province they see
+    sa.Column("password_hash", sa.String(200)),  # null until the set-up link is used
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("is_active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.account_id"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+invites = sa.Table(
+    "invites",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.account_id"), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True)),
+)
+
+audit = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("login", sa.String(254)),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("address", sa.String(64)),
+)
+
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("upload_id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.account_id"), nullable=False),
+    sa.Column("source_code", sa.String(40), nullable=False),
+    sa.Column("report_month", sa.Date, nullable=False),
+    sa.Column("file_kind", sa.String(20), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("content_sha256", sa.String(64), nullable=False),
+    sa.Column("byte_count", sa.Integer, nullable=False),
+    sa.UniqueConstraint("source_code", "report_month", "file_kind", "revision"),
+)
+
+_hasher = PasswordHasher()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back: they were stored in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: int
+    login: str
+    display_name: str
+    role: str
+    source_code: str | None
+    province_code: str | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+
+def _account(row) -> Account:
+    return Account(
+        row.account_id,
+        row.login,
+        row.display_name,
+        row.role,
+        row.source_code,
+        row.province_code,
+    )
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url)
+        metadata.create_all(self.engine)
+
+    @classmethod
+    def for_home(cls, home: Home) -> Store:
+        url = os.environ.get(DATABASE_ENV)
+        if not url:
+            folder = home.root / "portal"
+            folder.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{folder / 'portal.db'}"
+        return cls(url)
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        login: str,
+        display_name: str,
+        role: str,
+        *,
+        source_code: str | None = None,
+        province_code: str | None = None,
+        password: str | None = None,
+    ) -> Account:
+        if role not in ROLES:
+            raise ValueError(f"role {role!r} is not one of {ROLES}")
+        if role == "source" and not source_code:
+            raise ValueError("a source's account needs its source code")
+        if role == "staff" and not province_code:
+            raise ValueError("a staff account needs the province it sees")
+        with self.engine.begin() as con:
+            result = con.execute(
+                accounts.insert().values(
+                    {
+                        "login": login.strip().lower(),
+                        "display_name": display_name,
+                        "role": role,
+                        "source_code": source_code,
+                        "province_code": province_code,
+                        "password_hash": _hasher.hash(check_password(password))
+                        if password
+                        else None,
+                        "failed_logins": 0,
+                        "is_active": True,
+                        "created_at": now(),
+                    }
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            account_id = key[0]
+        account = self.account(account_id)
+        assert account is not None
+        return account
+
+    def account(self, account_id: int) -> Account | None:
+        with self.engine.connect() as con:
+            row = con.execute(
+                sa.select(accounts).where(accounts.c.account_id == account_id)
+            ).first()
+        return _account(row) if row else None
+
+    def account_by_login(self, login: str) -> Account | None:
+        with self.engine.connect() as con:
+            row = con.execute(
+                sa.select(accounts).where(accounts.c.login == login.strip().lower())
+            ).first()
+        return _account(row) if row else None
+
+    def authenticate(self, login: str, password: str, address: str) -> tuple[Account | None, str]:
+        """The account, or None and why ("locked", "address", "wrong"), recording the attempt."""
+        moment = now()
+        with self.engine.begin() as con:
+            recent = con.execute(
+                sa.select(sa.func.count())
+                .select_from(audit)
+                .where(
+                    audit.c.action == "login_failed",
+                    audit.c.address == address,
+                    audit.c.at > moment - timedelta(minutes=LOCK_MINUTES),
+                )
+            ).scalar_one()
+            row = con.execute(
+                sa.select(accounts).where(accounts.c.login == login.strip().lower())
+            ).first()
+            if recent >= MAX_FAILURES_PER_ADDRESS:
+                self._log(con, login, "login_refused", "too many failures from address", address)
+                return None, "address"
+            locked_until = _aware(row.locked_until) if row else None
+            if row is not None and locked_until and locked_until > moment:
+                self._log(con, login, "login_refused", "account locked", address)
+                return None, "locked"
+            valid = False
+            if row is not None and row.is_active and row.password_hash:
+                try:
+                    valid = _hasher.verify(row.password_hash, password)
+                except (VerificationError, InvalidHashError):
+                    valid = False
+            if row is None or not valid:
+                self._log(con, login, "login_failed", "", address)
+                if row is not None:
+                    failed = row.failed_logins + 1
+                    values: dict[str, object] = {"failed_logins": failed}
+                    if failed >= MAX_FAILED_LOGINS:
+                        values = {
+                            "failed_logins": 0,
+                            "locked_until": moment + timedelta(minutes=LOCK_MINUTES),
+                        }
+                        self._log(con, login, "account_locked", f"after {failed} failures", address)
+                    con.execute(
+                        accounts.update()
+                        .where(accounts.c.account_id == row.account_id)
+                        .values(**values)
+                    )
+                return None, "wrong"
+            con.execute(
+                accounts.update()
+                .where(accounts.c.account_id == row.account_id)
+                .values(failed_logins=0, locked_until=None)
+            )
+            self._log(con, row.login, "login", "", address)
+            return _account(row), ""
+
+    def set_password(self, account_id: int, password: str) -> None:
+        with self.engine.begin() as con:
+            con.execute(
+                accounts.update()
+                .where(accounts.c.account_id == account_id)
+                .values(password_hash=_hasher.hash(check_password(password)))
+            )
+
+    # --- one-time set-up links --------------------------------------------------------------
+
+    def invite(self, account_id: int) -> str:
+        """A one-time token to set the account's password (valid INVITE_DAYS days)."""
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as con:
+            con.execute(
+                invites.insert().values(
+                    {
+                        "token_hash": token_hash(token),
+                        "account_id": account_id,
+                        "expires_at": now() + timedelta(days=INVITE_DAYS),
+                    }
+                )
+            )
+        return token
+
+    def redeem(self, token: str) -> Account | None:
+        """The account of a valid, unused set-up token (now used), else None."""
+        with self.engine.begin() as con:
+            row = con.execute(
+                sa.select(invites).where(invites.c.token_hash == token_hash(token))
+            ).first()
+            expires_at = _aware(row.expires_at) if row else None
+            if row is None or row.used_at is not None or not expires_at or expires_at < now():
+                return None
+            con.execute(
+                invites.update().where(invites.c.token_hash == row.token_hash).values(used_at=now())
+            )
+        return self.account(row.account_id)
+
+    def invite_is_valid(self, token: str) -> bool:
+        with self.engine.connect() as con:
+            row = con.execute(
+                sa.select(invites).where(invites.c.token_hash == token_hash(token))
+            ).first()
+        expires_at = _aware(row.expires_at) if row else None
+        return bool(row and row.used_at is None and expires_at and expires_at > now())
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def open_session(self, account: Account) -> tuple[str, str]:
+        """A new session id (for the cookie) and its CSRF token."""
+        session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        moment = now()
+        with self.engine.begin() as con:
+            con.execute(
+                sessions.insert().values(
+                    {
+                        "session_hash": token_hash(session_id),
+                        "account_id": account.account_id,
+                        "csrf_token": csrf,
+                        "created_at": moment,
+                        "expires_at": moment + timedelta(hours=SESSION_HOURS),
+                    }
+                )
+            )
+        return session_id, csrf
+
+    def session(self, session_id: str) -> tuple[Account, str] | None:
+        """The account and CSRF token of a live session."""
+        with self.engine.connect() as con:
+            row = con.execute(
+                sa.select(sessions).where(sessions.c.session_hash == token_hash(session_id))
+            ).first()
+        expires_at = _aware(row.expires_at) if row else None
+        if row is None or not expires_at or expires_at < now():
+            return None
+        account = self.account(row.account_id)
+        return (account, row.csrf_token) if account else None
+
+    def close_session(self, session_id: str) -> None:
+        with self.engine.begin() as con:
+            con.execute(sessions.delete().where(sessions.c.session_hash == token_hash(session_id)))
+
+    # --- audit and uploads ------------------------------------------------------------------
+
+    def _log(self, con, login: str | None, action: str, detail: str, address: str | None) -> None:
+        con.execute(
+            audit.insert().values(
+                at=now(), login=login, action=action, detail=detail, address=address
+            )
+        )
+
+    def log(self, login: str | None, action: str, detail: str = "", address: str | None = None):
+        with self.engine.begin() as con:
+            self._log(con, login, action, detail, address)
+
+    def audit_events(self, limit: int = 200) -> list[dict]:
+        with self.engine.connect() as con:
+            rows = con.execute(
+                sa.select(audit).order_by(audit.c.event_id.desc()).limit(limit)
+            ).fetchall()
+        return [dict(row._mapping) for row in rows]
+
+    def record_upload(self, account: Account, **values: object) -> None:
+        with self.engine.begin() as con:
+            con.execute(uploads.insert().values(at=now(), account_id=account.account_id, **values))
+
+    def uploads_of(self, source_code: str, since: datetime | None = None) -> list[dict]:
+        query = sa.select(uploads).where(uploads.c.source_code == source_code)
+        if since is not None:
+            query = query.where(uploads.c.at > since)
+        with self.engine.connect() as con:
+            rows = con.execute(query.order_by(uploads.c.at)).fetchall()
+        return [{**row._mapping, "at": _aware(row.at)} for row in rows]
+
+    def highest_revision(self, source_code: str, month, kind: str) -> int:
+        with self.engine.connect() as con:
+            value: int | None = con.execute(
+                sa.select(sa.func.max(uploads.c.revision)).where(
+                    uploads.c.source_code == source_code,
+                    uploads.c.report_month == month,
+                    uploads.c.file_kind == kind,
+                )
+            ).scalar_one()
+        return int(value or 0)
+
+
+def check_password(password: str | None) -> str:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")
+    return password

@@ -1,0 +1,241 @@
+"""The web portal through its HTTP interface: every page behind the login, uploads checked by the
+contract code and written into the inbox under the portal's names, and the security rules
+(CSRF, lock-out, sessions after logout, a path in a file name, an oversized body, roles)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import LABELS, PORTAL_PASSWORD, add_portal_account, portal_home, write_csv
+
+from ingest.load import ingest_inbox
+from outreach.portal.app import create_app
+from outreach.portal.store import MAX_FAILED_LOGINS, Store
+
+PASSWORD = PORTAL_PASSWORD
+GOOD = [["05/03/2022", "Phòng, chống mua bán người", "Tin, bài", "2", "", "", "Tiêu đề", "", ""]]
+BAD = [
+    ["05/03/2022", "Phòng, chống mua bán người", "Tin, bài", "hai", "", "", "Tiêu đề", "", ""],
+    ["31/02/2022", "Chủ đề lạ", "Tin, bài", "1", "", "", "Tiêu đề", "", ""],
+]
+
+
+@pytest.fixture
+def portal(demo, tmp_path):
+    """A portal on a home with the demo's published warehouse, a source, staff of its province,
+    staff of another province."""
+    home = portal_home(tmp_path / "home", demo["home"].published_warehouse)
+    store = Store.for_home(home)
+    add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
+    add_portal_account(
+        store, "dinhlap@example.vn", "Phòng VH-TT Đình Lập", "source", source_code="PVHTT-189"
+    )
+    add_portal_account(store, "so@example.vn", "Sở", "staff", province_code="20")
+    add_portal_account(store, "khac@example.vn", "Sở khác", "staff", province_code="02")
+    return {"home": home, "store": store, "app": create_app(home, store), "tmp": tmp_path}
+
+
+def client(portal) -> TestClient:
+    return TestClient(portal["app"], base_url="https://testserver", follow_redirects=False)
+
+
+def login(portal, who: str, password: str = PASSWORD) -> TestClient:
+    browser = client(portal)
+    form = browser.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    answer = browser.post("/dang-nhap", data={"csrf": csrf, "login": who, "password": password})
+    assert answer.status_code == 303, answer.text
+    return browser
+
+
+def csrf_of(browser: TestClient, path: str = "/don-vi") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', browser.get(path).text).group(1)
+
+
+def upload(
+    browser,
+    path: Path,
+    month: str = "2022-03-01",
+    *,
+    csrf: str | None = None,
+    name: str | None = None,
+):
+    return browser.post(
+        "/don-vi/gui",
+        data={"csrf": csrf or csrf_of(browser), "month": month, "kind": "monthly"},
+        files={"files": (name or path.name, path.read_bytes(), "text/csv")},
+    )
+
+
+def test_nothing_answers_without_a_session_but_the_login(portal):
+    browser = client(portal)
+    for path in ("/", "/don-vi", "/so", "/khong-co"):
+        answer = browser.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == "/dang-nhap", path
+    for path in ("/don-vi/gui", "/don-vi/xac-nhan", "/dang-xuat"):
+        assert browser.post(path).headers["location"] == "/dang-nhap", path
+    page = browser.get("/dang-nhap")
+    assert page.status_code == 200 and "Đăng nhập" in page.text
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
+
+
+def test_a_form_without_its_csrf_token_is_refused(portal):
+    browser = client(portal)
+    browser.get("/dang-nhap")
+    answer = browser.post("/dang-nhap", data={"login": "bao@example.vn", "password": PASSWORD})
+    assert answer.status_code == 403
+    logged_in = login(portal, "bao@example.vn")
+    path = write_csv(portal["tmp"] / "files", "a.csv", GOOD)
+    assert upload(logged_in, path, csrf="not-the-token").status_code == 403
+    assert not list(portal["home"].inbox.glob("*.csv"))
+
+
+def test_failed_logins_lock_the_account(portal):
+    browser = client(portal)
+    for _ in range(MAX_FAILED_LOGINS):
+        form = browser.get("/dang-nhap")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        answer = browser.post(
+            "/dang-nhap", data={"csrf": csrf, "login": "bao@example.vn", "password": PASSWORD[::-1]}
+        )
+        assert answer.status_code == 401
+    form = browser.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    answer = browser.post(
+        "/dang-nhap", data={"csrf": csrf, "login": "bao@example.vn", "password": PASSWORD}
+    )
+    assert answer.status_code == 401 and "tạm khóa" in answer.text
+    actions = [event["action"] for event in portal["store"].audit_events()]
+    assert "account_locked" in actions and actions.count("login_failed") == MAX_FAILED_LOGINS
+
+
+def test_a_session_is_dead_after_logout(portal):
+    browser = login(portal, "bao@example.vn")
+    cookie = browser.cookies.get("outreach_session")
+    csrf = csrf_of(browser)
+    assert browser.post("/dang-xuat", data={"csrf": csrf}).headers["location"] == "/dang-nhap"
+    again = client(portal)
+    again.cookies.set("outreach_session", cookie)
+    answer = again.get("/don-vi")
+    assert answer.status_code == 303 and answer.headers["location"] == "/dang-nhap"
+
+
+def test_a_bad_file_gets_every_error_at_once_and_is_not_queued(portal):
+    browser = login(portal, "bao@example.vn")
+    path = write_csv(portal["tmp"] / "files", "bao cao thang 3.csv", BAD)
+    answer = upload(browser, path)
+    assert answer.status_code == 200
+    assert "Tệp chưa được nhận: có" in answer.text
+    rows = re.findall(r"<tr><td>(\d*)</td><td>([^<]*)</td>", answer.text)
+    assert {row for row, _ in rows} >= {"2", "3"}  # both rows' problems, in one answer
+    assert "hai" in answer.text
+    assert not list(portal["home"].inbox.glob("*.csv"))
+    assert "upload_refused" in [e["action"] for e in portal["store"].audit_events()]
+
+
+def test_a_good_file_lands_in_the_inbox_under_the_portals_name_and_ingest_accepts_it(portal):
+    browser = login(portal, "bao@example.vn")
+    before = datetime.now(UTC).timestamp()
+    path = write_csv(portal["tmp"] / "files", "bao cao thang 3.csv", GOOD)
+    answer = upload(browser, path)
+    assert "BAO-LS_2022-03_r2.csv" in answer.text  # the demo has BAO-LS's March already
+    assert "bản sửa lần 2" in answer.text and "Xác nhận" in answer.text
+    assert not list(portal["home"].inbox.glob("*.csv"))  # not before the sender confirms
+    staged = re.search(r'name="staged" value="([0-9a-f]+)"', answer.text).group(1)
+    confirmed = browser.post("/don-vi/xac-nhan", data={"csrf": csrf_of(browser), "staged": staged})
+    assert "Đã nhận bản sửa BAO-LS_2022-03_r2.csv" in confirmed.text
+    arrived = portal["home"].inbox / "BAO-LS_2022-03_r2.csv"
+    assert arrived.read_bytes() == path.read_bytes()
+    assert arrived.stat().st_mtime >= before - 1  # its delivery time is the upload's
+    origin = json.loads((portal["home"].inbox / ".origin" / f"{arrived.name}.json").read_text())
+    assert origin["sources"] == ["BAO-LS"]
+    page = browser.get("/don-vi")
+    assert "Đã gửi, chờ xử lý đêm nay" in page.text and "BAO-LS_2022-03_r2.csv" in page.text
+    summary = ingest_inbox(portal["home"])
+    assert summary.accepted == ["BAO-LS_2022-03_r2.csv"]
+
+
+def test_a_new_month_needs_no_confirmation_and_a_path_in_the_name_is_dropped(portal):
+    browser = login(portal, "bao@example.vn")
+    path = write_csv(portal["tmp"] / "files", "t.csv", [["05/07/2022", *GOOD[0][1:]]])
+    answer = upload(browser, path, month="2022-07-01", name="../../../etc/cron.d/x.csv")
+    assert "Đã nhận: tệp đạt yêu cầu" in answer.text, re.findall(
+        r"<td>([^<]{20,})</td>", answer.text
+    )
+    assert [p.name for p in portal["home"].inbox.glob("*.csv")] == ["BAO-LS_2022-07.csv"]
+    assert not (portal["tmp"] / "etc").exists()
+
+
+def test_an_oversized_body_is_cut_off_while_streaming(portal, tmp_path):
+    app = create_app(portal["home"], portal["store"], max_body_bytes=256 * 1024)
+    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    form = browser.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    browser.post("/dang-nhap", data={"csrf": csrf, "login": "bao@example.vn", "password": PASSWORD})
+    big = tmp_path / "big.csv"
+    big.write_text(",".join(LABELS) + "\n" + "x" * (512 * 1024), encoding="utf-8")
+    answer = upload(browser, big)
+    assert answer.status_code == 413 and "quá lớn" in answer.text
+    assert not list(portal["home"].inbox.glob("*.csv"))
+
+
+def test_a_source_sees_only_its_own_months(portal):
+    browser = login(portal, "dinhlap@example.vn")
+    page = browser.get("/don-vi").text
+    assert "05/2022" in page and "Chưa gửi" in page  # its planted missing month
+    assert "BAO-LS_2022-01" not in page
+    assert browser.get("/so").status_code == 403
+
+
+def test_staff_see_their_province_only(portal):
+    ours = login(portal, "so@example.vn").get("/so").text
+    assert "PVHTT-189" in ours and "Thiếu" in ours and "Trả lại" in ours
+    theirs = login(portal, "khac@example.vn").get("/so").text
+    assert "PVHTT-189" not in theirs and "BAO-LS" not in theirs
+    filtered = login(portal, "so@example.vn").get("/so?kind=outlet_provincial").text
+    assert "BAO-LS" in filtered and "PVHTT-189" not in filtered
+
+
+def test_a_setup_link_sets_the_password_once(portal):
+    store = portal["store"]
+    account = store.add_account("moi@example.vn", "Mới", "source", source_code="PTTH-LS")
+    token = store.invite(account.account_id)
+    browser = client(portal)
+    form = browser.get(f"/thiet-lap/{token}")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    done = browser.post(
+        f"/thiet-lap/{token}", data={"csrf": csrf, "password": PASSWORD, "again": PASSWORD}
+    )
+    assert done.status_code == 303
+    login(portal, "moi@example.vn")
+    assert browser.get(f"/thiet-lap/{token}").status_code == 404
+
+
+def test_the_account_command_prints_a_link_that_sets_the_password(portal):
+    from click.testing import CliRunner
+
+    from outreach.cli import main
+
+    home = str(portal["home"].root)
+    result = CliRunner().invoke(
+        main, ["web-account", "--email", "PTTH@example.vn", "--source", "PTTH-LS", "--home", home]
+    )
+    assert result.exit_code == 0, result.output
+    link = re.search(r"http://localhost:8000(/thiet-lap/\S+)", result.output).group(1)
+    account = portal["store"].account_by_login("ptth@example.vn")
+    assert account.source_code == "PTTH-LS" and account.display_name.startswith("Đài Phát thanh")
+    assert client(portal).get(link).status_code == 200
+    again = CliRunner().invoke(
+        main, ["web-account", "--email", "ptth@example.vn", "--source", "PTTH-LS", "--home", home]
+    )
+    assert again.exit_code != 0 and "already has an account" in again.output
+    unknown = CliRunner().invoke(
+        main, ["web-account", "--email", "x@example.vn", "--source", "KHONG-CO", "--home", home]
+    )
+    assert unknown.exit_code != 0 and "no source 'KHONG-CO'" in unknown.output
