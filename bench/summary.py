@@ -5,7 +5,7 @@
 Runs bench/ingest_national.py, bench/national.py, bench/airflow_overhead.py and
 bench/dbt_in_airflow.py (each prints its own table as it goes, on stderr here), then prints the
 lines of all of them in one Markdown table with each line's floor, ratio, aim and peak memory,
-and the machine it ran on.
+and the machine it ran on; then bench/portal_load.py's table (the portal under a deadline).
 """
 
 from __future__ import annotations
@@ -59,9 +59,22 @@ def main() -> None:
             if result.returncode != 0 or not out.is_file():
                 sys.exit(f"{script} failed (exit {result.returncode})")
             lines += json.loads(out.read_text(encoding="utf-8"))
+        # the portal under a deadline's load: its own table (counts and latencies, not ratios)
+        print("== portal_load.py", file=sys.stderr, flush=True)
+        portal = Path(folder) / "portal.md"
+        result = subprocess.run(
+            [sys.executable, str(HERE / "portal_load.py"), "--markdown", str(portal)],
+            stdout=sys.stderr,
+            check=False,
+        )
+        if result.returncode != 0 or not portal.is_file():
+            sys.exit(f"portal_load.py failed (exit {result.returncode})")
+        portal_table = portal.read_text(encoding="utf-8")
     minutes = (time.perf_counter() - started) / 60
     print(f"\nmake bench, {machine()}; {minutes:.0f} minutes in all\n")
     print_table(lines)
+    print("\nThe portal, 300 senders uploading at once (bench/portal_load.py):\n")
+    print(portal_table)
 
 
 if __name__ == "__main__":

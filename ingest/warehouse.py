@@ -60,6 +60,15 @@ create table if not exists raw.directive_documents (
     primary key (submission_id, row_number)
 );
 
+-- the periods the department approved (from the portal's approvals file, replaced each night)
+create table if not exists raw.period_approvals (
+    province_code varchar not null,
+    period_code varchar not null,
+    approved_at timestamptz not null,
+    approved_by varchar not null,
+    primary key (province_code, period_code)
+);
+
 create table if not exists raw.submission_problems (
     submission_id varchar not null,
     problem_number integer not null,

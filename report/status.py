@@ -30,7 +30,8 @@ COLUMNS = [
 _QUERY = """
 select source_code, source_name, source_kind, source_group_label_vi, report_month,
        submission_status, is_empty_report, row_count, days_late, due_date, first_received_date,
-       file_name, rejected_file_name, error_messages_vi, contact_name, contact_email
+       file_name, rejected_file_name, error_messages_vi, held_file_name, held_by_period_code,
+       contact_name, contact_email
 from marts.rpt_submission_status
 where report_month between ? and ? and {scope}
 order by report_month, source_kind_sort_order, source_code
@@ -93,6 +94,16 @@ def _status_text(row: dict) -> str:
     return f"Chưa gửi (hạn {format_date_short(row['due_date'])})"
 
 
+def _held_text(row: dict) -> str:
+    """A correction received after the period was approved: listed, not counted."""
+    if not row.get("held_file_name"):
+        return ""
+    return (
+        f"; bản sửa {row['held_file_name']} nhận sau khi phê duyệt kỳ "
+        f"{row['held_by_period_code']} (chưa tính)"
+    )
+
+
 def submission_status(
     home: Home, period: Period, month: date | None = None, scope: Scope | None = None
 ) -> list[StatusRow]:
@@ -107,7 +118,7 @@ def submission_status(
             source_code=row["source_code"],
             source_name=row["source_name"],
             month=row["report_month"],
-            status=_status_text(row),
+            status=_status_text(row) + _held_text(row),
             row_count="" if row["row_count"] is None else format_count(row["row_count"]),
             received=""
             if row["first_received_date"] is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -239,3 +240,125 @@ def test_the_account_command_prints_a_link_that_sets_the_password(portal):
         main, ["web-account", "--email", "x@example.vn", "--source", "KHONG-CO", "--home", home]
     )
     assert unknown.exit_code != 0 and "no source 'KHONG-CO'" in unknown.output
+
+
+def test_the_chase_list_has_each_message_ready_to_copy_or_to_mail(portal):
+    page = login(portal, "so@example.vn").get("/so/nhac-nho")
+    assert page.status_code == 200 and "2022-H1" in page.text
+    messages = re.findall(r"<textarea[^>]*>([^<]+)</textarea>", page.text)
+    assert len(messages) == 6 and all(m.startswith("Kính gửi") for m in messages)
+    assert page.text.count('href="mailto:') == 6
+    assert "Chưa gửi báo cáo" in page.text and "Bị trả lại, chưa gửi bản sửa" in page.text
+    other = login(portal, "khac@example.vn").get("/so/nhac-nho")
+    assert "Không có đơn vị nào cần nhắc." in other.text
+    assert login(portal, "bao@example.vn").get("/so/nhac-nho").status_code == 403
+
+
+def test_the_reports_of_the_province_download_and_nothing_else(portal, demo):
+    shutil.copytree(
+        demo["home"].root / "reports", portal["home"].root / "reports", dirs_exist_ok=True
+    )
+    browser = login(portal, "so@example.vn")
+    listing = browser.get("/so/bao-cao")
+    assert "6 tháng đầu năm 2022" in listing.text and "bao-cao-2022-H1.docx" in listing.text
+    docx = browser.get("/so/bao-cao/2022-H1/bao-cao-2022-H1.docx")
+    assert docx.status_code == 200
+    assert (
+        docx.content == (demo["home"].report_dir("2022-H1") / "bao-cao-2022-H1.docx").read_bytes()
+    )
+    for path in (
+        "/so/bao-cao/2022-H1/figures.json",
+        "/so/bao-cao/2022-H1/..%2F..%2Fportal%2Fportal.db",
+        "/so/bao-cao/2022-H2/bao-cao-2022-H1.docx",
+        "/so/bao-cao/khong/bao-cao-khong.docx",
+    ):
+        assert browser.get(path).status_code == 404, path
+    assert "download" in [event["action"] for event in portal["store"].audit_events()]
+    assert login(portal, "bao@example.vn").get("/so/bao-cao").status_code == 403
+    other = login(portal, "khac@example.vn")
+    assert "bao-cao-2022-H1.docx" not in other.get("/so/bao-cao").text
+    assert other.get("/so/bao-cao/2022-H1/bao-cao-2022-H1.docx").status_code == 404
+
+
+def test_the_excel_template_filled_in_is_accepted_unchanged(portal, tmp_path):
+    from openpyxl import load_workbook
+
+    browser = login(portal, "bao@example.vn")
+    answer = browser.get("/don-vi/mau?month=2022-07-01")
+    assert answer.status_code == 200
+    assert 'filename="BAO-LS_2022-07.xlsx"' in answer.headers["content-disposition"]
+    path = tmp_path / "mau.xlsx"
+    path.write_bytes(answer.content)
+    workbook = load_workbook(path)
+    assert workbook.sheetnames[0] == "HuongDan" and "BaoCao" in workbook.sheetnames
+    assert workbook["DanhMuc"].sheet_state == "hidden"
+    sheet = workbook["BaoCao"]
+    assert [cell.value for cell in sheet[1]] == LABELS
+    kinds = {rule.type: str(rule.sqref) for rule in sheet.data_validations.dataValidation}
+    assert set(kinds) == {"date", "list", "whole"}
+    lists = [r.formula1 for r in sheet.data_validations.dataValidation if r.type == "list"]
+    assert any(f.startswith("DanhMuc!$A$2") for f in lists)  # the topics
+    topics = [cell.value for cell in workbook["DanhMuc"]["A"][1:] if cell.value]
+    types = [cell.value for cell in workbook["DanhMuc"]["B"][1:] if cell.value]
+    sheet.append([datetime(2022, 7, 5), topics[0], types[0], 3, None, None, "Tin thử", None, None])
+    workbook.save(path)
+    sent = upload(browser, path, month="2022-07-01", name="mau.xlsx")
+    assert "Đã nhận: tệp đạt yêu cầu (1 dòng)" in sent.text, sent.text[-2000:]
+    summary = ingest_inbox(portal["home"])
+    assert summary.accepted == ["BAO-LS_2022-07.xlsx"]
+
+
+def test_corrections_sent_at_once_each_take_their_own_revision(portal, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import date
+
+    from outreach.portal import submissions
+
+    home, store = portal["home"], portal["store"]
+    account = store.account_by_login("bao@example.vn")
+    tokens = []
+    for number in range(6):
+        path = write_csv(tmp_path / f"f{number}", "sua.csv", GOOD)
+        checked = submissions.check_upload(
+            home, store, account, path, "sua.csv", date(2022, 3, 1), "monthly"
+        )
+        assert checked.passed and checked.is_correction and checked.name.revision == 2
+        tokens.append(checked.staged)
+    with ThreadPoolExecutor(6) as pool:
+        names = list(pool.map(lambda t: submissions.deliver(home, store, account, t), tokens))
+    assert sorted(names) == [f"BAO-LS_2022-03_r{n}.csv" for n in range(2, 8)]
+    assert sorted(p.name for p in home.inbox.glob("*.csv")) == sorted(names)
+    # a staged file is delivered once: the same token again finds nothing
+    assert submissions.deliver(home, store, account, tokens[0]) is None
+
+
+def test_the_store_runs_on_postgresql_as_in_production():
+    """The same accounts, sessions and uploads on PostgreSQL (the compose `portal` service);
+    skipped where no PostgreSQL answers on 127.0.0.1:5432."""
+    import secrets as random_names
+
+    import sqlalchemy as sa
+
+    server = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    try:
+        with server.connect() as con:
+            con.execute(sa.text("select 1"))
+    except sa.exc.OperationalError:
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    name = f"portal_test_{random_names.token_hex(4)}"
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+        con.execute(sa.text(f"create database {name}"))
+    try:
+        store = Store(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}")
+        add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
+        account, why = store.authenticate("BAO@example.vn", PASSWORD, "127.0.0.1")
+        assert account is not None and account.source_code == "BAO-LS" and why == ""
+        session_id, csrf = store.open_session(account)
+        assert store.session(session_id) == (account, csrf)
+        store.close_session(session_id)
+        assert store.session(session_id) is None
+        store.engine.dispose()
+    finally:
+        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+            con.execute(sa.text(f"drop database {name} with (force)"))
+        server.dispose()

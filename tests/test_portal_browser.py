@@ -10,6 +10,7 @@ import shutil
 import socket
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ ROW = ["Phòng, chống mua bán người", "Tin, bài", "2", "", "", "Tiêu đ�
 @pytest.fixture
 def served(demo, tmp_path):
     home = portal_home(tmp_path / "home", demo["home"].published_warehouse)
+    shutil.copy(demo["home"].warehouse, home.warehouse)  # for a night run by the test
     store = Store.for_home(home)
     add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
     add_portal_account(
@@ -123,5 +125,68 @@ def test_the_department_reads_the_completeness_matrix(served):
             assert page.url.endswith("/dang-nhap")
             page.goto(f"{served['url']}/so")
             assert page.url.endswith("/dang-nhap")
+        finally:
+            browser.close()
+
+
+def test_approve_then_a_correction_made_from_the_template_is_held(served):
+    """The officer approves 2022-H1; the sender downloads March's Excel template, fills it in,
+    sends it and confirms it as a correction; after the night its page says it came after the
+    approval, and the period's figures stayed as they were."""
+    import duckdb
+    from helpers import AS_OF, PERIOD
+    from openpyxl import load_workbook
+
+    from outreach.orchestration import pipeline
+
+    def march_total() -> int:
+        with duckdb.connect(str(served["home"].warehouse), read_only=True) as con:
+            return con.execute(
+                "select sum(quantity) from marts.fct_media_outputs "
+                "where source_code = 'BAO-LS' and report_month = date '2022-03-01'"
+            ).fetchone()[0]
+
+    before = march_total()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            officer = browser.new_context().new_page()
+            _log_in(officer, served["url"], "so@example.vn")
+            officer.click("text=Phê duyệt kỳ")
+            officer.click("form:has(input[value='2022-H1']) button")
+            assert "Đã phê duyệt" in officer.inner_text("main")
+
+            sender = browser.new_context(accept_downloads=True).new_page()
+            _log_in(sender, served["url"], "bao@example.vn")
+            sender.select_option("#template-month", "2022-03-01")
+            with sender.expect_download() as download:
+                sender.click("text=Tải mẫu Excel")
+            template = served["tmp"] / download.value.suggested_filename
+            download.value.save_as(template)
+            assert template.name == "BAO-LS_2022-03.xlsx"
+            workbook = load_workbook(template)
+            topics = [c.value for c in workbook["DanhMuc"]["A"][1:] if c.value]
+            types = [c.value for c in workbook["DanhMuc"]["B"][1:] if c.value]
+            workbook["BaoCao"].append(
+                [datetime(2022, 3, 9), topics[0], types[0], 41, None, None, "Bản sửa", None, None]
+            )
+            workbook.save(template)
+            sender.select_option("#month", "2022-03-01")
+            sender.set_input_files("#files", str(template))
+            sender.click("form[action='/don-vi/gui'] button[type=submit]")
+            sender.click("text=Xác nhận gửi bản sửa")
+            assert "Đã nhận bản sửa BAO-LS_2022-03_r2.xlsx" in sender.inner_text("main")
+
+            home = served["home"]
+            pipeline.ingest(home)
+            pipeline.build(home, AS_OF)
+            pipeline.check(home, PERIOD)
+            pipeline.publish(home)
+            sender.goto(f"{served['url']}/don-vi")
+            page = sender.inner_text("main")
+            assert "BAO-LS_2022-03_r2.xlsx nhận sau khi phê duyệt kỳ 2022-H1" in page
+            assert march_total() == before
         finally:
             browser.close()

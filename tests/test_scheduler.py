@@ -326,3 +326,36 @@ def test_a_run_that_fails_for_good_alerts_the_operators(cluster):
     [alert] = cluster.wait(alerted, "the failure alert", 60)
     assert alert["X-Envelope-To"] == "ops@test.example"
     assert f"outreach_nightly: check failed ({run_id})" in text_of(alert)
+
+
+def test_the_portals_button_asks_airflow_to_run_now(cluster, tmp_path, monkeypatch):
+    """The department's "Chạy ngay" triggers the DAG through Airflow's REST API, and the page
+    shows the run and its state (this cluster's simple auth manager gives the token)."""
+    import re
+
+    from fastapi.testclient import TestClient
+    from helpers import PORTAL_PASSWORD, add_portal_account, new_home
+
+    from outreach.portal.app import create_app
+    from outreach.portal.store import Store
+
+    monkeypatch.setenv("OUTREACH_AIRFLOW_API", f"http://127.0.0.1:{cluster.port}")
+    home = new_home(tmp_path / "portal-home")
+    store = Store.for_home(home)
+    add_portal_account(store, "so@example.vn", "Sở", "staff", province_code="20")
+    browser = TestClient(create_app(home, store), base_url="https://testserver")
+    form = browser.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    browser.post(
+        "/dang-nhap", data={"csrf": csrf, "login": "so@example.vn", "password": PORTAL_PASSWORD}
+    )
+    page = browser.get("/so")
+    assert "Chạy ngay" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    before = {run["dag_run_id"] for run in cluster.runs()}
+    answer = browser.post("/so/chay-ngay", data={"csrf": csrf}, follow_redirects=False)
+    assert answer.status_code == 303
+    [created] = [run for run in cluster.runs() if run["dag_run_id"] not in before]
+    assert created["triggered_by"] == "rest_api" and created["run_type"] == "manual"
+    assert created["dag_run_id"] in browser.get("/so").text
+    assert "run_now" in [event["action"] for event in store.audit_events()]

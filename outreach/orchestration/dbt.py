@@ -78,6 +78,9 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     ):
         log.info("registry or dbt project changed since the last build: full refresh")
         command = [*command, "--full-refresh"]
+        # and a fresh parse: dbt's saved parse can keep a resource a release moved to another
+        # file (an exposure found twice), which stops the build
+        (home.root / "dbt" / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
 
     variables = {**settings().dbt_vars(), **({"as_of_date": as_of.isoformat()} if as_of else {})}
     work = home.root / "dbt"

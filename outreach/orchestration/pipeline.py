@@ -33,9 +33,13 @@ def pull(home: Home, drop: Path | None = None) -> dict:
 
 
 def ingest(home: Home, inbox: Path | None = None) -> dict:
+    """Load the night's files, then the department's approvals of periods (from the portal)."""
+    from ingest.approvals import load_approvals
     from ingest.load import ingest_inbox
 
-    return ingest_inbox(home, inbox).as_dict()
+    summary: dict[str, object] = {**ingest_inbox(home, inbox).as_dict()}
+    summary["approvals"] = load_approvals(home)
+    return summary
 
 
 def build(home: Home, as_of: date | None = None) -> Path:

@@ -19,16 +19,27 @@ from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ingest.approvals import write_approvals
 from ingest.files import MAX_FILE_BYTES
 from ingest.naming import MONTHLY
 from outreach.core.home import Home
-from outreach.portal import submissions
-from outreach.portal.store import MIN_PASSWORD_LENGTH, SESSION_HOURS, Account, Store
+from outreach.core.periods import parse_period
+from outreach.portal import airflow, department, submissions, template
+from outreach.portal.store import (
+    MIN_PASSWORD_LENGTH,
+    SESSION_HOURS,
+    Account,
+    Store,
+    approve,
+    current_approvals,
+    reopen,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +120,13 @@ async def _too_large(send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _spool(item: UploadFile, folder: Path) -> Path:
+    """An uploaded file copied to a file of its own under `folder` (the request's spool goes)."""
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False, prefix=".upload-") as handle:
+        shutil.copyfileobj(item.file, handle, 1 << 16)
+        return Path(handle.name)
 
 
 def _months_to_offer(today: date, count: int = 13) -> list[date]:
@@ -321,6 +339,30 @@ def create_app(
             kinds=submissions.KIND_LABELS,
         )
 
+    @app.get("/don-vi/mau")
+    def template_download(request: Request, month: str = ""):
+        found = current(request)
+        if found is None:
+            return to_login()
+        account, csrf, _ = found
+        try:
+            chosen = date.fromisoformat(month)
+        except ValueError:
+            chosen = None
+        if account.source_code is None or chosen is None or chosen.day != 1:
+            return refused(request)
+        data = template.monthly_template(home, account.source_code, chosen)
+        name = f"{account.source_code}_{chosen:%Y-%m}.xlsx"
+        store.log(account.login, "template", name, address(request))
+        return Response(
+            data,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
     @app.post("/don-vi/gui", response_class=HTMLResponse)
     async def upload(request: Request):
         found = current(request)
@@ -343,16 +385,16 @@ def create_app(
         else:
             for item in files[:MAX_FILES]:
                 original = Path(item.filename or "").name  # a path in the name is dropped
-                with tempfile.NamedTemporaryFile(
-                    dir=home.root / "portal", delete=False, prefix=".upload-"
-                ) as handle:
-                    shutil.copyfileobj(item.file, handle, 1 << 16)
-                    temporary = Path(handle.name)
-                checked = submissions.check_upload(
-                    home, store, account, temporary, original, month, kind
+                temporary = await run_in_threadpool(_spool, item, home.root / "portal")
+                # the check reads and parses the file: off the event loop, so that other
+                # senders' pages and logins are served meanwhile
+                checked = await run_in_threadpool(
+                    submissions.check_upload, home, store, account, temporary, original, month, kind
                 )
                 if checked.passed and not checked.is_correction:
-                    delivered = submissions.deliver(home, store, account, checked.staged or "")
+                    delivered = await run_in_threadpool(
+                        submissions.deliver, home, store, account, checked.staged or ""
+                    )
                     store.log(
                         account.login, "upload", f"{original} -> {delivered}", address(request)
                     )
@@ -381,7 +423,9 @@ def create_app(
         form = await request.form()
         if not csrf_ok(csrf, form):
             return refused(request)
-        delivered = submissions.deliver(home, store, account, str(form.get("staged", "")))
+        delivered = await run_in_threadpool(
+            submissions.deliver, home, store, account, str(form.get("staged", ""))
+        )
         if delivered is None:
             return refused(request)
         store.log(account.login, "upload_correction", delivered, address(request))
@@ -396,6 +440,60 @@ def create_app(
 
     @app.get("/so", response_class=HTMLResponse)
     def department_page(request: Request, kind: str = ""):
+        allowed = staff_only(request)
+        if isinstance(allowed, Response):
+            return allowed
+        account, csrf = allowed
+        province = None if account.role == "admin" else account.province_code
+        data = submissions.completeness(home, province, kind or None)
+        run, run_error = None, ""
+        if airflow.api_url():
+            try:
+                run = airflow.latest_run()
+            except airflow.AirflowUnavailable as exc:
+                log.warning("portal: %s", exc)
+                run_error = "Không kết nối được với hệ thống xử lý (Airflow)."
+        return page(
+            request,
+            "department.html",
+            account=account,
+            csrf=csrf,
+            data=data,
+            kind=kind,
+            labels=submissions.STATE_LABELS,
+            airflow_on=bool(airflow.api_url()),
+            run=run,
+            run_error=run_error,
+            run_labels=airflow.STATE_LABELS,
+        )
+
+    @app.post("/so/chay-ngay")
+    async def run_now(request: Request):
+        allowed = staff_only(request)
+        if isinstance(allowed, Response):
+            return allowed
+        account, csrf = allowed
+        form = await request.form()
+        if not csrf_ok(csrf, form) or not airflow.api_url():
+            return refused(request)
+        try:
+            created = await run_in_threadpool(airflow.trigger_run)
+        except airflow.AirflowUnavailable as exc:
+            log.warning("portal: %s", exc)
+            return page(
+                request,
+                "message.html",
+                status=502,
+                account=account,
+                csrf=csrf,
+                title="Chưa chạy được",
+                message="Không kết nối được với hệ thống xử lý (Airflow); hãy báo bộ phận kỹ "
+                "thuật.",
+            )
+        store.log(account.login, "run_now", str(created.get("dag_run_id", "")), address(request))
+        return RedirectResponse("/so", status_code=303)
+
+    def staff_only(request: Request) -> tuple[Account, str] | Response:
         found = current(request)
         if found is None:
             return to_login()
@@ -410,17 +508,117 @@ def create_app(
                 title="Không được phép",
                 message="Trang này dành cho cán bộ của Sở.",
             )
-        province = None if account.role == "admin" else account.province_code
-        data = submissions.completeness(home, province, kind or None)
+        return account, csrf
+
+    @app.get("/so/nhac-nho", response_class=HTMLResponse)
+    def chase_page(request: Request, period: str = ""):
+        allowed = staff_only(request)
+        if isinstance(allowed, Response):
+            return allowed
+        account, csrf = allowed
+        scope = department.scope_of(home, account)
+        periods = department.checked_periods(home)
+        chosen = period if period in periods else (periods[0] if periods else "")
+        rows = (
+            department.chase_list(home, scope, parse_period(chosen))
+            if scope is not None and chosen
+            else []
+        )
         return page(
             request,
-            "department.html",
+            "chase.html",
             account=account,
             csrf=csrf,
-            data=data,
-            kind=kind,
-            labels=submissions.STATE_LABELS,
+            rows=rows,
+            periods=periods,
+            chosen=chosen,
         )
+
+    @app.get("/so/phe-duyet", response_class=HTMLResponse)
+    def approvals_page(request: Request, done: str = ""):
+        allowed = staff_only(request)
+        if isinstance(allowed, Response):
+            return allowed
+        account, csrf = allowed
+        scope = department.scope_of(home, account)
+        province = scope.province_code if scope else None
+        held = {
+            entry["period_code"]: entry
+            for entry in current_approvals(store)
+            if entry["province_code"] == province
+        }
+        periods = department.checked_periods(home)
+        return page(
+            request,
+            "approvals.html",
+            account=account,
+            csrf=csrf,
+            periods=periods,
+            held=held,
+            done=done,
+            can_approve=province is not None,
+        )
+
+    @app.post("/so/phe-duyet")
+    async def approve_period(request: Request):
+        allowed = staff_only(request)
+        if isinstance(allowed, Response):
+            return allowed
+        account, csrf = allowed
+        form = await request.form()
+        scope = department.scope_of(home, account)
+        period_code = str(form.get("period", ""))
+        if not csrf_ok(csrf, form) or scope is None or scope.province_code is None:
+            return refused(request)
+        if period_code not in department.checked_periods(home):
+            return refused(request)
+        action = str(form.get("action", ""))
+        if action == "approve":
+            changed = approve(store, scope.province_code, period_code, account.login)
+        elif action == "reopen":
+            changed = reopen(store, scope.province_code, period_code, account.login)
+        else:
+            return refused(request)
+        if changed:
+            write_approvals(home, current_approvals(store))
+            store.log(
+                account.login,
+                f"period_{action}",
+                f"{scope.province_code} {period_code}",
+                address(request),
+            )
+        return RedirectResponse(f"/so/phe-duyet?done={action}", status_code=303)
+
+    @app.get("/so/bao-cao", response_class=HTMLResponse)
+    def reports_page(request: Request):
+        allowed = staff_only(request)
+        if isinstance(allowed, Response):
+            return allowed
+        account, csrf = allowed
+        scope = department.scope_of(home, account)
+        found = department.report_files(home, scope) if scope is not None else []
+        return page(request, "reports.html", account=account, csrf=csrf, periods=found)
+
+    @app.get("/so/bao-cao/{period}/{name}")
+    def download(request: Request, period: str, name: str):
+        allowed = staff_only(request)
+        if isinstance(allowed, Response):
+            return allowed
+        account, csrf = allowed
+        scope = department.scope_of(home, account)
+        path = department.download_path(home, scope, period, name) if scope else None
+        if path is None:
+            return page(
+                request,
+                "message.html",
+                status=404,
+                account=account,
+                csrf=csrf,
+                title="Không tìm thấy",
+                message="Không có tệp này.",
+            )
+        store.log(account.login, "download", f"{period}/{name}", address(request))
+        return FileResponse(path, filename=name, headers={"Cache-Control": "no-store"})
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc) -> Response:

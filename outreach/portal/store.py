@@ -92,6 +92,18 @@ uploads = sa.Table(
     sa.UniqueConstraint("source_code", "report_month", "file_kind", "revision"),
 )
 
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("approval_id", sa.Integer, primary_key=True),
+    sa.Column("province_code", sa.String(10), nullable=False),
+    sa.Column("period_code", sa.String(10), nullable=False),
+    sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("approved_by", sa.String(254), nullable=False),
+    sa.Column("reopened_at", sa.DateTime(timezone=True)),  # null while the approval holds
+    sa.Column("reopened_by", sa.String(254)),
+)
+
 _hasher = PasswordHasher()
 
 
@@ -137,7 +149,17 @@ def _account(row) -> Account:
 
 class Store:
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url)
+        if url.startswith("sqlite"):
+            # many requests at once: writers wait for each other (WAL lets readers go on)
+            self.engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+            @sa.event.listens_for(self.engine, "connect")
+            def _wal(connection, _record) -> None:
+                connection.execute("pragma journal_mode=wal")
+                connection.execute("pragma busy_timeout=30000")
+
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
         metadata.create_all(self.engine)
 
     @classmethod
@@ -391,3 +413,64 @@ def check_password(password: str | None) -> str:
     if not password or len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")
     return password
+
+
+def current_approvals(store: Store) -> list[dict]:
+    """The approvals that hold (not re-opened), as the nightly run reads them."""
+    with store.engine.connect() as con:
+        rows = con.execute(
+            sa.select(approvals)
+            .where(approvals.c.reopened_at.is_(None))
+            .order_by(approvals.c.province_code, approvals.c.period_code)
+        ).fetchall()
+    return [
+        {
+            "province_code": row.province_code,
+            "period_code": row.period_code,
+            "approved_at": row.approved_at.replace(
+                tzinfo=row.approved_at.tzinfo or UTC
+            ).isoformat(),
+            "approved_by": row.approved_by,
+        }
+        for row in rows
+    ]
+
+
+def approve(store: Store, province_code: str, period_code: str, login: str) -> bool:
+    """Approve a period for a province; False if it already is."""
+    with store.engine.begin() as con:
+        held = con.execute(
+            sa.select(approvals.c.approval_id).where(
+                approvals.c.province_code == province_code,
+                approvals.c.period_code == period_code,
+                approvals.c.reopened_at.is_(None),
+            )
+        ).first()
+        if held:
+            return False
+        con.execute(
+            approvals.insert().values(
+                {
+                    "province_code": province_code,
+                    "period_code": period_code,
+                    "approved_at": now(),
+                    "approved_by": login,
+                }
+            )
+        )
+    return True
+
+
+def reopen(store: Store, province_code: str, period_code: str, login: str) -> bool:
+    """Re-open an approved period; False if it was not approved."""
+    with store.engine.begin() as con:
+        result = con.execute(
+            approvals.update()
+            .where(
+                approvals.c.province_code == province_code,
+                approvals.c.period_code == period_code,
+                approvals.c.reopened_at.is_(None),
+            )
+            .values({"reopened_at": now(), "reopened_by": login})
+        )
+    return bool(result.rowcount)

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+from sqlalchemy.exc import IntegrityError
 
 from ingest.files import MAX_FILE_BYTES, sha256_file
 from ingest.load import inspect_file
@@ -178,46 +179,57 @@ def check_upload(
 
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+MAX_REVISION_TRIES = 20  # concurrent corrections of one month each take the next revision
 
 
 def deliver(home: Home, store: Store, account: Account, token: str) -> str | None:
     """Move a staged file that passed into the inbox; its name, or None if nothing is staged
-    under the token for this account's source."""
+    under the token for this account's source (or another request took it first)."""
     if not _TOKEN.match(token):
         return None
-    folder = _staging(home) / token
-    files = list(folder.iterdir()) if folder.is_dir() else []
-    if len(files) != 1:
+    claimed = _staging(home) / f"{token}.claimed"
+    try:  # one request delivers a staged file: a second click finds nothing
+        os.rename(_staging(home) / token, claimed)
+    except OSError:
         return None
-    staged = files[0]
-    name = parse_name(staged.name)
-    if name is None or name.source_code != account.source_code:
-        return None
-    # the revision may have been taken meanwhile (another upload, a file by e-mail): the next
-    latest = latest_revision(home, store, name.source_code, name.month, name.kind)
-    if latest >= name.revision:
-        renamed = staged.with_name(name.with_revision(latest + 1))
-        os.replace(staged, renamed)
-        staged, name = renamed, parse_name(renamed.name)
-        assert name is not None
-    delivered_at = datetime.now(UTC)
-    os.utime(staged, (delivered_at.timestamp(), delivered_at.timestamp()))
-    home.inbox.mkdir(parents=True, exist_ok=True)
-    write_origin(home, staged.name, f"portal:{account.login}", (name.source_code,))
-    target = home.inbox / staged.name
-    store.record_upload(
-        account,
-        source_code=name.source_code,
-        report_month=name.month,
-        file_kind=name.kind,
-        revision=name.revision,
-        file_name=staged.name,
-        content_sha256=sha256_file(staged),
-        byte_count=staged.stat().st_size,
-    )
-    os.replace(staged, target)
-    shutil.rmtree(folder, ignore_errors=True)
-    return target.name
+    try:
+        files = list(claimed.iterdir())
+        name = parse_name(files[0].name) if len(files) == 1 else None
+        if name is None or name.source_code != account.source_code:
+            return None
+        staged = files[0]
+        sha, size = sha256_file(staged), staged.stat().st_size
+        for _ in range(MAX_REVISION_TRIES):
+            # the revision may have been taken meanwhile (another upload, a file by e-mail)
+            latest = latest_revision(home, store, name.source_code, name.month, name.kind)
+            if latest >= name.revision:
+                name = parse_name(name.with_revision(latest + 1))
+                assert name is not None
+            try:  # the uploads table holds each revision once: the claim of this one
+                store.record_upload(
+                    account,
+                    source_code=name.source_code,
+                    report_month=name.month,
+                    file_kind=name.kind,
+                    revision=name.revision,
+                    file_name=name.file_name,
+                    content_sha256=sha,
+                    byte_count=size,
+                )
+                break
+            except IntegrityError:
+                continue
+        else:
+            raise RuntimeError(f"no free revision for {name.file_name} after retries")
+        delivered_at = datetime.now(UTC)
+        os.utime(staged, (delivered_at.timestamp(), delivered_at.timestamp()))
+        home.inbox.mkdir(parents=True, exist_ok=True)
+        write_origin(home, name.file_name, f"portal:{account.login}", (name.source_code,))
+        target = home.inbox / name.file_name
+        os.replace(staged, target)
+        return target.name
+    finally:
+        shutil.rmtree(claimed, ignore_errors=True)
 
 
 # --- what the pages show ------------------------------------------------------------------
@@ -243,7 +255,7 @@ def source_months(home: Home, store: Store, source_code: str) -> dict:
         """
         select s.report_month, s.submission_status, s.is_empty_report, s.row_count, s.days_late,
             s.due_date, s.first_received_date, s.file_name, s.rejected_file_name,
-            s.error_messages_vi,
+            s.error_messages_vi, s.held_file_name, s.held_by_period_code,
             (select string_agg(f.detail_vi, ' ') from dq.flags f
              where f.source_code = s.source_code and f.report_month = s.report_month
                and f.check_name in ('monthly_trafficking_posting', 'monthly_grassroots_posting')

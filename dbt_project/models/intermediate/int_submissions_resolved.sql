@@ -1,5 +1,6 @@
 -- grain: one row per source × report month × file kind with at least one accepted file
--- The highest revision wins; an older revision that arrives later does not. Timeliness is
+-- The highest revision wins; an older revision that arrives later does not, nor a file held
+-- back by the approval of a period (int_submissions_held). Timeliness is
 -- judged on the first accepted version, so a later correction does not make a month late.
 with
 
@@ -7,9 +8,16 @@ submissions as (
     select * from {{ ref('stg_submissions__submissions') }}
 ),
 
+held as (
+    select * from {{ ref('int_submissions_held') }}
+),
+
+-- a file received after the approval of a period of its month does not count (yet)
 accepted as (
     select * from submissions
-    where is_accepted
+    where
+        is_accepted
+        and submission_id not in (select held.submission_id from held)
 ),
 
 ranked as (

@@ -9,6 +9,10 @@ resolved as (
     select * from {{ ref('int_submissions_resolved') }}
 ),
 
+held as (
+    select * from {{ ref('int_submissions_held') }}
+),
+
 output_rows as (
     select * from {{ ref('stg_submissions__output_rows') }}
 ),
@@ -52,6 +56,9 @@ final as (
         cast(totals.total_quantity as bigint) as total_quantity,
         cast(totals.total_people_reached as bigint) as total_people_reached,
         resolved.submission_id is not null as is_current,
+        -- received after the department approved a period of its month: kept, not counted
+        held.submission_id is not null as is_held_by_approval,
+        held.approved_period_code,
         case
             when versions.is_accepted and resolved.submission_id is null
                 then resolved_for_month.submission_id
@@ -63,6 +70,8 @@ final as (
         on versions.submission_id = totals.submission_id
     left join resolved
         on versions.submission_id = resolved.submission_id
+    left join held
+        on versions.submission_id = held.submission_id
     left join resolved as resolved_for_month
         on
             versions.source_code = resolved_for_month.source_code

@@ -34,6 +34,21 @@ latest_rejected as (
     ) = 1
 ),
 
+-- the last file of the month received after the approval of its period (not counted yet)
+latest_held as (
+    select
+        source_code,
+        report_month,
+        file_name,
+        approved_period_code
+    from versions
+    where is_held_by_approval and file_kind = 'monthly'
+    qualify row_number() over (
+        partition by source_code, report_month
+        order by received_at desc
+    ) = 1
+),
+
 errors as (
     select
         submission_id,
@@ -61,6 +76,8 @@ final as (
         completeness.file_name,
         latest_rejected.file_name as rejected_file_name,
         errors.error_messages_vi,
+        latest_held.file_name as held_file_name,
+        latest_held.approved_period_code as held_by_period_code,
         sources.contact_name,
         sources.contact_email
     from completeness
@@ -72,6 +89,10 @@ final as (
             and completeness.report_month = latest_rejected.report_month
     left join errors
         on latest_rejected.submission_id = errors.submission_id
+    left join latest_held
+        on
+            completeness.source_code = latest_held.source_code
+            and completeness.report_month = latest_held.report_month
 )
 
 select * from final

@@ -1,0 +1,42 @@
+-- grain: one row per accepted file held back by an approval: received after the department
+-- approved a period its month belongs to (for the source's province), so not counted until
+-- the period is re-opened
+with
+
+submissions as (
+    select * from {{ ref('stg_submissions__submissions') }}
+    where is_accepted
+),
+
+sources as (
+    select distinct
+        source_code,
+        province_code
+    from {{ ref('stg_reference__sources') }}
+),
+
+approvals as (
+    select * from {{ ref('stg_submissions__period_approvals') }}
+),
+
+final as (
+    select distinct
+        submissions.submission_id,
+        submissions.source_code,
+        submissions.report_month,
+        submissions.file_kind,
+        first_value(approvals.period_code) over (
+            partition by submissions.submission_id order by approvals.approved_at
+        ) as approved_period_code
+    from submissions
+    inner join sources
+        on submissions.source_code = sources.source_code
+    inner join approvals
+        on
+            sources.province_code = approvals.province_code
+            and submissions.report_month
+            between approvals.period_start_date and approvals.period_end_date
+            and submissions.received_at > approvals.approved_at
+)
+
+select * from final

@@ -1,0 +1,111 @@
+"""The department's pages beyond the matrix: who to chase (with each message ready to copy or
+to e-mail), and the reports of each period to download, for the officer's province."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from outreach.core.home import Home
+from outreach.core.periods import Period, parse_period
+from outreach.core.scope import Scope, UnknownProvince, resolve_scope
+from outreach.core.warehouse import connect
+from outreach.portal.store import Account
+from report.build import load_config
+from report.reminders import Reminder, reminders
+
+# the files of a period's folder an officer may download, and what each is
+DOWNLOADS = {
+    re.compile(r"bao-cao-(?P<period>[0-9H-]+)\.docx"): "Báo cáo (Word)",
+    re.compile(r"bao-cao-(?P<period>[0-9H-]+)\.pdf"): "Báo cáo (PDF)",
+    re.compile(r"bao-cao-(?P<period>[0-9H-]+)\.html"): "Báo cáo (xem trên trình duyệt)",
+    re.compile(r"nhac-nho-(?P<period>[0-9H-]+)\.csv"): "Danh sách nhắc (Excel, CSV)",
+}
+
+
+def scope_of(home: Home, account: Account) -> Scope | None:
+    """The province an officer sees (an administrator: the home's own); None if the registry
+    has no source there."""
+    try:
+        return resolve_scope(home, None if account.role == "admin" else account.province_code)
+    except UnknownProvince:
+        return None
+
+
+def checked_periods(home: Home) -> list[str]:
+    """The periods the published copy has checks for, newest first."""
+    if not home.published_warehouse.is_file():
+        return []
+    with connect(home.published_warehouse, read_only=True) as con:
+        tables = {
+            name
+            for (name,) in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()
+        }
+        if "dq.check_results" not in tables:
+            return []
+        rows = con.execute(
+            "select distinct period_code from dq.check_results order by period_code desc"
+        ).fetchall()
+    return [code for (code,) in rows]
+
+
+@dataclass
+class Chase:
+    reminder: Reminder
+    mailto: str
+
+
+def chase_list(home: Home, scope: Scope, period: Period) -> list[Chase]:
+    sender = load_config(home, scope, for_signature=False)["issuing_body_name"]
+    rows = reminders(home, period, sender=sender, scope=scope, warehouse=home.published_warehouse)
+    subject = f"Nhắc gửi báo cáo {period.label_vi}"
+    return [
+        Chase(
+            row,
+            f"mailto:{quote(row.contact_email)}?subject={quote(subject)}&body={quote(row.message)}"
+            if row.contact_email
+            else "",
+        )
+        for row in rows
+    ]
+
+
+def report_files(home: Home, scope: Scope) -> list[dict]:
+    """Each period's downloadable files, newest period first."""
+    found = []
+    reports = home.root / "reports"
+    if not reports.is_dir():
+        return []
+    for folder in sorted(reports.iterdir(), reverse=True):
+        try:
+            period = parse_period(folder.name)
+        except ValueError:
+            continue
+        files = [
+            {"name": path.name, "label": label}
+            for path in sorted(scope.report_dir(home, period.code).glob("*"))
+            for pattern, label in DOWNLOADS.items()
+            if (match := pattern.fullmatch(path.name)) and match["period"] == period.code
+        ]
+        if files:
+            found.append({"period": period, "files": files})
+    return found
+
+
+def download_path(home: Home, scope: Scope, period_code: str, name: str) -> Path | None:
+    """The file an officer asked for, if it is one of the downloads of their province's period
+    (nothing else: no other name, no path)."""
+    try:
+        period = parse_period(period_code)
+    except ValueError:
+        return None
+    for pattern in DOWNLOADS:
+        match = pattern.fullmatch(name)
+        if match and match["period"] == period.code:
+            path = scope.report_dir(home, period.code) / name
+            return path if path.is_file() else None
+    return None
