@@ -424,6 +424,11 @@ def web(home_dir: Path | None, host: str, port: int) -> None:
 @click.option(
     "--base-url", default="http://localhost:8000", show_default=True, help="The portal's address."
 )
+@click.option(
+    "--send",
+    is_flag=True,
+    help="E-mail the link to the account's address (the SMTP connection smtp_default).",
+)
 def web_account(
     home_dir: Path | None,
     login: str,
@@ -432,10 +437,11 @@ def web_account(
     province_code: str | None,
     admin: bool,
     base_url: str,
+    send: bool,
 ) -> None:
-    """Add an account (a source's, staff's or an administrator's) and print the one-time link
-    with which its owner sets a password (valid 7 days). A source's account takes its name
-    from the registry.
+    """Add an account (a source's, staff's or an administrator's) and print (or, with --send,
+    e-mail) the one-time link with which its owner sets a password (valid 7 days). A source's
+    account takes its name from the registry.
 
     Example: outreach web-account --email vanthu@baolangson.vn --source BAO-LS
     """
@@ -466,7 +472,15 @@ def web_account(
     )
     token = store.invite(account.account_id)
     store.log(None, "account_added", f"{account.login} ({role})")
-    click.echo(f"{account.login}: {base_url.rstrip('/')}/thiet-lap/{token}")
+    link = f"{base_url.rstrip('/')}/thiet-lap/{token}"
+    if send:
+        from outreach.portal.mail import send_setup_link
+
+        send_setup_link(account, link)
+        store.log(None, "setup_link_sent", account.login)
+        click.echo(f"{account.login}: the set-up link was e-mailed")
+    else:
+        click.echo(f"{account.login}: {link}")
 
 
 if __name__ == "__main__":

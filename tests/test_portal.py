@@ -362,3 +362,99 @@ def test_the_store_runs_on_postgresql_as_in_production():
         with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
             con.execute(sa.text(f"drop database {name} with (force)"))
         server.dispose()
+
+
+# every page and action, and what each role gets: 200 (the page), 303 (sent elsewhere: to the
+# login, or a staff member from the sender's page to the department's), 403 (refused)
+PAGES = [
+    ("GET", "/don-vi"),
+    ("GET", "/don-vi/mau?month=2022-07-01"),
+    ("POST", "/don-vi/gui"),
+    ("POST", "/don-vi/xac-nhan"),
+    ("GET", "/so"),
+    ("GET", "/so/canh-bao"),
+    ("GET", "/so/nhac-nho"),
+    ("GET", "/so/bao-cao"),
+    ("GET", "/so/phe-duyet"),
+    ("POST", "/so/phe-duyet"),
+    ("POST", "/so/chay-ngay"),
+]
+EXPECTED = {
+    "anonymous": [303] * len(PAGES),
+    "bao@example.vn": [200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403],
+    "so@example.vn": [303, 403, 403, 403, 200, 200, 200, 200, 200, 303, 403],
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_every_page_and_action_for_every_role(portal, who):
+    browser = client(portal) if who == "anonymous" else login(portal, who)
+    csrf = (
+        "" if who == "anonymous" else csrf_of(browser, "/so" if who.startswith("so") else "/don-vi")
+    )
+    got = []
+    for method, path in PAGES:
+        if method == "GET":
+            answer = browser.get(path)
+        else:
+            data = {
+                "csrf": csrf,
+                "month": "2022-07-01",
+                "kind": "monthly",
+                "period": "2022-H1",
+                "action": "approve",
+                "staged": "0" * 32,
+            }
+            answer = browser.post(path, data=data)
+        got.append(answer.status_code)
+    assert got == EXPECTED[who], list(zip(PAGES, got, strict=True))
+
+
+def test_staff_of_another_province_see_nothing_of_this_one(portal):
+    browser = login(portal, "khac@example.vn")
+    for path in ("/so", "/so/canh-bao", "/so/nhac-nho", "/so/bao-cao"):
+        page = browser.get(path)
+        assert page.status_code == 200 and "BAO-LS" not in page.text, path
+        assert "Đình Lập" not in page.text, path
+    csrf = csrf_of(browser, "/so")
+    answer = browser.post(
+        "/so/phe-duyet", data={"csrf": csrf, "period": "2022-H1", "action": "approve"}
+    )
+    assert answer.status_code == 403  # a province without sources approves nothing
+
+
+def test_the_flags_page_lists_every_check_of_the_period(portal):
+    page = login(portal, "so@example.vn").get("/so/canh-bao")
+    assert "2022-H1" in page.text
+    for label in ("Chưa gửi hoặc bị trả lại", "Gửi muộn", "Thiếu tin, bài về mua bán người"):
+        assert label in page.text, label
+
+
+def test_the_setup_link_can_be_emailed_to_the_accounts_owner(portal, monkeypatch):
+    from click.testing import CliRunner
+    from mailserver import local_smtp, text_of
+
+    from outreach.cli import main
+
+    with local_smtp() as mailbox:
+        for name, value in mailbox.environment().items():
+            monkeypatch.setenv(name, value)
+        result = CliRunner().invoke(
+            main,
+            [
+                "web-account",
+                "--email",
+                "ptth@example.vn",
+                "--source",
+                "PTTH-LS",
+                "--send",
+                "--home",
+                str(portal["home"].root),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "e-mailed" in result.output and "thiet-lap" not in result.output
+        [message] = mailbox.messages
+    assert message["X-Envelope-To"] == "ptth@example.vn"
+    link = re.search(r"http://localhost:8000(/thiet-lap/[\w-]+)", text_of(message)).group(1)
+    assert client(portal).get(link).status_code == 200

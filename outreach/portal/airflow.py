@@ -21,7 +21,7 @@ from outreach.core.constants import DAG_ID
 
 API_ENV = "OUTREACH_AIRFLOW_API"
 USER_ENV = "OUTREACH_AIRFLOW_USERNAME"
-PASSWORD_ENV = "OUTREACH_AIRFLOW_PASSWORD"
+CREDENTIAL_ENV = "OUTREACH_AIRFLOW_PASSWORD"
 TIMEOUT_SECONDS = 15
 STATE_LABELS = {
     "queued": "Đang chờ chạy",
@@ -45,7 +45,7 @@ def _client() -> httpx.Client:
         raise AirflowUnavailable("OUTREACH_AIRFLOW_API is not set")
     client = httpx.Client(base_url=url, timeout=TIMEOUT_SECONDS)
     try:
-        user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+        user, password = os.environ.get(USER_ENV), os.environ.get(CREDENTIAL_ENV)
         if user and password:
             answer = client.post("/auth/token", json={"username": user, "password": password})
         else:

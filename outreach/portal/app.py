@@ -510,8 +510,8 @@ def create_app(
             )
         return account, csrf
 
-    @app.get("/so/nhac-nho", response_class=HTMLResponse)
-    def chase_page(request: Request, period: str = ""):
+    def period_page(request: Request, period: str, template_name: str, rows_of) -> Response:
+        """A department page of one checked period (the newest unless one is chosen)."""
         allowed = staff_only(request)
         if isinstance(allowed, Response):
             return allowed
@@ -519,19 +519,30 @@ def create_app(
         scope = department.scope_of(home, account)
         periods = department.checked_periods(home)
         chosen = period if period in periods else (periods[0] if periods else "")
-        rows = (
-            department.chase_list(home, scope, parse_period(chosen))
-            if scope is not None and chosen
-            else []
-        )
+        rows = rows_of(scope, chosen) if scope is not None and chosen else []
         return page(
             request,
-            "chase.html",
+            template_name,
             account=account,
             csrf=csrf,
             rows=rows,
             periods=periods,
             chosen=chosen,
+        )
+
+    @app.get("/so/nhac-nho", response_class=HTMLResponse)
+    def chase_page(request: Request, period: str = ""):
+        return period_page(
+            request,
+            period,
+            "chase.html",
+            lambda scope, code: department.chase_list(home, scope, parse_period(code)),
+        )
+
+    @app.get("/so/canh-bao", response_class=HTMLResponse)
+    def flags_page(request: Request, period: str = ""):
+        return period_page(
+            request, period, "flags.html", lambda scope, code: department.flags(home, scope, code)
         )
 
     @app.get("/so/phe-duyet", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from outreach.core.home import Home
 from outreach.core.periods import Period, parse_period
 from outreach.core.scope import Scope, UnknownProvince, resolve_scope
-from outreach.core.warehouse import connect
+from outreach.core.warehouse import connect, fetch_dicts
 from outreach.portal.store import Account
 from report.build import load_config
 from report.reminders import Reminder, reminders
@@ -51,6 +51,26 @@ def checked_periods(home: Home) -> list[str]:
             "select distinct period_code from dq.check_results order by period_code desc"
         ).fetchall()
     return [code for (code,) in rows]
+
+
+def flags(home: Home, scope: Scope, period_code: str) -> list[dict]:
+    """The checks' flags of a period for the province's sources, as the report's annex lists
+    them (every check: missing, late, postings, rules, outliers, implausible counts)."""
+    if not home.published_warehouse.is_file():
+        return []
+    of_scope, parameters = scope.sources_where("f.source_code")
+    with connect(home.published_warehouse, read_only=True) as con:
+        return fetch_dicts(
+            con,
+            f"""
+            select f.check_name, coalesce(f.check_label_vi, f.check_name) as label,
+                f.severity, f.source_code, s.source_name, f.report_month, f.detail_vi
+            from dq.flags f
+            left join marts.dim_sources s using (source_code)
+            where f.period_code = ? and {of_scope}
+            order by f.severity, label, f.report_month, f.source_code""",
+            [period_code, *parameters],
+        )
 
 
 @dataclass
