@@ -144,7 +144,7 @@ async def sender(
             if answer.status_code != 200:
                 errors.append(f"{login} {month}: {answer.status_code}")
                 continue
-            staged = re.search(r'name="staged" value="([0-9a-f]+)"', answer.text)
+            staged = re.search(r'name="staged" value="([0-9a-f-]+)"', answer.text)
             if staged:  # a correction: confirm it
                 answer = await client.post(
                     "/don-vi/xac-nhan", data={"csrf": csrf, "staged": staged.group(1)}

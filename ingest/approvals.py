@@ -2,9 +2,10 @@
 (`<home>/approvals/approvals.json`), loaded whole into `raw.period_approvals` by the nightly
 ingest. The portal never writes the warehouse; dbt reads the raw table.
 
-An approval holds a period's figures as they were when it was given: a file for one of its
-months received later is kept (and listed as after the approval) but not counted until the
-department re-opens the period.
+An approval holds a period's figures as the report the department signed showed them: a file
+for one of its months ingested after that report's data (the last publish before the approval)
+is kept, and listed as after the approval, but not counted until the department re-opens the
+period. The ingest time, not the time a sender's file claims, decides.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ def approvals_file(home: Home):
 
 
 def write_approvals(home: Home, approvals: list[dict]) -> None:
-    """Replace the approvals file atomically: each {province_code, period_code, approved_at
-    (ISO 8601 with its offset), approved_by}."""
+    """Replace the approvals file atomically: each {province_code, period_code, approved_at,
+    approved_by, counts_files_until} (times in ISO 8601 with their offset): the files ingested
+    until counts_files_until are the approved figures'."""
     path = approvals_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{uuid.uuid4().hex}.part")
@@ -55,13 +57,17 @@ def load_approvals(home: Home) -> int:
         con.execute("delete from raw.period_approvals")
         if entries:
             con.executemany(
-                "insert into raw.period_approvals values (?, ?, ?, ?)",
+                "insert into raw.period_approvals (province_code, period_code, approved_at, "
+                "approved_by, counts_files_until) values (?, ?, ?, ?, ?)",
                 [
                     (
                         entry["province_code"],
                         entry["period_code"],
                         datetime.fromisoformat(entry["approved_at"]),
                         entry["approved_by"],
+                        datetime.fromisoformat(
+                            entry.get("counts_files_until") or entry["approved_at"]
+                        ),
                     )
                     for entry in entries
                 ],

@@ -66,8 +66,11 @@ create table if not exists raw.period_approvals (
     period_code varchar not null,
     approved_at timestamptz not null,
     approved_by varchar not null,
+    -- the figures approved are those built from the files ingested until then
+    counts_files_until timestamptz,
     primary key (province_code, period_code)
 );
+alter table raw.period_approvals add column if not exists counts_files_until timestamptz;
 
 create table if not exists raw.submission_problems (
     submission_id varchar not null,

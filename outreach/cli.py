@@ -401,7 +401,14 @@ def airflow(home_dir: Path | None, port: int) -> None:
 @home_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
-def web(home_dir: Path | None, host: str, port: int) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Addresses of the TLS proxy whose X-Forwarded-For is trusted (the client's address "
+    "for the login limits).",
+)
+def web(home_dir: Path | None, host: str, port: int, forwarded_allow_ips: str) -> None:
     """Start the portal on the home folder: https behind a proxy in production; on this
     machine, http://localhost:8000 (browsers keep its Secure cookies for localhost).
 
@@ -411,7 +418,16 @@ def web(home_dir: Path | None, host: str, port: int) -> None:
 
     from outreach.portal.app import create_app
 
-    uvicorn.run(create_app(_home(home_dir)), host=host, port=port, log_level="info")
+    # no access log: a set-up link's token is in its path; the portal keeps its own audit log
+    uvicorn.run(
+        create_app(_home(home_dir)),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @main.command("web-account", short_help="Add a portal account and print its set-up link.")

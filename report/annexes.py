@@ -309,6 +309,18 @@ class AnnexWriter:
             size=11,
             indent=False,
         )
+        if self.data.held:
+            # approved: what came after is listed, not counted, until the period is re-opened
+            listed = "; ".join(
+                f"{row['source_name']} tháng {row['report_month']:%m/%Y} ({row['held_file_name']})"
+                for row in self.data.held
+            )
+            paragraph(
+                self.document,
+                f"Bản sửa nhận sau khi phê duyệt kỳ (chưa tính vào số liệu): {listed}.",
+                size=11,
+                indent=False,
+            )
         self._reporting_rates()
 
     def _reporting_rates(self) -> None:

@@ -131,6 +131,7 @@ class ReportData:
     groups: list[dict]  # the groups of sources of the period, in report order
     reporting_calendar: str  # the rule the warehouse was built with (dim_periods)
     completeness: list[dict]  # source × month rows of the period
+    held: list[dict]  # corrections received after the period's approval: kept, not counted
     reporting_rates: list[dict]  # the total first, then source kinds, then districts (or provinces)
     flags: list[dict]  # dq flags for the period
     sources: dict[str, dict]
@@ -267,6 +268,15 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
             select * from marts.fct_reporting_completeness
             where report_month between ? and ? and {of_scope}
             order by source_code, report_month""",
+            [start, end, *scope_params],
+        ),
+        held=_rows(
+            con,
+            f"""
+            select source_code, source_name, report_month, held_file_name, held_by_period_code
+            from marts.rpt_submission_status
+            where held_file_name is not null and report_month between ? and ? and {of_scope}
+            order by report_month, source_code""",
             [start, end, *scope_params],
         ),
         reporting_rates=rates,

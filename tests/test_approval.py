@@ -12,7 +12,15 @@ import shutil
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
-from helpers import AS_OF, PERIOD, PORTAL_PASSWORD, add_portal_account, new_home, write_csv
+from helpers import (
+    AS_OF,
+    PERIOD,
+    PORTAL_PASSWORD,
+    add_portal_account,
+    document_text,
+    new_home,
+    write_csv,
+)
 
 from ingest.approvals import approvals_file
 from outreach.orchestration import pipeline
@@ -63,6 +71,19 @@ def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_pat
     add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
     app = create_app(home, store)
 
+    # a correction of March arrives after the night's publish, before the officer approves
+    # what that night built: the approval holds the signed figures, so it does not count
+    sender, sender_csrf = _login(app, "bao@example.vn")
+    path = write_csv(tmp_path / "files", "sua.csv", CORRECTION)
+    staged = sender.post(
+        "/don-vi/gui",
+        data={"csrf": sender_csrf, "month": "2022-03-01", "kind": "monthly"},
+        files={"files": ("sua.csv", path.read_bytes(), "text/csv")},
+    )
+    token = re.search(r'name="staged" value="([0-9a-f-]+)"', staged.text).group(1)
+    sender.post("/don-vi/xac-nhan", data={"csrf": sender_csrf, "staged": token})
+    assert (home.inbox / "BAO-LS_2022-03_r2.csv").is_file()
+
     officer, csrf = _login(app, "so@example.vn")
     assert "2022-H1" in officer.get("/so/phe-duyet").text
     answer = officer.post(
@@ -72,18 +93,6 @@ def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_pat
     [approval] = json.loads(approvals_file(home).read_text(encoding="utf-8"))["approvals"]
     assert (approval["province_code"], approval["period_code"]) == ("20", PERIOD.code)
     assert "Đã phê duyệt" in officer.get("/so/phe-duyet").text
-
-    # a correction of March arrives after the approval, through the portal
-    sender, sender_csrf = _login(app, "bao@example.vn")
-    path = write_csv(tmp_path / "files", "sua.csv", CORRECTION)
-    staged = sender.post(
-        "/don-vi/gui",
-        data={"csrf": sender_csrf, "month": "2022-03-01", "kind": "monthly"},
-        files={"files": ("sua.csv", path.read_bytes(), "text/csv")},
-    )
-    token = re.search(r'name="staged" value="([0-9a-f]+)"', staged.text).group(1)
-    sender.post("/don-vi/xac-nhan", data={"csrf": sender_csrf, "staged": token})
-    assert (home.inbox / "BAO-LS_2022-03_r2.csv").is_file()
 
     _night(home)
     assert _march(home) == march  # held back: the approved figures do not move
@@ -97,6 +106,11 @@ def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_pat
             "from marts.fct_submission_versions where file_name = 'BAO-LS_2022-03_r2.csv'"
         ).fetchall()
     assert held == [(True, PERIOD.code, False)]
+    report = document_text(home.report_dir(PERIOD.code) / f"bao-cao-{PERIOD.code}.docx")
+    assert (
+        "Bản sửa nhận sau khi phê duyệt kỳ (chưa tính vào số liệu): Báo Lạng Sơn tháng "
+        "03/2022 (BAO-LS_2022-03_r2.csv)." in report
+    )
     rows = {(r.source_code, f"{r.month:%Y-%m}"): r for r in submission_status(home, PERIOD)}
     assert "sau khi phê duyệt kỳ 2022-H1" in rows[("BAO-LS", "2022-03")].status
     assert "nhận sau khi phê duyệt" in sender.get("/don-vi").text
@@ -108,6 +122,8 @@ def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_pat
     assert json.loads(approvals_file(home).read_text(encoding="utf-8"))["approvals"] == []
     _night(home)
     assert _march(home) == 97  # re-opened: the correction counts
+    report = document_text(home.report_dir(PERIOD.code) / f"bao-cao-{PERIOD.code}.docx")
+    assert "sau khi phê duyệt" not in report
     actions = [event["action"] for event in store.audit_events()]
     assert "period_approve" in actions and "period_reopen" in actions
 

@@ -118,11 +118,11 @@ def test_failed_logins_lock_the_account(portal):
 
 def test_a_session_is_dead_after_logout(portal):
     browser = login(portal, "bao@example.vn")
-    cookie = browser.cookies.get("outreach_session")
+    cookie = browser.cookies.get("__Host-outreach_session")
     csrf = csrf_of(browser)
     assert browser.post("/dang-xuat", data={"csrf": csrf}).headers["location"] == "/dang-nhap"
     again = client(portal)
-    again.cookies.set("outreach_session", cookie)
+    again.cookies.set("__Host-outreach_session", cookie)
     answer = again.get("/don-vi")
     assert answer.status_code == 303 and answer.headers["location"] == "/dang-nhap"
 
@@ -148,7 +148,7 @@ def test_a_good_file_lands_in_the_inbox_under_the_portals_name_and_ingest_accept
     assert "BAO-LS_2022-03_r2.csv" in answer.text  # the demo has BAO-LS's March already
     assert "bản sửa lần 2" in answer.text and "Xác nhận" in answer.text
     assert not list(portal["home"].inbox.glob("*.csv"))  # not before the sender confirms
-    staged = re.search(r'name="staged" value="([0-9a-f]+)"', answer.text).group(1)
+    staged = re.search(r'name="staged" value="([0-9a-f-]+)"', answer.text).group(1)
     confirmed = browser.post("/don-vi/xac-nhan", data={"csrf": csrf_of(browser), "staged": staged})
     assert "Đã nhận bản sửa BAO-LS_2022-03_r2.csv" in confirmed.text
     arrived = portal["home"].inbox / "BAO-LS_2022-03_r2.csv"
@@ -324,6 +324,8 @@ def test_corrections_sent_at_once_each_take_their_own_revision(portal, tmp_path)
         )
         assert checked.passed and checked.is_correction and checked.name.revision == 2
         tokens.append(checked.staged)
+    other = store.account_by_login("dinhlap@example.vn")
+    assert submissions.deliver(home, store, other, tokens[0]) is None  # not its token
     with ThreadPoolExecutor(6) as pool:
         names = list(pool.map(lambda t: submissions.deliver(home, store, account, t), tokens))
     assert sorted(names) == [f"BAO-LS_2022-03_r{n}.csv" for n in range(2, 8)]
@@ -458,3 +460,14 @@ def test_the_setup_link_can_be_emailed_to_the_accounts_owner(portal, monkeypatch
     assert message["X-Envelope-To"] == "ptth@example.vn"
     link = re.search(r"http://localhost:8000(/thiet-lap/[\w-]+)", text_of(message)).group(1)
     assert client(portal).get(link).status_code == 200
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(portal):
+    store = portal["store"]
+    for _ in range(MAX_FAILED_LOGINS):
+        assert store.authenticate("bao@example.vn", "not it", "203.0.113.9") == (None, "wrong")
+    assert store.authenticate("bao@example.vn", PASSWORD, "203.0.113.9") == (None, "locked")
+    account, why = store.authenticate("bao@example.vn", PASSWORD, "198.51.100.7")
+    assert account is not None and account.source_code == "BAO-LS" and why == ""
+    # an unknown login is answered as a wrong password
+    assert store.authenticate("khong-co@example.vn", PASSWORD, "198.51.100.8") == (None, "wrong")

@@ -15,13 +15,14 @@ import os
 import secrets
 import shutil
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -44,10 +45,13 @@ from outreach.portal.store import (
 log = logging.getLogger(__name__)
 
 SIGNING_KEY_ENV = "OUTREACH_PORTAL_SECRET"
-SESSION_COOKIE = "outreach_session"
-LOGIN_CSRF_COOKIE = "outreach_login_csrf"
-MAX_FILES = 12  # files in one upload
+# __Host-: Secure, path /, no Domain; no sibling host can set or shadow them
+SESSION_COOKIE = "__Host-outreach_session"
+LOGIN_CSRF_COOKIE = "__Host-outreach_login_csrf"
+MAX_FILES = 5  # files in one upload
 MAX_BODY_BYTES = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024
+SMALL_BODY_BYTES = 64 * 1024  # a login, a confirmation, an approval
+UPLOAD_PATH = "/don-vi/gui"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
 
@@ -69,18 +73,20 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: a request whose body passes `limit` bytes is answered 413 as soon as it
-    does (Content-Length is checked first; a chunked body is counted while it streams)."""
+    """ASGI middleware: a request whose body passes its limit is answered 413 as soon as it does
+    (Content-Length is checked first; a chunked body is counted while it streams). The upload
+    route may carry MAX_FILES files; every other route a form of a few fields."""
 
-    def __init__(self, app, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, small: int = SMALL_BODY_BYTES) -> None:
+        self.app, self.limit, self.small = app, limit, small
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.limit if scope.get("path") == UPLOAD_PATH else self.small
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             return await _too_large(send)
         seen = 0
         started = False
@@ -90,7 +96,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 
@@ -179,7 +185,11 @@ def create_app(
 
     def csrf_ok(expected: str, form) -> bool:
         given = form.get("csrf")
-        return isinstance(given, str) and bool(expected) and hmac.compare_digest(given, expected)
+        return (
+            isinstance(given, str)
+            and bool(expected)
+            and hmac.compare_digest(given.encode(), expected.encode())
+        )
 
     def refused(request: Request) -> HTMLResponse:
         return page(
@@ -206,19 +216,23 @@ def create_app(
         )
 
     @app.get("/dang-nhap", response_class=HTMLResponse)
-    def login_form(request: Request, error: str = ""):
+    def login_form(request: Request):
         token = login_token(request)
-        response = page(request, "login.html", csrf=token, error=error, account=None)
+        response = page(request, "login.html", csrf=token, error="", account=None)
         keep_login_token(response, token)
         return response
 
     @app.post("/dang-nhap")
     async def login(request: Request):
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=10)
         if not csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form):
             return refused(request)
-        account, why = store.authenticate(
-            str(form.get("login", "")), str(form.get("password", "")), address(request)
+        # argon2 takes a fifth of a second: off the event loop, so others are served meanwhile
+        account, why = await run_in_threadpool(
+            store.authenticate,
+            str(form.get("login", "")),
+            str(form.get("password", "")),
+            address(request),
         )
         if account is None:
             message = {
@@ -248,7 +262,7 @@ def create_app(
     @app.post("/dang-xuat")
     async def logout(request: Request):
         found = current(request)
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=10)
         if found is None:
             return to_login()
         account, csrf, session_id = found
@@ -278,7 +292,7 @@ def create_app(
 
     @app.post("/thiet-lap/{token}")
     async def setup(request: Request, token: str):
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=10)
         if not csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form):
             return refused(request)
         password, again = str(form.get("password", "")), str(form.get("again", ""))
@@ -300,10 +314,10 @@ def create_app(
             )
             keep_login_token(response, csrf)
             return response
-        account = store.redeem(token)
+        account = await run_in_threadpool(store.redeem, token)
         if account is None:
             return refused(request)
-        store.set_password(account.account_id, password)
+        await run_in_threadpool(store.set_password, account.account_id, password)
         store.log(account.login, "password_set", "", address(request))
         return to_login()
 
@@ -363,7 +377,7 @@ def create_app(
             },
         )
 
-    @app.post("/don-vi/gui", response_class=HTMLResponse)
+    @app.post(UPLOAD_PATH, response_class=HTMLResponse)
     async def upload(request: Request):
         found = current(request)
         if found is None:
@@ -386,11 +400,21 @@ def create_app(
             for item in files[:MAX_FILES]:
                 original = Path(item.filename or "").name  # a path in the name is dropped
                 temporary = await run_in_threadpool(_spool, item, home.root / "portal")
-                # the check reads and parses the file: off the event loop, so that other
-                # senders' pages and logins are served meanwhile
-                checked = await run_in_threadpool(
-                    submissions.check_upload, home, store, account, temporary, original, month, kind
-                )
+                try:
+                    # the check reads and parses the file: off the event loop, so that other
+                    # senders' pages and logins are served meanwhile
+                    checked = await run_in_threadpool(
+                        submissions.check_upload,
+                        home,
+                        store,
+                        account,
+                        temporary,
+                        original,
+                        month,
+                        kind,
+                    )
+                finally:
+                    temporary.unlink(missing_ok=True)  # moved to staging, or left by a failure
                 if checked.passed and not checked.is_correction:
                     delivered = await run_in_threadpool(
                         submissions.deliver, home, store, account, checked.staged or ""
@@ -585,7 +609,13 @@ def create_app(
             return refused(request)
         action = str(form.get("action", ""))
         if action == "approve":
-            changed = approve(store, scope.province_code, period_code, account.login)
+            # the figures approved are those of the last publish: files ingested after it (or
+            # still waiting) do not count
+            until = submissions.published_at(home) or datetime.now(UTC)
+            try:
+                changed = approve(store, scope.province_code, period_code, account.login, until)
+            except IntegrityError:  # approved by another request meanwhile
+                changed = False
         elif action == "reopen":
             changed = reopen(store, scope.province_code, period_code, account.login)
         else:

@@ -102,9 +102,23 @@ approvals = sa.Table(
     sa.Column("approved_by", sa.String(254), nullable=False),
     sa.Column("reopened_at", sa.DateTime(timezone=True)),  # null while the approval holds
     sa.Column("reopened_by", sa.String(254)),
+    # the last published data before the approval: files ingested after it do not count
+    sa.Column("counts_files_until", sa.DateTime(timezone=True)),
+)
+# one approval holds per province and period (two clicks, two processes: one row)
+sa.Index(
+    "one_holding_approval",
+    approvals.c.province_code,
+    approvals.c.period_code,
+    unique=True,
+    sqlite_where=approvals.c.reopened_at.is_(None),
+    postgresql_where=approvals.c.reopened_at.is_(None),
 )
 
 _hasher = PasswordHasher()
+# verified against when the login has no password (or does not exist): every attempt costs the
+# same, so the time of the answer does not tell which logins exist
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def now() -> datetime:
@@ -229,66 +243,58 @@ class Store:
         return _account(row) if row else None
 
     def authenticate(self, login: str, password: str, address: str) -> tuple[Account | None, str]:
-        """The account, or None and why ("locked", "address", "wrong"), recording the attempt."""
-        moment = now()
-        with self.engine.begin() as con:
-            recent = con.execute(
+        """The account, or None and why ("locked", "address", "wrong"), recording the attempt.
+
+        Failures are counted per login and address: MAX_FAILED_LOGINS wrong passwords for one
+        login from one address refuse that login from that address for LOCK_MINUTES (someone
+        guessing from elsewhere cannot lock its owner out), and MAX_FAILURES_PER_ADDRESS from
+        one address refuse its wrong guesses. A right password is never refused because of
+        another's failures. Every attempt costs one argon2 verification, whether the login
+        exists or not, and the answer does not say which.
+        """
+        login = login.strip().lower()
+        since = now() - timedelta(minutes=LOCK_MINUTES)
+
+        def failures(con, *conditions) -> int:
+            return con.execute(
                 sa.select(sa.func.count())
                 .select_from(audit)
-                .where(
-                    audit.c.action == "login_failed",
-                    audit.c.address == address,
-                    audit.c.at > moment - timedelta(minutes=LOCK_MINUTES),
-                )
+                .where(audit.c.action == "login_failed", audit.c.at > since, *conditions)
             ).scalar_one()
-            row = con.execute(
-                sa.select(accounts).where(accounts.c.login == login.strip().lower())
-            ).first()
-            if recent >= MAX_FAILURES_PER_ADDRESS:
-                self._log(con, login, "login_refused", "too many failures from address", address)
-                return None, "address"
-            locked_until = _aware(row.locked_until) if row else None
-            if row is not None and locked_until and locked_until > moment:
-                self._log(con, login, "login_refused", "account locked", address)
-                return None, "locked"
+
+        with self.engine.connect() as con:
+            row = con.execute(sa.select(accounts).where(accounts.c.login == login)).first()
+            of_pair = failures(con, audit.c.login == login, audit.c.address == address)
+        if of_pair >= MAX_FAILED_LOGINS:
+            self.log(login, "login_refused", "locked for this address", address)
+            return None, "locked"
+        stored = row.password_hash if row is not None and row.is_active else None
+        known = bool(stored)
+        valid: bool
+        try:
+            valid = _hasher.verify(stored or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
             valid = False
-            if row is not None and row.is_active and row.password_hash:
-                try:
-                    valid = _hasher.verify(row.password_hash, password)
-                except (VerificationError, InvalidHashError):
-                    valid = False
-            if row is None or not valid:
+        if not (known and valid):
+            with self.engine.begin() as con:
                 self._log(con, login, "login_failed", "", address)
-                if row is not None:
-                    failed = row.failed_logins + 1
-                    values: dict[str, object] = {"failed_logins": failed}
-                    if failed >= MAX_FAILED_LOGINS:
-                        values = {
-                            "failed_logins": 0,
-                            "locked_until": moment + timedelta(minutes=LOCK_MINUTES),
-                        }
-                        self._log(con, login, "account_locked", f"after {failed} failures", address)
-                    con.execute(
-                        accounts.update()
-                        .where(accounts.c.account_id == row.account_id)
-                        .values(**values)
-                    )
-                return None, "wrong"
-            con.execute(
-                accounts.update()
-                .where(accounts.c.account_id == row.account_id)
-                .values(failed_logins=0, locked_until=None)
-            )
-            self._log(con, row.login, "login", "", address)
-            return _account(row), ""
+                if of_pair + 1 >= MAX_FAILED_LOGINS:
+                    self._log(con, login, "account_locked", "for this address", address)
+                from_address = failures(con, audit.c.address == address)
+            return None, "address" if from_address >= MAX_FAILURES_PER_ADDRESS else "wrong"
+        assert row is not None
+        self.log(row.login, "login", "", address)
+        return _account(row), ""
 
     def set_password(self, account_id: int, password: str) -> None:
+        """A new password, and every session of the account closed."""
         with self.engine.begin() as con:
             con.execute(
                 accounts.update()
                 .where(accounts.c.account_id == account_id)
-                .values(password_hash=_hasher.hash(check_password(password)))
+                .values({"password_hash": _hasher.hash(check_password(password))})
             )
+            con.execute(sessions.delete().where(sessions.c.account_id == account_id))
 
     # --- one-time set-up links --------------------------------------------------------------
 
@@ -308,17 +314,22 @@ class Store:
         return token
 
     def redeem(self, token: str) -> Account | None:
-        """The account of a valid, unused set-up token (now used), else None."""
+        """The account of a valid, unused set-up token, which this call uses up (two requests
+        with one token: one of them gets the account)."""
         with self.engine.begin() as con:
             row = con.execute(
                 sa.select(invites).where(invites.c.token_hash == token_hash(token))
             ).first()
             expires_at = _aware(row.expires_at) if row else None
-            if row is None or row.used_at is not None or not expires_at or expires_at < now():
+            if row is None or not expires_at or expires_at < now():
                 return None
-            con.execute(
-                invites.update().where(invites.c.token_hash == row.token_hash).values(used_at=now())
+            used = con.execute(
+                invites.update()
+                .where(invites.c.token_hash == row.token_hash, invites.c.used_at.is_(None))
+                .values({"used_at": now()})
             )
+            if used.rowcount != 1:
+                return None
         return self.account(row.account_id)
 
     def invite_is_valid(self, token: str) -> bool:
@@ -358,8 +369,13 @@ class Store:
         expires_at = _aware(row.expires_at) if row else None
         if row is None or not expires_at or expires_at < now():
             return None
-        account = self.account(row.account_id)
-        return (account, row.csrf_token) if account else None
+        with self.engine.connect() as con:
+            owner = con.execute(
+                sa.select(accounts).where(accounts.c.account_id == row.account_id)
+            ).first()
+        if owner is None or not owner.is_active:
+            return None
+        return _account(owner), row.csrf_token
 
     def close_session(self, session_id: str) -> None:
         with self.engine.begin() as con:
@@ -431,13 +447,20 @@ def current_approvals(store: Store) -> list[dict]:
                 tzinfo=row.approved_at.tzinfo or UTC
             ).isoformat(),
             "approved_by": row.approved_by,
+            "counts_files_until": (
+                _aware(row.counts_files_until) or _aware(row.approved_at) or now()
+            ).isoformat(),
         }
         for row in rows
     ]
 
 
-def approve(store: Store, province_code: str, period_code: str, login: str) -> bool:
-    """Approve a period for a province; False if it already is."""
+def approve(
+    store: Store, province_code: str, period_code: str, login: str, counts_files_until: datetime
+) -> bool:
+    """Approve a period for a province as its figures were built from the files ingested until
+    `counts_files_until` (the last publish: what the signed report showed); False if it
+    already is."""
     with store.engine.begin() as con:
         held = con.execute(
             sa.select(approvals.c.approval_id).where(
@@ -455,6 +478,7 @@ def approve(store: Store, province_code: str, period_code: str, login: str) -> b
                     "period_code": period_code,
                     "approved_at": now(),
                     "approved_by": login,
+                    "counts_files_until": counts_files_until,
                 }
             )
         )

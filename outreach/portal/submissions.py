@@ -147,7 +147,9 @@ def check_upload(
     prefix = "VANBAN_" if kind == DIRECTIVES else ""
     suffix = f"_r{revision}" if revision > 1 else ""
     file_name = f"{prefix}{account.source_code}_{month:%Y-%m}{suffix}.{extension}"
-    token = uuid.uuid4().hex
+    _sweep(home)
+    # the token names its account: another account's token is refused before anything is moved
+    token = f"{account.account_id}-{uuid.uuid4().hex}"
     folder = _staging(home) / token
     folder.mkdir()
     staged = folder / file_name
@@ -178,14 +180,29 @@ def check_upload(
     return checked
 
 
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_TOKEN = re.compile(r"^(?P<account>\d+)-[0-9a-f]{32}$")
+STAGED_HOURS = 24  # a correction not confirmed within a day is dropped
+
+
+def _sweep(home: Home) -> None:
+    """Drop staged files nobody confirmed (and claims a crash left) after STAGED_HOURS."""
+    limit = datetime.now(UTC).timestamp() - STAGED_HOURS * 3600
+    for folder in _staging(home).iterdir():
+        try:
+            if folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
+        except FileNotFoundError:
+            continue
+
+
 MAX_REVISION_TRIES = 20  # concurrent corrections of one month each take the next revision
 
 
 def deliver(home: Home, store: Store, account: Account, token: str) -> str | None:
     """Move a staged file that passed into the inbox; its name, or None if nothing is staged
     under the token for this account's source (or another request took it first)."""
-    if not _TOKEN.match(token):
+    match = _TOKEN.match(token)
+    if not match or int(match["account"]) != account.account_id:
         return None
     claimed = _staging(home) / f"{token}.claimed"
     try:  # one request delivers a staged file: a second click finds nothing

@@ -1,6 +1,6 @@
--- grain: one row per accepted file held back by an approval: received after the department
--- approved a period its month belongs to (for the source's province), so not counted until
--- the period is re-opened
+-- grain: one row per accepted file held back by an approval: ingested after the data of the
+-- report the department approved (for a period its month belongs to, in the source's
+-- province), so not counted until the period is re-opened
 with
 
 submissions as (
@@ -36,7 +36,9 @@ final as (
             sources.province_code = approvals.province_code
             and submissions.report_month
             between approvals.period_start_date and approvals.period_end_date
-            and submissions.received_at > approvals.approved_at
+            -- ingested after the data of the approved report (the last publish before it):
+            -- ingest's own clock, which a sender's file time cannot move
+            and submissions.ingested_at > approvals.counts_files_until
 )
 
 select * from final

@@ -11,6 +11,7 @@ months as (
         period_code,
         cast(approved_at as timestamptz) as approved_at,
         approved_by,
+        cast(coalesce(counts_files_until, approved_at) as timestamptz) as counts_files_until,
         cast(left(period_code, 4) as integer) as period_year,
         case
             when period_code like '%-H2' then 7
@@ -34,6 +35,7 @@ final as (
         period_code,
         approved_at,
         approved_by,
+        counts_files_until,
         make_date(period_year, first_month_number, 1) as period_start_date,
         last_day(make_date(period_year, last_month_number, 1)) as period_end_date
     from months
