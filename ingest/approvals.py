@@ -49,8 +49,9 @@ def read_approvals(home: Home) -> list[dict]:
     return entries
 
 
-def load_approvals(home: Home) -> int:
-    """Replace raw.period_approvals with the approvals file; the number of approvals."""
+def load_approvals(home: Home) -> list[str]:
+    """Replace raw.period_approvals with the approvals file; the approvals loaded, as
+    `province:period`."""
     entries = read_approvals(home)
     with connect(home.warehouse) as con:
         con.execute("begin transaction")
@@ -74,4 +75,4 @@ def load_approvals(home: Home) -> int:
             )
         con.execute("commit")
     log.info("period approvals: %d", len(entries))
-    return len(entries)
+    return [f"{entry['province_code']}:{entry['period_code']}" for entry in entries]

@@ -37,7 +37,8 @@ def ingest(home: Home, inbox: Path | None = None) -> dict:
     from ingest.approvals import load_approvals
     from ingest.load import ingest_inbox
 
-    summary: dict[str, object] = {**ingest_inbox(home, inbox).as_dict()}
+    summary = ingest_inbox(home, inbox).as_dict()
+    # a list, like the outcomes: the DAG's task reports each one's length
     summary["approvals"] = load_approvals(home)
     return summary
 
