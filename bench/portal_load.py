@@ -34,6 +34,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import uvicorn  # noqa: E402
 
+from ingest.validate import MONTHLY_COLUMNS  # noqa: E402
 from outreach.core.home import SEED_NAMES, SEEDS_DIR, Home  # noqa: E402
 from outreach.core.registry import read_seed  # noqa: E402
 from outreach.portal.app import create_app  # noqa: E402
@@ -64,19 +65,7 @@ def monthly_file(month: str, rows: int = 15) -> bytes:
     """A typical month of an outlet: some fifteen rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "Ngày",
-            "Chủ đề",
-            "Hình thức",
-            "Số lượng",
-            "Mã xã",
-            "Số người tiếp cận",
-            "Tiêu đề",
-            "Đường dẫn",
-            "Ghi chú",
-        ]
-    )
+    writer.writerow([column.label for column in MONTHLY_COLUMNS])
     year, number = month[:4], month[5:7]
     for index in range(rows):
         day = 1 + index % 27

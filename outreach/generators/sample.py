@@ -37,6 +37,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ingest.text import encode_cp1258
+from ingest.validate import DIRECTIVE_COLUMNS, MONTHLY_COLUMNS
 from outreach.core.constants import LOCAL_TZ
 from outreach.core.home import SEEDS_DIR
 from outreach.core.periods import Period, month_end
@@ -137,18 +138,9 @@ MACHINE_HEADER = [
     "duong_dan",
     "ghi_chu",
 ]
-LABEL_HEADER = [
-    "Ngày",
-    "Chủ đề",
-    "Hình thức",
-    "Số lượng",
-    "Mã xã",
-    "Số người tiếp cận",
-    "Tiêu đề",
-    "Đường dẫn",
-    "Ghi chú",
-]
-DIRECTIVE_HEADER = ["Số, ký hiệu", "Ngày ban hành", "Trích yếu", "Chủ đề"]
+# the contract's own column labels, as a sender's spreadsheet heads them
+LABEL_HEADER = [column.label for column in MONTHLY_COLUMNS]
+DIRECTIVE_HEADER = [column.label for column in DIRECTIVE_COLUMNS]
 
 # how each source saves its file: (format, header, encoding or sheet layout, date style, commune)
 STYLES = {

@@ -17,20 +17,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ingest.validate import MONTHLY_COLUMNS
 from outreach.core.home import Home
 from outreach.core.registry import Reference, read_seed
 
-HEADER = [
-    "Ngày",
-    "Chủ đề",
-    "Hình thức",
-    "Số lượng",
-    "Mã xã",
-    "Số người tiếp cận",
-    "Tiêu đề",
-    "Đường dẫn",
-    "Ghi chú",
-]
+HEADER = [column.label for column in MONTHLY_COLUMNS]  # the contract's, as ingest reads them
 ROWS = 500  # rows prepared with validation
 
 
