@@ -42,8 +42,9 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
+# two workers (pytest-xdist), a test module to each in turn, the longest first (tests/conftest.py)
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # the inner loop: every test that needs no built warehouse, no Airflow and no browser
 test-fast: setup

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/airflow_overhead.py [--keep]
 
-On the 2022-H1 demo files, each on a fresh home folder:
+On the 2026-H1 demo files (Lạng Sơn after the reform: its communes, the merged outlet), each
+on a fresh home folder:
 
 - steps alone: pull, ingest, build, check, publish, report, remind called one after another in
   one Python process, as `outreach.orchestration.pipeline` gives them to the DAG (the floor);
@@ -36,7 +37,7 @@ from outreach.generators.sample import generate  # noqa: E402
 from outreach.orchestration import pipeline  # noqa: E402
 from outreach.orchestration.airflow_run import logical_date_for, prepare_airflow, run_nightly  # noqa: E402
 
-PERIOD = parse_period("2022-H1")
+PERIOD = parse_period("2026-H1")
 
 EMPTY_DAG = """
 import pendulum
@@ -116,7 +117,7 @@ def main() -> None:
 
     overhead = nightly - floor
     print(
-        "\nThe Lạng Sơn nightly run (2022-H1 demo, 124 files), "
+        f"\nThe Lạng Sơn nightly run ({PERIOD.code} demo), "
         "Airflow's `dags test`, tasks one at a time\n"
     )
     print("| what | wall seconds | peak RSS (MB) |")
@@ -126,19 +127,19 @@ def main() -> None:
     print(f"| outreach_nightly through Airflow | {nightly:.1f} | {nightly_mb:.0f} |")
     print(f"| an empty two-task DAG through Airflow | {empty_seconds:.1f} | {empty_mb:.0f} |")
     print(
-        f"\nAirflow's overhead: {overhead:.1f} s, {100 * overhead / floor:.0f}% of the steps' "
-        "own time (aim: under 50%)"
+        f"\nthrough Airflow: {nightly / floor:.1f}x the steps' own time, an overhead of "
+        f"{overhead:.1f} s (aim: under 2x)"
     )
     lines = [
         {
-            "measure": "Lạng Sơn nightly run (2022-H1 demo) through Airflow: its overhead "
-            f"({overhead:.1f} s) against its steps run alone",
-            "seconds": overhead,
+            "measure": f"Lạng Sơn nightly run ({PERIOD.code} demo) through Airflow "
+            f"(an overhead of {overhead:.1f} s) against its steps run alone",
+            "seconds": nightly,
             "peak_mb": nightly_mb,
             "floor": f"the steps alone ({steps})",
             "floor_seconds": floor,
             "floor_peak_mb": floor_mb,
-            "aim": 0.50,
+            "aim": 2.0,
         },
         {
             "measure": "outreach_nightly through Airflow, whole run",

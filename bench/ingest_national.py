@@ -1,9 +1,10 @@
 """Ingest of a national year of submissions vs DuckDB's own `read_csv` of the same files.
 
-    .venv/bin/python bench/ingest_national.py [--year 2022] [--keep]
+    .venv/bin/python bench/ingest_national.py [--year 2026] [--keep]
 
-Generates (untimed) one CSV per source per month for a year: every district office of the
-national catalogue of administrative units and two provincial outlets per province, in the
+Generates (untimed) one CSV per source per month for a year (the months sent by now): after the
+2025 reform, a commune office for each of the 3,321 communes and one merged outlet per province
+(before it, every district office of the 2022 catalogue and two outlets per province), in the
 dialects people send (UTF-8, UTF-8 with BOM and `;`, Windows-1258, machine headers). Then, each
 in a fresh process so its peak memory is its own:
 
@@ -109,7 +110,7 @@ def run_child(kind: str, work: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--year", type=int, default=2022)
+    parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--json", type=Path, help="write the line for bench/summary.py here")
     parser.add_argument("--child", choices=["ingest", "floor"], help=argparse.SUPPRESS)
@@ -158,10 +159,7 @@ def main() -> None:
             f"| {label} | {result['seconds']:.1f} | {result['files'] / result['seconds']:,.0f} "
             f"| {result['rows'] / result['seconds']:,.0f} | {result['peak_mb']:.0f} |"
         )
-    print(
-        f"\ningest / floor: {ingest['seconds'] / floor['seconds']:.1f}x "
-        "(aim: within 3x, and under 60 s)"
-    )
+    print(f"\ningest / floor: {ingest['seconds'] / floor['seconds']:.1f}x (aim: within 2x)")
     line = {
         "measure": f"ingest of the national year {args.year} ({ingest['files']:,} files, "
         f"{ingest['rows']:,} rows; {ingest['files'] / ingest['seconds']:,.0f} "
@@ -171,7 +169,7 @@ def main() -> None:
         "floor": "DuckDB read_csv of the same files",
         "floor_seconds": floor["seconds"],
         "floor_peak_mb": floor["peak_mb"],
-        "aim": 3.0,
+        "aim": 2.0,
     }
     from bench_table import finish
 

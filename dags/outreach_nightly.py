@@ -134,13 +134,15 @@ def outreach_nightly():
 
     @task(outlets=[WAREHOUSE_MARTS])
     def build(run_plan: dict, ingested: dict) -> str:
-        """`dbt build` as of the run's date, in a subprocess (it must release the file)."""
+        """`dbt build` as of the run's date, in a subprocess (it must release the file): what
+        the night's rows and the date reach; returns its log, or "" when nothing changed."""
         from datetime import date
 
         from outreach.core.home import resolve_home
         from outreach.orchestration import pipeline
 
-        return str(pipeline.build(resolve_home(), date.fromisoformat(run_plan["as_of"])))
+        log_file = pipeline.build(resolve_home(), date.fromisoformat(run_plan["as_of"]))
+        return str(log_file or "")
 
     @task(multiple_outputs=False)
     def check(run_plan: dict, built: str) -> dict:

@@ -229,14 +229,20 @@ def ingest(home_dir: Path | None, inbox: Path | None) -> None:
     help="Build as of this date (default: today).",
 )
 def build(home_dir: Path | None, as_of) -> None:
-    """Build the warehouse with dbt (seeds, models, tests).
+    """Build the warehouse with dbt: what changed since the last build reaches.
+
+    Everything (seeds, models, tests, unit tests) when the registry or the dbt project changed;
+    else the models and tests downstream of the new rows and of the as-of date.
 
     Example: outreach build --as-of 2022-07-11
     """
     from outreach.orchestration import pipeline
 
     log_file = pipeline.build(_home(home_dir), as_of.date() if as_of else None)
-    click.echo(f"dbt build passed; log: {log_file}")
+    if log_file is None:
+        click.echo("nothing changed since the last build (no new rows, the same as-of date)")
+    else:
+        click.echo(f"dbt build passed; log: {log_file}")
 
 
 @main.command(short_help="Run the quality checks and record the flags.")

@@ -6,6 +6,8 @@ no Airflow and no browser is marked `fast`: `make test-fast` runs those.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from helpers import PERIOD, new_home, run_pipeline
 
@@ -41,8 +43,36 @@ HEAVY_MODULES = {
 }
 
 
+# the longest modules first (their time in `make test`, most first): `make test` runs the modules
+# on two workers (pytest-xdist, a module to a worker), and a long module started last would run
+# alone at the end
+LONGEST_FIRST = [
+    "test_scheduler",
+    "test_publish",
+    "test_e2e",
+    "test_reform",
+    "test_incremental",
+    "test_provinces",
+    "test_approval",
+    "test_readme",
+    "test_analyst",
+    "test_calendar",
+    "test_warehouse",
+    "test_portal_browser",
+]
+
+
 def pytest_collection_modifyitems(items):
-    """Mark `fast` every test that needs no built warehouse, no Airflow and no browser."""
+    """Mark `fast` every test that needs no built warehouse, no Airflow and no browser; put the
+    longest modules first."""
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    order = {id(item): number for number, item in enumerate(items)}
+    items.sort(
+        key=lambda item: (
+            rank.get(item.module.__name__ if item.module else "", len(rank)),
+            order[id(item)],
+        )
+    )
     for item in items:
         module = item.module.__name__ if item.module else ""
         if module in HEAVY_MODULES or any(
@@ -52,6 +82,35 @@ def pytest_collection_modifyitems(items):
         if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
             continue
         item.add_marker(pytest.mark.fast)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def airflow_migrated_once(tmp_path_factory):
+    """Airflow's metadata database migrated once per test session, then copied into each new
+    home that runs Airflow: `airflow db migrate` costs over ten seconds a home here, and every
+    home would otherwise pay it. The copy is what the migration makes (the same release);
+    `prepare_airflow` itself still runs, and still migrates a home whose database is another
+    release's."""
+    from outreach.core.home import Home
+    from outreach.orchestration import airflow_run
+
+    prepare = airflow_run.prepare_airflow
+    template: list[Home] = []
+
+    def prepare_from_template(home, log):
+        database = home.airflow / "airflow.db"
+        if not database.exists():
+            if not template:
+                template.append(Home(tmp_path_factory.mktemp("airflow-template")).ensure())
+                prepare(template[0], log)
+            home.airflow.mkdir(parents=True, exist_ok=True)
+            shutil.copy(template[0].airflow / "airflow.db", database)
+            shutil.copy(template[0].airflow / ".prepared", home.airflow / ".prepared")
+        return prepare(home, log)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(airflow_run, "prepare_airflow", prepare_from_template)
+        yield
 
 
 @pytest.fixture(scope="session")

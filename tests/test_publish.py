@@ -80,15 +80,19 @@ class HeldReader(threading.Thread):
             held.close()
 
 
-def test_a_reader_during_a_nightly_run_sees_old_then_new_data_never_an_error(tmp_path):
-    drop = tmp_path / "drop"
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory):
+    """Two nights through Airflow on one home: January to March, then every month, with an
+    analyst holding a connection and another opening one per query during the second."""
+    root = tmp_path_factory.mktemp("publish")
+    drop = root / "drop"
     generate(PERIOD, drop, seed=1)
-    early = tmp_path / "early"  # the first night: only January to March had come
+    early = root / "early"  # the first night: only January to March had come
     early.mkdir()
     for path in drop.iterdir():
         if any(f"_2022-0{month}" in path.name for month in (1, 2, 3)):
             shutil.copy2(path, early / path.name)
-    home = tmp_path / "home"
+    home = root / "home"
     run(home, early)
     published = home / "warehouse" / "published" / "outreach.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
@@ -110,31 +114,42 @@ def test_a_reader_during_a_nightly_run_sees_old_then_new_data_never_an_error(tmp
     lines = fresh.communicate(timeout=30)[0].splitlines()
     held.stop.set()
     held.join(30)
-
-    observations = [json.loads(line) for line in lines]
-    assert held.errors == [] and [o for o in observations if "error" in o] == []
     with duckdb.connect(str(published), read_only=True) as con:
         new = con.execute(QUERY).fetchone()
+    return {
+        "root": root,
+        "home": home,
+        "published": published,
+        "old": old,
+        "new": new,
+        "started": started,
+        "held": held,
+        "observations": [json.loads(line) for line in lines],
+        "publish": task_times(home, "publish"),
+    }
+
+
+def test_a_reader_during_a_nightly_run_sees_old_then_new_data_never_an_error(two_nights):
+    held, observations = two_nights["held"], two_nights["observations"]
+    old, new = two_nights["old"], two_nights["new"]
+    assert held.errors == [] and [o for o in observations if "error" in o] == []
     assert new[0] > old[0]
     seen = [(o["t"], tuple(o["value"])) for o in observations]
     assert {value for _, value in seen} == {old, new}  # nothing half-built, ever
-    publish_started, publish_ended = task_times(home, "publish")
-    assert started < publish_started
+    publish_started, publish_ended = two_nights["publish"]
+    assert two_nights["started"] < publish_started
     assert publish_started <= min(t for t, value in seen if value == new) <= publish_ended + 5
     assert sum(1 for t, _ in seen if t < publish_started) > 10
     assert held.seen and set(held.seen) == {old}  # an open connection keeps its copy
 
 
-def test_a_run_whose_checks_break_leaves_the_published_copy_in_place(tmp_path):
-    drop = tmp_path / "drop"
-    generate(PERIOD, drop, seed=1)
-    home = tmp_path / "home"
-    run(home, drop)
-    published = home / "warehouse" / "published" / "outreach.duckdb"
+def test_a_run_whose_checks_break_leaves_the_published_copy_in_place(two_nights):
+    # the third night on the same home, once the readers' test has what it needs
+    home, published = two_nights["home"], two_nights["published"]
     before = published.read_bytes()
     shutil.rmtree(home / "gx")
     (home / "gx").write_text("not a folder: Great Expectations cannot open its project here")
-    more = tmp_path / "more"
+    more = two_nights["root"] / "more"
     generate(PERIOD, more, seed=2)  # other files, so that a publish would change the copy
     result = CliRunner().invoke(
         main, ["run", "--period", PERIOD.code, "--inbox", str(more), "--home", str(home)]

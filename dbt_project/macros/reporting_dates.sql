@@ -1,7 +1,13 @@
-{#- The day the warehouse is built as of: var as_of_date, else today. -#}
+{#- The day the warehouse is built as of: var as_of_date, else OUTREACH_AS_OF_DATE (which the
+    nightly run sets: an environment variable, because a var that changes every night makes dbt
+    parse the whole project again, where a changed environment variable re-parses only the
+    files that read it), else today. A model that calls this carries the tag as_of_date: the
+    nightly build re-creates it when the date moves. -#}
 {% macro as_of_date() -%}
     {%- if var('as_of_date', none) -%}
         date '{{ var("as_of_date") }}'
+    {%- elif env_var('OUTREACH_AS_OF_DATE', '') -%}
+        date '{{ env_var("OUTREACH_AS_OF_DATE") }}'
     {%- else -%}
         current_date
     {%- endif -%}

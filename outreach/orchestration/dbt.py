@@ -29,12 +29,16 @@ def dbt_executable() -> str:
 
 
 def fingerprint(home: Home) -> str:
-    """A digest of what the incremental models were built from: the registry and the dbt
-    project's own files. When it changes (a new release, a registry edit), the next build
-    rebuilds everything instead of adding to tables made by other rules."""
+    """A digest of what the models were built from: the registry, the dbt project's own files
+    and the settings passed to it as vars (the reporting calendar, say). When it changes (a new
+    release, a registry edit, another setting), the next build rebuilds everything instead of
+    adding to tables made by other rules."""
     import hashlib
 
+    from outreach.core.settings import settings
+
     digest = hashlib.sha256()
+    digest.update(json.dumps(settings().dbt_vars(), sort_keys=True).encode())
     files = sorted(home.seeds_dir().glob("*.csv")) + sorted(
         path
         for folder in ("models", "macros", "seeds")
@@ -60,29 +64,47 @@ def dbt_timeout_seconds() -> float:
     return float(value) if value else DEFAULT_TIMEOUT_SECONDS
 
 
-def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Path:
+AS_OF_ENV = "OUTREACH_AS_OF_DATE"
+
+
+def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Path | None:
     """Run `dbt <command>` against the home's warehouse; returns the log file. Raises on failure.
 
-    A `build` adds to the incremental models what arrived since the last one, unless the
-    registry or the project changed since (then it passes `--full-refresh`).
+    A `build` runs what the changes since the last one reach (`dbt_selection`): everything with
+    `--full-refresh` when the registry or the project changed, else the models downstream of the
+    raw tables that changed and of the as-of date if it moved, or nothing at all (then it
+    returns None). The as-of date goes to dbt in the environment (`OUTREACH_AS_OF_DATE`), not
+    as a var: a var that changes every night would make dbt parse the whole project again.
     """
     home.ensure()
     from outreach.core.settings import settings
+    from outreach.orchestration import dbt_selection
 
-    marker = home.root / "dbt" / "built-from.sha256"
+    day = (as_of or date.today()).isoformat()
+    plain_build = command == ["build"]
+    # the builds that leave every model as the state will say: the nightly one and a full one
+    records_state = plain_build or command == ["build", "--full-refresh"]
     current = fingerprint(home) if command[0] == "build" else None
-    if (
-        current is not None
-        and "--full-refresh" not in command
-        and (not marker.is_file() or marker.read_text().strip() != current)
-    ):
-        log.info("registry or dbt project changed since the last build: full refresh")
-        command = [*command, "--full-refresh"]
-        # and a fresh parse: dbt's saved parse can keep a resource a release moved to another
-        # file (an exposure found twice), which stops the build
-        (home.root / "dbt" / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+    signatures: dict[str, str] = {}
+    if current is not None:
+        manifest = dbt_selection.read_manifest(home)
+        signatures = dbt_selection.source_signatures(home, manifest)
+        if plain_build:
+            selection = dbt_selection.select(
+                manifest, dbt_selection.read_state(home), current, day, signatures
+            )
+            log.info("dbt build: %s", selection.reason)
+            if selection.nothing:
+                return None
+            if selection.full:
+                command = [*command, "--full-refresh"]
+                # and a fresh parse: dbt's saved parse can keep a resource a release moved to
+                # another file (an exposure found twice), which stops the build
+                (home.root / "dbt" / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+            else:
+                command = [*command, "--select", *selection.names, "--indirect-selection", "empty"]
 
-    variables = {**settings().dbt_vars(), **({"as_of_date": as_of.isoformat()} if as_of else {})}
+    variables = settings().dbt_vars()
     work = home.root / "dbt"
     log_file = home.logs / f"dbt-{command[0]}-{datetime.now():%Y%m%dT%H%M%S%f}.log"
     arguments = [
@@ -103,6 +125,7 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     env = {
         **os.environ,
         "OUTREACH_WAREHOUSE": str(home.warehouse),
+        AS_OF_ENV: day,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # dbt wants seed paths relative to its project (dbt_project.yml reads this)
         "OUTREACH_SEED_PATH": os.path.relpath(home.seeds_dir(), DBT_PROJECT_DIR),
@@ -132,8 +155,7 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         raise DbtFailed(
             f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
         )
-    if current is not None:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(current + "\n")
+    if current is not None and records_state:
+        dbt_selection.write_state(home, current, day, signatures)
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file

@@ -43,7 +43,8 @@ def ingest(home: Home, inbox: Path | None = None) -> dict:
     return summary
 
 
-def build(home: Home, as_of: date | None = None) -> Path:
+def build(home: Home, as_of: date | None = None) -> Path | None:
+    """`dbt build` of what changed since the last build; None when nothing did (no dbt run)."""
     from outreach.orchestration.dbt import run_dbt
 
     return run_dbt(home, ["build"], as_of=as_of)

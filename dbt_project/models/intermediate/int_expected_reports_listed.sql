@@ -2,6 +2,9 @@
 -- A source is expected for every month of its registry validity whose days (by the reporting
 -- calendar) have all passed by the as-of date (DHIS2's data-set assignment); the month in
 -- progress is listed but not yet expected.
+-- reads the as-of date: re-created each night it moves (outreach.orchestration.dbt_selection)
+{{ config(tags=['as_of_date']) }}
+
 with
 
 sources as (

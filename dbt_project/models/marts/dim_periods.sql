@@ -1,4 +1,7 @@
 -- grain: one row per reporting period (half-years and years) from the registry's start to as-of
+-- reads the as-of date: re-created each night it moves (outreach.orchestration.dbt_selection)
+{{ config(tags=['as_of_date']) }}
+
 with
 
 months as (

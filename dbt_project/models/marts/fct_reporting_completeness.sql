@@ -1,4 +1,7 @@
 -- grain: one row per source × month that is expected (registry) or was received
+-- reads the as-of date: re-created each night it moves (outreach.orchestration.dbt_selection)
+{{ config(tags=['as_of_date']) }}
+
 with
 
 expected as (

@@ -1,5 +1,8 @@
 -- grain: one row per period (month, half-year, year) × province × aggregation (source,
 -- district, source kind, the province itself), over the source-months due by the as-of date
+-- reads the as-of date: re-created each night it moves (outreach.orchestration.dbt_selection)
+{{ config(tags=['as_of_date']) }}
+
 with
 
 due_months as (

@@ -12,6 +12,8 @@ key_areas as (
 ),
 
 final as (
+    -- a key area in the month of the row (the reform reused commune codes): a row matches at
+    -- most the key-area entries of its commune valid that month, and none when it has none
     select distinct
         outputs.submission_id,
         outputs.source_code,
@@ -21,14 +23,13 @@ final as (
         outputs.output_type_code,
         outputs.topic_code,
         outputs.output_group,
-        -- a key area in the month of the row (the reform reused commune codes)
-        coalesce(outputs.commune_code in (
-            select key_areas.commune_code from key_areas
-            where
-                outputs.report_month >= date_trunc('month', key_areas.valid_from)
-                and (key_areas.valid_to is null or outputs.report_month <= key_areas.valid_to)
-        ), false) as is_key_area
+        key_areas.commune_code is not null as is_key_area
     from outputs
+    left join key_areas
+        on
+            outputs.commune_code = key_areas.commune_code
+            and outputs.report_month >= date_trunc('month', key_areas.valid_from)
+            and (key_areas.valid_to is null or outputs.report_month <= key_areas.valid_to)
 )
 
 select * from final

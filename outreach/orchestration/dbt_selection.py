@@ -1,0 +1,178 @@
+"""What a nightly `dbt build` must run: the part of the project that the night's changes reach.
+
+A build starts from the state of the last one (`<home>/dbt/built-state.json`: the project's
+fingerprint, the as-of date, and a signature of each raw table dbt reads). Against it:
+
+- the registry or the project changed (or there is no state): everything, with
+  `--full-refresh`, seeds and unit tests included;
+- otherwise the models downstream of each raw table whose rows changed, and of the models that
+  read the as-of date when it moved (the `as_of_date` tag), with every data test of what they
+  reach. Views are not re-created (their SQL is the same, and they read through to the new
+  rows), except those that carry the as-of date in their SQL. Seeds are not reloaded (the
+  fingerprint covers them). Unit tests do not run: they test the SQL on fixtures, not the data,
+  and ran in the build that first saw this SQL;
+- nothing changed at all: no dbt run.
+
+The selection is computed from the last build's manifest (`target/manifest.json`), so it costs
+no dbt process of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from outreach.core.home import Home
+from outreach.core.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+AS_OF_TAG = "as_of_date"
+BUILT_MATERIALIZATIONS = {"table", "incremental"}
+
+
+@dataclass
+class Selection:
+    """`full`: build everything; else `names` (models and tests) or, if empty, nothing."""
+
+    full: bool
+    reason: str
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.full and not self.names
+
+
+def state_file(home: Home) -> Path:
+    return home.root / "dbt" / "built-state.json"
+
+
+def source_signatures(home: Home, manifest: dict | None) -> dict[str, str]:
+    """A signature per raw table the project reads as a source: its row count and a hash of
+    its rows (so a table loaded whole, like the approvals, changes when its content does)."""
+    tables = sorted(
+        (node["schema"], node["name"])
+        for node in (manifest or {}).get("sources", {}).values()
+        if node.get("package_name") == "outreach"
+    )
+    if not tables or not home.warehouse.is_file():
+        return {}
+    signatures: dict[str, str] = {}
+    with connect(home.warehouse, read_only=True) as con:
+        present = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables()"
+            ).fetchall()
+        }
+        for schema, name in tables:
+            if (schema, name) not in present:
+                signatures[f"{schema}.{name}"] = "absent"
+                continue
+            row = con.execute(
+                f'select count(*), coalesce(sum(hash(t)), 0) from "{schema}"."{name}" as t'
+            ).fetchone()
+            signatures[f"{schema}.{name}"] = f"{row[0]}:{row[1]}" if row else "absent"
+    return signatures
+
+
+def _read_json(path: Path) -> dict | None:
+    """The file's JSON, or None when it is missing or damaged (then the build is full)."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+
+
+def read_manifest(home: Home) -> dict | None:
+    return _read_json(home.root / "dbt" / "target" / "manifest.json")
+
+
+def read_state(home: Home) -> dict | None:
+    return _read_json(state_file(home))
+
+
+def write_state(home: Home, fingerprint: str, as_of: str, signatures: dict[str, str]) -> None:
+    path = state_file(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_text(
+        json.dumps(
+            {"fingerprint": fingerprint, "as_of": as_of, "sources": signatures},
+            indent=1,
+            sort_keys=True,
+        ),
+        encoding="utf-8",
+    )
+    partial.replace(path)
+
+
+def select(
+    manifest: dict | None,
+    state: dict | None,
+    fingerprint: str,
+    as_of: str,
+    signatures: dict[str, str],
+) -> Selection:
+    """The part of the project a build must run, from the last build's state."""
+    if manifest is None or state is None:
+        return Selection(True, "no earlier build")
+    if state.get("fingerprint") != fingerprint:
+        return Selection(True, "the registry or the dbt project changed")
+    known = set(manifest["sources"]) | set(manifest["nodes"])
+    starts: set[str] = set()
+    changed_sources = [
+        unique_id
+        for unique_id, node in manifest["sources"].items()
+        if node.get("package_name") == "outreach"
+        and signatures.get(f"{node['schema']}.{node['name']}")
+        != state.get("sources", {}).get(f"{node['schema']}.{node['name']}")
+    ]
+    starts.update(changed_sources)
+    as_of_moved = state.get("as_of") != as_of
+    if as_of_moved:
+        starts.update(
+            unique_id
+            for unique_id, node in manifest["nodes"].items()
+            if AS_OF_TAG in node.get("tags", [])
+        )
+    if not starts:
+        return Selection(False, "no raw table changed and the as-of date is the same")
+    reached = _descendants(manifest["child_map"], starts) & known
+    names = []
+    for unique_id in sorted(reached):
+        node = manifest["nodes"].get(unique_id)
+        if node is None:
+            continue
+        kind = node["resource_type"]
+        if (
+            kind == "test"
+            or kind == "model"
+            and (
+                node["config"].get("materialized") in BUILT_MATERIALIZATIONS
+                or AS_OF_TAG in node.get("tags", [])
+            )
+        ):
+            names.append(node["name"])
+    changed = sorted(manifest["sources"][unique_id]["name"] for unique_id in changed_sources)
+    reason = (
+        f"new rows in {', '.join(changed) or 'no raw table'}"
+        f"{'; the as-of date moved' if as_of_moved else ''}"
+    )
+    return Selection(False, reason, names)
+
+
+def _descendants(child_map: dict[str, list[str]], starts: set[str]) -> set[str]:
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for child in child_map.get(stack.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
