@@ -74,6 +74,7 @@ class AnnexWriter:
     trace: Trace | None
     group_titles: dict[str, str]
     document: Any  # the sub-document being written (a docxtpl Subdoc)
+    drawn_charts: list[tuple[bytes, str]] | None = None  # drawn before the annex is written
 
     def annexes(self) -> list[Annex]:
         """The annexes this report has, in order."""
@@ -98,6 +99,10 @@ class AnnexWriter:
         title.paragraph_format.keep_with_next = True
 
     def _annex(self) -> None:
+        # the charts are drawn first, while the document is small: the country's completeness
+        # chart (a row for each of 3,000 sources) takes 1 GB to draw
+        if any(annex.key == "charts" for annex in self.annexes()):
+            self.drawn_charts = self._charts()
         page_break = self.document.add_paragraph().add_run()
         page_break.add_break(WD_BREAK.PAGE)
         paragraph(
@@ -486,19 +491,27 @@ class AnnexWriter:
         paragraph(self.document, caption, size=11, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     def _annex_charts(self) -> None:
+        self._annex_title("charts", "Biểu đồ")
+        drawn, self.drawn_charts = self.drawn_charts or self._charts(), None
+        for png, caption in drawn:
+            self._picture(png, caption)
+
+    def _charts(self) -> list[tuple[bytes, str]]:
+        """The annex's charts as PNG images, each with its caption."""
         from report import charts
 
-        self._annex_title("charts", "Biểu đồ")
         months = self.data.period.months
         quantities = {
             (row["report_month"], row["topic_code"]): int(row["quantity"])
             for row in self.data.monthly_topics
         }
         topics = {code: row["topic_label_vi"] for code, row in self.data.topics.items()}
-        self._picture(
-            charts.monthly_items_by_topic(months, topics, quantities),
-            "Biểu đồ 1. Tin, bài, chương trình theo tháng và chủ đề",
-        )
+        drawn = [
+            (
+                charts.monthly_items_by_topic(months, topics, quantities),
+                "Biểu đồ 1. Tin, bài, chương trình theo tháng và chủ đề",
+            )
+        ]
         status = {}
         for row in self.data.completeness:
             if not (row["is_expected"] or row["is_received"]):
@@ -508,25 +521,30 @@ class AnnexWriter:
         sources = sorted(
             {code for code, _ in status}, key=lambda c: (self.data.sources[c]["source_kind"], c)
         )
-        self._picture(
-            charts.completeness_matrix(
-                [_chart_name(self.data.sources[code]["source_name"]) for code in sources],
-                sources,
-                months,
-                status,
-            ),
-            "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị",
+        drawn.append(
+            (
+                charts.completeness_matrix(
+                    [_chart_name(self.data.sources[code]["source_name"]) for code in sources],
+                    sources,
+                    months,
+                    status,
+                ),
+                "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị",
+            )
         )
         indicators = self.data.indicators
-        self._picture(
-            charts.indicators_against_targets(
-                [row["indicator_code"].split("_")[0] for row in indicators],
-                [row["indicator_value"] for row in indicators],
-                [row["target_value"] for row in indicators],
-            ),
-            "Biểu đồ 3. Kết quả các chỉ tiêu so với chỉ tiêu của Chương trình"
-            f"{_codes_note([row['indicator_code'].split('_')[0] for row in indicators])}",
+        drawn.append(
+            (
+                charts.indicators_against_targets(
+                    [row["indicator_code"].split("_")[0] for row in indicators],
+                    [row["indicator_value"] for row in indicators],
+                    [row["target_value"] for row in indicators],
+                ),
+                "Biểu đồ 3. Kết quả các chỉ tiêu so với chỉ tiêu của Chương trình"
+                f"{_codes_note([row['indicator_code'].split('_')[0] for row in indicators])}",
+            )
         )
+        return drawn
 
     def _annex_traceability(self) -> None:
         """For each figure in the body, the submissions it came from."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import tomllib
@@ -164,6 +165,7 @@ def write_report(
     partial = docx_path.with_name(docx_path.name + ".part")
     document.save(partial)
     os.replace(partial, docx_path)
+    del document  # the preview reads the file back: the country's tree is 600 MB
     partial_json = figures_path.with_name(figures_path.name + ".part")
     book.write_json(
         partial_json,
@@ -176,6 +178,9 @@ def write_report(
         narrative=str(narrative.path) if narrative.path else None,
     )
     os.replace(partial_json, figures_path)
+    is_draft, figure_count = not data.is_closed, len(book.figures)
+    del data, trace, book
+    gc.collect()  # python-docx's parts refer to each other: freed by the collector only
     html = to_html(docx_path)
     pdf_path = None
     if pdf or (pdf is None and libreoffice()):
@@ -191,8 +196,6 @@ def write_report(
         period.code,
         scope.key,
         docx_path,
-        len(book.figures),
+        figure_count,
     )
-    return ReportFiles(
-        docx_path, figures_path, not data.is_closed, len(book.figures), html, pdf_path
-    )
+    return ReportFiles(docx_path, figures_path, is_draft, figure_count, html, pdf_path)

@@ -78,6 +78,9 @@ def monthly_items_by_topic(
     return _png(figure)
 
 
+MATRIX_BAND = 128  # rows of the completeness matrix drawn as one image
+
+
 def completeness_matrix(
     names: list[str], sources: list[str], months: list[date], status: dict[tuple[str, date], str]
 ) -> bytes:
@@ -92,13 +95,23 @@ def completeness_matrix(
     ]
     height = max(2.5, 0.22 * len(sources) + 1)
     figure, axes = plt.subplots(figsize=(6.3, height))
-    axes.imshow(
-        grid,
-        cmap=ListedColormap([colour for _, colour in STATUS_COLOURS.values()]),
-        vmin=0,
-        vmax=len(keys) - 1,
-        aspect="auto",
-    )
+    colours = ListedColormap([colour for _, colour in STATUS_COLOURS.values()])
+
+    def draw(rows: list[list[int]], extent: tuple[float, float, float, float] | None) -> None:
+        axes.imshow(rows, cmap=colours, vmin=0, vmax=len(keys) - 1, aspect="auto", extent=extent)
+
+    if len(sources) <= MATRIX_BAND:
+        draw(grid, None)
+    else:
+        # in bands of rows, each placed where its rows are: matplotlib scales an image to the
+        # chart's pixels in float64 RGBA, 2.3 GB for the country's 3,000 sources drawn at once;
+        # band by band the same pixels cost a few MB each
+        rows, columns = len(sources), len(months)
+        for start in range(0, rows, MATRIX_BAND):
+            end = min(rows, start + MATRIX_BAND)
+            draw(grid[start:end], (-0.5, columns - 0.5, end - 0.5, start - 0.5))
+        axes.set_xlim(-0.5, columns - 0.5)  # the limits a single image gives
+        axes.set_ylim(rows - 0.5, -0.5)
     axes.set_xticks(range(len(months)), [f"T{m.month}" for m in months])
     axes.set_yticks(range(len(sources)), names, fontsize=7)
     axes.set_xticks([x - 0.5 for x in range(1, len(months))], minor=True)

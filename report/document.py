@@ -5,11 +5,18 @@ Every number is taken from the FigureBook, which records it for figures.json.
 
 from __future__ import annotations
 
+import copy
+import gc
+import re
 from collections import defaultdict
 from datetime import datetime, time
 from pathlib import Path
 
+import docx
+from docx.document import Document as DocxDocument
+from docx.oxml.ns import nsmap, qn
 from docxtpl import DocxTemplate
+from lxml import etree
 
 from outreach.core.numbers import format_date_long, format_date_short
 from report.annexes import AnnexWriter
@@ -52,6 +59,66 @@ def _lower_first(text: str) -> str:
 
 
 # --- the document -----------------------------------------------------------------------------
+
+# the annex is most of the document (the country's: 150,000 table cells). docxtpl puts a
+# sub-document in by writing it out as text, running its regular expressions over that and
+# parsing it back (7 s and 1 GB for the country's), and lxml takes minutes to move that many
+# elements from a sub-document's XML into the template's. So the annex is written into the
+# template's own XML, beside its body (`ReportWriter._staged_block`), and moved in place of a
+# one-paragraph placeholder once the rest is rendered, when docxtpl would have given it back
+# unchanged (`passes_unchanged`); else docxtpl is given its XML, as from a sub-document.
+ANNEX_PLACEHOLDER = "\u2063outreach: the annex goes here\u2063"
+# what docxtpl's rendering changes in a sub-document's XML: a line break or tab in a text
+# (`resolve_listing`), a line break before a paragraph, its escaped Jinja braces ("{_{")
+_CHANGED_BY_RENDER = ("\n", "\t", "{_{", "}_}", "{_%", "%_}")
+_TEXT_WITH = etree.XPath("boolean(.//text()[contains(., $part)])")
+_ATTRIBUTE_WITH = etree.XPath("boolean(.//@*[contains(., $part)])")
+_COMMENTS = etree.XPath("boolean(.//comment() | .//processing-instruction())")
+_PLACEHOLDER = etree.XPath(".//w:p/w:r/w:t[. = $mark]", namespaces=nsmap)
+_PICTURES = etree.XPath(".//wp:docPr", namespaces=nsmap)
+
+
+def passes_unchanged(body) -> bool:
+    """Whether docxtpl would put a sub-document with this body into the document as it is: no
+    text it rewrites, no table it widens (`DocxTemplate.fix_tables`)."""
+    if _COMMENTS(body):
+        return False
+    for part in _CHANGED_BY_RENDER:
+        if _TEXT_WITH(body, part=part) or _ATTRIBUTE_WITH(body, part=part):
+            return False
+    for table in body.iter(qn("w:tbl")):
+        grid = table.find(qn("w:tblGrid"))
+        if grid is None:
+            return False
+        columns = len(grid.findall(qn("w:gridCol")))
+        if any(len(row.findall(qn("w:tc"))) > columns for row in table.iter(qn("w:tr"))):
+            return False
+    return True
+
+
+def _drop(held) -> None:
+    """Take a staged sub-document out of the template's XML."""
+    # emptied first, once nothing in Python holds its elements: lxml frees those at once, and
+    # takes minutes to take 100,000 held ones out of a document
+    gc.collect()
+    held.body.clear()
+    held.getparent().remove(held)
+
+
+class _SubdocXml:
+    """A body's XML as a docxtpl Subdoc gives it to the template (`Subdoc._get_xml`)."""
+
+    def __init__(self, body) -> None:
+        if body.sectPr is not None:
+            body.remove(body.sectPr)
+        self.xml = re.sub(
+            r"</?w:body[^>]*>", "", etree.tostring(body, encoding="unicode", pretty_print=False)
+        )
+
+    def __html__(self) -> str:
+        return self.xml
+
+    __str__ = __html__
 
 
 class ReportWriter(AnnexWriter):
@@ -130,13 +197,70 @@ class ReportWriter(AnnexWriter):
             "phuong_huong_nhiem_vu": self._narrative_block("phuong_huong_nhiem_vu"),
         }
         self.book.part = "annex"  # figures first printed from here on are the annex's
-        context["phu_luc"] = self._block(self._annex)
-        self.template.render(context, autoescape=True)
+        annex = self._staged_block(self._annex).element
+        if passes_unchanged(annex.body):
+            context["phu_luc"] = self._placeholder()
+            self.template.render(context, autoescape=True)
+            self._put_in_place(annex)
+        else:
+            context["phu_luc"] = _SubdocXml(annex.body)
+            _drop(annex)
+            self.template.render(context, autoescape=True)
         properties = self.template.docx.core_properties
         properties.author = properties.last_modified_by = config["issuing_body_name"]
         properties.title = f"Báo cáo {_lower_first(config['subject'])} {data.period.label_vi}"
         properties.created = properties.modified = datetime.combine(data.as_of, time(8))
         return self.template
+
+    def _staged_block(self, write) -> DocxDocument:
+        """`write` into a sub-document held inside the template's XML, after its body: the
+        paragraphs and tables of a `new_subdoc()` (python-docx's default document, with the
+        template's parts), but in the template's own XML."""
+        self.template.init_docx()  # loaded, not reloaded
+        part = self.template.docx.part
+        # python-docx numbers and names a picture ("Picture 1") after the ids in the template,
+        # a sub-document's not among them
+        shape_id = part.next_id
+        held = copy.deepcopy(docx.Document().element)
+        self.template.docx.element.append(held)
+        self.document = DocxDocument(held, part)
+        write()
+        for picture in _PICTURES(held):
+            picture.set("id", str(shape_id))
+            picture.set("name", f"Picture {shape_id}")
+        return self.document
+
+    def _placeholder(self) -> object:
+        """A sub-document of one paragraph, which marks where the annex goes."""
+        placeholder = self.template.new_subdoc()
+        placeholder.add_paragraph(ANNEX_PLACEHOLDER)
+        return placeholder
+
+    def _put_in_place(self, held) -> None:
+        """The staged paragraphs and tables in place of the placeholder (as docxtpl would put
+        a sub-document: none without a field for it, a copy for each further one), and the
+        pictures numbered again as docxtpl numbers them (in document order)."""
+        body = self.template.docx.element.body
+        # docxtpl has numbered the pictures it rendered on from its first number
+        first = self.template.docx_ids_index - len(_PICTURES(body)) + 1
+        if held.body.sectPr is not None:  # as a Subdoc leaves its section out
+            held.body.remove(held.body.sectPr)
+        placeholders = [
+            text.getparent().getparent() for text in _PLACEHOLDER(body, mark=ANNEX_PLACEHOLDER)
+        ]
+        if not placeholders:
+            _drop(held)
+        else:
+            annex = list(held.body)
+            for count, placeholder in enumerate(placeholders):  # each a w:p
+                parent = placeholder.getparent()
+                position = parent.index(placeholder)
+                parent[position : position + 1] = (
+                    annex if count == 0 else [copy.deepcopy(element) for element in annex]
+                )
+            held.getparent().remove(held)
+        for number, picture in enumerate(_PICTURES(body), first):
+            picture.set("id", str(number))  # as DocxTemplate.fix_docpr_ids numbers them
 
     def directives_count(self) -> str:
         return self.book.count(

@@ -17,6 +17,7 @@ from docx.shared import Mm, Pt
 from docx.text.run import Run
 
 FONT = "Times New Roman"
+_NOT_TEXT = frozenset("\t\r\n")  # what python-docx writes into a run other than as text
 BODY_PT = 14
 TABLE_PT = 11
 
@@ -86,8 +87,12 @@ def grid_table(document, header: list[str], rows: list[list[str]], widths_mm: li
             runs = row._tr.iter(qn("w:r"))
             for run, text in zip(runs, values, strict=True):
                 if text:  # None or "": an empty cell, as add_run() left it
-                    # a run needs no parent to take its text
-                    Run(run, None).text = str(text)  # type: ignore[arg-type]
+                    text = str(text)
+                    if _NOT_TEXT.isdisjoint(text):  # one w:t, as Run.text writes it, sooner
+                        run.add_t(text)
+                    else:  # a tab or a line break: its own element
+                        # a run needs no parent to take its text
+                        Run(run, None).text = text  # type: ignore[arg-type]
             if values[0] and not any(values[1:]):
                 # a group heading: one cell across the row, in bold, one line high (a merge
                 # keeps every cell's paragraph: the empty ones go), kept with the row below

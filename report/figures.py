@@ -103,7 +103,9 @@ class FigureBook:
             if trace is not None:
                 sources = trace.sources_of(figure.lineage)
                 entry["sources"] = [source.submission_id for source in sources]
-                submissions.update({s.submission_id: s.as_dict() for s in sources})
+                for source in sources:  # each once: a national figure may name 20,000
+                    if source.submission_id not in submissions:
+                        submissions[source.submission_id] = source.as_dict()
             figures.append(entry)
         payload = {**context, "figures": figures}
         if trace is not None:

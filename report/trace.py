@@ -9,6 +9,7 @@ every figure, and the report's last annex for every figure printed in the body.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from outreach.core.periods import Period
@@ -61,13 +62,11 @@ class Trace:
                 and {of_scope}""",
             [*window, *scope_params],
         )
-        # the per-source figures (a district's outputs, an outlet's month) look up their rows
-        self.rows_of_source = defaultdict(list)
-        for row in self.rows:
-            self.rows_of_source[row["source_code"]].append(row)
-        self.months_of_source = defaultdict(list)
-        for row in self.monthly:
-            self.months_of_source[row["source_code"]].append(row)
+        # a lineage's rows are found through an index of each column it names (built when
+        # first asked for), and each lineage's submissions are worked out once: the national
+        # report has 18,000 figures over 100,000 rows, and a scan for each took most of a minute
+        self._indexes: dict[tuple[str, str], dict[object, list[int]]] = {}
+        self._found: dict[Lineage, list[Submission]] = {}
         flagged = fetch_dicts(
             con,
             """
@@ -106,15 +105,30 @@ class Trace:
             )
         }
 
+    def _positions(self, of: str, column: str, value: object) -> list[int]:
+        """The positions in `self.rows` ("rows") or `self.monthly` (else) of the rows whose
+        `column` is `value`."""
+        index = self._indexes.get((of, column))
+        if index is None:
+            index = self._indexes[(of, column)] = defaultdict(list)
+            for position, row in enumerate(self.rows if of == "rows" else self.monthly):
+                index[row[column]].append(position)
+        return index.get(value, [])
+
     def _matching(self, rows: list[dict], lineage: Lineage) -> set[str]:
         where = dict(lineage.where)
         source = where.pop("source_code", None)
-        if source is not None:  # the rows of one source: looked up, not scanned
-            rows = (self.rows_of_source if lineage.of == "rows" else self.months_of_source).get(
-                str(source), []
+        if source is not None:  # a source's code is looked up as text
+            where["source_code"] = str(source)
+        chosen: Iterable[int] = range(len(rows))
+        if where:  # the fewest rows a column names, then the other columns checked on them
+            column = min(
+                where, key=lambda name: len(self._positions(lineage.of, name, where[name]))
             )
+            chosen = self._positions(lineage.of, column, where.pop(column))
         found = set()
-        for row in rows:
+        for position in chosen:
+            row = rows[position]
             if any(row[column] != value for column, value in where.items()):
                 continue
             if lineage.flagged_by and (
@@ -127,10 +141,19 @@ class Trace:
     def sources_of(self, lineage: Lineage | None) -> list[Submission]:
         """The accepted submissions a figure of this lineage counts, in source and month order
         (none for a figure of the registry or the programme)."""
-        found: set[str] = set()
         if lineage is None:
-            pass
-        elif lineage.of == "rows":
+            return []
+        try:
+            known = self._found.get(lineage)
+        except TypeError:  # a lineage with a value that cannot be a key: not kept
+            return self._sources_of(lineage)
+        if known is None:
+            known = self._found[lineage] = self._sources_of(lineage)
+        return list(known)
+
+    def _sources_of(self, lineage: Lineage) -> list[Submission]:
+        found: set[str] = set()
+        if lineage.of == "rows":
             found = self._matching(self.rows, lineage)
         elif lineage.of == "months":
             found = self._matching(self.monthly, lineage)

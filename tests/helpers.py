@@ -127,7 +127,8 @@ def run_pipeline(home: Home, drop: Path, *, as_of: date = AS_OF) -> dict:
     pipeline.build(home, as_of)
     checked = pipeline.check(home, PERIOD)
     pipeline.publish(home)
-    files = pipeline.report(home, PERIOD)
+    # no PDF (LibreOffice takes seconds): test_report_formats makes and reads its own
+    files = pipeline.report(home, PERIOD, pdf=False)
     reminded = pipeline.remind(home, PERIOD)
     return {
         "pulled": pulled,

@@ -48,7 +48,7 @@ def _night(home):
     pipeline.build(home, AS_OF)
     pipeline.check(home, PERIOD)
     pipeline.publish(home)
-    return pipeline.report(home, PERIOD)
+    return pipeline.report(home, PERIOD, pdf=False)
 
 
 def _login(app, who: str) -> tuple[TestClient, str]:
