@@ -101,7 +101,7 @@ def _years(ctx, param, value: str | None) -> list[int] | None:
     "--years",
     default=None,
     callback=_years,
-    help="National scale: the years to write, e.g. 2021-2025.",
+    help="National scale: the years to write, e.g. 2021-2026.",
 )
 @click.option(
     "--inbox",
@@ -130,13 +130,13 @@ def sample(
     """Write demo submissions: the Lạng Sơn registry for a period, or the whole country.
 
     Example: outreach sample --period 2022-H1 --inbox var/drop --seed 1
-    (national: outreach sample --scale national --years 2021-2025 --inbox var/national/drop)
+    (national: outreach sample --scale national --years 2021-2026 --inbox var/national/drop)
     """
     if scale == "national":
         from outreach.generators.national import generate_national
 
         if not years:
-            raise click.UsageError("--scale national needs --years, e.g. --years 2021-2025")
+            raise click.UsageError("--scale national needs --years, e.g. --years 2021-2026")
         if seeds is None:
             seeds = resolve_home(_home_dir(home_dir)).registry
             if (seeds / "ref_sources.csv").exists():
