@@ -17,14 +17,17 @@ DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
 export OUTREACH_HOME
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test test-fast lint bench report-pdf airflow web clean
+.PHONY: setup run test tests test-fast lint bench report-pdf airflow web clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# --compile-bytecode: every process (each dbt run, each Airflow task, the checks) imports from
+# .pyc files written once here, instead of compiling dbt's, Airflow's and GX's sources again
+# wherever bytecode is not written back (PYTHONDONTWRITEBYTECODE, a read-only install)
 $(SYNCED): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 setup: $(SYNCED)
@@ -42,9 +45,17 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
-# two workers (pytest-xdist), a test module to each in turn, the longest first (tests/conftest.py)
-test: setup lint
-	$(BIN)/pytest -n 2 --dist loadfile
+# make lint and every test side by side (mypy alone takes about a minute on a fresh clone; its
+# few lines may come between the tests' dots); fails if either fails
+test: setup
+	$(MAKE) --no-print-directory -j2 lint tests
+
+# every test on three workers (pytest-xdist) for two cores: much of a test's time is spent
+# waiting on Airflow, dbt or a browser. A test module goes to one worker, the longest first
+# (LONGEST_FIRST in tests/conftest.py; --no-loadscope-reorder, else xdist orders the modules by
+# their number of tests instead).
+tests: setup
+	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 # the inner loop: every test that needs no built warehouse, no Airflow and no browser
 test-fast: setup

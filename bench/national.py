@@ -16,8 +16,8 @@ peak memory is its own (a child's dbt subprocess included):
 - floor: the same SQL in DuckDB, on a copy of the warehouse as it was before the build: every
   seed read with `read_csv` (with the project's column types), every model's and data test's
   compiled SQL, in the order dbt ran them (no unit tests: they run on fixtures);
-- what one dbt invocation costs before any SQL (start-up, parse, artifacts): a build that
-  selects nothing;
+- what starting dbt costs (`dbt --version`: the interpreter and dbt's imports), and what one
+  dbt invocation costs before any SQL (start-up, parse, artifacts): a build that selects nothing;
 - the night after: the held-back files ingested and the nightly `dbt build` as of the next day
   (what those rows and the date reach), against the full build; the night after that with no
   new file (what the date reaches); and that night run again (nothing changed: no dbt);
@@ -86,6 +86,10 @@ def child(kind: str, work: Path) -> dict:
         run_dbt(home, ["build", "--full-refresh"], as_of=as_of)
     elif kind == "floor":
         extra = floor(work)
+    elif kind == "dbt_start":
+        from outreach.orchestration.dbt import dbt_executable
+
+        subprocess.run([dbt_executable(), "--version"], check=True, capture_output=True)
     elif kind == "dbt_floor":
         run_dbt(home, ["build", "--select", "tag:bench_selects_nothing"], as_of=as_of)
     elif kind in night_of:
@@ -238,6 +242,7 @@ def main() -> None:
     shutil.copy(home.warehouse, work / "floor" / "outreach.duckdb")
     results["full"] = run_child("full", work)
     results["floor"] = run_child("floor", work)
+    results["dbt_start"] = run_child("dbt_start", work)
     results["dbt_floor"] = run_child("dbt_floor", work)
     results["night"] = run_child("night", work)
     results["empty_night"] = run_child("empty_night", work)
@@ -262,6 +267,9 @@ def main() -> None:
             "floor_peak_mb": results["floor"]["peak_mb"],
             "aim": 2.0,
         },
+        _against_full(
+            results, "dbt_start", "starting dbt alone (`dbt --version`: Python and dbt's imports)"
+        ),
         _against_full(
             results,
             "dbt_floor",

@@ -105,12 +105,14 @@ def load_datasets(home: Home, period: Period) -> tuple[dict[str, Any], dict[str,
     frames, counts = {}, {}
     with connect(home.warehouse, read_only=True) as con:
         for name, sql in DATASETS.items():
-            columns = {
-                column
-                for column, *_ in con.execute(
-                    f"describe select * from ({sql}) as dataset", [period.start, period.end]
-                ).fetchall()
-            }
+            # the dataset's query runs once, into a temporary table of this connection
+            # (temporary objects live in memory: a read-only warehouse allows them)
+            table = f"dataset_{name}"
+            con.execute(
+                f"create temporary table {table} as select * from ({sql}) as dataset",
+                [period.start, period.end],
+            )
+            columns = {column for column, *_ in con.execute(f"describe {table}").fetchall()}
             for check in CHECKS:
                 if check.dataset == name and check.column not in columns:
                     raise RuntimeError(
@@ -119,13 +121,9 @@ def load_datasets(home: Home, period: Period) -> tuple[dict[str, Any], dict[str,
             failing = " or ".join(
                 failing_condition(check) for check in CHECKS if check.dataset == name
             )
-            rows = con.execute(
-                f"select count(*) from ({sql}) as dataset", [period.start, period.end]
-            ).fetchone()
+            rows = con.execute(f"select count(*) from {table}").fetchone()
             counts[name] = int(rows[0]) if rows else 0
-            frames[name] = con.execute(
-                f"select * from ({sql}) as dataset where {failing}", [period.start, period.end]
-            ).df()
+            frames[name] = con.execute(f"select * from {table} where {failing}").df()
     return frames, counts
 
 
@@ -143,6 +141,9 @@ def _run_suites(home: Home, datasets: dict[str, Any], counts: dict[str, int]) ->
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
 
     _quiet_gx()
 
@@ -154,6 +155,10 @@ def _run_suites(home: Home, datasets: dict[str, Any], counts: dict[str, int]) ->
         "between": gxe.ExpectColumnValuesToBeBetween,
     }
     outcomes: dict[str, dict] = {}
+    # what this run adds to the Data Docs: each validation result and its suite, rendered
+    # once with one index at the end (a checkpoint's own action would render the whole
+    # index again after every suite)
+    rendered: list[Any] = []
     for dataset_name, frame in datasets.items():
         checks = [check for check in CHECKS if check.dataset == dataset_name]
         suite_name = f"{checks[0].suite}__{dataset_name}"
@@ -184,7 +189,8 @@ def _run_suites(home: Home, datasets: dict[str, Any], counts: dict[str, int]) ->
             gx.Checkpoint(
                 name=f"{suite_name}_checkpoint",
                 validation_definitions=[validation],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                # no action: the Data Docs are built once below for every suite of the run
+                actions=[],
                 result_format={
                     "result_format": "COMPLETE",
                     "unexpected_index_column_names": KEY_COLUMNS,
@@ -192,6 +198,8 @@ def _run_suites(home: Home, datasets: dict[str, Any], counts: dict[str, int]) ->
             )
         )
         result = checkpoint.run(batch_parameters={"dataframe": frame})
+        rendered.extend(result.run_results)
+        rendered.append(ExpectationSuiteIdentifier(name=suite_name))
         for run_result in result.run_results.values():
             for expectation_result in run_result.results:
                 config = expectation_result.expectation_config
@@ -209,6 +217,7 @@ def _run_suites(home: Home, datasets: dict[str, Any], counts: dict[str, int]) ->
                     ],
                     "expectation_type": config.type,
                 }
+    context.build_data_docs(resource_identifiers=rendered, build_index=True)
     return outcomes
 
 

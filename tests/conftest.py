@@ -6,7 +6,12 @@ no Airflow and no browser is marked `fast`: `make test-fast` runs those.
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import os
+import pickle
 import shutil
+from pathlib import Path
 
 import pytest
 from helpers import PERIOD, new_home, run_pipeline
@@ -44,21 +49,26 @@ HEAVY_MODULES = {
 
 
 # the longest modules first (their time in `make test`, most first): `make test` runs the modules
-# on two workers (pytest-xdist, a module to a worker), and a long module started last would run
+# on three workers (pytest-xdist, a module to a worker), and a long module started last would run
 # alone at the end
 LONGEST_FIRST = [
     "test_scheduler",
+    "test_reform",
     "test_publish",
     "test_e2e",
-    "test_reform",
     "test_incremental",
-    "test_provinces",
-    "test_approval",
-    "test_readme",
-    "test_analyst",
     "test_calendar",
+    "test_readme",
+    "test_approval",
+    "test_provinces",
+    "test_portal",
     "test_warehouse",
     "test_portal_browser",
+    "test_checks",
+    "test_draft",
+    "test_national",
+    "test_messy_files",
+    "test_analyst",
 ]
 
 
@@ -118,16 +128,60 @@ def reference() -> Reference:
     return Reference.load()
 
 
+def _moved(value, old: Path, new: Path):
+    """`value` with every path under `old` (a Path, a str, inside dicts, lists, tuples and
+    dataclasses) made the same path under `new`."""
+    if isinstance(value, Path):
+        return new / value.relative_to(old) if value.is_relative_to(old) else value
+    if isinstance(value, str):
+        return str(new) + value[len(str(old)) :] if value.startswith(f"{old}/") else value
+    if isinstance(value, dict):
+        return {key: _moved(item, old, new) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_moved(item, old, new) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            field.name: _moved(getattr(value, field.name), old, new)
+            for field in dataclasses.fields(value)
+            if field.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def built_once_per_run(tmp_path_factory, name: str, build):
+    """What `build(root)` makes, built once for the whole test run, whichever xdist worker asks
+    first (the others wait for it), then copied into a folder of each asking worker's own: a
+    worker's tests may write into their copy without touching another worker's. `build`
+    returns a picklable value; its paths under the built root are given under the copy."""
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker's base is one folder of this run's; alone, the base is the run's
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    built = shared / f"built-once-{name}"
+    with open(shared / f"built-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (built / "value.pickle").exists():
+            shutil.rmtree(built, ignore_errors=True)
+            value = build(built / "root")
+            (built / "value.pickle").write_bytes(pickle.dumps(value))
+    copy = tmp_path_factory.mktemp(name)
+    shutil.copytree(built / "root", copy, dirs_exist_ok=True, symlinks=True)
+    return _moved(pickle.loads((built / "value.pickle").read_bytes()), built / "root", copy)
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
-    """The demo period with its planted problems, through every step once."""
+    """The demo period with its planted problems, through every step once (for the whole run:
+    each worker reads and writes a copy of its own)."""
     from outreach.generators.sample import generate
 
-    root = tmp_path_factory.mktemp("demo")
-    home = new_home(root / "home")
-    sample = generate(PERIOD, root / "drop", seed=1)
-    result = run_pipeline(home, root / "drop")
-    return {"home": home, "sample": sample, "drop": root / "drop", **result}
+    def build(root: Path) -> dict:
+        home = new_home(root / "home")
+        sample = generate(PERIOD, root / "drop", seed=1)
+        result = run_pipeline(home, root / "drop")
+        return {"home": home, "sample": sample, "drop": root / "drop", **result}
+
+    return built_once_per_run(tmp_path_factory, "demo", build)
 
 
 @pytest.fixture(scope="session")

@@ -84,7 +84,8 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     plain_build = command == ["build"]
     # the builds that leave every model as the state will say: the nightly one and a full one
     records_state = plain_build or command == ["build", "--full-refresh"]
-    current = fingerprint(home) if command[0] == "build" else None
+    # only these two read or write the state: a hand-run `build --select ...` pays for neither
+    current = fingerprint(home) if records_state else None
     signatures: dict[str, str] = {}
     if current is not None:
         manifest = dbt_selection.read_manifest(home)
