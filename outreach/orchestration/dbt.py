@@ -156,7 +156,7 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         raise DbtFailed(
             f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
         )
-    if current is not None and records_state:
+    if current is not None:  # a build that records the state
         dbt_selection.write_state(home, current, day, signatures)
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file
