@@ -14,7 +14,7 @@ from outreach.core.numbers import format_count, format_percent
 from outreach.core.periods import Period
 from outreach.core.scope import Scope
 from outreach.core.settings import settings
-from outreach.core.warehouse import fetch_dicts
+from outreach.core.warehouse import fetch_dicts, warehouse_as_of
 
 LOCAL_KINDS = ("district", "commune")  # the local offices: districts' until June 2025, then
 # the communes'
@@ -163,9 +163,7 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
         "select is_closed, reporting_calendar from marts.dim_periods where period_code = ?",
         [period.code],
     )
-    as_of = con.execute("select max(as_of_date) from marts.fct_reporting_completeness").fetchone()[
-        0
-    ]
+    as_of = warehouse_as_of(con)
     area = [period.code, _area(scope)]
     indicators = _rows(
         con,

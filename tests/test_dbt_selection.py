@@ -5,7 +5,16 @@ rebuild.)"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import pytest
+
+from outreach.core.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
 from outreach.orchestration.dbt_selection import select
+
+
+def _previous(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def _node(kind: str, name: str, materialized: str = "table", tags=()) -> dict:
@@ -53,35 +62,74 @@ MANIFEST = {
         "model.outreach.dim_topics": ["test.outreach.unique_dim_topics"],
     },
 }
+CALENDAR = ReportingCalendar(CALENDAR_MONTH, 10)
+KEY = CALENDAR.as_of_key(date(2026, 11, 15))
 STATE = {
     "fingerprint": "f1",
-    "as_of": "2026-11-15",
+    "as_of": KEY,
+    "as_of_key": KEY,
     "sources": {"raw.rows": "10:1", "raw.approvals": "0:0"},
 }
 
 
 def test_no_earlier_build_or_a_changed_project_builds_everything():
-    assert select(MANIFEST, None, "f1", "2026-11-15", STATE["sources"]).full
-    assert select(None, STATE, "f1", "2026-11-15", STATE["sources"]).full
-    changed = select(MANIFEST, STATE, "f2", "2026-11-15", STATE["sources"])
+    assert select(MANIFEST, None, "f1", KEY, STATE["sources"]).full
+    assert select(None, STATE, "f1", KEY, STATE["sources"]).full
+    changed = select(MANIFEST, STATE, "f2", KEY, STATE["sources"])
     assert changed.full and "changed" in changed.reason
 
 
 def test_nothing_new_on_the_same_day_builds_nothing():
-    assert select(MANIFEST, STATE, "f1", "2026-11-15", STATE["sources"]).nothing
+    assert select(MANIFEST, STATE, "f1", KEY, STATE["sources"]).nothing
 
 
 def test_new_rows_build_the_tables_they_reach_and_test_the_views_they_pass():
-    selection = select(
-        MANIFEST, STATE, "f1", "2026-11-15", {"raw.rows": "12:7", "raw.approvals": "0:0"}
-    )
+    selection = select(MANIFEST, STATE, "f1", KEY, {"raw.rows": "12:7", "raw.approvals": "0:0"})
     assert not selection.full
     assert sorted(selection.names) == ["fct_rows", "not_null_stg_rows", "unique_fct_rows"]
     assert "rows" in selection.reason
 
 
-def test_the_next_day_rebuilds_what_reads_the_date():
-    selection = select(MANIFEST, STATE, "f1", "2026-11-16", STATE["sources"])
+def test_a_day_whose_key_is_the_same_builds_nothing():
+    # 16 November: October's files were due on the 10th, November is not over
+    assert CALENDAR.as_of_key(date(2026, 11, 16)) == KEY
+    assert CALENDAR.as_of_key(date(2026, 11, 30)) == KEY
+    assert select(
+        MANIFEST, STATE, "f1", CALENDAR.as_of_key(date(2026, 11, 16)), STATE["sources"]
+    ).nothing
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(2026, 12, 1), date(2026, 12, 11), date(2026, 11, 10)],
+    ids=["a month ended", "a month became due", "backfilled before a due date"],
+)
+def test_a_day_past_a_month_end_or_a_due_date_rebuilds_what_reads_the_date(day):
+    selection = select(MANIFEST, STATE, "f1", CALENDAR.as_of_key(day), STATE["sources"])
     # the view that reads the date is re-created (the date is in its SQL); seeds never
     assert sorted(selection.names) == ["completeness", "listed", "unique_completeness"]
     assert "as-of date moved" in selection.reason
+
+
+def test_the_key_moves_on_the_days_the_tables_read():
+    """The key changes exactly where the models' own predicates on the date flip: the first of
+    a month (date_trunc), the day after a window's last day (is_expected) and the day after a
+    due date (missing rather than not yet due, a period closed)."""
+    for calendar in (CALENDAR, ReportingCalendar(ND09_2019, 10), ReportingCalendar(ND09_2019, 0)):
+        day, moves = date(2025, 1, 1), []
+        while day < date(2027, 1, 1):
+            following = day + timedelta(days=1)
+            flips = following.day == 1 or any(
+                boundary == day
+                for month in (
+                    following.replace(day=1),
+                    _previous(following),
+                    _previous(_previous(following)),
+                )
+                for boundary in (calendar.window(month)[1], calendar.due_date(month))
+            )
+            if calendar.as_of_key(following) != calendar.as_of_key(day):
+                moves.append(following)
+            assert (calendar.as_of_key(following) != calendar.as_of_key(day)) == flips, following
+            day = following
+        assert 24 <= len(moves) <= 3 * 24

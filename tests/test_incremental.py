@@ -1,19 +1,22 @@
 """Incremental facts and the night's selection: a night adds what arrived (new months,
 corrections, a month emptied by its correction), builds only what that reaches, and every table
-of the marts is then exactly what a full rebuild makes; a night with nothing new runs no dbt."""
+of the marts is then exactly what a full rebuild makes; a night with nothing new, on a day past no
+month end or due date, runs no dbt and its tables are still those of a full rebuild."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
 from helpers import AS_OF, PERIOD, new_home, write_csv
 
 from outreach.core.home import SEEDS_DIR
+from outreach.core.settings import settings
+from outreach.core.warehouse import warehouse_as_of
 from outreach.generators.sample import generate
 from outreach.orchestration import pipeline
 from outreach.orchestration.dbt import fingerprint, run_dbt
@@ -44,6 +47,11 @@ def _ran(home) -> set[str]:
     """The nodes the last dbt build ran (resource type and name)."""
     results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
     return {".".join(result["unique_id"].split(".")[::2]) for result in results["results"]}
+
+
+def _as_of(home) -> date:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return warehouse_as_of(con)
 
 
 def _was_full_refresh(home) -> bool:
@@ -80,13 +88,22 @@ def two_nights(tmp_path_factory):
     incremental = _tables(home)
     # the same night again: nothing new, the same date
     rerun_log = pipeline.build(home, AS_OF)
-    # the next day with no new file: what the date reaches
-    pipeline.build(home, AS_OF + timedelta(days=1))
-    next_day_ran = _ran(home)
-    next_day = _tables(home)
-    run_dbt(home, ["build", "--full-refresh"], as_of=AS_OF + timedelta(days=1))
-    next_day_rebuilt = _tables(home)
-    run_dbt(home, ["build", "--full-refresh"], as_of=AS_OF)
+    # the next day with no new file: the date passes no month end or due date
+    next_day = AS_OF + timedelta(days=1)
+    next_day_log = pipeline.build(home, next_day)
+    next_day_as_of = _as_of(home)
+    # the first day after that on which it passes one: what the date reaches
+    calendar = settings().calendar
+    moved = next_day
+    while calendar.as_of_key(moved) == calendar.as_of_key(AS_OF):
+        moved += timedelta(days=1)
+    pipeline.build(home, moved)
+    moved_ran = _ran(home)
+    moved_tables = _tables(home)
+    run_dbt(home, ["build", "--full-refresh"], as_of=moved)
+    moved_rebuilt = _tables(home)
+    # the tables of a full rebuild as of the next day: those of the night, and of the next day
+    run_dbt(home, ["build", "--full-refresh"], as_of=next_day)
     return {
         "home": home,
         "first_full": first_full,
@@ -94,9 +111,13 @@ def two_nights(tmp_path_factory):
         "second_log": second_log,
         "second_ran": second_ran,
         "rerun_log": rerun_log,
-        "next_day_ran": next_day_ran,
         "next_day": next_day,
-        "next_day_rebuilt": next_day_rebuilt,
+        "next_day_log": next_day_log,
+        "next_day_as_of": next_day_as_of,
+        "moved": moved,
+        "moved_ran": moved_ran,
+        "moved_tables": moved_tables,
+        "moved_rebuilt": moved_rebuilt,
         "before": before,
         "incremental": incremental,
         "rebuilt": _tables(home),
@@ -114,6 +135,8 @@ def test_a_night_adds_to_the_incremental_facts(two_nights, table):
 
 
 def test_every_table_after_a_night_is_what_a_full_rebuild_makes(two_nights):
+    """The rebuild is as of the next day: the night's tables are also that day's (no dbt ran
+    then)."""
     incremental, rebuilt = two_nights["incremental"], two_nights["rebuilt"]
     assert set(incremental) == set(rebuilt) and len(rebuilt) > 20
     assert [name for name in rebuilt if incremental[name] != rebuilt[name]] == []
@@ -135,12 +158,24 @@ def test_a_night_with_nothing_new_runs_no_dbt(two_nights):
     assert two_nights["rerun_log"] is None
 
 
-def test_the_next_day_rebuilds_what_the_date_reaches_and_matches_a_full_rebuild(two_nights):
-    ran = two_nights["next_day_ran"]
+def test_the_next_day_runs_no_dbt_and_its_tables_are_a_full_rebuilds_of_that_day(two_nights):
+    """12 July 2022: June's files were due on the 10th, July is not over: no table reads a
+    difference. The warehouse is recorded as of that day, and its tables are what a full
+    rebuild as of that day makes."""
+    assert two_nights["next_day_log"] is None
+    assert two_nights["next_day_as_of"] == two_nights["next_day"]
+    assert two_nights["moved"] == date(2022, 8, 1)  # July ended
+
+
+def test_a_day_past_a_month_end_rebuilds_what_the_date_reaches_and_matches_a_full_rebuild(
+    two_nights,
+):
+    ran = two_nights["moved_ran"]
     assert {"model.int_expected_reports_listed", "model.fct_reporting_completeness"} <= ran
     assert "model.fct_media_outputs" not in ran
-    next_day, rebuilt = two_nights["next_day"], two_nights["next_day_rebuilt"]
-    assert [name for name in rebuilt if next_day[name] != rebuilt[name]] == []
+    moved, rebuilt = two_nights["moved_tables"], two_nights["moved_rebuilt"]
+    assert moved != two_nights["rebuilt"]  # July is now expected
+    assert [name for name in rebuilt if moved[name] != rebuilt[name]] == []
 
 
 def test_a_month_emptied_by_its_correction_loses_its_rows(two_nights):

@@ -62,6 +62,25 @@ class ReportingCalendar:
             month = _previous_month(month)
         return month
 
+    def last_due_month(self, day: date) -> date:
+        """The latest month whose file was due before `day`."""
+        month = day.replace(day=1)
+        while self.due_date(month) >= day:
+            month = _previous_month(month)
+        return month
+
+    def as_of_key(self, day: date) -> str:
+        """All the warehouse's tables read of an as-of date `day`: the month it falls in (the
+        months listed), the last month whose days have all passed (the months expected) and the
+        last month whose file was due before it (a month missing rather than not yet due, a
+        period closed, the months a rate counts). Two days with the same key build the same
+        tables: the key moves on about two days a month (the 1st and the day after a due date,
+        the 15th too under Nghị định 09), not every day."""
+        return (
+            f"{day:%Y-%m} expected-to:{self.last_ended_month(day):%Y-%m} "
+            f"due-to:{self.last_due_month(day):%Y-%m}"
+        )
+
     def rule_vi(self, period: Period) -> str:
         """The sentence the report prints to say which rule it used."""
         first, last = self.period_dates(period)

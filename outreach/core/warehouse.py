@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -56,3 +57,28 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, query: str, parameters: list) ->
     cursor = con.execute(query, parameters)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> date:
+    """The date the warehouse's tables are as of: that of its last build without failures
+    (`meta.builds`, which dbt's on-run-end hook writes, and the nightly run on a night when
+    nothing the tables read changed)."""
+    try:
+        row = con.execute(
+            "select as_of_date from meta.builds where failures = 0 "
+            "order by recorded_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row is None:
+        raise LookupError("the warehouse has no completed build (meta.builds is empty)")
+    return row[0]
+
+
+def record_as_of(con: duckdb.DuckDBPyConnection, day: date, recorded_by: str) -> None:
+    """A row of `meta.builds` for a build that needed no dbt: the tables are as of `day` too."""
+    con.execute(
+        "insert into meta.builds (recorded_at, as_of_date, recorded_by, nodes_run, failures) "
+        "values (now(), ?, ?, 0, 0)",
+        [day, recorded_by],
+    )

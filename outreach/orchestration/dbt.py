@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from outreach.core.home import DBT_PROJECT_DIR, Home
+from outreach.core.warehouse import connect, record_as_of
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +73,18 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
 
     A `build` runs what the changes since the last one reach (`dbt_selection`): everything with
     `--full-refresh` when the registry or the project changed, else the models downstream of the
-    raw tables that changed and of the as-of date if it moved, or nothing at all (then it
-    returns None). The as-of date goes to dbt in the environment (`OUTREACH_AS_OF_DATE`), not
-    as a var: a var that changes every night would make dbt parse the whole project again.
+    raw tables that changed and of the as-of date if it moved past a month end or a due date,
+    or nothing at all: then it records that the warehouse is as of this date too
+    (`meta.builds`) and returns None. The as-of date goes to dbt in the environment
+    (`OUTREACH_AS_OF_DATE`), not as a var: a var that changes every night would make dbt parse
+    the whole project again.
     """
     home.ensure()
     from outreach.core.settings import settings
     from outreach.orchestration import dbt_selection
 
     day = (as_of or date.today()).isoformat()
+    as_of_key = settings().calendar.as_of_key(date.fromisoformat(day))
     plain_build = command == ["build"]
     # the builds that leave every model as the state will say: the nightly one and a full one
     records_state = plain_build or command == ["build", "--full-refresh"]
@@ -92,10 +96,15 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         signatures = dbt_selection.source_signatures(home, manifest)
         if plain_build:
             selection = dbt_selection.select(
-                manifest, dbt_selection.read_state(home), current, day, signatures
+                manifest, dbt_selection.read_state(home), current, as_of_key, signatures
             )
             log.info("dbt build: %s", selection.reason)
             if selection.nothing:
+                with connect(home.warehouse) as con:
+                    record_as_of(
+                        con, date.fromisoformat(day), f"outreach build: {selection.reason}"
+                    )
+                dbt_selection.write_state(home, current, day, as_of_key, signatures)
                 return None
             if selection.full:
                 command = [*command, "--full-refresh"]
@@ -157,6 +166,6 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
             f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
         )
     if current is not None:  # a build that records the state
-        dbt_selection.write_state(home, current, day, signatures)
+        dbt_selection.write_state(home, current, day, as_of_key, signatures)
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file

@@ -1,17 +1,21 @@
 """What a nightly `dbt build` must run: the part of the project that the night's changes reach.
 
 A build starts from the state of the last one (`<home>/dbt/built-state.json`: the project's
-fingerprint, the as-of date, and a signature of each raw table dbt reads). Against it:
+fingerprint, the as-of date and its key, and a signature of each raw table dbt reads). Against
+it:
 
 - the registry or the project changed (or there is no state): everything, with
   `--full-refresh`, seeds and unit tests included;
 - otherwise the models downstream of each raw table whose rows changed, and of the models that
-  read the as-of date when it moved (the `as_of_date` tag), with every data test of what they
+  read the as-of date when its key moved (the `as_of_date` tag), with every data test of what they
   reach. Views are not re-created (their SQL is the same, and they read through to the new
   rows), except those that carry the as-of date in their SQL. Seeds are not reloaded (the
   fingerprint covers them). Unit tests do not run: they test the SQL on fixtures, not the data,
   and ran in the build that first saw this SQL;
-- nothing changed at all: no dbt run.
+- nothing changed at all: no dbt run. The as-of date alone changes nothing in the tables while
+  its key (`ReportingCalendar.as_of_key`: its month, the last month ended, the last month due)
+  stays the same, as it does on all but about two days a month; the date the warehouse is as
+  of is then recorded without dbt (`record_as_of`).
 
 The selection is computed from the last build's manifest (`target/manifest.json`), so it costs
 no dbt process of its own.
@@ -97,13 +101,20 @@ def read_state(home: Home) -> dict | None:
     return _read_json(state_file(home))
 
 
-def write_state(home: Home, fingerprint: str, as_of: str, signatures: dict[str, str]) -> None:
+def write_state(
+    home: Home, fingerprint: str, as_of: str, as_of_key: str, signatures: dict[str, str]
+) -> None:
     path = state_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     partial.write_text(
         json.dumps(
-            {"fingerprint": fingerprint, "as_of": as_of, "sources": signatures},
+            {
+                "fingerprint": fingerprint,
+                "as_of": as_of,
+                "as_of_key": as_of_key,
+                "sources": signatures,
+            },
             indent=1,
             sort_keys=True,
         ),
@@ -116,7 +127,7 @@ def select(
     manifest: dict | None,
     state: dict | None,
     fingerprint: str,
-    as_of: str,
+    as_of_key: str,
     signatures: dict[str, str],
 ) -> Selection:
     """The part of the project a build must run, from the last build's state."""
@@ -134,7 +145,7 @@ def select(
         != state.get("sources", {}).get(f"{node['schema']}.{node['name']}")
     ]
     starts.update(changed_sources)
-    as_of_moved = state.get("as_of") != as_of
+    as_of_moved = state.get("as_of_key") != as_of_key
     if as_of_moved:
         starts.update(
             unique_id
@@ -142,7 +153,7 @@ def select(
             if AS_OF_TAG in node.get("tags", [])
         )
     if not starts:
-        return Selection(False, "no raw table changed and the as-of date is the same")
+        return Selection(False, "no raw table changed and the as-of date reaches no table")
     reached = _descendants(manifest["child_map"], starts) & known
     names = []
     for unique_id in sorted(reached):
@@ -162,7 +173,7 @@ def select(
     changed = sorted(manifest["sources"][unique_id]["name"] for unique_id in changed_sources)
     reason = (
         f"new rows in {', '.join(changed) or 'no raw table'}"
-        f"{'; the as-of date moved' if as_of_moved else ''}"
+        f"{'; the as-of date moved past a month end or a due date' if as_of_moved else ''}"
     )
     return Selection(False, reason, names)
 

@@ -133,8 +133,7 @@ final as (
         cast(trafficking_grassroots_activity_count as bigint)
             as trafficking_grassroots_activity_count,
         trafficking_grassroots_activity_count > 0 as has_trafficking_grassroots_activity,
-        cast(trafficking_output_count as bigint) as trafficking_output_count,
-        {{ as_of_date() }} as as_of_date
+        cast(trafficking_output_count as bigint) as trafficking_output_count
     from joined
 )
 

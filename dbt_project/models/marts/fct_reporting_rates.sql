@@ -9,7 +9,7 @@ due_months as (
     select * from {{ ref('fct_reporting_completeness') }}
     -- due by the as-of date: a month still in its grace period counts for no one yet, not even
     -- when its file came early (DHIS2 counts a period once it can be late)
-    where is_expected and due_date < as_of_date
+    where is_expected and due_date < {{ as_of_date() }}
 ),
 
 sources as (
@@ -164,8 +164,7 @@ final as (
         rejected_only_reports,
         not_reported,
         actual_reports / expected_reports as reporting_rate,
-        reports_on_time / expected_reports as on_time_rate,
-        {{ as_of_date() }} as as_of_date
+        reports_on_time / expected_reports as on_time_rate
     from labelled
 )
 
