@@ -23,7 +23,11 @@ from outreach.orchestration.dbt import fingerprint, run_dbt
 
 pytestmark = pytest.mark.slow
 
-INCREMENTAL = ["fct_media_outputs", "fct_output_outliers"]
+INCREMENTAL = [
+    "fct_media_outputs",
+    "fct_output_outliers",
+    "rpt_output_lineage",
+]
 EMPTIED = ("BAO-LS", "2022-02")  # accepted on the first night, emptied by a correction later
 
 

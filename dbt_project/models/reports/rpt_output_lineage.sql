@@ -1,10 +1,26 @@
 -- grain: one row per accepted file × what its rows count (kind of source, district, month,
 -- output type, topic, group, whether the commune was a key area in the month): the rows the
 -- report's figures select when they name the files they came from (figures.json, the last annex)
+-- Incremental like fct_media_outputs, which it reads: a night recomputes only the source-months
+-- whose winning file changed (new, corrected, or emptied); the pre-hook first removes their rows.
+-- depends_on: {{ ref('int_submissions_resolved') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ source_month_key() }}
+        in ({{ changed_source_months() }}){% endif %}"
+) }}
+
 with
 
 outputs as (
     select * from {{ ref('fct_media_outputs') }}
+    {% if is_incremental() %}
+        where {{ source_month_key() }} in (
+            {{ changed_source_months() }}
+        )
+    {% endif %}
 ),
 
 key_areas as (
