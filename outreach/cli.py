@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -232,7 +233,8 @@ def build(home_dir: Path | None, as_of) -> None:
     """Build the warehouse with dbt: what changed since the last build reaches.
 
     Everything (seeds, models, tests, unit tests) when the registry or the dbt project changed;
-    else the models and tests downstream of the new rows and of the as-of date.
+    else the models and tests downstream of the new rows, and of the as-of date when it passed a
+    month end or a due date since the last build.
 
     Example: outreach build --as-of 2022-07-11
     """
@@ -240,7 +242,11 @@ def build(home_dir: Path | None, as_of) -> None:
 
     log_file = pipeline.build(_home(home_dir), as_of.date() if as_of else None)
     if log_file is None:
-        click.echo("nothing changed since the last build (no new rows, the same as-of date)")
+        click.echo(
+            "nothing to build: no new rows, and the as-of date passed no month end or due date "
+            "since the last build; the warehouse is now recorded as of "
+            f"{(as_of.date() if as_of else date.today()).isoformat()}"
+        )
     else:
         click.echo(f"dbt build passed; log: {log_file}")
 
