@@ -32,7 +32,11 @@ def _ratio(line: dict) -> str:
     if not floor:
         return ""
     ratio = line["seconds"] / floor
-    return f"{ratio:.0%}" if line.get("aim") is not None and line["aim"] < 1 else f"{ratio:.1f}x"
+    aim = line.get("aim")
+    if aim is not None and aim < 1:
+        return f"{ratio:.0%}"
+    # beside an aim, two decimals: 2.03x is not "2.0x" when the aim is under 2x
+    return f"{ratio:.2f}x" if aim is not None else f"{ratio:.1f}x"
 
 
 def print_table(lines: list[dict]) -> None:

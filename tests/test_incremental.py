@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
-from helpers import AS_OF, PERIOD, new_home, write_csv
+from helpers import AS_OF, PERIOD, document_text, new_home, write_csv
 
 from outreach.core.home import SEEDS_DIR
+from outreach.core.numbers import format_date_long
 from outreach.core.settings import settings
 from outreach.core.warehouse import warehouse_as_of
 from outreach.generators.sample import generate
@@ -96,6 +97,8 @@ def two_nights(tmp_path_factory):
     next_day = AS_OF + timedelta(days=1)
     next_day_log = pipeline.build(home, next_day)
     next_day_as_of = _as_of(home)
+    pipeline.check(home, PERIOD)
+    next_day_report = document_text(pipeline.report(home, PERIOD, pdf=False).docx)
     # the first day after that on which it passes one: what the date reaches
     calendar = settings().calendar
     moved = next_day
@@ -118,6 +121,7 @@ def two_nights(tmp_path_factory):
         "next_day": next_day,
         "next_day_log": next_day_log,
         "next_day_as_of": next_day_as_of,
+        "next_day_report": next_day_report,
         "moved": moved,
         "moved_ran": moved_ran,
         "moved_tables": moved_tables,
@@ -168,6 +172,8 @@ def test_the_next_day_runs_no_dbt_and_its_tables_are_a_full_rebuilds_of_that_day
     rebuild as of that day makes."""
     assert two_nights["next_day_log"] is None
     assert two_nights["next_day_as_of"] == two_nights["next_day"]
+    # the report made that night is dated that night
+    assert f"Lạng Sơn, {format_date_long(two_nights['next_day'])}" in two_nights["next_day_report"]
     assert two_nights["moved"] == date(2022, 8, 1)  # July ended
 
 
