@@ -244,6 +244,11 @@ def main() -> None:
         "empty_night": as_of + timedelta(days=2),
         "date_night": date_night,
     }
+    if calendar.as_of_key(nights["empty_night"]) != calendar.as_of_key(as_of):
+        sys.exit(
+            f"the night with no file ({nights['empty_night']}) passes a month end or a due date "
+            "under this reporting calendar: it would not measure a night that needs no dbt"
+        )
     (work / "settings.json").write_text(
         json.dumps(
             {

@@ -240,12 +240,13 @@ def build(home_dir: Path | None, as_of) -> None:
     """
     from outreach.orchestration import pipeline
 
-    log_file = pipeline.build(_home(home_dir), as_of.date() if as_of else None)
+    day = as_of.date() if as_of else date.today()
+    log_file = pipeline.build(_home(home_dir), day)
     if log_file is None:
         click.echo(
-            "nothing to build: no new rows, and the as-of date passed no month end or due date "
-            "since the last build; the warehouse is now recorded as of "
-            f"{(as_of.date() if as_of else date.today()).isoformat()}"
+            "nothing to build: nothing the tables read changed since the last build (no new "
+            "rows they read, the as-of date past no month end or due date); the warehouse is "
+            f"now recorded as of {day.isoformat()}"
         )
     else:
         click.echo(f"dbt build passed; log: {log_file}")

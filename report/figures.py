@@ -164,6 +164,11 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
         [period.code],
     )
     as_of = warehouse_as_of(con)
+    if as_of is None:
+        raise RuntimeError(
+            "the warehouse records no build as of a date (meta.builds): run `outreach build` "
+            "before `outreach report`"
+        )
     area = [period.code, _area(scope)]
     indicators = _rows(
         con,

@@ -13,8 +13,12 @@ from outreach.core.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
 from outreach.orchestration.dbt_selection import select
 
 
-def _previous(day: date) -> date:
-    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+def _months_back(day: date, count: int) -> list[date]:
+    """The month of `day` and the `count` months before it."""
+    months = [day.replace(day=1)]
+    while len(months) <= count:
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return months
 
 
 def _node(kind: str, name: str, materialized: str = "table", tags=()) -> dict:
@@ -73,18 +77,20 @@ STATE = {
 
 
 def test_no_earlier_build_or_a_changed_project_builds_everything():
-    assert select(MANIFEST, None, "f1", KEY, STATE["sources"]).full
-    assert select(None, STATE, "f1", KEY, STATE["sources"]).full
-    changed = select(MANIFEST, STATE, "f2", KEY, STATE["sources"])
+    assert select(MANIFEST, None, "f1", STATE["sources"], KEY, KEY).full
+    assert select(None, STATE, "f1", STATE["sources"], KEY, KEY).full
+    changed = select(MANIFEST, STATE, "f2", STATE["sources"], KEY, KEY)
     assert changed.full and "changed" in changed.reason
 
 
 def test_nothing_new_on_the_same_day_builds_nothing():
-    assert select(MANIFEST, STATE, "f1", KEY, STATE["sources"]).nothing
+    assert select(MANIFEST, STATE, "f1", STATE["sources"], KEY, KEY).nothing
 
 
 def test_new_rows_build_the_tables_they_reach_and_test_the_views_they_pass():
-    selection = select(MANIFEST, STATE, "f1", KEY, {"raw.rows": "12:7", "raw.approvals": "0:0"})
+    selection = select(
+        MANIFEST, STATE, "f1", {"raw.rows": "12:7", "raw.approvals": "0:0"}, KEY, KEY
+    )
     assert not selection.full
     assert sorted(selection.names) == ["fct_rows", "not_null_stg_rows", "unique_fct_rows"]
     assert "rows" in selection.reason
@@ -95,8 +101,15 @@ def test_a_day_whose_key_is_the_same_builds_nothing():
     assert CALENDAR.as_of_key(date(2026, 11, 16)) == KEY
     assert CALENDAR.as_of_key(date(2026, 11, 30)) == KEY
     assert select(
-        MANIFEST, STATE, "f1", CALENDAR.as_of_key(date(2026, 11, 16)), STATE["sources"]
+        MANIFEST, STATE, "f1", STATE["sources"], CALENDAR.as_of_key(date(2026, 11, 16)), KEY
     ).nothing
+
+
+def test_tables_of_no_known_date_are_built_again():
+    """No row in meta.builds (a warehouse made before it, or a build that left the dated
+    tables out): the dated tables are built whatever the date."""
+    selection = select(MANIFEST, STATE, "f1", STATE["sources"], KEY, None)
+    assert sorted(selection.names) == ["completeness", "listed", "unique_completeness"]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +118,7 @@ def test_a_day_whose_key_is_the_same_builds_nothing():
     ids=["a month ended", "a month became due", "backfilled before a due date"],
 )
 def test_a_day_past_a_month_end_or_a_due_date_rebuilds_what_reads_the_date(day):
-    selection = select(MANIFEST, STATE, "f1", CALENDAR.as_of_key(day), STATE["sources"])
+    selection = select(MANIFEST, STATE, "f1", STATE["sources"], CALENDAR.as_of_key(day), KEY)
     # the view that reads the date is re-created (the date is in its SQL); seeds never
     assert sorted(selection.names) == ["completeness", "listed", "unique_completeness"]
     assert "as-of date moved" in selection.reason
@@ -115,17 +128,19 @@ def test_the_key_moves_on_the_days_the_tables_read():
     """The key changes exactly where the models' own predicates on the date flip: the first of
     a month (date_trunc), the day after a window's last day (is_expected) and the day after a
     due date (missing rather than not yet due, a period closed)."""
-    for calendar in (CALENDAR, ReportingCalendar(ND09_2019, 10), ReportingCalendar(ND09_2019, 0)):
+    calendars = (
+        CALENDAR,
+        ReportingCalendar(ND09_2019, 10),
+        ReportingCalendar(ND09_2019, 0),
+        ReportingCalendar(CALENDAR_MONTH, 45),
+    )
+    for calendar in calendars:
         day, moves = date(2025, 1, 1), []
         while day < date(2027, 1, 1):
             following = day + timedelta(days=1)
             flips = following.day == 1 or any(
                 boundary == day
-                for month in (
-                    following.replace(day=1),
-                    _previous(following),
-                    _previous(_previous(following)),
-                )
+                for month in _months_back(following, 4)
                 for boundary in (calendar.window(month)[1], calendar.due_date(month))
             )
             if calendar.as_of_key(following) != calendar.as_of_key(day):
@@ -133,3 +148,8 @@ def test_the_key_moves_on_the_days_the_tables_read():
             assert (calendar.as_of_key(following) != calendar.as_of_key(day)) == flips, following
             day = following
         assert 24 <= len(moves) <= 3 * 24
+
+
+def test_a_negative_grace_is_refused():
+    with pytest.raises(ValueError, match="on_time_days"):
+        ReportingCalendar(CALENDAR_MONTH, -1)

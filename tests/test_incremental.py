@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from helpers import AS_OF, PERIOD, document_text, new_home, write_csv
 
-from outreach.core.home import SEEDS_DIR
+from outreach.core.home import SEEDS_DIR, Home
 from outreach.core.numbers import format_date_long
 from outreach.core.settings import settings
 from outreach.core.warehouse import warehouse_as_of
@@ -223,3 +223,25 @@ def test_a_dbt_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path, monkey
     monkeypatch.setenv("OUTREACH_DBT_TIMEOUT_SECONDS", "0.5")
     with pytest.raises(DbtFailed, match=r"dbt build stopped after 0.5 s"):
         run_dbt(home, ["build"], as_of=AS_OF)
+
+
+def test_the_night_compares_its_date_with_the_one_the_tables_were_last_built_as_of(
+    two_nights, tmp_path
+):
+    """A data engineer's build by hand: of other models, it records no date; of the models
+    that read the date, as of another month, it records that date, and the next night builds
+    them again as of its own (its key is the last night's, not the hand build's)."""
+    home = Home(tmp_path / "home")
+    shutil.copytree(two_nights["home"].root, home.root, symlinks=True)
+    next_day = two_nights["next_day"]
+    assert _as_of(home) == next_day
+    run_dbt(home, ["build", "--select", "fct_media_outputs"], as_of=date(2022, 9, 20))
+    assert _as_of(home) == next_day
+    run_dbt(home, ["build", "--select", "tag:as_of_date"], as_of=date(2022, 9, 20))
+    assert _as_of(home) == date(2022, 9, 20)
+    assert pipeline.build(home, next_day + timedelta(days=1)) is not None
+    assert "model.fct_reporting_completeness" in _ran(home)
+    assert _as_of(home) == next_day + timedelta(days=1)
+    rebuilt = two_nights["rebuilt"]  # a full rebuild as of next_day: the same key
+    tables = _tables(home)
+    assert [name for name in rebuilt if tables[name] != rebuilt[name]] == []

@@ -36,6 +36,9 @@ class ReportingCalendar:
     def __post_init__(self) -> None:
         if self.kind not in CALENDARS:
             raise ValueError(f"reporting calendar {self.kind!r} is not one of {CALENDARS}")
+        if self.on_time_days < 0:
+            # a file due before the last day it covers: no month could be on time
+            raise ValueError(f"on_time_days is {self.on_time_days}: it cannot be negative")
 
     def window(self, month: date) -> tuple[date, date]:
         """The first and last day the monthly file of `month` covers."""
@@ -74,8 +77,8 @@ class ReportingCalendar:
         months listed), the last month whose days have all passed (the months expected) and the
         last month whose file was due before it (a month missing rather than not yet due, a
         period closed, the months a rate counts). Two days with the same key build the same
-        tables: the key moves on about two days a month (the 1st and the day after a due date,
-        the 15th too under Nghị định 09), not every day."""
+        tables: the key moves on two days a month (the 1st and the day after a due date), three
+        under Nghị định 09 (the 15th too), not every day."""
         return (
             f"{day:%Y-%m} expected-to:{self.last_ended_month(day):%Y-%m} "
             f"due-to:{self.last_due_month(day):%Y-%m}"

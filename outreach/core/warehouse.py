@@ -59,20 +59,18 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, query: str, parameters: list) ->
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> date:
-    """The date the warehouse's tables are as of: that of its last build without failures
-    (`meta.builds`, which dbt's on-run-end hook writes, and the nightly run on a night when
-    nothing the tables read changed)."""
+def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The date the warehouse's tables are as of: that of the last row of `meta.builds`, which
+    dbt's on-run-end hook writes when a build made every table that reads the date, and the
+    nightly run on a night when nothing those tables read changed. None before any such build
+    (or in a warehouse made before meta.builds existed)."""
     try:
         row = con.execute(
-            "select as_of_date from meta.builds where failures = 0 "
-            "order by recorded_at desc limit 1"
+            "select as_of_date from meta.builds order by recorded_at desc limit 1"
         ).fetchone()
     except duckdb.CatalogException:
-        row = None
-    if row is None:
-        raise LookupError("the warehouse has no completed build (meta.builds is empty)")
-    return row[0]
+        return None
+    return row[0] if row else None
 
 
 def record_as_of(con: duckdb.DuckDBPyConnection, day: date, recorded_by: str) -> None:

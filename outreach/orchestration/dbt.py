@@ -84,7 +84,6 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     from outreach.orchestration import dbt_selection
 
     day = (as_of or date.today()).isoformat()
-    as_of_key = settings().calendar.as_of_key(date.fromisoformat(day))
     plain_build = command == ["build"]
     # the builds that leave every model as the state will say: the nightly one and a full one
     records_state = plain_build or command == ["build", "--full-refresh"]
@@ -95,16 +94,24 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         manifest = dbt_selection.read_manifest(home)
         signatures = dbt_selection.source_signatures(home, manifest)
         if plain_build:
+            calendar = settings().calendar
+            built = dbt_selection.built_as_of(home)
             selection = dbt_selection.select(
-                manifest, dbt_selection.read_state(home), current, as_of_key, signatures
+                manifest,
+                dbt_selection.read_state(home),
+                current,
+                signatures,
+                calendar.as_of_key(date.fromisoformat(day)),
+                calendar.as_of_key(built) if built else None,
             )
             log.info("dbt build: %s", selection.reason)
             if selection.nothing:
+                # meta.builds has a row: without one, the date would have reached its tables
                 with connect(home.warehouse) as con:
                     record_as_of(
                         con, date.fromisoformat(day), f"outreach build: {selection.reason}"
                     )
-                dbt_selection.write_state(home, current, day, as_of_key, signatures)
+                dbt_selection.write_state(home, current, day, signatures)
                 return None
             if selection.full:
                 command = [*command, "--full-refresh"]
@@ -170,6 +177,6 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
             f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
         )
     if current is not None:  # a build that records the state
-        dbt_selection.write_state(home, current, day, as_of_key, signatures)
+        dbt_selection.write_state(home, current, day, signatures)
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file

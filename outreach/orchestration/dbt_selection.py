@@ -1,8 +1,9 @@
 """What a nightly `dbt build` must run: the part of the project that the night's changes reach.
 
 A build starts from the state of the last one (`<home>/dbt/built-state.json`: the project's
-fingerprint, the as-of date and its key, and a signature of each raw table dbt reads). Against
-it:
+fingerprint and a signature of each raw table dbt reads) and from the date the tables that read
+the as-of date were last built as of (the last row of `meta.builds`, which every build of them
+writes, the data engineers' `dbt build` by hand included). Against these:
 
 - the registry or the project changed (or there is no state): everything, with
   `--full-refresh`, seeds and unit tests included;
@@ -14,8 +15,8 @@ it:
   and ran in the build that first saw this SQL;
 - nothing changed at all: no dbt run. The as-of date alone changes nothing in the tables while
   its key (`ReportingCalendar.as_of_key`: its month, the last month ended, the last month due)
-  stays the same, as it does on all but about two days a month; the date the warehouse is as
-  of is then recorded without dbt (`record_as_of`).
+  is that of the date they were built as of, as it is on all but two or three days a month;
+  the date the warehouse is as of is then recorded without dbt (`record_as_of`).
 
 The selection is computed from the last build's manifest (`target/manifest.json`), so it costs
 no dbt process of its own.
@@ -26,10 +27,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from outreach.core.home import Home
-from outreach.core.warehouse import connect
+from outreach.core.warehouse import connect, warehouse_as_of
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,15 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
+def built_as_of(home: Home) -> date | None:
+    """The date the tables that read the as-of date were last built as of (`meta.builds`);
+    None when no build recorded one (then they are built again)."""
+    if not home.warehouse.is_file():
+        return None
+    with connect(home.warehouse, read_only=True) as con:
+        return warehouse_as_of(con)
+
+
 def read_manifest(home: Home) -> dict | None:
     return _read_json(home.root / "dbt" / "target" / "manifest.json")
 
@@ -101,20 +112,13 @@ def read_state(home: Home) -> dict | None:
     return _read_json(state_file(home))
 
 
-def write_state(
-    home: Home, fingerprint: str, as_of: str, as_of_key: str, signatures: dict[str, str]
-) -> None:
+def write_state(home: Home, fingerprint: str, as_of: str, signatures: dict[str, str]) -> None:
     path = state_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     partial.write_text(
         json.dumps(
-            {
-                "fingerprint": fingerprint,
-                "as_of": as_of,
-                "as_of_key": as_of_key,
-                "sources": signatures,
-            },
+            {"fingerprint": fingerprint, "as_of": as_of, "sources": signatures},
             indent=1,
             sort_keys=True,
         ),
@@ -127,10 +131,13 @@ def select(
     manifest: dict | None,
     state: dict | None,
     fingerprint: str,
-    as_of_key: str,
     signatures: dict[str, str],
+    as_of_key: str,
+    built_as_of_key: str | None,
 ) -> Selection:
-    """The part of the project a build must run, from the last build's state."""
+    """The part of the project a build must run, from the last build's state: `as_of_key` is
+    the key of this build's as-of date, `built_as_of_key` that of the date the tables were last
+    built as of (None: unknown, so they are built again)."""
     if manifest is None or state is None:
         return Selection(True, "no earlier build")
     if state.get("fingerprint") != fingerprint:
@@ -145,7 +152,7 @@ def select(
         != state.get("sources", {}).get(f"{node['schema']}.{node['name']}")
     ]
     starts.update(changed_sources)
-    as_of_moved = state.get("as_of_key") != as_of_key
+    as_of_moved = built_as_of_key != as_of_key
     if as_of_moved:
         starts.update(
             unique_id
