@@ -84,6 +84,8 @@ def two_nights(tmp_path_factory):
     pipeline.ingest(home)
     pipeline.build(home, AS_OF)
     first_full = _was_full_refresh(home)
+    # the same night again, right after the first build: nothing new
+    first_rerun_log = pipeline.build(home, AS_OF)
     before = _tables(home)
     pipeline.pull(home, second)
     pipeline.ingest(home)
@@ -114,6 +116,7 @@ def two_nights(tmp_path_factory):
     return {
         "home": home,
         "first_full": first_full,
+        "first_rerun_log": first_rerun_log,
         "second_full": second_full,
         "second_log": second_log,
         "second_ran": second_ran,
@@ -162,6 +165,7 @@ def test_a_night_builds_only_what_its_rows_reach(two_nights):
 
 
 def test_a_night_with_nothing_new_runs_no_dbt(two_nights):
+    assert two_nights["first_rerun_log"] is None  # the first build named every raw table
     assert two_nights["second_log"] is not None
     assert two_nights["rerun_log"] is None
 

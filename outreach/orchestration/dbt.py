@@ -177,6 +177,10 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
             f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
         )
     if current is not None:  # a build that records the state
+        if not signatures:
+            # the first build had no manifest to name the raw tables by: name them now (dbt
+            # writes none of them), else the next night would count every one as changed
+            signatures = dbt_selection.source_signatures(home, dbt_selection.read_manifest(home))
         dbt_selection.write_state(home, current, day, signatures)
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file
