@@ -70,8 +70,6 @@ CALENDAR = ReportingCalendar(CALENDAR_MONTH, 10)
 KEY = CALENDAR.as_of_key(date(2026, 11, 15))
 STATE = {
     "fingerprint": "f1",
-    "as_of": KEY,
-    "as_of_key": KEY,
     "sources": {"raw.rows": "10:1", "raw.approvals": "0:0"},
 }
 

@@ -18,3 +18,12 @@
         where winners.file_kind = 'monthly'
     )
 {% endmacro %}
+
+{% macro delete_changed_source_months() %}
+    {#- The pre-hook of a model incremental by source-month (with source_code, report_month and
+        submission_id columns): on a night, first remove the rows of the source-months it
+        recomputes (`changed_source_months`). -#}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ source_month_key() }} in ({{ changed_source_months() }})
+    {%- endif -%}
+{% endmacro %}

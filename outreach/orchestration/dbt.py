@@ -83,7 +83,7 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     from outreach.core.settings import settings
     from outreach.orchestration import dbt_selection
 
-    day = (as_of or date.today()).isoformat()
+    day = as_of or date.today()
     plain_build = command == ["build"]
     # the builds that leave every model as the state will say: the nightly one and a full one
     records_state = plain_build or command == ["build", "--full-refresh"]
@@ -101,17 +101,15 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
                 dbt_selection.read_state(home),
                 current,
                 signatures,
-                calendar.as_of_key(date.fromisoformat(day)),
+                calendar.as_of_key(day),
                 calendar.as_of_key(built) if built else None,
             )
             log.info("dbt build: %s", selection.reason)
             if selection.nothing:
                 # meta.builds has a row: without one, the date would have reached its tables
                 with connect(home.warehouse) as con:
-                    record_as_of(
-                        con, date.fromisoformat(day), f"outreach build: {selection.reason}"
-                    )
-                dbt_selection.write_state(home, current, day, signatures)
+                    record_as_of(con, day, f"outreach build: {selection.reason}")
+                dbt_selection.write_state(home, current, signatures)
                 return None
             if selection.full:
                 command = [*command, "--full-refresh"]
@@ -142,7 +140,7 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     env = {
         **os.environ,
         "OUTREACH_WAREHOUSE": str(home.warehouse),
-        AS_OF_ENV: day,
+        AS_OF_ENV: day.isoformat(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # dbt's own log file at info, like its output: at debug it writes every statement of
         # every node, which slows every build by a few percent (DBT_LOG_LEVEL_FILE=debug
@@ -181,6 +179,6 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
             # the first build had no manifest to name the raw tables by: name them now (dbt
             # writes none of them), else the next night would count every one as changed
             signatures = dbt_selection.source_signatures(home, dbt_selection.read_manifest(home))
-        dbt_selection.write_state(home, current, day, signatures)
+        dbt_selection.write_state(home, current, signatures)
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file

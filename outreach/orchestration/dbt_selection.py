@@ -112,13 +112,13 @@ def read_state(home: Home) -> dict | None:
     return _read_json(state_file(home))
 
 
-def write_state(home: Home, fingerprint: str, as_of: str, signatures: dict[str, str]) -> None:
+def write_state(home: Home, fingerprint: str, signatures: dict[str, str]) -> None:
     path = state_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     partial.write_text(
         json.dumps(
-            {"fingerprint": fingerprint, "as_of": as_of, "sources": signatures},
+            {"fingerprint": fingerprint, "sources": signatures},
             indent=1,
             sort_keys=True,
         ),

@@ -6,8 +6,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ source_month_key() }}
-        in ({{ changed_source_months() }}){% endif %}"
+    pre_hook="{{ delete_changed_source_months() }}"
 ) }}
 
 with
