@@ -2,20 +2,25 @@
 ### outreach_nightly
 
 Every night at 02:00 (Asia/Ho_Chi_Minh) this DAG turns the monthly submissions of the province's
-press outlets and district offices into the warehouse and the half-year report:
+press outlets and local offices into the warehouse and the reports of the periods under way:
 
-1. **plan**: which period the run reports on, and the date the warehouse is built as of;
+1. **plan**: which reports the run writes, and the date the warehouse is built as of: the draft
+   of each open period of the kinds the deployment reports (`OUTREACH_REPORT_PERIOD_KINDS`,
+   default quarter, half-year and year) and the final report of each that closed since the last
+   successful night; or the one period of the param `period`;
 2. **pull**: copy new files from the drop folder (param `drop_folder`) into the inbox;
 3. **ingest**: check each file against the submission contract, load or quarantine it;
 4. **build**: `dbt build` of the warehouse (seeds, models, tests) as of the run's date;
-5. **check**: Great Expectations suites over the period; failures become flags, not errors;
+5. **check**: Great Expectations suites over the periods' months; failures become flags, not
+   errors;
 6. **publish**: the checked warehouse replaces the analysts' read-only copy, atomically; it
    returns the provinces of the registry (one for the Lạng Sơn demo, 63 for the country);
-7. **report**, one mapped task per province: the period's Word report and
-   `figures.json` under `reports/<period>/` (another province's under
+7. **report**, one mapped task per province: the Word report and `figures.json` of each
+   period of the night under `reports/<period>/` (another province's under
    `reports/<period>/tinh-<code>/`);
 8. **remind**, one per province: the list of sources to chase (missing, late, rejected, missing
-   their monthly posting) with a message ready to send, as a CSV; its notifier e-mails it.
+   their monthly posting) over the longest period the night reports on, with a message ready
+   to send, as a CSV; its notifier e-mails it.
 
 A task that fails after its retries e-mails the operators (`OUTREACH_ALERT_TO`); see
 `outreach/notify.py` and the README for the mail configuration.
@@ -30,11 +35,13 @@ only wires it. State lives under `$OUTREACH_HOME`.
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
 from outreach.core.constants import DAG_ID, TIMEZONE_NAME, WRITER_POOL
+from outreach.core.periods import PERIOD_PATTERN
 from outreach.orchestration.notify import FailureNotifier, ReminderNotifier
 
 # A deployment sets these (.env): its first night, and whether nights the machine was off are
@@ -68,9 +75,10 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
         "period": Param(
             None,
             type=["null", "string"],
-            pattern=r"^\d{4}(-H[12])?$",
-            description="Period to report on (YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1); "
-            "default: the half-year of the last month that has ended.",
+            pattern=f"^{PERIOD_PATTERN}$",
+            description="Period to report on: a quarter (2026-Q1), a half-year (2026-H1), a "
+            "year (2026) or a programme phase (2021-2025); default: each period of the "
+            "configured kinds under way, and each that closed since the last night.",
         ),
         "as_of": Param(
             None,
@@ -92,22 +100,38 @@ WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")
 )
 def outreach_nightly():
     @task(pool="default_pool", multiple_outputs=False)
-    def plan(data_interval_end=None, dag_run=None, params=None) -> dict:
-        """The period to report on and the as-of date, from the run's data interval (a run
+    def plan(
+        data_interval_end=None, prev_data_interval_end_success=None, dag_run=None, params=None
+    ) -> dict:
+        """The reports the run writes and the as-of date, from the run's data interval (a run
         triggered without a logical date, from the REST API or the UI, uses when it was asked
-        for)."""
+        for): the period of the param `period`, else the drafts of the periods under way and
+        the final reports of those that closed since the last successful night."""
         from outreach.core.periods import parse_period
-        from outreach.core.settings import period_for_run
+        from outreach.core.settings import reports_for_night, settings
 
-        moment = data_interval_end or dag_run.run_after
+        def night(moment) -> date:
+            return pendulum.instance(moment).in_timezone(TIMEZONE_NAME).date()
+
         as_of = (
             pendulum.parse(params["as_of"]).date()
             if params.get("as_of")
-            else pendulum.instance(moment).in_timezone(TIMEZONE_NAME).date()
+            else night(data_interval_end or dag_run.run_after)
         )
-        period = parse_period(params["period"]) if params.get("period") else period_for_run(as_of)
+        if params.get("period"):
+            period = parse_period(params["period"])
+            reports = [(period, settings().calendar.closing_date(period) <= as_of)]
+        else:
+            previous = (
+                night(prev_data_interval_end_success) if prev_data_interval_end_success else None
+            )
+            reports = reports_for_night(as_of, previous)
+        # the reminders go over the longest period reported (the others' months are in it)
+        chased = max(reports, key=lambda item: len(item[0].months), default=None)
         return {
-            "period": period.code,
+            "periods": [period.code for period, _ in reports],
+            "finals": [period.code for period, is_final in reports if is_final],
+            "chase_period": chased[0].code if chased else None,
             "as_of": as_of.isoformat(),
             "drop_folder": params.get("drop_folder"),
         }
@@ -146,12 +170,16 @@ def outreach_nightly():
 
     @task(multiple_outputs=False)
     def check(run_plan: dict, built: str) -> dict:
-        """Great Expectations suites for the period; failing rows become flags in dq.flags."""
+        """Great Expectations suites over the months of the night's periods (run once); failing
+        rows become flags in dq.flags, for each period."""
         from outreach.core.home import resolve_home
         from outreach.core.periods import parse_period
         from outreach.orchestration import pipeline
 
-        return pipeline.check(resolve_home(), parse_period(run_plan["period"]))
+        periods = [parse_period(code) for code in run_plan["periods"]]
+        if not periods:
+            return {"flags": 0, "period": ""}
+        return pipeline.check(resolve_home(), periods)
 
     @task
     def publish(checked: dict) -> list[str]:
@@ -168,18 +196,31 @@ def outreach_nightly():
     @task(
         pool="default_pool",
         map_index_template="{{ province }}",
-        doc_md="The period's Word report and figures.json for one province, read from the "
-        "published warehouse.",
+        doc_md="The Word report and figures.json of each period of the night, for one "
+        "province, read from the published warehouse; a period that fails does not stop the "
+        "others (the task fails after writing them).",
     )
-    def report(run_plan: dict, province: str) -> str:
+    def report(run_plan: dict, province: str) -> list[str]:
+        import logging
+
         from outreach.core.home import resolve_home
         from outreach.core.periods import parse_period
         from outreach.orchestration import pipeline
 
-        files = pipeline.report(
-            resolve_home(), parse_period(run_plan["period"]), province=province, published=True
-        )
-        return str(files.docx)
+        written, failed = [], []
+        for code in run_plan["periods"]:
+            try:
+                files = pipeline.report(
+                    resolve_home(), parse_period(code), province=province, published=True
+                )
+            except Exception:
+                logging.getLogger(__name__).exception("report %s of %s failed", code, province)
+                failed.append(code)
+            else:
+                written.append(str(files.docx))
+        if failed:
+            raise RuntimeError(f"reports of {', '.join(failed)} failed for {province}")
+        return written
 
     @task(
         pool="default_pool",
@@ -190,12 +231,19 @@ def outreach_nightly():
         "reports/<period>/nhac-nho-<period>.csv; its notifier e-mails it.",
     )
     def remind(run_plan: dict, province: str) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from outreach.core.home import resolve_home
         from outreach.core.periods import parse_period
         from outreach.orchestration import pipeline
 
+        if not run_plan["chase_period"]:
+            raise AirflowSkipException("no period to report on tonight")
         return pipeline.remind(
-            resolve_home(), parse_period(run_plan["period"]), province=province, published=True
+            resolve_home(),
+            parse_period(run_plan["chase_period"]),
+            province=province,
+            published=True,
         )
 
     run_plan = plan()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,15 +95,19 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def load_datasets(home: Home, period: Period) -> tuple[dict[str, Any], dict[str, int]]:
+def load_datasets(
+    home: Home, periods: Sequence[Period]
+) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
     """The rows the checks must look at, as DataFrames, and how many rows each dataset has in
-    the period (one short read-only connection).
+    each period (one short read-only connection, over the months of all the periods).
 
     Only the rows that could fail one of a dataset's checks are read (the aggregate of the
     rest is their count): at national scale a half-year is over a hundred thousand rows of
     which a few hundred fail, and the flags are the same.
     """
-    frames, counts = {}, {}
+    frames: dict[str, Any] = {}
+    counts: dict[str, dict[str, int]] = {}
+    window = [min(period.start for period in periods), max(period.end for period in periods)]
     with connect(home.warehouse, read_only=True) as con:
         for name, sql in DATASETS.items():
             # the dataset's query runs once, into a temporary table of this connection
@@ -110,7 +115,7 @@ def load_datasets(home: Home, period: Period) -> tuple[dict[str, Any], dict[str,
             table = f"dataset_{name}"
             con.execute(
                 f"create temporary table {table} as select * from ({sql}) as dataset",
-                [period.start, period.end],
+                window,
             )
             columns = {column for column, *_ in con.execute(f"describe {table}").fetchall()}
             for check in CHECKS:
@@ -121,8 +126,17 @@ def load_datasets(home: Home, period: Period) -> tuple[dict[str, Any], dict[str,
             failing = " or ".join(
                 failing_condition(check) for check in CHECKS if check.dataset == name
             )
-            rows = con.execute(f"select count(*) from {table}").fetchone()
-            counts[name] = int(rows[0]) if rows else 0
+            by_month = dict(
+                con.execute(
+                    f"select report_month, count(*) from {table} group by report_month"
+                ).fetchall()
+            )
+            counts[name] = {
+                period.code: sum(
+                    count for month, count in by_month.items() if period.contains(month)
+                )
+                for period in periods
+            }
             frames[name] = con.execute(f"select * from {table} where {failing}").df()
     return frames, counts
 
@@ -134,7 +148,7 @@ def _provinces_of_sources(home: Home) -> dict[str, str]:
         )
 
 
-def _run_suites(home: Home, datasets: dict[str, Any], counts: dict[str, int]) -> dict[str, dict]:
+def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
     """Validate each dataset with its checks through a GX checkpoint; failing rows by check."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     _quiet_gx()
@@ -210,8 +224,6 @@ def _run_suites(home: Home, datasets: dict[str, Any], counts: dict[str, int]) ->
                     raise RuntimeError(f"check {check_name} raised: {failure}")
                 details = expectation_result.result
                 outcomes[check_name] = {
-                    "success": bool(expectation_result.success),
-                    "evaluated": counts[dataset_name],
                     "unexpected_keys": [
                         row["row_key"] for row in details.get("unexpected_index_list") or []
                     ],
@@ -239,62 +251,69 @@ def _raised(exception_info: dict) -> str | None:
     return "; ".join(dict.fromkeys(messages)) or None
 
 
-def run_checks(home: Home, period: Period) -> dict:
-    """Run every check for the period, replace the period's flags, return a summary."""
+def run_checks(home: Home, periods: Period | Sequence[Period]) -> dict:
+    """Run every check over the months of the periods (once, whatever their number), replace
+    each period's flags with the failing rows of its months, return a summary."""
     from expectations.datadocs import make_offline
 
-    datasets, counts = load_datasets(home, period)
+    chosen = [periods] if isinstance(periods, Period) else list(periods)
+    datasets, counts = load_datasets(home, chosen)
     province_of = _provinces_of_sources(home)
     started = time.time()
-    outcomes = _run_suites(home, datasets, counts)
+    outcomes = _run_suites(home, datasets)
     # the pages this run wrote load their CSS and JavaScript from the site, not from CDNs
     make_offline(data_docs_index(home).parent, since=started - 1)
+    failing_rows: dict[str, list[dict]] = {}
+    for check in CHECKS:
+        frame = datasets[check.dataset]
+        failing = set(outcomes[check.name]["unexpected_keys"])
+        rows = frame[frame["row_key"].isin(failing)].to_dict("records")
+        failing_rows[check.name] = sorted(rows, key=lambda r: (r["source_code"], r["report_month"]))
     flags, results = [], []
     checked_at = datetime.now(UTC)
-    for check in CHECKS:
-        outcome = outcomes[check.name]
-        frame = datasets[check.dataset]
-        failing = set(outcome["unexpected_keys"])
-        rows = frame[frame["row_key"].isin(failing)].to_dict("records")
-        for row in sorted(rows, key=lambda r: (r["source_code"], r["report_month"])):
-            words = check.wording(row)
-            severity = row.get("severity") or check.severity  # a rule carries its own
-            flags.append(
+    for period in chosen:
+        for check in CHECKS:
+            rows = [row for row in failing_rows[check.name] if period.contains(row["report_month"])]
+            for row in rows:
+                words = check.wording(row)
+                severity = row.get("severity") or check.severity  # a rule carries its own
+                flags.append(
+                    (
+                        period.code,
+                        check.name,
+                        check.suite,
+                        severity,
+                        row["source_code"],
+                        row["report_month"],
+                        words.observed,
+                        words.detail_vi,
+                        words.detail_en,
+                        province_of.get(row["source_code"]),
+                        check.label_vi or check.name,
+                        check.is_chased,
+                        check.covers_month,
+                        words.problem_vi,
+                        words.ask_vi,
+                    )
+                )
+            results.append(
                 (
                     period.code,
-                    check.name,
                     check.suite,
-                    severity,
-                    row["source_code"],
-                    row["report_month"],
-                    words.observed,
-                    words.detail_vi,
-                    words.detail_en,
-                    province_of.get(row["source_code"]),
-                    check.label_vi or check.name,
-                    check.is_chased,
-                    check.covers_month,
-                    words.problem_vi,
-                    words.ask_vi,
+                    check.name,
+                    outcomes[check.name]["expectation_type"],
+                    not rows,
+                    counts[check.dataset][period.code],
+                    len(rows),
+                    checked_at,
                 )
             )
-        results.append(
-            (
-                period.code,
-                check.suite,
-                check.name,
-                outcome["expectation_type"],
-                outcome["success"],
-                outcome["evaluated"],
-                len(rows),
-                checked_at,
-            )
-        )
+    codes = [period.code for period in chosen]
     with connect(home.warehouse) as con:
         con.execute(DQ_DDL)
         con.execute("begin transaction")
-        con.execute("delete from dq.flags where period_code = ?", [period.code])
-        con.execute("delete from dq.check_results where period_code = ?", [period.code])
+        con.execute("delete from dq.flags where period_code in (select unnest(?))", [codes])
+        con.execute("delete from dq.check_results where period_code in (select unnest(?))", [codes])
         if flags:
             con.executemany(
                 "insert into dq.flags (period_code, check_name, suite_name, severity, "
@@ -305,12 +324,14 @@ def run_checks(home: Home, period: Period) -> dict:
             )
         con.executemany("insert into dq.check_results values (?, ?, ?, ?, ?, ?, ?, ?)", results)
         con.execute("commit")
-    summary = {check: sum(1 for flag in flags if flag[1] == check) for check in outcomes}
-    log.info("quality checks for %s: %d flags %s", period.code, len(flags), summary)
+    summary = {check: len(rows) for check, rows in failing_rows.items()}
+    flagged = sum(summary.values())
+    log.info("quality checks for %s: %d flags %s", ", ".join(codes), flagged, summary)
     return {
-        "period": period.code,
-        "flags": len(flags),
+        "period": ", ".join(codes),
+        "flags": flagged,
         "by_check": summary,
+        "by_period": {code: sum(1 for flag in flags if flag[0] == code) for code in codes},
         "data_docs": str(data_docs_index(home)),
     }
 

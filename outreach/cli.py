@@ -45,8 +45,8 @@ def _period(_ctx, _param, value: str | None):
 
 
 PERIOD_HELP = (
-    "Reporting period: YYYY-H1 (January-June), YYYY-H2 (July-December) or YYYY "
-    "(the year), e.g. 2026-H1."
+    "Reporting period: a quarter (2026-Q1), a half-year (2026-H1, 2026-H2), a year (2026) or a "
+    "programme phase (2021-2025); `outreach periods` lists them."
 )
 period_option = click.option("--period", required=True, callback=_period, help=PERIOD_HELP)
 
@@ -89,7 +89,7 @@ def _years(ctx, param, value: str | None) -> list[int] | None:
     "--period",
     default=None,
     callback=lambda c, p, v: _period(c, p, v) if v else None,
-    help="Period of the Lạng Sơn demo: YYYY-H1, YYYY-H2 or YYYY, e.g. 2026-H1.",
+    help="Period of the Lạng Sơn demo: a quarter, half-year, year or phase, e.g. 2026-H1.",
 )
 @click.option(
     "--scale",
@@ -160,6 +160,65 @@ def sample(
     click.echo(f"{len(result.files)} files written to {inbox}")
     for planted in result.planted:
         click.echo(f"  planted: {planted.kind:<30} {planted.source_code:<10} {planted.month}")
+
+
+@main.command(short_help="List the reporting periods, with their days and closing dates.")
+@click.option(
+    "--year",
+    "years",
+    default=None,
+    callback=_years,
+    help="The year or years to list (YYYY or YYYY-YYYY; default: this year).",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Write dbt's seed of every period (dbt_project/calendar/ref_periods.csv).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if dbt's seed differs from the periods defined here.",
+)
+def periods(years: list[int] | None, write: bool, check: bool) -> None:
+    """List the periods a report can be asked for: quarters, half-years, years and programme
+    phases, with the days their figures cover under the reporting calendar and the day their
+    report is final. Example: outreach periods --year 2026
+    """
+    from outreach.core import periods as calendar_periods
+    from outreach.core.home import CALENDAR_SEEDS_DIR
+    from outreach.core.numbers import format_date_short
+    from outreach.core.settings import settings
+
+    seed = CALENDAR_SEEDS_DIR / "ref_periods.csv"
+    wanted = calendar_periods.seed_text()
+    if check or write:
+        current = seed.read_text(encoding="utf-8") if seed.is_file() else ""
+        if check:
+            if current != wanted:
+                click.echo(f"differs: {seed} (outreach periods --write)", err=True)
+            sys.exit(0 if current == wanted else 1)
+        seed.write_text(wanted, encoding="utf-8")
+        click.echo(str(seed))
+        return
+    calendar = settings().calendar
+    chosen = years or [date.today().year]
+    shown = [
+        period
+        for period in calendar_periods.all_periods()
+        if period.kind != calendar_periods.PHASE
+        and period.year in chosen
+        or period.kind == calendar_periods.PHASE
+        and any(period.year <= year <= period.last_month.year for year in chosen)
+    ]
+    click.echo(f"Reporting calendar: {calendar.kind}, files due {calendar.on_time_days} days after")
+    for period in shown:
+        first, last = calendar.period_dates(period)
+        final = format_date_short(calendar.closing_date(period))
+        click.echo(
+            f"  {period.code:<10} {period.label_vi:<24} {format_date_short(first)} - "
+            f"{format_date_short(last)}  final from {final}  compared with {period.base.code}"
+        )
 
 
 @main.command(short_help="Regenerate the area seeds of the 2025 reform.")

@@ -18,9 +18,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Mm, Pt
 
 from outreach.core.calendar import ReportingCalendar
+from outreach.core.periods import PHASE
 from outreach.core.settings import settings
+from report.comparing import ROLE_LABELS, Comparing
+from report.comparisons import PREVIOUS_PERIOD, SAME_PERIOD, levels_vi, measure_key
 from report.docx_parts import grid_table, paragraph
-from report.figures import of_months, of_rows
+from report.figures import INDICATOR_ROWS, of_months, of_rows
 
 if TYPE_CHECKING:
     from report.figures import FigureBook, ReportData
@@ -52,10 +55,13 @@ class Annex:
     key: str  # how the body refers to it
     method: str  # the AnnexWriter method that writes it (its title first)
     needs_trace: bool = False  # written only when the report traces its figures
+    when: str | None = None  # the AnnexWriter method that says whether the report has it
 
 
 ANNEXES = (
     Annex("by_group", "_annex_by_group"),
+    Annex("comparisons", "_annex_comparisons", when="_has_comparisons"),
+    Annex("by_year", "_annex_by_year", when="_is_phase"),
     Annex("outlet_months", "_annex_outlet_months"),
     Annex("local_offices", "_annex_local_offices"),
     Annex("completeness", "_annex_completeness"),
@@ -65,7 +71,7 @@ ANNEXES = (
 )
 
 
-class AnnexWriter:
+class AnnexWriter(Comparing):
     """The annex part of the report writer (`report.document.ReportWriter`)."""
 
     data: ReportData
@@ -78,7 +84,12 @@ class AnnexWriter:
 
     def annexes(self) -> list[Annex]:
         """The annexes this report has, in order."""
-        return [annex for annex in ANNEXES if not annex.needs_trace or self.trace is not None]
+        return [
+            annex
+            for annex in ANNEXES
+            if (not annex.needs_trace or self.trace is not None)
+            and (annex.when is None or getattr(self, annex.when)())
+        ]
 
     def annex_number(self, key: str) -> int:
         return next(n for n, annex in enumerate(self.annexes(), 1) if annex.key == key)
@@ -121,10 +132,12 @@ class AnnexWriter:
     def _annex_by_group(self) -> None:
         self._annex_title("by_group", "Kết quả theo nhóm đơn vị, hình thức và chủ đề")
         topics = list(self.data.topics)
+        compare = self.data.has_compared_data(SAME_PERIOD)
         header = [
             "Nhóm / hình thức",
             *[self.data.topics[t]["topic_label_vi"] for t in topics],
             "Tổng",
+            *([_capitalized(self._against()), "Tăng/giảm"] if compare else []),
         ]
         cells: dict[tuple[str, str, str], int] = defaultdict(int)
         for row in self.data.outputs:
@@ -133,14 +146,19 @@ class AnnexWriter:
             )
         rows = []
         for kind in [group["source_kind"] for group in self.data.groups]:
+            role = self._role(kind) if compare else None
             types = [
                 code
-                for code in self.data.output_types
+                for code, output_type in self.data.output_types.items()
                 if any(cells.get((kind, code, topic)) for topic in topics)
+                or role
+                and self._compared_value(
+                    measure_key("items", role, output_type["output_group"], code)
+                )
             ]
             if not types:
                 continue
-            rows.append([self.group_titles[kind], *[""] * (len(topics) + 1)])
+            rows.append([self.group_titles[kind], *[""] * (len(header) - 1)])
             for code in types:
                 label = self.data.output_types[code]["output_type_label_vi"]
                 values = [
@@ -159,17 +177,237 @@ class AnnexWriter:
                     sum(cells.get((kind, code, t), 0) for t in topics),
                     source=of_rows(source_kind=kind, output_type_code=code),
                 )
-                rows.append([f"  {label}", *values, total])
-        grid_table(self.document, header, rows, [52, 24, 22, 24, 22, 17])
+                compared = []
+                if compare:
+                    change = (
+                        self._change(
+                            f"outputs.{kind}.{code}.all",
+                            measure_key(
+                                "items", role, self.data.output_types[code]["output_group"], code
+                            ),
+                            lineage=of_rows(source_role=role, output_type_code=code),
+                        )
+                        if role
+                        else None
+                    )
+                    # a group sharing its role with another (2025's district and commune
+                    # offices) is compared with it, in the role's line below
+                    compared = (
+                        [change.base_text(), change.note(in_table=True)] if change else ["", ""]
+                    )
+                rows.append([f"  {label}", *values, total, *compared])
+        rows += self._role_rows(len(topics)) if compare else []
+        widths = [40, 16, 15, 16, 15, 14, 18, 27] if compare else [52, 24, 22, 24, 22, 17]
+        grid_table(self.document, header, rows, widths)
+
+    def _role_rows(self, topic_count: int) -> list[list[str]]:
+        """The lines of the local offices of a period with both kinds (2025), together, each
+        output type against the same period a year earlier (the body's figures)."""
+        kinds = self._kinds_of("local_office")
+        if len(kinds) < 2:
+            return []
+        rows = [[f"Cộng chung {levels_vi('|'.join(sorted(kinds)))}", *[""] * (topic_count + 3)]]
+        for code, output_type in self.data.output_types.items():
+            figure_id = f"outputs.local_office.{code}.all"
+            if figure_id not in self.book.figures:
+                continue  # the body compares each type the offices reported, either period
+            change = self._change(
+                figure_id,
+                measure_key("items", "local_office", output_type["output_group"], code),
+                lineage=of_rows(source_role="local_office", output_type_code=code),
+            )
+            if change is None:
+                continue
+            rows.append(
+                [
+                    f"  {output_type['output_type_label_vi']}",
+                    *[""] * topic_count,
+                    self.book.figures[figure_id].text,
+                    change.base_text(),
+                    change.note(in_table=True),
+                ]
+            )
+        return rows
+
+    def _has_comparisons(self) -> bool:
+        return bool(self.compared)
+
+    def _is_phase(self) -> bool:
+        return self.data.period.kind == PHASE
+
+    def _comparison_kinds(self) -> list[str]:
+        """The same period a year earlier, and the previous period when it is another one (a
+        year's and a phase's are the same)."""
+        period = self.data.period
+        return [SAME_PERIOD] + ([PREVIOUS_PERIOD] if period.previous != period.base else [])
+
+    def _annex_comparisons(self) -> None:
+        """Every figure the body compares, against the same period a year earlier and against
+        the previous period of its kind."""
+        kinds = self._comparison_kinds()
+        title = " và với ".join(self._against(kind) for kind in kinds)
+        self._annex_title("comparisons", f"So sánh với {title}")
+        header = ["Số liệu", "Kỳ này"]
+        for kind in kinds:
+            header += [_capitalized(self._against(kind)), "Tăng/giảm"]
+        rows = []
+        for figure_id, (key, is_rate, lineage) in list(self.compared.items()):
+            figure = self.book.figures[figure_id]
+            line = [figure.label_vi, figure.text]
+            for kind in kinds:
+                change = self._change(figure_id, key, kind=kind, is_rate=is_rate, lineage=lineage)
+                line += [change.base_text(), change.note(in_table=True)] if change else ["-", "-"]
+            rows.append(line)
+        widths = [59, 18, 18, 24, 18, 24] if len(kinds) == 2 else [85, 22, 22, 32]
+        grid_table(self.document, header, rows, widths)
+        paragraph(
+            self.document,
+            "Ghi chú: Tăng/giảm - số chênh lệch và tỷ lệ so với kỳ so sánh (kỳ so sánh bằng 0: "
+            "mới phát sinh); tỷ lệ phần trăm tăng, giảm theo điểm phần trăm. Số liệu kỳ so "
+            "sánh được tính theo đơn vị hành chính và nhóm đơn vị báo cáo hiện nay: cấp huyện "
+            "trước ngày 01/7/2025 so với cấp xã sau đó, các cơ quan báo chí trước khi hợp nhất "
+            "so với cơ quan sau hợp nhất.",
+            size=11,
+            indent=False,
+        )
+        if not self.data.has_compared_data(PREVIOUS_PERIOD) and len(kinds) == 2:
+            paragraph(
+                self.document,
+                f"Hệ thống chưa có số liệu {self._against(PREVIOUS_PERIOD)} để so sánh.",
+                size=11,
+                indent=False,
+            )
+
+    def _annex_by_year(self) -> None:
+        """A phase's years side by side: each role's items, the rates and the indicators, each
+        year and the whole phase, the indicators against the phase's targets."""
+        period = self.data.period
+        years = period.trend
+        self._annex_title("by_year", f"Kết quả từng năm {period.label_vi}")
+        by_year = {
+            (row["compared_period_code"], row["measure_key"]): row for row in self.data.trend
+        }
+        reported = {
+            row["compared_period_code"]: row["has_compared_data"] for row in self.data.trend
+        }
+        whole = self.data.comparisons.get(SAME_PERIOD, {})
+        targets = {row["indicator_code"]: row for row in self.data.indicators}
+        lines: list[tuple[str, str, bool, Any]] = []
+        for role in ("outlet_central", "outlet_provincial", "local_office"):
+            group = "grassroots" if role == "local_office" else "media"
+            key = measure_key("items", role, group)
+            if any((year.code, key) in by_year for year in years) or key in whole:
+                unit = "hoạt động tuyên truyền cơ sở" if group == "grassroots" else "tin, bài"
+                lines.append(
+                    (
+                        f"{_capitalized(ROLE_LABELS[role])}: {unit}",
+                        key,
+                        False,
+                        of_rows(source_role=role, output_group=group),
+                    )
+                )
+        lines.append(
+            ("Tỷ lệ báo cáo tháng đã nhận", measure_key("reporting_rate"), True, of_months())
+        )
+        for code, indicator in targets.items():
+            lines.append(
+                (
+                    f"{code.split('_')[0]}. {indicator['indicator_label_vi']}",
+                    measure_key(code),
+                    True,
+                    INDICATOR_ROWS.get(code),
+                )
+            )
+        header = ["Nội dung", *[str(year.year) for year in years], "Cả giai đoạn", "Chỉ tiêu"]
+        rows = []
+        for label, key, is_rate, lineage in lines:
+            line = [label]
+            for year in years:
+                row = by_year.get((year.code, key))
+                if not reported.get(year.code):
+                    line.append("-")  # no report of that year in the warehouse
+                    continue
+                value = row["compared_value"] if row else (None if is_rate else 0)
+                line.append(
+                    self._year_figure(
+                        f"by_year.{year.code}.{key}",
+                        f"{label} ({year.label_vi})",
+                        value,
+                        is_rate,
+                        lineage.over(year.code) if lineage else None,
+                    )
+                )
+            row = whole.get(key)
+            value = row["current_value"] if row else (None if is_rate else 0)
+            line.append(
+                self._year_figure(
+                    f"by_year.{period.code}.{key}",
+                    f"{label} ({period.label_vi})",
+                    value,
+                    is_rate,
+                    lineage,
+                )
+            )
+            target = targets.get(key.split(":")[0], {}).get("target_value")
+            line.append(
+                self.book.percent(
+                    f"indicator.{key.split(':')[0]}.target",
+                    f"Chỉ tiêu {key.split('_')[0]}",
+                    target,
+                    source=None,
+                )
+                if target is not None
+                else ""
+            )
+            rows.append(line)
+        widths = [40, *[80 / len(years)] * len(years), 22, 19]
+        grid_table(self.document, header, rows, widths)
+        date = self._reform_date()
+        if date and years[0].first_month < date <= years[-1].last_month:
+            paragraph(
+                self.document,
+                f"Ghi chú: từ ngày {date:%d/%m/%Y} tuyên truyền cơ sở do cấp xã thực hiện "
+                "(trước đó do cấp huyện); năm có cả hai cấp được cộng chung.",
+                size=11,
+                indent=False,
+            )
+
+    def _year_figure(
+        self, figure_id: str, label: str, value: float | None, is_rate: bool, lineage: Any
+    ) -> str:
+        if is_rate:
+            return self.book.percent(figure_id, label, value, source=lineage)
+        return self.book.count(figure_id, label, int(value or 0), source=lineage)
+
+    def _reform_date(self) -> date | None:
+        """The day the commune offices started reporting (the two-level local government of
+        1 July 2025), from the registry; None where the registry has none."""
+        starts = [
+            source["valid_from"]
+            for source in self.data.sources.values()
+            if source["source_kind"] == "commune"
+        ]
+        return min(starts) if starts else None
 
     def _month_labels(self) -> list[tuple[date, str]]:
         return [(month, f"T{month.month}") for month in self.data.period.months]
 
+    def _columns(self) -> list[tuple[str, list[date], str, Any]]:
+        """The columns of the tables by month: each month; a phase's sixty months by year.
+        Each as (header, its months, the id part of its figures, the periods of their rows)."""
+        period = self.data.period
+        if period.kind == PHASE:
+            return [(str(year.year), year.months, year.code, (year.code,)) for year in period.trend]
+        return [(label, [month], f"{month:%Y-%m}", ()) for month, label in self._month_labels()]
+
     def _annex_outlet_months(self) -> None:
+        by_year = self.data.period.kind == PHASE
         self._annex_title(
-            "outlet_months", "Tin, bài, chương trình của các cơ quan báo chí theo tháng"
+            "outlet_months",
+            "Tin, bài, chương trình của các cơ quan báo chí theo "
+            + ("năm" if by_year else "tháng"),
         )
-        months = self._month_labels()
+        columns = self._columns()
         quantities = {
             (row["source_code"], row["report_month"]): int(row["quantity"])
             for row in self.data.outlet_months
@@ -184,30 +422,32 @@ class AnnexWriter:
                 "outlet_provincial",
             ) or not self._registered_in_period(source):
                 continue
-            values = [
-                self.book.count(
-                    f"outlet_month.{code}.{month:%Y-%m}",
-                    f"{source['source_name']}: tin, bài tháng {month:%m/%Y}",
-                    quantities.get((code, month), 0),
-                    source=of_rows(
-                        source_code=code, output_group="media", report_month=f"{month:%Y-%m}"
-                    ),
+            values = []
+            for header, months, part, periods in columns:
+                where = {} if by_year else {"report_month": part}
+                lineage = of_rows(source_code=code, output_group="media", **where)
+                values.append(
+                    self.book.count(
+                        f"outlet_month.{code}.{part}",
+                        f"{source['source_name']}: tin, bài "
+                        + (f"năm {header}" if by_year else f"tháng {months[0]:%m/%Y}"),
+                        sum(quantities.get((code, month), 0) for month in months),
+                        source=lineage.over(*periods) if periods else lineage,
+                    )
                 )
-                for month, _ in months
-            ]
             total = self.book.count(
                 f"outlet_month.{code}.all",
                 f"{source['source_name']}: tin, bài cả kỳ",
-                sum(quantities.get((code, month), 0) for month, _ in months),
+                sum(quantities.get((code, month), 0) for month in self.data.period.months),
                 source=of_rows(source_code=code, output_group="media"),
             )
             rows.append([source["source_name"], *values, total])
-        width = 91 / (len(months) + 1)
+        width = 91 / (len(columns) + 1)
         grid_table(
             self.document,
-            ["Cơ quan", *[label for _, label in months], "Tổng"],
+            ["Cơ quan", *[header for header, *_ in columns], "Tổng"],
             rows,
-            [70, *[width] * (len(months) + 1)],
+            [70, *[width] * (len(columns) + 1)],
         )
 
     def _annex_local_offices(self) -> None:
@@ -271,11 +511,16 @@ class AnnexWriter:
         rows_by_source: dict[str, dict[date, dict]] = defaultdict(dict)
         for row in self.data.completeness:
             rows_by_source[row["source_code"]][row["report_month"]] = row
-        months = self._month_labels()
+        columns = self._columns()
+        by_year = self.data.period.kind == PHASE
         table_rows = []
         for code in sorted(rows_by_source, key=lambda c: (self.data.sources[c]["source_kind"], c)):
             marks = []
-            for month, _ in months:
+            for _, months, _, _ in columns:
+                if by_year:
+                    marks.append(_year_mark([rows_by_source[code].get(m) for m in months]))
+                    continue
+                month = months[0]
                 cell = rows_by_source[code].get(month)
                 if cell is None or not (cell["is_expected"] or cell["is_received"]):
                     marks.append("")
@@ -299,21 +544,30 @@ class AnnexWriter:
                     mark += " *"
                 marks.append(mark)
             table_rows.append([self.data.sources[code]["source_name"], *marks])
-        width = 91 / len(months)
+        width = 91 / len(columns)
         grid_table(
             self.document,
-            ["Đơn vị", *[label for _, label in months]],
+            ["Đơn vị", *[header for header, *_ in columns]],
             table_rows,
-            [70, *[width] * len(months)],
+            [70, *[width] * len(columns)],
         )
-        paragraph(
-            self.document,
-            "Ghi chú: x - đúng hạn; Muộn - gửi sau hạn; Thiếu - chưa gửi; "
-            "Trả lại - tệp gửi không hợp lệ; (không phát sinh) - báo cáo không có hoạt "
-            "động; * - không có tin, bài về phòng, chống mua bán người trong tháng.",
-            size=11,
-            indent=False,
-        )
+        if by_year:
+            paragraph(
+                self.document,
+                "Ghi chú: số tháng đã gửi / số tháng phải gửi trong năm (muộn: số tháng gửi "
+                "sau hạn).",
+                size=11,
+                indent=False,
+            )
+        else:
+            paragraph(
+                self.document,
+                "Ghi chú: x - đúng hạn; Muộn - gửi sau hạn; Thiếu - chưa gửi; "
+                "Trả lại - tệp gửi không hợp lệ; (không phát sinh) - báo cáo không có hoạt "
+                "động; * - không có tin, bài về phòng, chống mua bán người trong tháng.",
+                size=11,
+                indent=False,
+            )
         if self.data.held:
             # approved: what came after is listed, not counted, until the period is re-opened
             listed = "; ".join(
@@ -328,47 +582,64 @@ class AnnexWriter:
             )
         self._reporting_rates()
 
-    def _reporting_rates(self) -> None:
-        """DHIS2's reporting-rate summary of the period, from `fct_reporting_rates`."""
+    def completeness_figures(self) -> dict[str, str] | None:
+        """The period's monthly reports due, received and on time, and their rates, from the
+        total line of `rpt_reporting_rates` (the province's, or the country's); None when no
+        month was due yet. Defined once: the body and the annex print them."""
         rates = self.data.reporting_rates
-        # the total comes first: the province's, or the country's
         province = (
             rates[0] if rates and rates[0]["aggregation_level"] in ("province", "country") else None
         )
         if province is None:
+            return None
+        book = self.book
+        return {
+            "expected": book.count(
+                "completeness.expected",
+                "Số báo cáo tháng phải gửi",
+                province["expected_reports"],
+                source=of_months(),
+            ),
+            "received": book.count(
+                "completeness.received",
+                "Số báo cáo đã nhận",
+                province["actual_reports"],
+                source=of_months(),
+            ),
+            "reporting_rate": book.percent(
+                "completeness.reporting_rate",
+                "Tỷ lệ gửi",
+                province["reporting_rate"],
+                source=of_months(),
+            ),
+            "on_time": book.count(
+                "completeness.on_time",
+                "Số báo cáo đúng hạn",
+                province["reports_on_time"],
+                source=of_months(),
+            ),
+            "on_time_rate": book.percent(
+                "completeness.on_time_rate",
+                "Tỷ lệ báo cáo đúng hạn",
+                province["on_time_rate"],
+                source=of_months(),
+            ),
+        }
+
+    def _reporting_rates(self) -> None:
+        """DHIS2's reporting-rate summary of the period, from `fct_reporting_rates`."""
+        rates = self.data.reporting_rates
+        texts = self.completeness_figures()
+        if texts is None:
             paragraph(self.document, "Chưa có tháng nào đến hạn gửi báo cáo.", indent=False)
             return
         book = self.book
-        expected = book.count(
-            "completeness.expected",
-            "Số báo cáo tháng phải gửi",
-            province["expected_reports"],
-            source=of_months(),
+        expected, received, reporting_rate = (
+            texts["expected"],
+            texts["received"],
+            texts["reporting_rate"],
         )
-        received = book.count(
-            "completeness.received",
-            "Số báo cáo đã nhận",
-            province["actual_reports"],
-            source=of_months(),
-        )
-        reporting_rate = book.percent(
-            "completeness.reporting_rate",
-            "Tỷ lệ gửi",
-            province["reporting_rate"],
-            source=of_months(),
-        )
-        on_time = book.count(
-            "completeness.on_time",
-            "Số báo cáo đúng hạn",
-            province["reports_on_time"],
-            source=of_months(),
-        )
-        on_time_rate = book.percent(
-            "completeness.on_time_rate",
-            "Tỷ lệ báo cáo đúng hạn",
-            province["on_time_rate"],
-            source=of_months(),
-        )
+        on_time, on_time_rate = texts["on_time"], texts["on_time_rate"]
         summary = (
             f"Số báo cáo phải gửi: {expected}; đã nhận: {received} (tỷ lệ {reporting_rate}); "
             f"đúng hạn: {on_time} (tỷ lệ {on_time_rate})."
@@ -497,27 +768,36 @@ class AnnexWriter:
             self._picture(png, caption)
 
     def _charts(self) -> list[tuple[bytes, str]]:
-        """The annex's charts as PNG images, each with its caption."""
+        """The annex's charts as PNG images, each with its caption (a phase's by year)."""
         from report import charts
 
-        months = self.data.period.months
-        quantities = {
-            (row["report_month"], row["topic_code"]): int(row["quantity"])
-            for row in self.data.monthly_topics
-        }
+        columns = self._columns()
+        keys = [months[0] for _, months, _, _ in columns]  # each column by its first month
+        column_of = {month: months[0] for _, months, _, _ in columns for month in months}
+        labels = [header for header, *_ in columns] if self.data.period.kind == PHASE else None
+        quantities: dict[tuple[date, str], int] = defaultdict(int)
+        for row in self.data.monthly_topics:
+            if row["report_month"] in column_of:
+                quantities[(column_of[row["report_month"]], row["topic_code"])] += int(
+                    row["quantity"]
+                )
         topics = {code: row["topic_label_vi"] for code, row in self.data.topics.items()}
+        by = "năm" if labels else "tháng"
         drawn = [
             (
-                charts.monthly_items_by_topic(months, topics, quantities),
-                "Biểu đồ 1. Tin, bài, chương trình theo tháng và chủ đề",
+                charts.monthly_items_by_topic(keys, topics, quantities, labels),
+                f"Biểu đồ 1. Tin, bài, chương trình theo {by} và chủ đề",
             )
         ]
-        status = {}
+        status: dict[tuple[str, date], str] = {}
         for row in self.data.completeness:
             if not (row["is_expected"] or row["is_received"]):
                 continue
             kind = "empty" if row["is_empty_report"] else row["submission_status"]
-            status[(row["source_code"], row["report_month"])] = kind
+            cell = (row["source_code"], column_of.get(row["report_month"], row["report_month"]))
+            # a year's cell: its worst month
+            if _WORST.index(kind) < _WORST.index(status.get(cell, "none")):
+                status[cell] = kind
         sources = sorted(
             {code for code, _ in status}, key=lambda c: (self.data.sources[c]["source_kind"], c)
         )
@@ -526,10 +806,12 @@ class AnnexWriter:
                 charts.completeness_matrix(
                     [_chart_name(self.data.sources[code]["source_name"]) for code in sources],
                     sources,
-                    months,
+                    keys,
                     status,
+                    labels,
                 ),
-                "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị",
+                "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị"
+                + (" (mỗi năm theo tháng gửi kém nhất)" if labels else ""),
             )
         )
         indicators = self.data.indicators
@@ -544,14 +826,79 @@ class AnnexWriter:
                 f"{_codes_note([row['indicator_code'].split('_')[0] for row in indicators])}",
             )
         )
+        drawn.append(self._trend_chart())
         return drawn
+
+    def _trend_chart(self) -> tuple[bytes, str]:
+        """Each role's items and each indicator over the report's trend (eight quarters, four
+        half-years, four years, a phase's years), with the 2025 reform marked."""
+        from report import charts
+
+        periods = self.data.period.trend
+        values = {(row["compared_period_code"], row["measure_key"]): row for row in self.data.trend}
+
+        def series(key: str) -> list[float | None]:
+            """The measure in each period; none where the warehouse has no report of it."""
+            found = [values.get((period.code, key)) for period in periods]
+            return [
+                row["compared_value"] if row and row["has_compared_data"] else None for row in found
+            ]
+
+        media = {
+            _capitalized(ROLE_LABELS[role]): series(measure_key("items", role, "media"))
+            for role in ("outlet_central", "outlet_provincial")
+        }
+        grassroots = {
+            "Cấp huyện, cấp xã": series(measure_key("items", "local_office", "grassroots"))
+        }
+        indicators = {
+            row["indicator_code"].split("_")[0]: series(measure_key(row["indicator_code"]))
+            for row in self.data.indicators
+        }
+        panels = [
+            (title, lines, is_share)
+            for title, lines, is_share in (
+                ("Tin, bài, chương trình của các cơ quan báo chí", media, False),
+                ("Hoạt động tuyên truyền cơ sở", grassroots, False),
+                ("Các chỉ tiêu (%)", indicators, True),
+            )
+            if any(value is not None for line in lines.values() for value in line)
+        ]
+        kinds = [
+            (values.get((period.code, measure_key("reporting_rate", "local_office"))) or {}).get(
+                "compared_source_kinds"
+            )
+            or ""
+            for period in periods
+        ]
+        marker = None
+        reform = self._reform_date()
+        for position, period in enumerate(periods):
+            if reform and period.contains(reform):
+                # the reform within a period (2025): on it; at its start: between two
+                at = position if reform > period.first_month else position - 0.5
+                marker = (at, f"{reform:%d/%m/%Y}: cấp xã thay cấp huyện")
+                break
+        if marker is None and "district" in kinds[0] and "commune" in kinds[-1]:
+            marker = (len(periods) / 2, "sắp xếp đơn vị hành chính")
+        chart = charts.trend([period.short_label_vi for period in periods], panels, marker)
+        first, last = periods[0], periods[-1]
+        return (
+            chart,
+            f"Biểu đồ 4. Tin, bài, hoạt động tuyên truyền cơ sở và các chỉ tiêu từ "
+            f"{first.label_vi} đến {last.label_vi}",
+        )
 
     def _annex_traceability(self) -> None:
         """For each figure in the body, the submissions it came from."""
         assert self.trace is not None  # listed only for a traced report (Annex.needs_trace)
         self._annex_title("traceability", "Nguồn của các số liệu trong báo cáo")
+        # a change is computed from the figure and its value in the other period, both listed
+        # with their files (figures.json lists the change's too)
         figures = [
-            (figure, self.trace.sources_of(figure.lineage)) for figure in self.book.body_figures()
+            (figure, self.trace.sources_of(figure.lineage))
+            for figure in self.book.body_figures()
+            if not figure.id.endswith((".change", ".change_percent"))
         ]
         files = sorted(
             {source for _, sources in figures for source in sources},
@@ -592,6 +939,9 @@ class AnnexWriter:
         )
 
 
+# a year's cell of the completeness chart shows its worst month: from worst to best
+_WORST = ["missing", "rejected", "late", "empty", "on_time", "not_yet_due", "none"]
+
 # what every name of a kind begins with, left out where the chart has little room
 _NAME_PREFIXES = ("Phòng Văn hóa và Thông tin ", "Cơ quan thường trú ", "UBND ")
 
@@ -603,6 +953,20 @@ def _chart_name(name: str, width: int = 40) -> str:
             name = name[len(prefix) :]
             break
     return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
+def _year_mark(cells: list[dict | None]) -> str:
+    """A source's year in a phase's completeness table: "10/12", "12/12 (muộn 2)"."""
+    due = [cell for cell in cells if cell and cell["is_expected"]]
+    if not due:
+        return ""
+    received = sum(1 for cell in due if cell["is_received"])
+    late = sum(1 for cell in due if cell["submission_status"] == "late")
+    return f"{received}/{len(due)}" + (f" (muộn {late})" if late else "")
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _codes_note(codes: list[str]) -> str:

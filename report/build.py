@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from outreach.core.home import Home
-from outreach.core.periods import Period
+from outreach.core.periods import PHASE, Period, in_calendar
 from outreach.core.scope import Scope, resolve_scope
 from outreach.core.warehouse import connect
 from report.document import ReportWriter
@@ -151,7 +151,13 @@ def write_report(
                 "`outreach check` before `outreach report`"
             )
         data = load_report_data(con, period, scope)
-        trace = Trace(con, period, scope)
+        # the periods its figures are compared with, and a phase's years (its annex by year)
+        compared = [period.base, period.previous]
+        if period.kind == PHASE:
+            compared += period.trend
+        trace = Trace(
+            con, period, scope, [other for other in dict.fromkeys(compared) if in_calendar(other)]
+        )
     narrative = load_narrative(
         period.code, home.root, None if scope.is_home_province else scope.key
     )

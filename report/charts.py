@@ -53,13 +53,16 @@ def _style() -> None:
 
 
 def monthly_items_by_topic(
-    months: list[date], topics: dict[str, str], quantities: dict[tuple[date, str], int]
+    months: list[date],
+    topics: dict[str, str],
+    quantities: dict[tuple[date, str], int],
+    labels: list[str] | None = None,
 ) -> bytes:
-    """Stacked bars: media items of all outlets per month, by topic."""
+    """Stacked bars: media items of all outlets per month (or per year: `labels`), by topic."""
     _style()
     figure, axes = plt.subplots(figsize=(6.3, 2.8))
     bottom = [0] * len(months)
-    labels = [f"T{month.month}/{month.year}" for month in months]
+    labels = labels or [f"T{month.month}/{month.year}" for month in months]
     for code, label in topics.items():
         heights = [quantities.get((month, code), 0) for month in months]
         # bars at positions, labelled after: "T1/2022" given as an x value reads to matplotlib as
@@ -82,10 +85,15 @@ MATRIX_BAND = 128  # rows of the completeness matrix drawn as one image
 
 
 def completeness_matrix(
-    names: list[str], sources: list[str], months: list[date], status: dict[tuple[str, date], str]
+    names: list[str],
+    sources: list[str],
+    months: list[date],
+    status: dict[tuple[str, date], str],
+    labels: list[str] | None = None,
 ) -> bytes:
-    """Sources × months, each cell coloured by how that month's report came in; each row
-    labelled with the source's name (`names`, in the order of `sources`)."""
+    """Sources × months (or years: `labels`), each cell coloured by how that month's report
+    came in (a year: its worst month); each row labelled with the source's name (`names`, in
+    the order of `sources`)."""
     _style()
     if not sources:
         return _nothing("Chưa có tháng nào đến hạn gửi báo cáo")
@@ -112,7 +120,7 @@ def completeness_matrix(
             draw(grid[start:end], (-0.5, columns - 0.5, end - 0.5, start - 0.5))
         axes.set_xlim(-0.5, columns - 0.5)  # the limits a single image gives
         axes.set_ylim(rows - 0.5, -0.5)
-    axes.set_xticks(range(len(months)), [f"T{m.month}" for m in months])
+    axes.set_xticks(range(len(months)), labels or [f"T{m.month}" for m in months])
     axes.set_yticks(range(len(sources)), names, fontsize=7)
     axes.set_xticks([x - 0.5 for x in range(1, len(months))], minor=True)
     axes.set_yticks([y - 0.5 for y in range(1, len(sources))], minor=True)
@@ -159,4 +167,63 @@ def indicators_against_targets(
     axes.invert_yaxis()
     axes.set_xlim(0, 115)
     axes.set_xlabel("% (vạch đen: chỉ tiêu)")
+    return _png(figure)
+
+
+# the series of the trend chart: (label, colour)
+TREND_COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
+
+
+def trend(
+    labels: list[str],
+    panels: list[tuple[str, dict[str, list[float | None]], bool]],
+    marker: tuple[float, str] | None = None,
+) -> bytes:
+    """Each panel's series over the periods `labels` (a panel: its title, its series by label,
+    whether its values are shares, drawn as percentages); `marker` a dashed line at an
+    x position (between two periods: .5) with its label, the date the 2025 reform took
+    effect."""
+    _style()
+    if not labels or not panels:
+        return _nothing("Chưa có số liệu các kỳ trước")
+    figure, axes_list = plt.subplots(
+        len(panels), 1, figsize=(6.3, 2.1 * len(panels)), sharex=True, squeeze=False
+    )
+    positions = list(range(len(labels)))
+    for axes, (title, series, is_share) in zip(axes_list[:, 0], panels, strict=True):
+        for number, (name, values) in enumerate(series.items()):
+            shown = [
+                None if value is None else (100 * value if is_share else value) for value in values
+            ]
+            axes.plot(
+                positions,
+                [float("nan") if value is None else value for value in shown],
+                marker="o",
+                markersize=3,
+                color=TREND_COLOURS[number % len(TREND_COLOURS)],
+                label=name,
+            )
+        axes.set_title(title, fontsize=8, loc="left")
+        if is_share:
+            axes.set_ylim(0, 105)
+            axes.set_ylabel("%")
+        else:
+            axes.set_ylim(bottom=0)
+        if marker is not None:
+            axes.axvline(marker[0], color="#7f7f7f", linestyle="--", linewidth=1)
+        axes.legend(fontsize=6.5, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    last = axes_list[-1, 0]
+    last.set_xticks(positions, labels, fontsize=7)
+    if marker is not None:
+        axes_list[0, 0].annotate(
+            marker[1],
+            xy=(marker[0], 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -2),
+            textcoords="offset points",
+            fontsize=6.5,
+            color="#555555",
+            va="top",
+        )
+    figure.tight_layout()
     return _png(figure)

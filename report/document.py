@@ -18,10 +18,24 @@ from docx.oxml.ns import nsmap, qn
 from docxtpl import DocxTemplate
 from lxml import etree
 
+from outreach.core.calendar import ReportingCalendar
 from outreach.core.numbers import format_date_long, format_date_short
+from outreach.core.periods import PHASE
+from outreach.core.settings import settings
+from outreach.core.text import fold
 from report.annexes import AnnexWriter
+from report.comparisons import SAME_PERIOD, levels_vi, measure_key
 from report.docx_parts import paragraph
-from report.figures import DIRECTIVES, FigureBook, Lineage, ReportData, of_months, of_rows
+from report.figures import (
+    DIRECTIVES,
+    INDICATOR_DENOMINATORS,
+    INDICATOR_ROWS,
+    FigureBook,
+    Lineage,
+    ReportData,
+    of_months,
+    of_rows,
+)
 from report.narrative import Narrative
 from report.trace import Trace
 
@@ -32,23 +46,6 @@ GROUP_TITLES = {
     "outlet_provincial": "Các cơ quan báo chí của tỉnh",
     "district": "Phòng Văn hóa và Thông tin các huyện, thành phố",
     "commune": "UBND các xã, phường",
-}
-# the rows each indicator of the programme counts, as fct_indicator_values counts them (its
-# figures name these rows' files); a target, and the denominators of I1, I3 and I4 (key-area
-# communes, their populations, reporters on the beat) come from the registry, not from a file
-INDICATOR_ROWS: dict[str, Lineage] = {
-    "I1_communes_counselled": of_rows(output_type_code="tu_van", is_key_area=True),
-    "I2_monthly_posting": of_rows(
-        source_kind="outlet_provincial", output_group="media", topic_code="mua_ban_nguoi"
-    ),
-    "I3_people_reached": of_rows(
-        output_group="grassroots", is_key_area=True, topic_code="mua_ban_nguoi"
-    ),
-    "I4_reporters_trained": of_rows(output_type_code="tap_huan"),
-}
-# I2's denominator: every due month of the provincial outlets
-INDICATOR_DENOMINATORS: dict[str, Lineage] = {
-    "I2_monthly_posting": of_months(source_kind="outlet_provincial"),
 }
 # an indicator of the catalogue without its own sentence (dim_indicators.report_sentence_vi)
 GENERIC_INDICATOR_SENTENCE = "- {label}: {value} ({numerator}/{denominator}; {verdict})"
@@ -151,6 +148,7 @@ class ReportWriter(AnnexWriter):
         self.trace = trace
         self.template = DocxTemplate(str(template))
         self.document = None  # the sub-document being written
+        self.compared = {}
 
     def _block(self, write) -> object:
         self.document = self.template.new_subdoc()
@@ -177,14 +175,10 @@ class ReportWriter(AnnexWriter):
             "date_long": format_date_long(data.as_of),
             "period_label": data.period.label_vi,
             "subject_lower": _lower_first(config["subject"]),
-            "draft_notice": ""
-            if data.is_closed
-            else (
-                f"DỰ THẢO - số liệu tính đến {format_date_short(data.as_of)}; kỳ báo cáo chưa "
-                "khép lại, số liệu còn thay đổi."
-            ),
+            "draft_notice": "" if data.is_closed else self._draft_notice(),
             "mo_dau": self._narrative_block("mo_dau"),
             "directives_count": directives,
+            "directives_comparison": self._directives_comparison(),
             "directives_issuer": self.directives_issuer(),
             "directives_note": self.directives_note(),
             "chi_tieu": self._block(self._indicator_sentences),
@@ -261,6 +255,40 @@ class ReportWriter(AnnexWriter):
             held.getparent().remove(held)
         for number, picture in enumerate(_PICTURES(body), first):
             picture.set("id", str(number))  # as DocxTemplate.fix_docpr_ids numbers them
+
+    def _draft_notice(self) -> str:
+        """What a report of a period still open says of its figures: the date they are as of,
+        and the months that have ended (a phase under way is reported up to the as-of date)."""
+        calendar = ReportingCalendar(self.data.reporting_calendar, settings().on_time_days)
+        months = [
+            m for m in self.data.period.months if m <= calendar.last_ended_month(self.data.as_of)
+        ]
+        span = ""
+        if months:
+            first, last = months[0], months[-1]
+            span = (
+                f" (các tháng {first:%m/%Y}-{last:%m/%Y})"
+                if first != last
+                else f" (tháng {first:%m/%Y})"
+            )
+        under_way = (
+            f"{self.data.period.label_vi} chưa kết thúc"
+            if self.data.period.kind == PHASE
+            else "kỳ báo cáo chưa khép lại"
+        )
+        return (
+            f"DỰ THẢO - số liệu tính đến {format_date_short(self.data.as_of)}{span}; "
+            f"{under_way}, số liệu còn thay đổi."
+        )
+
+    def _directives_comparison(self) -> str:
+        """After the directive documents, the number against the same period; where the
+        warehouse has no report of that period, the one sentence that says so."""
+        if not self.data.has_compared_data(SAME_PERIOD):
+            return f" Hệ thống chưa có số liệu {self._against()} để so sánh."
+        change = self._change("directives.count", measure_key("directive_documents"))
+        assert change is not None
+        return f" Số văn bản ban hành {change.phrase('văn bản')}."
 
     def directives_count(self) -> str:
         return self.book.count(
@@ -349,6 +377,9 @@ class ReportWriter(AnnexWriter):
                 if indicator.get("is_demo_target"):
                     target += " (chỉ tiêu mẫu, Sở cần xác nhận)"
                 verdict = f"chỉ tiêu: {target}; {'đạt' if indicator['is_met'] else 'chưa đạt'}"
+            change = self._change(f"indicator.{code}.value", measure_key(code), is_rate=True)
+            if change is not None:
+                verdict += f"; {change.phrase()}"
             last = position == len(self.data.indicators) - 1
             template = indicator.get("report_sentence_vi") or GENERIC_INDICATOR_SENTENCE
             text = template.format(
@@ -359,54 +390,109 @@ class ReportWriter(AnnexWriter):
                 label=_lower_first(indicator["indicator_label_vi"] or code),
             )
             paragraph(self.document, text + ("." if last else ";"))
+        note = self._completeness_note("all")
+        if note and self.data.indicators:
+            paragraph(self.document, f"Lưu ý: {note}.")
 
-    def _group_totals(self, kind: str) -> dict:
+    def _totals(self, kinds: set[str]) -> dict:
+        """The period's quantities of the groups of these kinds, by output type and (media
+        items) by topic."""
         by_type: dict[str, int] = defaultdict(int)
         by_topic: dict[str, int] = defaultdict(int)
         for row in self.data.outputs:
-            if row["source_kind"] != kind:
+            if row["source_kind"] not in kinds:
                 continue
             by_type[row["output_type_code"]] += int(row["quantity"])
             if row["output_group"] == "media":
                 by_topic[row["topic_code"]] += int(row["quantity"])
         return {"by_type": by_type, "by_topic": by_topic}
 
-    def _media_sentence(self, kind: str) -> str:
-        totals = self._group_totals(kind)
+    def _counted(
+        self,
+        figure_id: str,
+        label: str,
+        value: int,
+        source: Lineage,
+        role: str | None,
+        key: str,
+        compared_rows: Lineage | None,
+    ) -> str:
+        """A count as the body prints it, with its comparison in brackets when the group is
+        compared ("44 tin, bài (+5; +12,8%)" is written by the caller around it)."""
+        text = self.book.count(figure_id, label, value, source=source)
+        if role is None:
+            return text
+        change = self._change(figure_id, key, lineage=compared_rows)
+        return text if change is None else f"{text} ({change.note()})"
+
+    def _media_sentence(self, kind: str, role: str | None = None, figure_kind: str = "") -> str:
+        """A group's media items, by type and topic; compared by `role` when given (the
+        figures of a role summary are the role's, `figure_kind` its name in their ids)."""
+        figure_kind = figure_kind or kind
+        kinds = self._kinds_of(role) if figure_kind != kind else {kind}
+        totals = self._totals(kinds)
+        where = {"source_role": role} if figure_kind != kind else {"source_kind": kind}
+        role_rows = {"source_role": role} if role else None
+
+        def compared_rows(**columns) -> Lineage | None:
+            return of_rows(**role_rows, **columns) if role_rows else None
+
         media_types = [
             code
             for code, row in self.data.output_types.items()
-            if row["output_group"] == "media" and totals["by_type"].get(code)
+            if row["output_group"] == "media"
+            and (
+                totals["by_type"].get(code)
+                or role
+                and self._compared_value(measure_key("items", role, "media", code))
+            )
         ]
+        title = self.group_titles.get(figure_kind, figure_kind)
         total = self.book.count(
-            f"outputs.{kind}.media.all",
-            f"{self.group_titles[kind]}: tổng số tin, bài, chương trình",
-            sum(totals["by_type"][code] for code in media_types),
-            source=of_rows(source_kind=kind, output_group="media"),
+            f"outputs.{figure_kind}.media.all",
+            f"{title}: tổng số tin, bài, chương trình",
+            sum(totals["by_type"].get(code, 0) for code in media_types),
+            source=of_rows(**where, output_group="media"),
         )
-        title = self.group_titles[kind]
+        total_change = (
+            self._change(
+                f"outputs.{figure_kind}.media.all",
+                measure_key("items", role, "media"),
+                lineage=compared_rows(output_group="media"),
+            )
+            if role
+            else None
+        )
         parts = []
         for code in media_types:
             output_type = self.data.output_types[code]
-            quantity = self.book.count(
-                f"outputs.{kind}.{code}.all",
+            quantity = self._counted(
+                f"outputs.{figure_kind}.{code}.all",
                 f"{title}: {output_type['output_type_label_vi']}",
-                totals["by_type"][code],
-                source=of_rows(source_kind=kind, output_type_code=code),
+                totals["by_type"].get(code, 0),
+                of_rows(**where, output_type_code=code),
+                role,
+                measure_key("items", role or "", "media", code),
+                compared_rows(output_type_code=code),
             )
-            parts.append(f"{quantity} {output_type['unit_label_vi']}")
+            parts.append(_unit_after(quantity, output_type["unit_label_vi"]))
         topics = []
         for code, topic in self.data.topics.items():
-            quantity = self.book.count(
-                f"outputs.{kind}.media.{code}",
+            quantity = self._counted(
+                f"outputs.{figure_kind}.media.{code}",
                 f"{title}: tin, bài về {topic['topic_label_vi']}",
                 totals["by_topic"].get(code, 0),
-                source=of_rows(source_kind=kind, output_group="media", topic_code=code),
+                of_rows(**where, output_group="media", topic_code=code),
+                role,
+                measure_key("items", role or "", "media", "all", code),
+                compared_rows(output_group="media", topic_code=code),
             )
-            topics.append(f"{quantity} về {_lower_first(topic['topic_label_vi'])}")
+            topics.append(_unit_after(quantity, f"về {_lower_first(topic['topic_label_vi'])}"))
+        compared = f", {total_change.phrase('tin, bài, chương trình')}" if total_change else ""
         return (
-            f"đã đăng tải, phát sóng {total} tin, bài, chương trình tuyên truyền "
+            f"đã đăng tải, phát sóng {total} tin, bài, chương trình tuyên truyền{compared} "
             f"({'; '.join(parts) or 'không có'}), trong đó {'; '.join(topics)}"
+            f"{_noted(self._completeness_note(role)) if role else ''}"
         )
 
     def _local_offices(self) -> str:
@@ -419,21 +505,24 @@ class ReportWriter(AnnexWriter):
         return ", ".join(local) or GROUP_TITLES["district"]
 
     def _results(self) -> dict[str, object]:
-        """The sentences of "Kết quả cụ thể", one per group of sources of the period; a group
-        that sent nothing says so, in place of a sentence about its work."""
+        """The sentences of "Kết quả cụ thể", one per group of sources of the period, each
+        figure against the same period a year earlier; a group that sent nothing says so, in
+        place of a sentence about its work. Groups that share a role (the district and the
+        commune offices of 2025) are compared together, in a line of their own."""
         missing_postings = [
             flag for flag in self.data.flags if flag["check_name"] == "monthly_trafficking_posting"
         ]
         groups = []
         for group in self.data.groups:
             kind = group["source_kind"]
+            role = self._role(kind)
             if not group["has_data"]:
                 text = self._no_data_sentence(group)
             elif group["is_local_office"]:
                 lead = group["result_lead_vi"] or "kết quả:"
-                text = f"{lead} {self._local_sentence(kind)}"
+                text = f"{lead} {self._local_sentence(kind, role)}"
             else:
-                text = self._media_sentence(kind)
+                text = self._media_sentence(kind, role) + self._predecessor_note(kind, role)
                 if kind == "outlet_provincial" and missing_postings:
                     count = self.book.count(
                         "flags.missing_monthly_posting.count",
@@ -446,7 +535,53 @@ class ReportWriter(AnnexWriter):
                         f"người (chi tiết tại {self.annex_ref('flags')})"
                     )
             groups.append({"kind": kind, "label": self.group_titles[kind], "text": text})
-        return {"groups": groups, "training": self._training_count()}
+        summary = self._role_summary()
+        if summary:
+            groups.append(summary)
+        training = self._training_count()
+        return {
+            "groups": groups,
+            "training": training,
+            "training_comparison": self._training_comparison() if training else "",
+            "reporting": self._reporting_sentence(),
+        }
+
+    def _predecessor_note(self, kind: str, role: str | None) -> str:
+        """After a merged outlet's comparison: whose figures it is compared with (BAO-LS and
+        PTTH-LS before 1 July 2025, for BPTTH-LS)."""
+        if role is None or not self.data.has_compared_data(SAME_PERIOD):
+            return ""
+        base = self.data.period.base
+        names = []
+        for source in self.data.sources.values():
+            if source["source_kind"] != kind or not self._registered_in_period(source):
+                continue
+            for code in source["predecessor_codes"] or []:
+                before = self.data.sources.get(code)
+                if (
+                    before
+                    and before["valid_from"] <= base.end
+                    and (before["valid_to"] is None or before["valid_to"] >= base.start)
+                ):
+                    names.append(before["source_name"])
+        if not names:
+            return ""
+        return f"; số liệu {self._against()} là của {', '.join(dict.fromkeys(names))}"
+
+    def _role_summary(self) -> dict | None:
+        """The local offices of a period with both kinds (2025: the district offices until
+        June, the commune offices from July), together, against the same period a year earlier:
+        the groups' own lines are not compared, their sum is."""
+        kinds = self._kinds_of("local_office")
+        if len(kinds) < 2 or not self.data.has_compared_data(SAME_PERIOD):
+            return None
+        titles = " và ".join(
+            f"{levels_vi(group['source_kind'])}{_months_note(group)}"
+            for group in self.data.groups
+            if group["source_kind"] in kinds
+        )
+        text = self._local_sentence(None, "local_office", figure_kind="local_office")
+        return {"kind": "local_office", "label": f"Cộng chung {titles}", "text": text}
 
     def _no_data_sentence(self, group: dict) -> str:
         kind = group["source_kind"]
@@ -465,37 +600,81 @@ class ReportWriter(AnnexWriter):
             return f"chưa có số liệu: chưa nhận được báo cáo tháng của {registered} đơn vị"
         return f"chưa đến hạn gửi báo cáo tháng ({registered} đơn vị phải báo cáo)"
 
-    def _local_sentence(self, kind: str) -> str:
-        totals = self._group_totals(kind)["by_type"]
-        counselling = self.data.counselling.get(kind, {"communes": 0, "people": 0})
+    def _local_sentence(
+        self, kind: str | None, role: str | None = None, figure_kind: str = ""
+    ) -> str:
+        """A local group's activities by type, with the communes counselled and the people
+        who attended; compared by role when given (the levels of local government named when
+        they differ between the two periods)."""
+        figure_kind = figure_kind or str(kind)
+        kinds = {kind} if kind else self._kinds_of(role)
+        totals = self._totals(kinds)["by_type"]
+        where: dict[str, object] = {"source_kind": kind} if kind else {"source_role": role}
+        role_rows = {"source_role": role} if role else None
+
+        def compared_rows(**columns) -> Lineage | None:
+            return of_rows(**role_rows, **columns) if role_rows else None
+
+        title = self.group_titles.get(figure_kind, "Cấp huyện và cấp xã")
         parts = []
         for code, row in self.data.output_types.items():
-            if row["output_group"] == "capacity" or not totals.get(code):
+            if row["output_group"] == "capacity":
                 continue
-            quantity = self.book.count(
-                f"outputs.{kind}.{code}.all",
-                f"{self.group_titles[kind]}: {row['output_type_label_vi']}",
-                totals[code],
-                source=of_rows(source_kind=kind, output_type_code=code),
+            key = measure_key("items", role or "", row["output_group"], code)
+            if not totals.get(code) and not (role and self._compared_value(key)):
+                continue
+            quantity = self._counted(
+                f"outputs.{figure_kind}.{code}.all",
+                f"{title}: {row['output_type_label_vi']}",
+                totals.get(code, 0),
+                of_rows(**where, output_type_code=code),
+                role,
+                key,
+                compared_rows(output_type_code=code),
             )
-            label = _lower_first(row["output_type_label_vi"])
-            text = f"{quantity} {row['unit_label_vi']} ({label})"
+            text = _unit_after(
+                quantity, row["unit_label_vi"], _lower_first(row["output_type_label_vi"])
+            )
             if code == "tu_van":
-                communes = self.book.count(
-                    f"counselling.{kind}.communes",
-                    f"{self.group_titles[kind]}: số xã được tư vấn trực tiếp",
-                    counselling["communes"],
-                    source=of_rows(source_kind=kind, output_type_code="tu_van"),
+                counselling = [
+                    self.data.counselling.get(each, {"communes": 0, "people": 0}) for each in kinds
+                ]
+                communes = self._counted(
+                    f"counselling.{figure_kind}.communes",
+                    f"{title}: số xã được tư vấn trực tiếp",
+                    sum(int(each["communes"]) for each in counselling),
+                    of_rows(**where, output_type_code="tu_van"),
+                    role,
+                    measure_key("counselled_communes", role or "", "grassroots", "tu_van"),
+                    compared_rows(output_type_code="tu_van"),
                 )
-                people = self.book.count(
-                    f"counselling.{kind}.people",
-                    f"{self.group_titles[kind]}: số lượt người được tư vấn trực tiếp",
-                    counselling["people"],
-                    source=of_rows(source_kind=kind, output_type_code="tu_van"),
+                people = self._counted(
+                    f"counselling.{figure_kind}.people",
+                    f"{title}: số lượt người được tư vấn trực tiếp",
+                    sum(int(each["people"]) for each in counselling),
+                    of_rows(**where, output_type_code="tu_van"),
+                    role,
+                    measure_key("counselled_people", role or "", "grassroots", "tu_van"),
+                    compared_rows(output_type_code="tu_van"),
                 )
-                text += f" tại {communes} xã với {people} lượt người tham dự"
+                text += (
+                    f" tại {_unit_after(communes, 'xã')} với "
+                    f"{_unit_after(people, 'lượt người tham dự')}"
+                )
             parts.append(text)
-        return "; ".join(parts) or "chưa có số liệu"
+        sentence = "; ".join(parts) or "chưa có số liệu"
+        if role and self.data.has_compared_data(SAME_PERIOD):
+            sentence += self._levels_note(role) + _noted(self._completeness_note(role))
+        return sentence
+
+    def _levels_note(self, role: str) -> str:
+        """Which level of local government the figures compared with came from, when it is not
+        this period's: "số liệu cùng kỳ năm 2025 là của cấp huyện"."""
+        row = self.data.comparisons[SAME_PERIOD].get(measure_key("reporting_rate", role))
+        if not row or row["compared_source_kinds"] == row["current_source_kinds"]:
+            return ""
+        compared = levels_vi(row["compared_source_kinds"])
+        return f"; số liệu {self._against()} là của {compared}" if compared else ""
 
     def _training_count(self) -> str | None:
         sessions = sum(
@@ -503,13 +682,40 @@ class ReportWriter(AnnexWriter):
             for row in self.data.outputs
             if row["output_type_code"] == "tap_huan"
         )
-        if not sessions:
+        if not sessions and not self._compared_value(
+            measure_key("items", "all", "capacity", "tap_huan")
+        ):
             return None
         return self.book.count(
             "outputs.all.tap_huan.all",
             "Số lớp tập huấn",
             sessions,
             source=of_rows(output_type_code="tap_huan"),
+        )
+
+    def _training_comparison(self) -> str:
+        change = self._change(
+            "outputs.all.tap_huan.all", measure_key("items", "all", "capacity", "tap_huan")
+        )
+        return f", {change.phrase('lớp')}" if change else ""
+
+    def _reporting_sentence(self) -> str | None:
+        """How many of the monthly reports due were received, and on time, against the same
+        period a year earlier."""
+        texts = self.completeness_figures()
+        if texts is None:
+            return None
+        received = self._change(
+            "completeness.reporting_rate", measure_key("reporting_rate"), is_rate=True
+        )
+        on_time = self._change(
+            "completeness.on_time_rate", measure_key("on_time_rate"), is_rate=True
+        )
+        return (
+            f"đã nhận {texts['received']}/{texts['expected']} báo cáo tháng đến hạn (tỷ lệ "
+            f"{texts['reporting_rate']}{', ' + received.phrase() if received else ''}); đúng "
+            f"hạn {texts['on_time']} báo cáo (tỷ lệ {texts['on_time_rate']}"
+            f"{', ' + on_time.phrase() if on_time else ''})"
         )
 
     def _strengths(self) -> None:
@@ -547,11 +753,31 @@ class ReportWriter(AnnexWriter):
             paragraph(self.document, text)
 
 
+def _noted(note: str) -> str:
+    return f" (lưu ý: {note})" if note else ""
+
+
+def _unit_after(quantity: str, unit: str, label: str = "") -> str:
+    """ "44 (+5; +12,8%)" and "tin, bài" as "44 tin, bài (+5; +12,8%)"; with a label that
+    says more than the unit, "34.482 lượt phát (phát trên hệ thống truyền thanh cơ sở,
+    +1.200; +3,6%)"."""
+    number, _, note = quantity.partition(" (")
+    inside = [part for part in (label if fold(label) != fold(unit) else "", note[:-1]) if part]
+    return f"{number} {unit}" + (f" ({', '.join(inside)})" if inside else "")
+
+
 def _months_note(group: dict) -> str:
-    """ " (tháng 7-12/2025)" for a group registered for only some months of the period."""
+    """ " (tháng 7-12/2025)" for a group registered for only some months of the period
+    (" (tháng 1/2022-6/2025)" across years)."""
     if not group.get("covers_part_of_period"):
         return ""
-    first, last = group["first_month"], group["last_month"]
+    return f" ({months_span_vi(group['first_month'], group['last_month'])})"
+
+
+def months_span_vi(first, last) -> str:
+    """ "tháng 7-12/2025", "tháng 7/2025", "tháng 1/2022-6/2025"."""
     if (first.year, first.month) == (last.year, last.month):
-        return f" (tháng {first.month}/{first.year})"
-    return f" (tháng {first.month}-{last.month}/{last.year})"
+        return f"tháng {first.month}/{first.year}"
+    if first.year == last.year:
+        return f"tháng {first.month}-{last.month}/{last.year}"
+    return f"tháng {first.month}/{first.year}-{last.month}/{last.year}"

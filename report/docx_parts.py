@@ -8,6 +8,7 @@ these.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -54,7 +55,7 @@ def paragraph(
     return paragraph
 
 
-def grid_table(document, header: list[str], rows: list[list[str]], widths_mm: list[float]):
+def grid_table(document, header: list[str], rows: list[list[str]], widths_mm: Sequence[float]):
     """A bordered table: a bold centred header, then the rows (first column left-aligned).
 
     The first data row is formatted once through python-docx and the others are copies of its
@@ -113,7 +114,7 @@ def row_properties(row, *, header: bool = False) -> None:
         properties.append(OxmlElement("w:tblHeader"))
 
 
-def set_widths(table, widths_mm: list[float]) -> None:
+def set_widths(table, widths_mm: Sequence[float]) -> None:
     """Column widths that Word and LibreOffice both honour (grid and cells, no autofit)."""
     table.autofit = False
     for column, width in zip(table.columns, widths_mm, strict=True):

@@ -15,6 +15,7 @@ from outreach.core.periods import Period
 from outreach.core.scope import Scope
 from outreach.core.settings import settings
 from outreach.core.warehouse import fetch_dicts, warehouse_as_of
+from report.comparisons import PREVIOUS_PERIOD, SAME_PERIOD, Change
 
 LOCAL_KINDS = ("district", "commune")  # the local offices: districts' until June 2025, then
 # the communes'
@@ -29,12 +30,19 @@ class Lineage:
     "directives" (the directive documents of the period); `where` the columns those rows must
     match; `flagged_by` (months only) a check whose flagged months only count. A figure from the
     registry or the programme (a target, a count of registered sources) has no lineage: None.
+    `periods` the periods whose rows it counts: none given, the report's own; a figure compared
+    with another period names that one (its value then), or both (the change).
     `report.trace.Trace` turns a lineage into files; the figure's id plays no part in it.
     """
 
     of: str
     where: tuple[tuple[str, object], ...] = ()
     flagged_by: str | None = None
+    periods: tuple[str, ...] = ()
+
+    def over(self, *period_codes: str) -> Lineage:
+        """The same rows, in other periods."""
+        return replace(self, periods=tuple(period_codes))
 
 
 def of_rows(**where: object) -> Lineage:
@@ -48,6 +56,24 @@ def of_months(*, flagged_by: str | None = None, **where: object) -> Lineage:
 
 
 DIRECTIVES = Lineage("directives")
+
+# the rows each indicator of the programme counts, as fct_indicator_values counts them (its
+# figures name these rows' files); a target, and the denominators of I1, I3 and I4 (key-area
+# communes, their populations, reporters on the beat) come from the registry, not from a file
+INDICATOR_ROWS: dict[str, Lineage] = {
+    "I1_communes_counselled": of_rows(output_type_code="tu_van", is_key_area=True),
+    "I2_monthly_posting": of_rows(
+        source_kind="outlet_provincial", output_group="media", topic_code="mua_ban_nguoi"
+    ),
+    "I3_people_reached": of_rows(
+        output_group="grassroots", is_key_area=True, topic_code="mua_ban_nguoi"
+    ),
+    "I4_reporters_trained": of_rows(output_type_code="tap_huan"),
+}
+# I2's denominator: every due month of the provincial outlets
+INDICATOR_DENOMINATORS: dict[str, Lineage] = {
+    "I2_monthly_posting": of_months(source_kind="outlet_provincial"),
+}
 
 
 @dataclass(frozen=True)
@@ -80,6 +106,61 @@ class FigureBook:
         self, figure_id: str, label_vi: str, value: float | None, *, source: Lineage | None
     ) -> str:
         return self._add(Figure(figure_id, label_vi, value, format_percent(value), lineage=source))
+
+    def compare(
+        self,
+        figure_id: str,
+        change: Change,
+        kind: str,
+        *,
+        current: str,
+        compared: str,
+        lineage: Lineage | None = None,
+    ) -> None:
+        """Record a printed figure's value in another period and its change (`kind`:
+        same_period, previous_period): `<id>.<kind>.base`, `.change` and `.change_percent` (a
+        count's; none from a base of zero); their files are those of the other period (the
+        base) and of both (the change), counted as `lineage` says (default the figure's own:
+        a group compared by role names the role's rows). The mart's value of the figure must be
+        the one printed."""
+        figure = self.figures[figure_id]
+        if not _same_value(figure.value, change.current):
+            raise ValueError(
+                f"figure {figure_id}: {figure.value} printed, {change.current} compared "
+                f"({kind}): the report and rpt_period_comparisons disagree"
+            )
+        lineage = lineage or figure.lineage
+        label = f"{figure.label_vi} ({change.against})"
+        base = replace(
+            figure,
+            id=f"{figure_id}.{kind}.base",
+            label_vi=label,
+            value=change.compared,
+            text=change.base_text(),
+            lineage=lineage.over(compared) if lineage else None,
+        )
+        both = lineage.over(current, compared) if lineage else None
+        delta = replace(
+            figure,
+            id=f"{figure_id}.{kind}.change",
+            label_vi=f"{figure.label_vi}: tăng/giảm so với {change.against}",
+            value=change.change,
+            text=change.change_text(),
+            lineage=both,
+        )
+        for entry in (base, delta):
+            self._add(entry)
+        if not change.is_rate:
+            self._add(
+                replace(
+                    figure,
+                    id=f"{figure_id}.{kind}.change_percent",
+                    label_vi=f"{figure.label_vi}: tỷ lệ tăng/giảm so với {change.against}",
+                    value=change.ratio,
+                    text=change.share_text(),
+                    lineage=both,
+                )
+            )
 
     def _add(self, figure: Figure) -> str:
         figure = replace(figure, part=self.part)
@@ -115,6 +196,12 @@ class FigureBook:
         )
 
 
+def _same_value(printed: float | int | None, compared: float | None) -> bool:
+    if printed is None or compared is None:
+        return printed is None and compared is None
+    return abs(float(printed) - float(compared)) <= 1e-9 * max(1.0, abs(float(printed)))
+
+
 @dataclass
 class ReportData:
     """What the document needs, read from the marts for one period."""
@@ -139,6 +226,14 @@ class ReportData:
     sources: dict[str, dict]
     output_types: dict[str, dict]
     topics: dict[str, dict]
+    # every figure against the same period a year earlier and against the previous period:
+    # comparison kind -> measure key -> the row of marts.rpt_period_comparisons
+    comparisons: dict[str, dict[str, dict]] = field(default_factory=dict)
+    trend: list[dict] = field(default_factory=list)  # the trend chart's periods, by measure
+
+    def has_compared_data(self, kind: str) -> bool:
+        """Whether the warehouse has reports of the other period to compare with."""
+        return any(row["has_compared_data"] for row in self.comparisons.get(kind, {}).values())
 
 
 def _rows(con, sql: str, params: list | None = None) -> list[dict]:
@@ -157,7 +252,7 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
     """The period's rows for one province (or, summed, for the country)."""
     start, end = period.start, period.end
     calendar = settings().calendar  # directive documents count by the days the period covers
-    of_scope, scope_params = scope.sources_where()
+    of_scope, scope_params = scope.sources_where(period_code=period.code)
     period_row = _rows(
         con,
         "select is_closed, reporting_calendar from marts.dim_periods where period_code = ?",
@@ -176,6 +271,14 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
         select * from marts.rpt_indicator_values
         where period_code = ? and area_code = ?
         order by indicator_code""",
+        area,
+    )
+    compared = _rows(
+        con,
+        """
+        select * from marts.rpt_period_comparisons
+        where period_code = ? and report_area_code = ?
+        order by comparison_kind, compared_period_code, measure_key""",
         area,
     )
     rates = _rows(
@@ -304,4 +407,9 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
             row["topic_code"]: row
             for row in _rows(con, "select * from marts.dim_topics order by sort_order")
         },
+        comparisons={
+            kind: {row["measure_key"]: row for row in compared if row["comparison_kind"] == kind}
+            for kind in (SAME_PERIOD, PREVIOUS_PERIOD)
+        },
+        trend=[row for row in compared if row["comparison_kind"] == "trend"],
     )

@@ -87,7 +87,9 @@ def reminders(
     """The reminder list of a period (or of one of its months), from the latest checks, for
     one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
-    of_scope, scope_params = scope.sources_where("f.source_code") if scope else ("true", [])
+    of_scope, scope_params = (
+        scope.sources_where("f.source_code", period.code) if scope else ("true", [])
+    )
     query = _QUERY.format(scope=of_scope)
     parameters = [period.code, start, end, *scope_params]
     rows = read_while_running(home, lambda con: _fetch(con, query, parameters), warehouse)

@@ -110,7 +110,9 @@ def submission_status(
     """One row per source and month of the period (or of one month) that was due or received,
     of one province's sources (default: all of the warehouse's)."""
     start, end = (month, month) if month else (period.start, period.end)
-    of_scope, scope_params = scope.sources_where("source_code") if scope else ("true", [])
+    of_scope, scope_params = (
+        scope.sources_where("source_code", period.code) if scope else ("true", [])
+    )
     query, parameters = _QUERY.format(scope=of_scope), [start, end, *scope_params]
     rows = _read_published_if_busy(home, query, parameters)
     return [

@@ -9,7 +9,7 @@ every figure, and the report's last annex for every figure printed in the body.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from outreach.core.periods import Period
@@ -37,24 +37,35 @@ class Submission:
 
 
 class Trace:
-    def __init__(self, con, period: Period, scope: Scope) -> None:
-        window = [period.start, period.end]
-        of_scope, scope_params = scope.sources_where("facts.source_code")
+    """The submissions behind the figures of a report of `period`, and of the periods it is
+    compared with (`compared`: their rows are read in the report's area, as the comparisons
+    read them)."""
+
+    def __init__(self, con, period: Period, scope: Scope, compared: Sequence[Period] = ()) -> None:
+        self.period = period
+        self.periods = {other.code: other for other in (period, *compared)}
+        window = [
+            min(other.start for other in self.periods.values()),
+            max(other.end for other in self.periods.values()),
+        ]
+        of_scope, scope_params = scope.sources_where("facts.source_code", period.code)
         self.rows = fetch_dicts(
             con,
             f"""
-            select submission_id, source_code, source_kind, district_code,
-                strftime(report_month, '%Y-%m') as report_month, output_type_code, topic_code,
-                output_group, is_key_area
+            select facts.submission_id, facts.source_code, facts.source_kind,
+                sources.source_role, facts.district_code,
+                strftime(facts.report_month, '%Y-%m') as report_month, facts.output_type_code,
+                facts.topic_code, facts.output_group, facts.is_key_area
             from marts.rpt_output_lineage as facts
-            where report_month between ? and ? and {of_scope}""",
+            inner join marts.dim_sources as sources on facts.source_code = sources.source_code
+            where facts.report_month between ? and ? and {of_scope}""",
             [*window, *scope_params],
         )
         self.monthly = fetch_dicts(
             con,
             f"""
             select facts.submission_id, facts.source_code, facts.source_kind,
-                facts.district_code, sources.province_code,
+                sources.source_role, facts.district_code, sources.province_code,
                 strftime(facts.report_month, '%Y-%m') as report_month
             from marts.fct_reporting_completeness as facts
             inner join marts.dim_sources as sources on facts.source_code = sources.source_code
@@ -77,16 +88,23 @@ class Trace:
         self.flagged = {
             (row["check_name"], row["source_code"], row["report_month"]) for row in flagged
         }
-        self.directives = {
-            row["submission_id"]
-            for row in fetch_dicts(
-                con,
-                f"""
-            select distinct submission_id from marts.fct_directive_documents as facts
+        calendar = settings().calendar
+        days = [calendar.period_dates(other) for other in self.periods.values()]
+        documents = fetch_dicts(
+            con,
+            f"""
+            select distinct submission_id, issued_date
+            from marts.fct_directive_documents as facts
             where issued_date between ? and ? and {of_scope}""",
-                [*settings().calendar.period_dates(period), *scope_params],
-            )
+            [min(first for first, _ in days), max(last for _, last in days), *scope_params],
+        )
+        # each period's directive documents: those issued on the days it covers
+        self.directives = {
+            code: {row["submission_id"] for row in documents if first <= row["issued_date"] <= last}
+            for code, (first, last) in zip(self.periods, days, strict=True)
         }
+        # the positions of the rows (and of the source-months) of each period
+        self._in_period: dict[tuple[str, str], set[int]] = {}
         self.submissions = {
             row["submission_id"]: Submission(
                 row["submission_id"],
@@ -115,7 +133,23 @@ class Trace:
                 index[row[column]].append(position)
         return index.get(value, [])
 
+    def _period_positions(self, of: str, code: str) -> set[int]:
+        known = self._in_period.get((of, code))
+        if known is None:
+            months = {f"{month:%Y-%m}" for month in self.periods[code].months}
+            rows = self.rows if of == "rows" else self.monthly
+            known = self._in_period[(of, code)] = {
+                position for position, row in enumerate(rows) if row["report_month"] in months
+            }
+        return known
+
     def _matching(self, rows: list[dict], lineage: Lineage) -> set[str]:
+        codes = lineage.periods or (self.period.code,)
+        in_periods = (
+            self._period_positions(lineage.of, codes[0])
+            if len(codes) == 1
+            else set().union(*(self._period_positions(lineage.of, code) for code in codes))
+        )
         where = dict(lineage.where)
         source = where.pop("source_code", None)
         if source is not None:  # a source's code is looked up as text
@@ -128,6 +162,8 @@ class Trace:
             chosen = self._positions(lineage.of, column, where.pop(column))
         found = set()
         for position in chosen:
+            if position not in in_periods:
+                continue
             row = rows[position]
             if any(row[column] != value for column, value in where.items()):
                 continue
@@ -158,7 +194,9 @@ class Trace:
         elif lineage.of == "months":
             found = self._matching(self.monthly, lineage)
         elif lineage.of == "directives":
-            found = self.directives
+            found = set().union(
+                *(self.directives[code] for code in lineage.periods or (self.period.code,))
+            )
         else:
             raise ValueError(f"unknown lineage {lineage.of!r}")
         chosen = [self.submissions[i] for i in found if i in self.submissions]

@@ -273,3 +273,72 @@ def _indicators(con, period: Period) -> dict:
         figures[f"indicator.{code}.value"] = numerator / denominator
         figures[f"indicator.{code}.target"] = targets[code]
     return figures
+
+
+# the kinds of source whose figures are compared together across the 2025 reform (DOMAIN.md:
+# the district offices' grassroots work before 1 July 2025, the commune offices' after)
+LOCAL_OFFICES = ("district", "commune")
+
+
+def role_of(kind: str) -> str:
+    return "local_office" if kind in LOCAL_OFFICES else kind
+
+
+def expected_role_figures(
+    warehouse: str, period: Period, seeds_dir=SEEDS_DIR
+) -> dict[str, float | int | None]:
+    """A period's figures by the role of their sources (a report's comparisons read the other
+    period by role): keyed as the report's figures, with the role in place of the kind
+    (`outputs.local_office.tu_van.all`, `counselling.local_office.communes`); the indicators,
+    directives, trainings and rates as `expected_figures` keys them."""
+    role = (
+        "case when s.source_kind in ('district', 'commune') then 'local_office' else "
+        "s.source_kind end"
+    )
+    with duckdb.connect(warehouse, read_only=True) as con:
+        _setup(con, period, seeds_dir)
+        figures: dict[str, float | int | None] = {}
+        rows = f"""
+            select {role} as role, r.*
+            from period_rows r join ref_sources s using (source_code)"""
+        for name, output_type, quantity in con.execute(f"""
+                select role, output_type_code, sum(quantity) from ({rows}) group by all
+                """).fetchall():
+            figures[f"outputs.{name}.{output_type}.all"] = quantity
+        for name, topic, quantity in con.execute(f"""
+                select role, topic_code, sum(quantity) from ({rows})
+                where output_group = 'media' group by all""").fetchall():
+            figures[f"outputs.{name}.media.{topic}"] = quantity
+        for name, quantity in con.execute(f"""
+                select role, sum(quantity) from ({rows})
+                where output_group = 'media' group by all""").fetchall():
+            figures[f"outputs.{name}.media.all"] = quantity
+        # communes within a kind: a district office names old communes, a commune office its
+        # new one (the reform reused codes)
+        for name, communes, people in con.execute(f"""
+                select role, count(distinct source_kind || commune_code), sum(people_reached)
+                from ({rows}) where output_type_code = 'tu_van' group by all""").fetchall():
+            figures[f"counselling.{name}.communes"] = communes
+            figures[f"counselling.{name}.people"] = people
+        figures["outputs.all.tap_huan.all"] = _scalar(
+            con,
+            "select coalesce(sum(quantity), 0) from period_rows "
+            "where output_type_code = 'tap_huan'",
+        )
+        figures["directives.count"] = _scalar(
+            con,
+            f"""
+            select count(*) from raw.directive_documents d
+            join winners w using (submission_id)
+            where d.issued_date between date '{period.start}' and date '{period.end}'""",
+        )
+        completeness = _completeness(con, period)
+        for name in ("reporting_rate", "on_time_rate"):
+            figures[f"completeness.{name}"] = completeness[f"completeness.{name}"]
+        for name, expected, received in con.execute(f"""
+                select {role.replace("s.", "")}, count(*), count(*) filter (where received)
+                from expected group by all""").fetchall():
+            figures[f"completeness.role.{name}.reporting_rate"] = received / expected
+        figures["completeness.role.all.reporting_rate"] = figures["completeness.reporting_rate"]
+        figures.update(_indicators(con, period))
+        return figures

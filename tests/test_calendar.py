@@ -13,7 +13,7 @@ from helpers import PERIOD, document_text, new_home, write_csv
 from ingest.load import inspect_file
 from outreach.core.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
 from outreach.core.periods import parse_period
-from outreach.core.settings import CALENDAR_ENV, period_for_run, settings
+from outreach.core.settings import CALENDAR_ENV, reports_for_night, settings
 from outreach.orchestration import pipeline
 
 ND09 = ReportingCalendar(ND09_2019, 10)
@@ -41,10 +41,15 @@ def test_the_last_ended_month_and_the_period_a_run_reports_on(monkeypatch):
     assert MONTHLY.last_ended_month(date(2022, 6, 30)) == date(2022, 5, 1)
     assert ND09.last_ended_month(date(2022, 7, 15)) == date(2022, 7, 1)
     assert ND09.last_ended_month(date(2022, 7, 14)) == date(2022, 6, 1)
-    assert period_for_run(date(2022, 7, 20)).code == "2022-H1"
+    assert [p.code for p, _ in reports_for_night(date(2022, 7, 20))] == ["2022"]
     monkeypatch.setenv(CALENDAR_ENV, ND09_2019)
     assert settings().calendar.kind == ND09_2019
-    assert period_for_run(date(2022, 7, 20)).code == "2022-H2"
+    # July ends on the 14th: its quarter and half-year have a month ended by the 20th
+    assert [p.code for p, _ in reports_for_night(date(2022, 7, 20))] == [
+        "2022-Q3",
+        "2022-H2",
+        "2022",
+    ]
 
 
 def test_the_report_states_the_rule():

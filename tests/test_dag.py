@@ -9,7 +9,7 @@ import pytest
 
 from outreach.core.home import DAGS_DIR
 from outreach.core.periods import parse_period
-from outreach.core.settings import period_for_run
+from outreach.core.settings import REPORT_KINDS_ENV, reports_for_night
 from outreach.orchestration.airflow_run import logical_date_for
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -105,17 +105,37 @@ def test_nightly_at_two_in_vietnam_with_a_real_data_interval(dag):
 
 
 @pytest.mark.parametrize(
-    "interval_end, period",
+    "interval_end, reports",
     [
-        (date(2022, 7, 11), "2022-H1"),  # June's files come in July: still the first half-year
-        (date(2022, 7, 31), "2022-H1"),
-        (date(2022, 8, 1), "2022-H2"),
-        (date(2023, 1, 5), "2022-H2"),
-        (date(2023, 2, 1), "2023-H1"),
+        # June's files come in July: the quarter and the half-year stay drafts until they are due
+        (date(2022, 7, 2), [("2022-Q2", False), ("2022-H1", False), ("2022", False)]),
+        # the first night after they were all due: both final; the year goes on
+        (date(2022, 7, 11), [("2022-Q2", True), ("2022-H1", True), ("2022", False)]),
+        (date(2022, 7, 31), [("2022", False)]),  # July has not ended: no Q3 or H2 draft yet
+        (date(2022, 8, 1), [("2022-Q3", False), ("2022-H2", False), ("2022", False)]),
+        (date(2023, 1, 5), [("2022-Q4", False), ("2022-H2", False), ("2022", False)]),
+        (date(2023, 1, 11), [("2022-Q4", True), ("2022-H2", True), ("2022", True)]),
+        (date(2023, 2, 1), [("2023-Q1", False), ("2023-H1", False), ("2023", False)]),
     ],
 )
-def test_the_period_a_nightly_run_reports_on(interval_end, period):
-    assert period_for_run(interval_end).code == period
+def test_the_reports_a_nightly_run_writes(interval_end, reports):
+    assert [(p.code, final) for p, final in reports_for_night(interval_end)] == reports
+
+
+def test_a_night_after_nights_missed_writes_the_finals_it_missed(monkeypatch):
+    """The machine was off from 5 to 20 July: the first night back writes the second quarter's
+    and the first half-year's final reports, which closed on 11 July."""
+    night = reports_for_night(date(2022, 7, 20), previous_night=date(2022, 7, 5))
+    assert [(p.code, final) for p, final in night] == [
+        ("2022-Q2", True),
+        ("2022-H1", True),
+        ("2022", False),
+    ]
+    monkeypatch.setenv(REPORT_KINDS_ENV, "half_year, phase")
+    assert [p.code for p, _ in reports_for_night(date(2022, 8, 1))] == ["2022-H2", "2021-2025"]
+    monkeypatch.setenv(REPORT_KINDS_ENV, "month")
+    with pytest.raises(ValueError, match="month is not one of"):
+        reports_for_night(date(2022, 8, 1))
 
 
 def test_a_run_for_a_closed_period_pretends_to_be_the_night_after_it_closed():

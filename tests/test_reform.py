@@ -23,7 +23,7 @@ from outreach.cli import main
 from outreach.core.home import SEEDS_DIR
 from outreach.core.periods import parse_period
 from outreach.core.registry import Reference
-from outreach.core.settings import period_for_run
+from outreach.core.settings import reports_for_night
 from outreach.generators import areas as area_seeds
 from outreach.generators.sample import generate
 from report.build import issuer_on, load_config
@@ -443,15 +443,17 @@ def test_a_group_that_sent_nothing_says_so(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "night, period",
+    "night, reports",
     [
-        (date(2026, 12, 2), "2026-H2"),  # the draft of the half-year under way
-        (date(2027, 1, 12), "2026-H2"),  # its final report, once December's files were due
-        (date(2026, 7, 2), "2026-H1"),
+        # the drafts of the quarter, the half-year and the year under way
+        (date(2026, 12, 2), ["2026-Q4", "2026-H2", "2026"]),
+        # their final reports, the night after December's files were all due
+        (date(2027, 1, 11), ["2026-Q4", "2026-H2", "2026"]),
+        (date(2026, 7, 2), ["2026-Q2", "2026-H1", "2026"]),
     ],
 )
-def test_the_nightly_run_reports_on_the_period_of_its_night(night, period):
-    assert period_for_run(night).code == period
+def test_the_nightly_run_reports_on_the_periods_of_its_night(night, reports):
+    assert [period.code for period, _ in reports_for_night(night)] == reports
 
 
 def test_reference_loads_the_registry_of_both_sides():

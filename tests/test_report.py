@@ -39,6 +39,14 @@ def test_every_figure_equals_independent_sql_over_the_accepted_submissions(demo,
         assert math.isclose(figure["value"], want, rel_tol=1e-9), (figure, want)
 
 
+def test_a_period_with_no_year_before_in_the_warehouse_says_so_once(figures, text):
+    """The demo's first half of 2022 has no 2021 to compare with: no comparison is printed or
+    recorded, and the report says why, once."""
+    assert text.count("Hệ thống chưa có số liệu cùng kỳ năm 2021 để so sánh.") == 1
+    assert not [f for f in figures["figures"] if ".same_period." in f["id"]]
+    assert "so với cùng kỳ" not in text and "Phụ lục 2. So sánh" not in text
+
+
 def test_every_figure_appears_in_the_document_in_vietnamese_format(figures, text):
     for figure in figures["figures"]:
         assert figure["text"] in text, figure

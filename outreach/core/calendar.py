@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from outreach.core.periods import Period, month_end
+from outreach.core.periods import Period, in_calendar, month_end, period_of_kind
 
 CALENDAR_MONTH = "calendar_month"
 ND09_2019 = "nd09_2019"
@@ -57,6 +57,35 @@ class ReportingCalendar:
     def closing_date(self, period: Period) -> date:
         """The first day on which every monthly file of the period was due."""
         return self.due_date(period.months[-1]) + timedelta(days=1)
+
+    def is_open(self, period: Period, day: date) -> bool:
+        """Whether a report of the period on `day` is a draft with figures: at least one of its
+        months has ended, and not every file of it was due yet."""
+        return period.first_month <= self.last_ended_month(day) and day < self.closing_date(period)
+
+    def reports_for_night(
+        self, night: date, kinds: tuple[str, ...], previous_night: date | None = None
+    ) -> list[tuple[Period, bool]]:
+        """The reports a nightly run on `night` writes, as (period, is_final): the draft of
+        each open period of `kinds`, and the final report of each that closed since the
+        previous night (default: the day before; an earlier one after nights the machine was
+        off). The shortest periods first."""
+        previous_night = min(previous_night or night, night - timedelta(days=1))
+        months, month = [], _previous_month(_previous_month(previous_night.replace(day=1)))
+        while month <= night.replace(day=1):
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        chosen: dict[str, tuple[Period, bool]] = {}
+        for kind in kinds:
+            for month in months:
+                period = period_of_kind(kind, month)
+                if period.code in chosen or not in_calendar(period):
+                    continue
+                if previous_night < self.closing_date(period) <= night:
+                    chosen[period.code] = (period, True)
+                elif self.is_open(period, night):
+                    chosen[period.code] = (period, False)
+        return sorted(chosen.values(), key=lambda item: (len(item[0].months), item[0].first_month))
 
     def last_ended_month(self, day: date) -> date:
         """The latest month whose covered days have all passed by `day`."""

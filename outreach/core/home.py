@@ -10,6 +10,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+# the reporting calendar's seed (every period, `outreach.core.periods`): the project's, not a
+# registry's, so it is read from here whichever registry the home has
+CALENDAR_SEEDS_DIR = DBT_PROJECT_DIR / "calendar"
 DAGS_DIR = PROJECT_ROOT / "dags"
 # the seeds a registry folder must hold (dbt seeds them all; ingest reads most of them)
 SEED_NAMES = (

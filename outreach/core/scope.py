@@ -46,13 +46,28 @@ class Scope:
                 return self.province_name[len(kind) :]
         return self.province_name
 
-    def sources_where(self, column: str = "source_code") -> tuple[str, list]:
-        """A SQL condition keeping the rows of this scope's sources, and its parameters."""
+    def sources_where(
+        self, column: str = "source_code", period_code: str | None = None
+    ) -> tuple[str, list]:
+        """A SQL condition keeping the rows of this scope's sources, and its parameters.
+
+        For a period (`period_code`), the sources whose province counts for this one in the
+        period (`marts.dim_report_areas`: a province merged in 2025 counts for the one it went
+        to, in a period ending after the merger); else the sources registered in the province.
+        """
         if self.is_national:
             return "true", []
+        if period_code is None:
+            return (
+                f"{column} in (select source_code from marts.dim_sources where province_code = ?)",
+                [self.province_code],
+            )
         return (
-            f"{column} in (select source_code from marts.dim_sources where province_code = ?)",
-            [self.province_code],
+            f"{column} in (select sources.source_code from marts.dim_sources as sources "
+            "inner join marts.dim_report_areas as areas "
+            "on sources.province_code = areas.province_code "
+            "where areas.period_code = ? and areas.report_area_code = ?)",
+            [period_code, self.province_code],
         )
 
     def report_dir(self, home: Home, period_code: str) -> Path:

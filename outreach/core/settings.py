@@ -15,9 +15,12 @@ import yaml
 
 from outreach.core.calendar import ReportingCalendar
 from outreach.core.home import DBT_PROJECT_DIR
-from outreach.core.periods import Period, period_containing
+from outreach.core.periods import HALF_YEAR, KINDS, QUARTER, YEAR, Period
 
 CALENDAR_ENV = "OUTREACH_REPORTING_CALENDAR"
+# the kinds of period whose reports the nightly run writes (a deployment's .env)
+REPORT_KINDS_ENV = "OUTREACH_REPORT_PERIOD_KINDS"
+DEFAULT_REPORT_KINDS = (QUARTER, HALF_YEAR, YEAR)
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,24 @@ def _settings(calendar_override: str | None) -> Settings:
     )
 
 
-def period_for_run(data_interval_end: date) -> Period:
-    """The half-year a nightly run reports on: the one holding the last month that has ended.
+def report_kinds() -> tuple[str, ...]:
+    """The kinds of period a night reports on: `OUTREACH_REPORT_PERIOD_KINDS` (comma-separated,
+    of quarter, half_year, year, phase), default quarter, half-year and year."""
+    value = os.environ.get(REPORT_KINDS_ENV, "").strip()
+    if not value:
+        return DEFAULT_REPORT_KINDS
+    kinds = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds:
+        raise ValueError(
+            f"{REPORT_KINDS_ENV}={value!r}: {', '.join(unknown) or 'no kind'} is not one of "
+            f"{', '.join(KINDS)}"
+        )
+    return kinds
 
-    Submissions for June arrive in July, so the runs of July still report on the first half-year;
-    from 1 August they report (as a draft) on the second (with the cut-off dates of Nghị định
-    09/2019, a month ends on the 14th, and the dates move with it).
-    """
-    return period_containing(settings().calendar.last_ended_month(data_interval_end))
+
+def reports_for_night(night: date, previous_night: date | None = None) -> list[tuple[Period, bool]]:
+    """What a nightly run writes (`ReportingCalendar.reports_for_night`) for the configured
+    kinds: on 2 August, the drafts of the third quarter, the second half-year and the year;
+    on 11 July, also the final reports of the second quarter and the first half-year."""
+    return settings().calendar.reports_for_night(night, report_kinds(), previous_night)

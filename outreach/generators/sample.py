@@ -40,7 +40,7 @@ from ingest.text import encode_cp1258
 from ingest.validate import DIRECTIVE_COLUMNS, MONTHLY_COLUMNS
 from outreach.core.constants import LOCAL_TZ
 from outreach.core.home import SEEDS_DIR
-from outreach.core.periods import Period, month_end
+from outreach.core.periods import HALF_YEAR, PHASE, Period, month_end, period_of_kind
 from outreach.core.registry import Reference, read_seed
 from outreach.core.text import fold
 
@@ -241,6 +241,7 @@ class _Generator:
     ) -> None:
         self.period = period
         self.rng = random.Random(f"{seed}:{period.code}")
+        self.seed = seed
         self.reference = reference
         # the units valid at the period's start (commune codes were reused by the 2025 reform)
         self.communes = reference.communes_on(period.start)
@@ -470,6 +471,18 @@ class _Generator:
                 )
             )
         rows += self._key_area_rows(None, month, commune_code)
+        # a commune's page on social media (Zalo, Facebook), which the district offices did not
+        # have: drawn apart, so that the rest of the month is what it was without it
+        social = random.Random(f"{self.seed}:{commune_code}:{month:%Y-%m}:social")
+        if social.random() < 0.3:
+            rows.append(
+                Row(
+                    month.replace(day=social.randint(1, 28)),
+                    social.choice(["toi_pham", "ma_tuy", "mua_ban_nguoi"]),
+                    "mang_xa_hoi",
+                    social.randint(1, 3),
+                )
+            )
         return sorted(rows, key=lambda row: (row.day, row.output_type))
 
     def _key_area_rows(
@@ -686,7 +699,7 @@ def _render_directives(
 def _directives_for(period: Period, rng: random.Random) -> list[tuple[str, date, str, str]]:
     if period.code == "2022-H1":
         return DIRECTIVES_2022_H1
-    documents, number = [], 30 + period.first_month * 150
+    documents, number = [], 30 + period.first_month.month * 150
     for month in period.months[::2]:
         number += rng.randint(80, 200)
         topic = rng.choice(["toi_pham", "ma_tuy", "mua_ban_nguoi"])
@@ -735,8 +748,19 @@ def generate(
 
     With `plant_problems=False` every source sends a valid file on time each month, with at
     least one trafficking item for each provincial outlet: the clean baseline of the checks.
+    A programme phase is written half-year by half-year, each as `--period` of that half-year
+    writes it (the same bytes: a half-year sampled twice is one submission).
     """
     reference = reference or Reference.load()
+    if period.kind == PHASE:
+        result = SampleResult()
+        half_year = period_of_kind(HALF_YEAR, period.first_month)
+        while half_year.first_month <= period.last_month:
+            part = generate(half_year, inbox, seed, reference, plant_problems=plant_problems)
+            result.files += part.files
+            result.planted += part.planted
+            half_year = half_year.shifted(6)
+        return result
     gen = _Generator(period, seed, reference, _key_areas(period))
     rng = gen.rng
     inbox.mkdir(parents=True, exist_ok=True)
@@ -890,6 +914,8 @@ def generate(
         if month not in sent_by_now:
             continue
         issuer = _department_on(reference, month)
+        if issuer is None:  # before the registry's first month: nobody to issue them
+            continue
         file_name = f"VANBAN_{issuer}_{month:%Y-%m}.xlsx"
         write_file(
             inbox,
@@ -901,12 +927,15 @@ def generate(
     return result
 
 
-def _department_on(reference: Reference, month: date) -> str:
+def _department_on(reference: Reference, month: date) -> str | None:
     """The department registered for the month: who issues the directive documents."""
     return next(
-        source.code
-        for source in reference.sources.values()
-        if source.kind == "department" and source.is_active(month)
+        (
+            source.code
+            for source in reference.sources.values()
+            if source.kind == "department" and source.is_active(month)
+        ),
+        None,
     )
 
 

@@ -42,7 +42,7 @@ def fingerprint(home: Home) -> str:
     digest.update(json.dumps(settings().dbt_vars(), sort_keys=True).encode())
     files = sorted(home.seeds_dir().glob("*.csv")) + sorted(
         path
-        for folder in ("models", "macros", "seeds")
+        for folder in ("models", "macros", "seeds", "calendar")
         for path in (DBT_PROJECT_DIR / folder).rglob("*")
         if path.is_file()
     )

@@ -50,10 +50,11 @@ def build(home: Home, as_of: date | None = None) -> Path | None:
     return run_dbt(home, ["build"], as_of=as_of)
 
 
-def check(home: Home, period: Period) -> dict:
+def check(home: Home, periods: Period | list[Period]) -> dict:
+    """The quality checks of one period or several (the night's), run once over their months."""
     from expectations.checks import run_checks
 
-    return run_checks(home, period)
+    return run_checks(home, periods)
 
 
 # the storage format of the analysts' copy: DuckDB 1.2 and every later release read it (the DuckDB

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from outreach.core.home import Home
-from outreach.core.periods import Period, parse_period
+from outreach.core.periods import PERIOD_PATTERN, Period, parse_period
 from outreach.core.scope import Scope, UnknownProvince, resolve_scope
 from outreach.core.warehouse import connect, fetch_dicts
 from outreach.portal.store import Account
@@ -18,10 +18,10 @@ from report.reminders import Reminder, reminders
 
 # the files of a period's folder an officer may download, and what each is
 DOWNLOADS = {
-    re.compile(r"bao-cao-(?P<period>[0-9H-]+)\.docx"): "Báo cáo (Word)",
-    re.compile(r"bao-cao-(?P<period>[0-9H-]+)\.pdf"): "Báo cáo (PDF)",
-    re.compile(r"bao-cao-(?P<period>[0-9H-]+)\.html"): "Báo cáo (xem trên trình duyệt)",
-    re.compile(r"nhac-nho-(?P<period>[0-9H-]+)\.csv"): "Danh sách nhắc (Excel, CSV)",
+    re.compile(rf"bao-cao-(?P<period>{PERIOD_PATTERN})\.docx"): "Báo cáo (Word)",
+    re.compile(rf"bao-cao-(?P<period>{PERIOD_PATTERN})\.pdf"): "Báo cáo (PDF)",
+    re.compile(rf"bao-cao-(?P<period>{PERIOD_PATTERN})\.html"): "Báo cáo (xem trên trình duyệt)",
+    re.compile(rf"nhac-nho-(?P<period>{PERIOD_PATTERN})\.csv"): "Danh sách nhắc (Excel, CSV)",
 }
 
 
@@ -58,7 +58,7 @@ def flags(home: Home, scope: Scope, period_code: str) -> list[dict]:
     them (every check: missing, late, postings, rules, outliers, implausible counts)."""
     if not home.published_warehouse.is_file():
         return []
-    of_scope, parameters = scope.sources_where("f.source_code")
+    of_scope, parameters = scope.sources_where("f.source_code", period_code)
     with connect(home.published_warehouse, read_only=True) as con:
         return fetch_dicts(
             con,

@@ -19,6 +19,16 @@ approvals as (
     select * from {{ ref('stg_submissions__period_approvals') }}
 ),
 
+-- the months each approval covers: its period's (a quarter, a half-year, a year, a phase)
+approval_months as (
+    select
+        approvals.*,
+        period_months.report_month
+    from approvals
+    inner join {{ ref('int_period_months') }} as period_months
+        on approvals.period_code = period_months.period_code
+),
+
 final as (
     select distinct
         submissions.submission_id,
@@ -31,11 +41,10 @@ final as (
     from submissions
     inner join sources
         on submissions.source_code = sources.source_code
-    inner join approvals
+    inner join approval_months as approvals
         on
             sources.province_code = approvals.province_code
-            and submissions.report_month
-            between approvals.period_start_date and approvals.period_end_date
+            and submissions.report_month = approvals.report_month
             -- ingested after the data of the approved report (the last publish before it):
             -- ingest's own clock, which a sender's file time cannot move
             and submissions.ingested_at > approvals.counts_files_until

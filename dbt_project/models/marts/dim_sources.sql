@@ -32,6 +32,10 @@ final as (
         sources.source_code,
         sources.source_name,
         sources.source_kind,
+        -- what its figures are compared by across the 2025 reform: the district offices' work
+        -- before it with the commune offices' after it (both local offices)
+        case when kinds.is_local_office then 'local_office' else sources.source_kind end
+            as source_role,
         kinds.group_label_vi as source_group_label_vi,
         kinds.sort_order as source_kind_sort_order,
         sources.province_code,

@@ -1,5 +1,6 @@
--- grain: one row per period (month, half-year, year) × province × aggregation (source,
--- district, source kind, the province itself), over the source-months due by the as-of date
+-- grain: one row per period (month, quarter, half-year, year, phase) × province (its report
+-- area: dim_report_areas) × aggregation (source, district, source kind, the province itself),
+-- over the source-months due by the as-of date
 -- reads the as-of date: re-created each night it moves (outreach.orchestration.dbt_selection)
 {{ config(tags=['as_of_date']) }}
 
@@ -17,9 +18,17 @@ sources as (
 ),
 
 -- the 63 provinces went to 34 on 1 July 2025: a period that ends after it counts a source of
--- an old province for the province that succeeded it
+-- an old province for the province that succeeded it (dim_report_areas; a month, the same way)
 province_successions as (
     select * from {{ ref('stg_reference__province_successions') }}
+),
+
+report_areas as (
+    select * from {{ ref('dim_report_areas') }}
+),
+
+period_months as (
+    select * from {{ ref('int_period_months') }}
 ),
 
 district_labels as (
@@ -37,40 +46,16 @@ kind_labels as (
     from sources
 ),
 
-month_periods as (
-    select distinct
-        report_month,
-        'month' as period_kind,
-        strftime(report_month, '%Y-%m') as period_code,
-        report_month as last_month
-    from due_months
-    union all
-    select distinct
-        report_month,
-        'half_year' as period_kind,
-        year(report_month) || '-H' || (case when month(report_month) <= 6 then 1 else 2 end)
-            as period_code,
-        make_date(year(report_month), case when month(report_month) <= 6 then 6 else 12 end, 1)
-            as last_month
-    from due_months
-    union all
-    select distinct
-        report_month,
-        'year' as period_kind,
-        cast(year(report_month) as varchar) as period_code,
-        make_date(year(report_month), 12, 1) as last_month
-    from due_months
-),
-
-facts as (
+-- each due month in its own month and in every reporting period that holds it
+month_facts as (
     select
-        month_periods.period_kind,
-        month_periods.period_code,
+        'month' as period_kind,
+        strftime(due_months.report_month, '%Y-%m') as period_code,
         due_months.source_code,
         due_months.source_kind,
         due_months.district_code,
         case
-            when month_periods.last_month >= province_successions.succession_date
+            when due_months.report_month >= province_successions.succession_date
                 then province_successions.new_province_code
             else sources.province_code
         end as province_code,
@@ -79,12 +64,39 @@ facts as (
         due_months.is_empty_report,
         due_months.submission_status
     from due_months
-    inner join month_periods
-        on due_months.report_month = month_periods.report_month
     inner join sources
         on due_months.source_code = sources.source_code
     left join province_successions
         on sources.province_code = province_successions.old_province_code
+),
+
+period_facts as (
+    select
+        period_months.period_kind,
+        period_months.period_code,
+        due_months.source_code,
+        due_months.source_kind,
+        due_months.district_code,
+        report_areas.report_area_code as province_code,
+        due_months.is_received,
+        due_months.is_on_time,
+        due_months.is_empty_report,
+        due_months.submission_status
+    from due_months
+    inner join period_months
+        on due_months.report_month = period_months.report_month
+    inner join sources
+        on due_months.source_code = sources.source_code
+    inner join report_areas
+        on
+            period_months.period_code = report_areas.period_code
+            and sources.province_code = report_areas.province_code
+),
+
+facts as (
+    select * from month_facts
+    union all
+    select * from period_facts
 ),
 
 grouped as (

@@ -1,4 +1,5 @@
--- grain: one row per period × province × kind of source registered in the period
+-- grain: one row per period × province (its report area: dim_report_areas) × kind of source
+-- registered in the period
 -- The groups the report's results are written by, as they were in the period: the districts'
 -- offices until June 2025, the communes' from July 2025, the provincial outlets by the names
 -- they had (two until June 2025, the merged one after). A group says how much of the period it
@@ -7,6 +8,14 @@ with
 
 periods as (
     select * from {{ ref('dim_periods') }}
+),
+
+period_months as (
+    select * from {{ ref('int_period_months') }}
+),
+
+report_areas as (
+    select * from {{ ref('dim_report_areas') }}
 ),
 
 sources as (
@@ -28,7 +37,7 @@ outputs as (
 source_months as (
     select
         periods.period_code,
-        sources.province_code,
+        report_areas.report_area_code as province_code,
         sources.source_kind,
         sources.source_code,
         sources.source_name,
@@ -41,20 +50,14 @@ source_months as (
     from completeness
     inner join sources
         on completeness.source_code = sources.source_code
+    inner join period_months
+        on completeness.report_month = period_months.report_month
     inner join periods
+        on period_months.period_code = periods.period_code
+    inner join report_areas
         on
-            completeness.report_month
-            between periods.period_start_date and periods.period_end_date
-),
-
-period_months as (
-    select
-        period_code,
-        make_date(period_year, case when period_code like '%-H2' then 7 else 1 end, 1)
-            as first_period_month,
-        make_date(period_year, case when period_code like '%-H1' then 6 else 12 end, 1)
-            as last_period_month
-    from periods
+            periods.period_code = report_areas.period_code
+            and sources.province_code = report_areas.province_code
 ),
 
 -- each source once, with the months of the period it was registered for (not only those
@@ -68,18 +71,18 @@ source_spans as (
         any_value(source_months.source_name) as source_name,
         any_value(source_months.valid_from) as valid_from,
         cast(greatest(
-            any_value(period_months.first_period_month),
+            any_value(periods.first_month),
             date_trunc('month', any_value(source_months.valid_from))
         ) as date) as first_month,
         cast(least(
-            any_value(period_months.last_period_month),
+            any_value(periods.last_month),
             date_trunc('month', coalesce(any_value(source_months.valid_to), date '9999-12-31'))
         ) as date) as last_month,
-        any_value(period_months.first_period_month) as first_period_month,
-        any_value(period_months.last_period_month) as last_period_month
+        any_value(periods.first_month) as first_period_month,
+        any_value(periods.last_month) as last_period_month
     from source_months
-    inner join period_months
-        on source_months.period_code = period_months.period_code
+    inner join periods
+        on source_months.period_code = periods.period_code
     group by
         source_months.period_code, source_months.province_code, source_months.source_kind,
         source_months.source_code
@@ -98,9 +101,13 @@ name_parts as (
             when first_month = first_period_month and last_month = last_period_month then ''
             when first_month = last_month
                 then ' (tháng ' || month(first_month) || '/' || year(first_month) || ')'
+            when year(first_month) = year(last_month)
+                then
+                    ' (tháng ' || month(first_month) || '-' || month(last_month) || '/'
+                    || year(last_month) || ')'
             else
-                ' (tháng ' || month(first_month) || '-' || month(last_month) || '/'
-                || year(last_month) || ')'
+                ' (tháng ' || month(first_month) || '/' || year(first_month) || '-'
+                || month(last_month) || '/' || year(last_month) || ')'
         end as name_part
     from source_spans
     group by
@@ -147,16 +154,20 @@ months as (
 
 quantities as (
     select
-        periods.period_code,
-        sources.province_code,
+        period_months.period_code,
+        report_areas.report_area_code as province_code,
         sources.source_kind,
         sum(outputs.quantity) as quantity
     from outputs
     inner join sources
         on outputs.source_code = sources.source_code
-    inner join periods
-        on outputs.report_month between periods.period_start_date and periods.period_end_date
-    group by periods.period_code, sources.province_code, sources.source_kind
+    inner join period_months
+        on outputs.report_month = period_months.report_month
+    inner join report_areas
+        on
+            period_months.period_code = report_areas.period_code
+            and sources.province_code = report_areas.province_code
+    group by period_months.period_code, report_areas.report_area_code, sources.source_kind
 ),
 
 final as (

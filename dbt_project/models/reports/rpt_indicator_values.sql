@@ -1,12 +1,17 @@
--- grain: one row per indicator × period × report area (each province, and the country as 'VN')
--- The country's indicators sum the provinces' numerators and denominators (the indicators are
--- ratios of counts, so the sum is the country's ratio); targets are the programme's, as for one
--- province.
+-- grain: one row per indicator × period × report area (each province as it was in the period,
+-- dim_report_areas, and the country as 'VN')
+-- The indicators are ratios of counts, so an area's value sums its parts' numerators and
+-- denominators: the country's the provinces', a province merged in 2025 its predecessors'
+-- (in a period that ends after the merger). Targets are the programme's valid in the period.
 with
 
 province_values as (
     select * from {{ ref('fct_indicator_values') }}
     where area_level = 'province'
+),
+
+report_areas as (
+    select * from {{ ref('dim_report_areas') }}
 ),
 
 indicators as (
@@ -17,62 +22,59 @@ periods as (
     select * from {{ ref('dim_periods') }}
 ),
 
-country_sums as (
+area_parts as (
+    select
+        province_values.*,
+        coalesce(report_areas.report_area_code, province_values.area_code) as report_area_code
+    from province_values
+    left join report_areas
+        on
+            province_values.period_code = report_areas.period_code
+            and province_values.area_code = report_areas.province_code
+),
+
+sums as (
     select
         indicator_code,
         programme_code,
         period_code,
+        case when grouping(report_area_code) = 0 then report_area_code else 'VN' end
+            as area_code,
+        case when grouping(report_area_code) = 0 then 'province' else 'country' end
+            as area_level,
         any_value(target_value) as target_value,
         any_value(target_operator) as target_operator,
         bool_or(is_demo_target) as is_demo_target,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from province_values
-    group by indicator_code, programme_code, period_code
-),
-
-country_values as (
-    select
-        country_sums.indicator_code,
-        country_sums.period_code,
-        'VN' as area_code,
-        'country' as area_level,
-        cast(country_sums.numerator as bigint) as numerator,
-        cast(country_sums.denominator as bigint) as denominator,
-        {{ indicator_value('country_sums.numerator', 'country_sums.denominator') }}
-            as indicator_value,
-        country_sums.programme_code,
-        country_sums.target_value,
-        country_sums.target_operator,
-        country_sums.is_demo_target,
-        periods.is_closed as is_final,
-        {{ indicator_is_met(
-            'country_sums.numerator', 'country_sums.denominator', 'country_sums.target_value',
-            'country_sums.target_operator', 'periods.is_closed'
-        ) }} as is_met
-    from country_sums
-    inner join periods
-        on country_sums.period_code = periods.period_code
+    from area_parts
+    group by grouping sets (
+        (indicator_code, programme_code, period_code, report_area_code),
+        (indicator_code, programme_code, period_code)
+    )
 ),
 
 all_values as (
     select
-        indicator_code,
-        period_code,
-        area_code,
-        area_level,
-        numerator,
-        denominator,
-        indicator_value,
-        programme_code,
-        target_value,
-        target_operator,
-        is_demo_target,
-        is_final,
-        is_met
-    from province_values
-    union all
-    select * from country_values
+        sums.indicator_code,
+        sums.period_code,
+        sums.area_code,
+        sums.area_level,
+        cast(sums.numerator as bigint) as numerator,
+        cast(sums.denominator as bigint) as denominator,
+        {{ indicator_value('sums.numerator', 'sums.denominator') }} as indicator_value,
+        sums.programme_code,
+        sums.target_value,
+        sums.target_operator,
+        sums.is_demo_target,
+        periods.is_closed as is_final,
+        {{ indicator_is_met(
+            'sums.numerator', 'sums.denominator', 'sums.target_value',
+            'sums.target_operator', 'periods.is_closed'
+        ) }} as is_met
+    from sums
+    inner join periods
+        on sums.period_code = periods.period_code
 ),
 
 final as (
