@@ -826,16 +826,24 @@ class AnnexWriter(Comparing):
                 f"{_codes_note([row['indicator_code'].split('_')[0] for row in indicators])}",
             )
         )
-        drawn.append(self._trend_chart())
+        trend = self._trend_chart()
+        if trend is not None:
+            drawn.append(trend)
         return drawn
 
-    def _trend_chart(self) -> tuple[bytes, str]:
+    def _trend_chart(self) -> tuple[bytes, str] | None:
         """Each role's items and each indicator over the report's trend (eight quarters, four
-        half-years, four years, a phase's years), with the 2025 reform marked."""
+        half-years, four years, a phase's years), with the 2025 reform marked; None when the
+        warehouse has no other period of it to show (a deployment's first months)."""
         from report import charts
 
         periods = self.data.period.trend
         values = {(row["compared_period_code"], row["measure_key"]): row for row in self.data.trend}
+        reported = {
+            row["compared_period_code"] for row in self.data.trend if row["has_compared_data"]
+        }
+        if len(reported) < 2:
+            return None
 
         def series(key: str) -> list[float | None]:
             """The measure in each period; none where the warehouse has no report of it."""

@@ -6,6 +6,9 @@ figure that both agree on is right twice. Only the definitions in DOMAIN.md are 
 
 from __future__ import annotations
 
+import math
+import re
+
 import duckdb
 
 from outreach.core.home import SEEDS_DIR
@@ -342,3 +345,44 @@ def expected_role_figures(
         figures["completeness.role.all.reporting_rate"] = figures["completeness.reporting_rate"]
         figures.update(_indicators(con, period))
         return figures
+
+
+COMPARED = re.compile(
+    r"^(?P<figure>.+)\.(?P<kind>same_period|previous_period)\.(?P<part>base|change|change_percent)$"
+)
+
+
+def role_key(figure_id: str) -> str:
+    """The independent figure a report's figure is compared by: the role in place of the
+    kind (a commune office's figure against the district offices')."""
+    parts = figure_id.split(".")
+    if parts[0] in ("outputs", "counselling") and parts[1] in LOCAL_OFFICES:
+        parts[1] = "local_office"
+    return ".".join(parts)
+
+
+def check_comparisons(figures: list[dict], now: dict, then: dict, kind: str = "same_period") -> int:
+    """Assert that every base, change and percentage against the other period (`kind`: the
+    same period a year earlier, or the previous one) in `figures` (figures.json's) is what
+    `now` and `then` (`expected_role_figures` of the two periods) give; returns how many it
+    checked."""
+    checked = 0
+    for figure in figures:
+        found = COMPARED.match(figure["id"])
+        if not found or found["kind"] != kind:
+            continue
+        key = role_key(found["figure"])
+        empty = None if key.startswith(("indicator.", "completeness.")) else 0
+        current, base = now.get(key, empty), then.get(key, empty)
+        if found["part"] == "base":
+            want = base
+        elif found["part"] == "change":
+            want = current - base
+        else:
+            want = (current - base) / base if base else None
+        if want is None:
+            assert figure["value"] is None, figure
+        else:
+            assert math.isclose(figure["value"], want, rel_tol=1e-9, abs_tol=1e-12), (figure, want)
+        checked += 1
+    return checked

@@ -11,22 +11,17 @@ that replaced them.
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import pytest
 from click.testing import CliRunner
 from helpers import document_text
-from independent import LOCAL_OFFICES, expected_role_figures
+from independent import check_comparisons, expected_role_figures
 
 from outreach.cli import main
 from outreach.core.periods import parse_period
 
 pytestmark = pytest.mark.slow
-
-COMPARED = re.compile(
-    r"^(?P<figure>.+)\.(?P<kind>same_period|previous_period)\.(?P<part>base|change|change_percent)$"
-)
 
 
 def _run(runner, home, period: str, drop=None) -> dict:
@@ -59,41 +54,10 @@ def two_years(tmp_path_factory):
     return {"home": home, "2026-H1": half, "2026-Q1": quarter}
 
 
-def _role_key(figure_id: str) -> str:
-    """The independent figure a report's figure is compared by: the role in place of the
-    kind (a commune office's figure against the district offices')."""
-    parts = figure_id.split(".")
-    if parts[0] in ("outputs", "counselling") and parts[1] in LOCAL_OFFICES:
-        parts[1] = "local_office"
-    return ".".join(parts)
-
-
-def _is_rate(key: str) -> bool:
-    return key.startswith(("indicator.", "completeness."))
-
-
 @pytest.mark.parametrize("period", ["2026-H1", "2026-Q1"])
 def test_every_comparison_equals_independent_sql_over_both_periods(two_years, period):
     run = two_years[period]
-    checked = 0
-    for figure in run["figures"]["figures"]:
-        found = COMPARED.match(figure["id"])
-        if not found or found["kind"] != "same_period":
-            continue
-        key = _role_key(found["figure"])
-        empty = None if _is_rate(key) else 0
-        now, then = run["now"].get(key, empty), run["then"].get(key, empty)
-        if found["part"] == "base":
-            want = then
-        elif found["part"] == "change":
-            want = now - then
-        else:
-            want = (now - then) / then if then else None
-        if want is None:
-            assert figure["value"] is None, figure
-        else:
-            assert math.isclose(figure["value"], want, rel_tol=1e-9, abs_tol=1e-12), (figure, want)
-        checked += 1
+    checked = check_comparisons(run["figures"]["figures"], run["now"], run["then"])
     assert checked > 100  # every figure of the body: groups, types, topics, indicators, rates
 
 

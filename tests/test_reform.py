@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from helpers import document_text, new_home, write_csv
-from independent import expected_figures
+from independent import COMPARED, check_comparisons, expected_figures, expected_role_figures
 
 from ingest.load import inspect_file
 from outreach.cli import main
@@ -282,9 +282,24 @@ def across_reform(tmp_path_factory):
 
 
 def _assert_figures_are_independent(run, seeds_dir=SEEDS_DIR, skip=()):
-    expected = expected_figures(str(run["home"].warehouse), run["period"], seeds_dir)
+    """Every figure the report prints, and (where the warehouse has the year before) every
+    comparison, equal to independent SQL."""
+    warehouse = str(run["home"].warehouse)
+    expected = expected_figures(warehouse, run["period"], seeds_dir)
+    compared = [f for f in run["figures"]["figures"] if COMPARED.match(f["id"])]
+    if compared:
+        period = run["period"]
+        now = expected_role_figures(warehouse, period, seeds_dir)
+        checked = sum(
+            check_comparisons(
+                compared, now, expected_role_figures(warehouse, other, seeds_dir), kind
+            )
+            for kind, other in (("same_period", period.base), ("previous_period", period.previous))
+            if any(f".{kind}." in figure["id"] for figure in compared)
+        )
+        assert checked == len(compared)
     for figure in run["figures"]["figures"]:
-        if figure["id"].startswith(skip):
+        if figure["id"].startswith(skip) or COMPARED.match(figure["id"]):
             continue
         if figure["id"] not in expected:
             assert figure["id"].startswith(
@@ -580,3 +595,58 @@ def test_every_figure_of_the_national_aggregate_after_the_reform_equals_independ
         "figures": national["reports"]["2026-H1"]["payload"],
     }
     _assert_figures_are_independent(run, national["home"].registry, skip=("rates.country.",))
+
+
+MEDIA_TYPES = ("tin_bai", "phong_su", "anh", "phat_thanh", "truyen_hinh", "mang_xa_hoi")
+
+
+def _outlet_items(home, sources, provinces, first: str, last: str) -> int:
+    """Media items of the provincial outlets of `provinces` in those months, from the winning
+    accepted files (independent of the marts)."""
+    codes = [
+        code
+        for code, row in sources.items()
+        if row["source_kind"] == "outlet_provincial" and row["province_code"] in provinces
+    ]
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(
+            """
+            with winners as (
+                select * from raw.submission_manifest
+                where status = 'accepted' and file_kind = 'monthly'
+                qualify row_number() over (
+                    partition by source_code, report_month
+                    order by revision desc, received_at desc) = 1)
+            select coalesce(sum(r.quantity), 0) from raw.submission_rows r
+            join winners w using (submission_id)
+            where w.report_month between ? and ? and list_contains(?, w.source_code)
+                and list_contains(?, r.output_type_code)""",
+            [date.fromisoformat(first), date.fromisoformat(last), codes, list(MEDIA_TYPES)],
+        ).fetchone()[0]
+
+
+def test_a_merged_province_is_compared_with_the_provinces_that_formed_it(national):
+    """Tuyên Quang's 2026-H1 (BPTTH-08) against 2025-H1's outlets of Tuyên Quang and of Hà
+    Giang, which joined it; the country's against every province's."""
+    home, sources = national["home"], national["sources"]
+    result = CliRunner().invoke(
+        main,
+        ["report", "--period", "2026-H1", "--province", "08", "--no-pdf", "--home", str(home.root)],
+    )
+    assert result.exit_code == 0, result.output
+    folder = home.report_dir("2026-H1") / "tinh-08"
+    figures = {
+        f["id"]: f["value"]
+        for f in json.loads((folder / "figures.json").read_text(encoding="utf-8"))["figures"]
+    }
+    key = "outputs.outlet_provincial.media.all"
+    merged = _outlet_items(home, sources, {"02", "08"}, "2025-01-01", "2025-06-01")
+    assert figures[f"{key}.same_period.base"] == merged
+    assert merged > _outlet_items(home, sources, {"08"}, "2025-01-01", "2025-06-01")
+    assert figures[key] == _outlet_items(home, sources, {"08"}, "2026-01-01", "2026-06-01")
+    text = document_text(folder / "bao-cao-2026-H1.docx")
+    assert "so với cùng kỳ năm 2025" in text and "Báo Hà Giang" in text
+    country = national["reports"]["2026-H1"]["figures"]
+    assert country[f"{key}.same_period.base"] == _outlet_items(
+        home, sources, {"02", "08", "20"}, "2025-01-01", "2025-06-01"
+    )

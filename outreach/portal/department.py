@@ -35,7 +35,8 @@ def scope_of(home: Home, account: Account) -> Scope | None:
 
 
 def checked_periods(home: Home) -> list[str]:
-    """The periods the published copy has checks for, newest first."""
+    """The periods the published copy has checks for, the latest first (of those ending in the
+    same month, the longest first: the year, the half-year, the quarter)."""
     if not home.published_warehouse.is_file():
         return []
     with connect(home.published_warehouse, read_only=True) as con:
@@ -47,10 +48,16 @@ def checked_periods(home: Home) -> list[str]:
         }
         if "dq.check_results" not in tables:
             return []
-        rows = con.execute(
-            "select distinct period_code from dq.check_results order by period_code desc"
-        ).fetchall()
-    return [code for (code,) in rows]
+        rows = con.execute("select distinct period_code from dq.check_results").fetchall()
+    periods = []
+    for (code,) in rows:
+        try:
+            periods.append(parse_period(code))
+        except ValueError:
+            continue  # a period of an earlier release's calendar
+    # the latest first; of those ending together, the longest (the year, then its half, ...)
+    periods.sort(key=lambda period: (period.last_month, len(period.months)), reverse=True)
+    return [period.code for period in periods]
 
 
 def flags(home: Home, scope: Scope, period_code: str) -> list[dict]:

@@ -6,9 +6,7 @@
 -- the reporting and on-time rates, the programme's indicators. Sources are counted by their
 -- role (dim_sources.source_role): a period's district offices and another's commune offices
 -- are both the local offices.
--- reads the as-of date (through fct_reporting_rates: the months due)
-{{ config(tags=['as_of_date']) }}
-
+-- The as-of date reaches it through fct_reporting_rates (the months due), never directly.
 with
 
 periods as (
