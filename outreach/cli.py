@@ -423,7 +423,15 @@ def status(
         click.echo("\nTệp Sở cần xem (không đơn vị nào sửa được):")
         click.echo(format_attention(attention))
     click.echo("\nCần nhắc (theo kết quả kiểm tra gần nhất):")
-    click.echo(reminded["text"])
+    from report.reminders import was_checked
+
+    if was_checked(home, period):
+        click.echo(reminded["text"])
+    else:
+        click.echo(
+            f"Chưa kiểm tra {period.label_vi}: chạy `outreach check --period {period.code}` "
+            "để có danh sách cần nhắc."
+        )
     click.echo(f"\n{reminded['csv']}")
 
 

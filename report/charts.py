@@ -215,15 +215,17 @@ def trend(
     last = axes_list[-1, 0]
     last.set_xticks(positions, labels, fontsize=7)
     if marker is not None:
+        # on the left of the line: the legends are on the right of the panels
         axes_list[0, 0].annotate(
             marker[1],
             xy=(marker[0], 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -2),
+            xytext=(-3, -2),
             textcoords="offset points",
             fontsize=6.5,
             color="#555555",
             va="top",
+            ha="right",
         )
     figure.tight_layout()
     return _png(figure)

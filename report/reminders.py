@@ -145,6 +145,24 @@ def reminders_html(rows: list[Reminder], title: str) -> str:
     return f"<h3>{html.escape(title)}</h3>\n{body}"
 
 
+def was_checked(home: Home, period: Period, warehouse=None) -> bool:
+    """Whether the quality checks ran for the period (the reminders come from their flags)."""
+
+    def read(con) -> bool:
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'dq' and table_name = 'check_results'"
+        ).fetchone()
+        if not found or not found[0]:
+            return False
+        checked = con.execute(
+            "select count(*) from dq.check_results where period_code = ?", [period.code]
+        ).fetchone()
+        return bool(checked and checked[0])
+
+    return read_while_running(home, read, warehouse)
+
+
 def format_reminders(rows: list[Reminder]) -> str:
     """A plain-text list for the terminal."""
     if not rows:

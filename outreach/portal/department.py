@@ -55,9 +55,13 @@ def checked_periods(home: Home) -> list[str]:
             periods.append(parse_period(code))
         except ValueError:
             continue  # a period of an earlier release's calendar
-    # the latest first; of those ending together, the longest (the year, then its half, ...)
-    periods.sort(key=lambda period: (period.last_month, len(period.months)), reverse=True)
-    return [period.code for period in periods]
+    return [period.code for period in latest_first(periods)]
+
+
+def latest_first(periods: list[Period]) -> list[Period]:
+    """The latest first; of those ending in the same month, the longest (the year, then its
+    half-year, then its quarter)."""
+    return sorted(periods, key=lambda period: (period.last_month, len(period.months)), reverse=True)
 
 
 def flags(home: Home, scope: Scope, period_code: str) -> list[dict]:
@@ -107,11 +111,13 @@ def report_files(home: Home, scope: Scope) -> list[dict]:
     reports = home.root / "reports"
     if not reports.is_dir():
         return []
-    for folder in sorted(reports.iterdir(), reverse=True):
+    periods = []
+    for folder in reports.iterdir():
         try:
-            period = parse_period(folder.name)
+            periods.append(parse_period(folder.name))
         except ValueError:
             continue
+    for period in latest_first(periods):
         files = [
             {"name": path.name, "label": label}
             for path in sorted(scope.report_dir(home, period.code).glob("*"))
