@@ -78,11 +78,8 @@ class Comparing:
         """The role a group's figures are compared by (its kind, or the local offices), when it
         is the only group of the period with that role; None when several share it (both
         local kinds in 2025: they are compared together, `_role_summary`)."""
-        role = role_of(kind, self.data.groups)
-        sharing = [
-            g for g in self.data.groups if role_of(g["source_kind"], self.data.groups) == role
-        ]
-        return role if len(sharing) == 1 else None
+        role = next(g["source_role"] for g in self.data.groups if g["source_kind"] == kind)
+        return role if len(self._kinds_of(role)) == 1 else None
 
     def _completeness_note(self, role: str) -> str:
         """Beside a role's comparison, when the other period was less completely reported: how
@@ -112,15 +109,4 @@ class Comparing:
 
     def _kinds_of(self, role: str | None) -> set[str]:
         """The kinds of source of the period's groups with this role."""
-        return {
-            group["source_kind"]
-            for group in self.data.groups
-            if role_of(group["source_kind"], self.data.groups) == role
-        }
-
-
-def role_of(kind: str, groups: list[dict]) -> str:
-    """The role a kind of source is compared by: the local offices (districts', then
-    communes'), else its kind (dim_sources.source_role)."""
-    local = any(group["source_kind"] == kind and group["is_local_office"] for group in groups)
-    return "local_office" if local else kind
+        return {group["source_kind"] for group in self.data.groups if group["source_role"] == role}

@@ -38,8 +38,12 @@ rates as (
     where aggregation_level in ('province', 'source_kind')
 ),
 
-kinds as (
-    select * from {{ ref('stg_reference__source_kinds') }}
+-- the role of each kind of source (dim_sources.source_role)
+roles as (
+    select distinct
+        source_kind,
+        source_role
+    from sources
 ),
 
 indicator_values as (
@@ -166,9 +170,7 @@ role_rates as (
         rates.period_code,
         rates.province_code as report_area_code,
         case
-            when rates.aggregation_level = 'province' then 'all'
-            when kinds.is_local_office then 'local_office'
-            else rates.aggregation_code
+            when rates.aggregation_level = 'province' then 'all' else roles.source_role
         end as source_role,
         sum(rates.expected_reports) as expected_reports,
         sum(rates.actual_reports) as actual_reports,
@@ -176,8 +178,8 @@ role_rates as (
     from rates
     inner join periods
         on rates.period_code = periods.period_code
-    left join kinds
-        on rates.aggregation_level = 'source_kind' and rates.aggregation_code = kinds.source_kind
+    left join roles
+        on rates.aggregation_level = 'source_kind' and rates.aggregation_code = roles.source_kind
     group by all
 ),
 

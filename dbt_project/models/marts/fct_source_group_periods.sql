@@ -39,6 +39,7 @@ source_months as (
         periods.period_code,
         report_areas.report_area_code as province_code,
         sources.source_kind,
+        sources.source_role,
         sources.source_code,
         sources.source_name,
         sources.valid_from,
@@ -143,6 +144,7 @@ months as (
         period_code,
         province_code,
         source_kind,
+        any_value(source_role) as source_role,
         count(distinct source_code) as sources_registered,
         count(*) filter (where is_expected) as source_months_expected,
         count(*) filter (where is_expected and is_received) as source_months_received,
@@ -177,6 +179,7 @@ final as (
         months.period_code,
         months.province_code,
         months.source_kind,
+        months.source_role,
         -- the provincial outlets by their names in the period; the other groups by their kind
         case
             when months.source_kind = 'outlet_provincial' then names.source_names

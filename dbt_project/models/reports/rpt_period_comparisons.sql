@@ -27,10 +27,6 @@ groups as (
     where source_kind != 'department'
 ),
 
-kinds as (
-    select * from {{ ref('stg_reference__source_kinds') }}
-),
-
 trend_periods as (
     select
         reported.period_code,
@@ -209,8 +205,7 @@ role_kinds as (
         pairs.compared_period_code,
         pairs.compared_period_code = groups.period_code as is_compared_side,
         coalesce(report_areas.report_area_code, groups.province_code) as report_area_code,
-        case when kinds.is_local_office then 'local_office' else groups.source_kind end
-            as source_role,
+        groups.source_role,
         groups.source_kind
     from pairs
     inner join groups
@@ -219,8 +214,6 @@ role_kinds as (
         on
             pairs.period_code = report_areas.period_code
             and groups.province_code = report_areas.province_code
-    left join kinds
-        on groups.source_kind = kinds.source_kind
     where groups.sources_registered > 0
 ),
 

@@ -13,6 +13,7 @@ province_groups as (
         province_code as report_area_code,
         period_code,
         source_kind,
+        source_role,
         group_label_vi,
         result_lead_vi,
         is_local_office,
@@ -35,6 +36,7 @@ country_groups as (
         'VN' as report_area_code,
         period_code,
         source_kind,
+        any_value(source_role) as source_role,
         case source_kind
             when 'outlet_provincial' then 'Các báo, đài của các tỉnh, thành phố'
             else any_value(group_label_vi)
