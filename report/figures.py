@@ -191,9 +191,10 @@ class FigureBook:
         payload = {**context, "figures": figures}
         if trace is not None:
             payload["submissions"] = dict(sorted(submissions.items()))
-        path.write_text(
-            json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
-        )
+        # written as it is encoded: the national file is hundreds of MB as one string
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, ensure_ascii=False, indent=2, default=str)
+            handle.write("\n")
 
 
 def _same_value(printed: float | int | None, compared: float | None) -> bool:

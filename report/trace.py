@@ -8,6 +8,7 @@ every figure, and the report's last annex for every figure printed in the body.
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from outreach.core.scope import Scope
 from outreach.core.settings import settings
 from outreach.core.warehouse import fetch_dicts
 from report.figures import Lineage
+
+_NONE = array("l")  # the positions of a value no row has
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,22 @@ class Submission:
         }
 
 
+class _Rows:
+    """The rows of a query, each a tuple whose equal values are one object (the national
+    report reads 300,000 rows, most of their values repeated): far less memory than dicts."""
+
+    BATCH = 50_000
+
+    def __init__(self, cursor) -> None:
+        self.column = {description[0]: n for n, description in enumerate(cursor.description)}
+        shared: dict = {}
+        self.rows: list[tuple] = []
+        while batch := cursor.fetchmany(self.BATCH):
+            self.rows.extend(
+                tuple(shared.setdefault(value, value) for value in row) for row in batch
+            )
+
+
 class Trace:
     """The submissions behind the figures of a report of `period`, and of the periods it is
     compared with (`compared`: their rows are read in the report's area, as the comparisons
@@ -49,9 +68,10 @@ class Trace:
             max(other.end for other in self.periods.values()),
         ]
         of_scope, scope_params = scope.sources_where("facts.source_code", period.code)
-        self.rows = fetch_dicts(
-            con,
-            f"""
+        self.tables = {
+            "rows": _Rows(
+                con.execute(
+                    f"""
             select facts.submission_id, facts.source_code, facts.source_kind,
                 sources.source_role, facts.district_code,
                 strftime(facts.report_month, '%Y-%m') as report_month, facts.output_type_code,
@@ -59,11 +79,12 @@ class Trace:
             from marts.rpt_output_lineage as facts
             inner join marts.dim_sources as sources on facts.source_code = sources.source_code
             where facts.report_month between ? and ? and {of_scope}""",
-            [*window, *scope_params],
-        )
-        self.monthly = fetch_dicts(
-            con,
-            f"""
+                    [*window, *scope_params],
+                )
+            ),
+            "months": _Rows(
+                con.execute(
+                    f"""
             select facts.submission_id, facts.source_code, facts.source_kind,
                 sources.source_role, facts.district_code, sources.province_code,
                 strftime(facts.report_month, '%Y-%m') as report_month
@@ -71,12 +92,14 @@ class Trace:
             inner join marts.dim_sources as sources on facts.source_code = sources.source_code
             where facts.submission_id is not null and facts.report_month between ? and ?
                 and {of_scope}""",
-            [*window, *scope_params],
-        )
+                    [*window, *scope_params],
+                )
+            ),
+        }
         # a lineage's rows are found through an index of each column it names (built when
         # first asked for), and each lineage's submissions are worked out once: the national
         # report has 18,000 figures over 100,000 rows, and a scan for each took most of a minute
-        self._indexes: dict[tuple[str, str], dict[object, list[int]]] = {}
+        self._indexes: dict[tuple[str, str], dict[object, array]] = {}
         self._found: dict[Lineage, list[Submission]] = {}
         flagged = fetch_dicts(
             con,
@@ -103,8 +126,6 @@ class Trace:
             code: {row["submission_id"] for row in documents if first <= row["issued_date"] <= last}
             for code, (first, last) in zip(self.periods, days, strict=True)
         }
-        # the positions of the rows (and of the source-months) of each period
-        self._in_period: dict[tuple[str, str], set[int]] = {}
         self.submissions = {
             row["submission_id"]: Submission(
                 row["submission_id"],
@@ -123,55 +144,46 @@ class Trace:
             )
         }
 
-    def _positions(self, of: str, column: str, value: object) -> list[int]:
-        """The positions in `self.rows` ("rows") or `self.monthly` (else) of the rows whose
-        `column` is `value`."""
+    def _positions(self, of: str, column: str, value: object) -> array:
+        """The positions in the table `of` ("rows" or "months") of the rows whose `column` is
+        `value`."""
         index = self._indexes.get((of, column))
         if index is None:
-            index = self._indexes[(of, column)] = defaultdict(list)
-            for position, row in enumerate(self.rows if of == "rows" else self.monthly):
-                index[row[column]].append(position)
-        return index.get(value, [])
+            table = self.tables[of]
+            at = table.column[column]
+            index = self._indexes[(of, column)] = defaultdict(lambda: array("l"))
+            for position, row in enumerate(table.rows):
+                index[row[at]].append(position)
+        return index.get(value, _NONE)
 
-    def _period_positions(self, of: str, code: str) -> set[int]:
-        known = self._in_period.get((of, code))
-        if known is None:
-            months = {f"{month:%Y-%m}" for month in self.periods[code].months}
-            rows = self.rows if of == "rows" else self.monthly
-            known = self._in_period[(of, code)] = {
-                position for position, row in enumerate(rows) if row["report_month"] in months
-            }
-        return known
-
-    def _matching(self, rows: list[dict], lineage: Lineage) -> set[str]:
+    def _months(self, lineage: Lineage) -> set[str]:
+        """The months (YYYY-MM) of the periods whose rows a lineage counts."""
         codes = lineage.periods or (self.period.code,)
-        in_periods = (
-            self._period_positions(lineage.of, codes[0])
-            if len(codes) == 1
-            else set().union(*(self._period_positions(lineage.of, code) for code in codes))
-        )
+        return {f"{month:%Y-%m}" for code in codes for month in self.periods[code].months}
+
+    def _matching(self, of: str, lineage: Lineage) -> set[str]:
+        table = self.tables[of]
+        months, month = self._months(lineage), table.column["report_month"]
         where = dict(lineage.where)
         source = where.pop("source_code", None)
         if source is not None:  # a source's code is looked up as text
             where["source_code"] = str(source)
-        chosen: Iterable[int] = range(len(rows))
+        chosen: Iterable[int] = range(len(table.rows))
         if where:  # the fewest rows a column names, then the other columns checked on them
-            column = min(
-                where, key=lambda name: len(self._positions(lineage.of, name, where[name]))
-            )
-            chosen = self._positions(lineage.of, column, where.pop(column))
+            column = min(where, key=lambda name: len(self._positions(of, name, where[name])))
+            chosen = self._positions(of, column, where.pop(column))
+        checks = [(table.column[column], value) for column, value in where.items()]
+        submission, source_code = table.column["submission_id"], table.column["source_code"]
         found = set()
         for position in chosen:
-            if position not in in_periods:
-                continue
-            row = rows[position]
-            if any(row[column] != value for column, value in where.items()):
+            row = table.rows[position]
+            if row[month] not in months or any(row[at] != value for at, value in checks):
                 continue
             if lineage.flagged_by and (
-                (lineage.flagged_by, row["source_code"], row["report_month"]) not in self.flagged
+                (lineage.flagged_by, row[source_code], row[month]) not in self.flagged
             ):
                 continue
-            found.add(row["submission_id"])
+            found.add(row[submission])
         return found
 
     def sources_of(self, lineage: Lineage | None) -> list[Submission]:
@@ -189,10 +201,8 @@ class Trace:
 
     def _sources_of(self, lineage: Lineage) -> list[Submission]:
         found: set[str] = set()
-        if lineage.of == "rows":
-            found = self._matching(self.rows, lineage)
-        elif lineage.of == "months":
-            found = self._matching(self.monthly, lineage)
+        if lineage.of in self.tables:
+            found = self._matching(lineage.of, lineage)
         elif lineage.of == "directives":
             found = set().union(
                 *(self.directives[code] for code in lineage.periods or (self.period.code,))
