@@ -425,13 +425,10 @@ class ReportWriter(AnnexWriter):
         change = self._change(figure_id, key, lineage=compared_rows)
         return text if change is None else f"{text} ({change.note()})"
 
-    def _media_sentence(self, kind: str, role: str | None = None, figure_kind: str = "") -> str:
-        """A group's media items, by type and topic; compared by `role` when given (the
-        figures of a role summary are the role's, `figure_kind` its name in their ids)."""
-        figure_kind = figure_kind or kind
-        kinds = self._kinds_of(role) if figure_kind != kind else {kind}
-        totals = self._totals(kinds)
-        where = {"source_role": role} if figure_kind != kind else {"source_kind": kind}
+    def _media_sentence(self, kind: str, role: str | None = None) -> str:
+        """A group's media items, by type and topic; each against the same period a year
+        earlier when the group is compared, by its `role`."""
+        totals = self._totals({kind})
         role_rows = {"source_role": role} if role else None
 
         def compared_rows(**columns) -> Lineage | None:
@@ -447,16 +444,16 @@ class ReportWriter(AnnexWriter):
                 and self._compared_value(measure_key("items", role, "media", code))
             )
         ]
-        title = self.group_titles.get(figure_kind, figure_kind)
+        title = self.group_titles[kind]
         total = self.book.count(
-            f"outputs.{figure_kind}.media.all",
+            f"outputs.{kind}.media.all",
             f"{title}: tổng số tin, bài, chương trình",
             sum(totals["by_type"].get(code, 0) for code in media_types),
-            source=of_rows(**where, output_group="media"),
+            source=of_rows(source_kind=kind, output_group="media"),
         )
         total_change = (
             self._change(
-                f"outputs.{figure_kind}.media.all",
+                f"outputs.{kind}.media.all",
                 measure_key("items", role, "media"),
                 lineage=compared_rows(output_group="media"),
             )
@@ -467,10 +464,10 @@ class ReportWriter(AnnexWriter):
         for code in media_types:
             output_type = self.data.output_types[code]
             quantity = self._counted(
-                f"outputs.{figure_kind}.{code}.all",
+                f"outputs.{kind}.{code}.all",
                 f"{title}: {output_type['output_type_label_vi']}",
                 totals["by_type"].get(code, 0),
-                of_rows(**where, output_type_code=code),
+                of_rows(source_kind=kind, output_type_code=code),
                 role,
                 measure_key("items", role or "", "media", code),
                 compared_rows(output_type_code=code),
@@ -479,10 +476,10 @@ class ReportWriter(AnnexWriter):
         topics = []
         for code, topic in self.data.topics.items():
             quantity = self._counted(
-                f"outputs.{figure_kind}.media.{code}",
+                f"outputs.{kind}.media.{code}",
                 f"{title}: tin, bài về {topic['topic_label_vi']}",
                 totals["by_topic"].get(code, 0),
-                of_rows(**where, output_group="media", topic_code=code),
+                of_rows(source_kind=kind, output_group="media", topic_code=code),
                 role,
                 measure_key("items", role or "", "media", "all", code),
                 compared_rows(output_group="media", topic_code=code),
