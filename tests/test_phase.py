@@ -38,7 +38,10 @@ def phase(tmp_path_factory):
     files = pipeline.report(home, PHASE, pdf=False)
     payload = json.loads(files.figures.read_text(encoding="utf-8"))
     warehouse = str(home.warehouse)
+    running = parse_period("2026-2030")
+    pipeline.check(home, running)
     return {
+        "running": document_text(pipeline.report(home, running, pdf=False).docx),
         "text": document_text(files.docx),
         "figures": {f["id"]: f for f in payload["figures"]},
         "months": {key: row["report_month"] for key, row in payload["submissions"].items()},
@@ -95,3 +98,10 @@ def test_the_years_without_a_report_say_so_and_the_targets_are_the_phases(phase)
     assert whole == sum(
         phase["years"][year]["outputs.outlet_central.media.all"] for year in ("2024", "2025")
     )
+
+
+def test_a_phase_under_way_is_reported_to_its_date_and_says_so(phase):
+    """2026-2030 on 11 January 2026: a draft as of that day, compared with the phase before."""
+    text = phase["running"]
+    assert "DỰ THẢO - số liệu tính đến 11/01/2026; giai đoạn 2026–2030 chưa kết thúc" in text
+    assert "so với giai đoạn 2021–2025" in text
