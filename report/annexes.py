@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Mm, Pt
 
-from outreach.core.calendar import ReportingCalendar
 from outreach.core.periods import PHASE
-from outreach.core.settings import settings
 from report.comparing import ROLE_LABELS, Comparing
 from report.comparisons import PREVIOUS_PERIOD, SAME_PERIOD, levels_vi, measure_key
 from report.docx_parts import grid_table, paragraph
@@ -506,7 +504,7 @@ class AnnexWriter(Comparing):
 
     def _annex_completeness(self) -> None:
         self._annex_title("completeness", "Tình hình gửi báo cáo tháng")
-        calendar = ReportingCalendar(self.data.reporting_calendar, settings().on_time_days)
+        calendar = self.data.calendar
         paragraph(self.document, calendar.rule_vi(self.data.period), size=12, indent=False)
         rows_by_source: dict[str, dict[date, dict]] = defaultdict(dict)
         for row in self.data.completeness:

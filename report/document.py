@@ -18,10 +18,8 @@ from docx.oxml.ns import nsmap, qn
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from outreach.core.calendar import ReportingCalendar
 from outreach.core.numbers import format_date_long, format_date_short
 from outreach.core.periods import PHASE
-from outreach.core.settings import settings
 from outreach.core.text import fold
 from report.annexes import AnnexWriter
 from report.comparisons import SAME_PERIOD, levels_vi, measure_key
@@ -259,7 +257,7 @@ class ReportWriter(AnnexWriter):
     def _draft_notice(self) -> str:
         """What a report of a period still open says of its figures: the date they are as of,
         and the months that have ended (a phase under way is reported up to the as-of date)."""
-        calendar = ReportingCalendar(self.data.reporting_calendar, settings().on_time_days)
+        calendar = self.data.calendar
         months = [
             m for m in self.data.period.months if m <= calendar.last_ended_month(self.data.as_of)
         ]

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from outreach.core.calendar import ReportingCalendar
 from outreach.core.numbers import format_count, format_percent
 from outreach.core.periods import Period
 from outreach.core.scope import Scope
@@ -231,6 +232,11 @@ class ReportData:
     # comparison kind -> measure key -> the row of marts.rpt_period_comparisons
     comparisons: dict[str, dict[str, dict]] = field(default_factory=dict)
     trend: list[dict] = field(default_factory=list)  # the trend chart's periods, by measure
+
+    @property
+    def calendar(self) -> ReportingCalendar:
+        """The reporting calendar the warehouse was built with."""
+        return ReportingCalendar(self.reporting_calendar, settings().on_time_days)
 
     def has_compared_data(self, kind: str) -> bool:
         """Whether the warehouse has reports of the other period to compare with."""
