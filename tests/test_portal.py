@@ -11,10 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from helpers import LABELS, PORTAL_PASSWORD, add_portal_account, portal_home, write_csv
+from helpers import (
+    LABELS,
+    PORTAL_PASSWORD,
+    add_portal_account,
+    new_home,
+    portal_home,
+    write_csv,
+)
 
 from ingest.load import ingest_inbox
+from outreach.portal.access import Access
 from outreach.portal.app import create_app
 from outreach.portal.store import MAX_FAILED_LOGINS, Store
 
@@ -366,50 +375,126 @@ def test_the_store_runs_on_postgresql_as_in_production():
         server.dispose()
 
 
-# every page and action, and what each role gets: 200 (the page), 303 (sent elsewhere: to the
-# login, or a staff member from the sender's page to the department's), 403 (refused)
-PAGES = [
-    ("GET", "/don-vi"),
-    ("GET", "/don-vi/mau?month=2022-07-01"),
-    ("POST", "/don-vi/gui"),
-    ("POST", "/don-vi/xac-nhan"),
-    ("GET", "/so"),
-    ("GET", "/so/canh-bao"),
-    ("GET", "/so/nhac-nho"),
-    ("GET", "/so/bao-cao"),
-    ("GET", "/so/phe-duyet"),
-    ("POST", "/so/phe-duyet"),
-    ("POST", "/so/chay-ngay"),
-]
-EXPECTED = {
-    "anonymous": [303] * len(PAGES),
-    "bao@example.vn": [200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403],
-    "so@example.vn": [303, 403, 403, 403, 200, 200, 200, 200, 200, 303, 403],
+def declarations(app) -> dict[tuple[str, str], Access | None]:
+    """Every method and path of the application, and the access it declares (None: none, or
+    more than one)."""
+    found: dict[tuple[str, str], Access | None] = {}
+    for route in app.routes:
+        declared = (
+            [d.call for d in route.dependant.dependencies if isinstance(d.call, Access)]
+            if isinstance(route, APIRoute)
+            else []  # a mount or a plain Starlette route declares nothing
+        )
+        for method in sorted(getattr(route, "methods", None) or {"GET"}):
+            found[(method, route.path)] = declared[0] if len(declared) == 1 else None
+    return found
+
+
+def test_every_route_declares_who_may_use_it(tmp_path):
+    app = create_app(new_home(tmp_path / "home"))
+    routes = declarations(app)
+    assert len(routes) == 18
+    assert [route for route, access in routes.items() if access is None] == []
+    public = {route for route, access in routes.items() if access.is_public}
+    assert public == {
+        ("GET", "/dang-nhap"),
+        ("POST", "/dang-nhap"),
+        ("GET", "/thiet-lap/{token}"),
+        ("POST", "/thiet-lap/{token}"),
+    }
+    # a route added without a declaration is found
+    app.add_api_route("/khong-khai-bao", lambda: "mở cho mọi người")
+    assert declarations(app)[("GET", "/khong-khai-bao")] is None
+
+
+# how each route is called in the walk below: its path parameters and query, the form it posts
+CALLS = {
+    "/don-vi/mau": "/don-vi/mau?month=2022-07-01",
+    "/thiet-lap/{token}": "/thiet-lap/" + "x" * 43,
+    "/so/bao-cao/{period}/{name}": "/so/bao-cao/2022-H1/bao-cao-2022-H1.docx",
+}
+FORM = {
+    "month": "2022-07-01",
+    "kind": "monthly",
+    "period": "2022-H1",
+    "action": "approve",
+    "staged": "0" * 32,
+}
+# who walks, by role, and the page each is sent to from another audience's page
+VISITORS = {
+    None: "",
+    "source": "bao@example.vn",
+    "staff": "so@example.vn",
+    "admin": "quantri@example.vn",
+}
+HOME_PAGES = {"source": "/don-vi", "staff": "/so", "admin": "/so"}
+# what a route's body answers a visitor its declaration admits: 200 (the page), 303 (sent
+# elsewhere), 403 (refused by the body: a login form without its token, nothing staged under
+# the token, no Airflow to run), 404 (no such link)
+ANSWERS = {
+    ("GET", "/dang-nhap"): {None: 200, "source": 200, "staff": 200, "admin": 200},
+    ("POST", "/dang-nhap"): {None: 403, "source": 403, "staff": 403, "admin": 403},
+    ("GET", "/thiet-lap/{token}"): {None: 404, "source": 404, "staff": 404, "admin": 404},
+    ("POST", "/thiet-lap/{token}"): {None: 403, "source": 403, "staff": 403, "admin": 403},
+    ("GET", "/"): {"source": 303, "staff": 303, "admin": 303},
+    ("POST", "/dang-xuat"): {"source": 303, "staff": 303, "admin": 303},
+    ("GET", "/don-vi"): {"source": 200},
+    ("GET", "/don-vi/mau"): {"source": 200},
+    ("POST", "/don-vi/gui"): {"source": 200},
+    ("POST", "/don-vi/xac-nhan"): {"source": 403},
+    ("GET", "/so"): {"staff": 200, "admin": 200},
+    ("GET", "/so/nhac-nho"): {"staff": 200, "admin": 200},
+    ("GET", "/so/canh-bao"): {"staff": 200, "admin": 200},
+    ("GET", "/so/phe-duyet"): {"staff": 200, "admin": 200},
+    ("POST", "/so/phe-duyet"): {"staff": 303, "admin": 303},
+    ("GET", "/so/bao-cao"): {"staff": 200, "admin": 200},
+    ("GET", "/so/bao-cao/{period}/{name}"): {"staff": 200, "admin": 200},
+    ("POST", "/so/chay-ngay"): {"staff": 403, "admin": 403},
 }
 
 
-@pytest.mark.parametrize("who", list(EXPECTED))
-def test_every_page_and_action_for_every_role(portal, who):
-    browser = client(portal) if who == "anonymous" else login(portal, who)
-    csrf = (
-        "" if who == "anonymous" else csrf_of(browser, "/so" if who.startswith("so") else "/don-vi")
+@pytest.mark.parametrize("role", list(VISITORS), ids=lambda role: role or "anonymous")
+def test_every_route_for_every_role(portal, demo, role):
+    """Every route of the application (app.routes) walked by an anonymous visitor, a source,
+    an officer and an administrator: a visitor its declaration does not admit gets the
+    declaration's answer (the login, its own home page, or 403 with the declaration's words),
+    one it admits gets what the body answers (ANSWERS, which must know every such pair)."""
+    add_portal_account(portal["store"], "quantri@example.vn", "Quản trị", "admin")
+    shutil.copytree(
+        demo["home"].root / "reports", portal["home"].root / "reports", dirs_exist_ok=True
     )
-    got = []
-    for method, path in PAGES:
-        if method == "GET":
-            answer = browser.get(path)
+    routes = declarations(portal["app"])
+    assert None not in routes.values()
+    if role is None:
+        browser, csrf = client(portal), ""
+    else:
+        browser = login(portal, VISITORS[role])
+        csrf = csrf_of(browser, HOME_PAGES[role])
+    # logging out ends the session the rest of the walk is made in: it goes last
+    for (method, path), access in sorted(
+        routes.items(), key=lambda item: item[0][1] == "/dang-xuat"
+    ):
+        url = CALLS.get(path, path)
+        assert "{" not in url, f"CALLS has no call of {path}"
+        answer = (
+            browser.get(url) if method == "GET" else browser.post(url, data={"csrf": csrf, **FORM})
+        )
+        where = (role, method, path, answer.status_code)
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], where
+        assert answer.headers["x-frame-options"] == "DENY", where
+        if role in access.roles or access.is_public:
+            assert answer.status_code == ANSWERS[(method, path)][role], where
+            if answer.status_code == 303:
+                assert answer.headers["location"] != "/dang-nhap" or path == "/dang-xuat", where
+        elif role is None:
+            assert answer.status_code == 303, where
+            assert answer.headers["location"] == "/dang-nhap", where
+        elif method == "GET" and path in access.redirect_others_from:
+            assert answer.status_code == 303, where
+            assert answer.headers["location"] == HOME_PAGES[role], where
         else:
-            data = {
-                "csrf": csrf,
-                "month": "2022-07-01",
-                "kind": "monthly",
-                "period": "2022-H1",
-                "action": "approve",
-                "staged": "0" * 32,
-            }
-            answer = browser.post(path, data=data)
-        got.append(answer.status_code)
-    assert got == EXPECTED[who], list(zip(PAGES, got, strict=True))
+            assert answer.status_code == 403, where
+            assert (access.message or "Yêu cầu không hợp lệ") in answer.text, where
 
 
 def test_staff_of_another_province_see_nothing_of_this_one(portal):

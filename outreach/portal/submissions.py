@@ -249,6 +249,30 @@ def deliver(home: Home, store: Store, account: Account, token: str) -> str | Non
         shutil.rmtree(claimed, ignore_errors=True)
 
 
+def receive(
+    home: Home,
+    store: Store,
+    account: Account,
+    uploaded: Path,
+    original_name: str,
+    month: date,
+    kind: str,
+    address: str,
+) -> tuple[Checked, str | None]:
+    """One uploaded file of the account's source, checked; one that passes for a month not sent
+    before goes into the inbox at once (its name is returned), a correction stays staged until
+    the sender confirms it (`deliver`). The audit log records either."""
+    checked = check_upload(home, store, account, uploaded, original_name, month, kind)
+    if checked.passed and not checked.is_correction:
+        delivered = deliver(home, store, account, checked.staged or "")
+        store.log(account.login, "upload", f"{original_name} -> {delivered}", address)
+        checked.staged = None
+        return checked, delivered
+    action = "upload_staged" if checked.passed else "upload_refused"
+    store.log(account.login, action, original_name, address)
+    return checked, None
+
+
 # --- what the pages show ------------------------------------------------------------------
 
 
