@@ -1,18 +1,23 @@
 """The department's pages beyond the matrix: who to chase (with each message ready to copy or
-to e-mail), and the reports of each period to download, for the officer's province."""
+to e-mail), the reports of each period to download, for the officer's province, and the
+approval of a period's figures."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from sqlalchemy.exc import IntegrityError
+
+from ingest.approvals import write_approvals
 from outreach.core.home import Home
 from outreach.core.periods import PERIOD_PATTERN, Period, parse_period
 from outreach.core.scope import Scope, UnknownProvince, resolve_scope
 from outreach.core.warehouse import connect, fetch_dicts
-from outreach.portal.store import Account
+from outreach.portal.store import Account, Store, approve, current_approvals, reopen
 from report.build import load_config
 from report.reminders import Reminder, reminders
 
@@ -142,3 +147,32 @@ def download_path(home: Home, scope: Scope, period_code: str, name: str) -> Path
             path = scope.report_dir(home, period.code) / name
             return path if path.is_file() else None
     return None
+
+
+APPROVAL_ACTIONS = ("approve", "reopen")
+
+
+def decide(
+    home: Home,
+    store: Store,
+    province_code: str,
+    period_code: str,
+    action: str,
+    login: str,
+    counts_files_until: datetime,
+) -> bool:
+    """Approve (`approve`) or re-open (`reopen`) a province's period; when that changed
+    anything, the approvals file the nightly run reads is written again. False if the period
+    already was so (approved by another request meanwhile, or not approved)."""
+    if action == "approve":
+        try:
+            changed = approve(store, province_code, period_code, login, counts_files_until)
+        except IntegrityError:  # approved by another request meanwhile
+            changed = False
+    elif action == "reopen":
+        changed = reopen(store, province_code, period_code, login)
+    else:
+        raise ValueError(f"unknown approval action {action!r}")
+    if changed:
+        write_approvals(home, current_approvals(store))
+    return changed

@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from sqlalchemy.exc import IntegrityError
 
-from ingest.approvals import write_approvals
 from outreach.core.periods import parse_period
 from outreach.core.scope import Scope
 from outreach.portal import airflow, department, submissions
@@ -27,7 +25,7 @@ from outreach.portal.access import (
     client_address,
 )
 from outreach.portal.pages import page
-from outreach.portal.store import approve, current_approvals, reopen
+from outreach.portal.store import current_approvals
 
 router = APIRouter(prefix="/so", dependencies=[Depends(DEPARTMENT)])
 log = logging.getLogger(__name__)
@@ -128,27 +126,17 @@ async def approve_period(request: Request, portal: PortalDep, visitor: VisitorDe
         raise Refused
     if period_code not in department.checked_periods(portal.home):
         raise Refused
-    login = visitor.account.login
-    if action == "approve":
-        # the figures approved are those of the last publish: files ingested after it (or
-        # still waiting) do not count
-        until = submissions.published_at(portal.home) or datetime.now(UTC)
-        try:
-            changed = approve(portal.store, scope.province_code, period_code, login, until)
-        except IntegrityError:  # approved by another request meanwhile
-            changed = False
-    elif action == "reopen":
-        changed = reopen(portal.store, scope.province_code, period_code, login)
-    else:
+    if action not in department.APPROVAL_ACTIONS:
         raise Refused
-    if changed:
-        write_approvals(portal.home, current_approvals(portal.store))
-        portal.store.log(
-            login,
-            f"period_{action}",
-            f"{scope.province_code} {period_code}",
-            client_address(request),
-        )
+    # the figures approved are those of the last publish: files ingested after it (or still
+    # waiting) do not count
+    until = submissions.published_at(portal.home) or datetime.now(UTC)
+    login = visitor.account.login
+    if department.decide(
+        portal.home, portal.store, scope.province_code, period_code, action, login, until
+    ):
+        where = f"{scope.province_code} {period_code}"
+        portal.store.log(login, f"period_{action}", where, client_address(request))
     return RedirectResponse(f"/so/phe-duyet?done={action}", status_code=303)
 
 
