@@ -151,7 +151,8 @@ def _provinces_of_sources(home: Home) -> dict[str, str]:
 
 
 def run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
-    """Validate each dataset with its checks through a GX checkpoint; failing rows by check."""
+    """Validate every row of each dataset with its checks (one suite, one GX checkpoint per
+    dataset) and render the Data Docs; by check, the keys of the rows GX found unexpected."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     _quiet_gx()
     import great_expectations as gx
@@ -220,13 +221,19 @@ def run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
                 failure = _raised(expectation_result.exception_info)
                 if failure:
                     raise RuntimeError(f"check {check_name} raised: {failure}")
-                details = expectation_result.result
-                outcomes[check_name] = {
-                    "unexpected_keys": [
-                        row["row_key"] for row in details.get("unexpected_index_list") or []
-                    ],
-                    "expectation_type": config.type,
-                }
+                # the rows GX found unexpected, named by their key: these are the flags
+                keys = [
+                    row["row_key"]
+                    for row in expectation_result.result.get("unexpected_index_list") or []
+                ]
+                if not expectation_result.success and not keys:
+                    # an expectation over the whole column (a mean, a count) names no row: a
+                    # check must be a kind that judges rows, or its failure would go unflagged
+                    raise RuntimeError(
+                        f"check {check_name} raised: GX found {config.type} unmet but named "
+                        "no unexpected row"
+                    )
+                outcomes[check_name] = {"unexpected_keys": keys, "expectation_type": config.type}
     context.build_data_docs(resource_identifiers=rendered, build_index=True)
     return outcomes
 

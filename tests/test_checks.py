@@ -340,3 +340,22 @@ def test_a_flag_is_a_row_gx_finds_unexpected_of_any_kind_it_has(demo, tmp_path, 
     assert flags(home) - {("output_type_code_form", source, f"{month:%Y-%m}")} == flags(
         demo["home"]
     )
+
+
+def test_a_kind_that_names_no_row_is_an_error_not_a_silent_pass(demo, tmp_path, monkeypatch):
+    """GX judging a whole column (its mean) unmet names no row to flag: the run says so."""
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    monkeypatch.setitem(catalogue.KINDS, "mean_between", "ExpectColumnMeanToBeBetween")
+    whole = catalogue.Check(
+        "mean_quantity",
+        "plausible_counts",
+        "media_outputs",
+        "warning",
+        "quantity",
+        "mean_between",
+        {"min_value": -2, "max_value": -1},
+    )
+    monkeypatch.setattr(checks, "CHECKS", [*checks.CHECKS, whole])
+    with pytest.raises(RuntimeError, match="mean_quantity raised: GX found"):
+        checks.run_checks(home, PERIOD)
