@@ -1,13 +1,14 @@
 """The quality checks, each one object: what it reads, what it expects, and how people are told.
 
-A check names its dataset (the SQL over the marts it validates), the expectation (a GX
-expectation type and its arguments), its severity, its label where staff read flags (the report's
-annex, the reminder list), what it checks in both languages, how a failing row is worded, and
-whether (and how) the source is chased for it. `checks.run_checks` runs them and writes every
-failing row to `dq.flags` with these words, so the report and the reminder list read the flags
-and know no check by heart.
+A check names its dataset (the SQL over the marts it validates), the expectation (a kind of GX
+expectation, `KINDS`, and its arguments), its severity, its label where staff read flags (the
+report's annex, the reminder list), what it checks in both languages, how a failing row is
+worded, and whether (and how) the source is chased for it. `checks.run_checks` has GX validate
+every row of each dataset and writes every row GX finds unexpected to `dq.flags` with these
+words, so the report and the reminder list read the flags and know no check by heart.
 
-A new check is one `Check(...)` in `CHECKS` (and a dataset in `DATASETS` if it reads new rows).
+A new check is one `Check(...)` in `CHECKS` (and a dataset in `DATASETS` if it reads new rows);
+a new kind of expectation is one line of `KINDS`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from outreach.core.numbers import format_count
 
 # ceilings beyond which a monthly count is implausible and must be looked at by a person
 PLAUSIBLE_MAX = {"quantity": 5000, "people_reached": 50000}
+
+# the kinds of expectation a check can be: the name of its GX expectation class (in
+# `great_expectations.expectations`), which takes the check's column and arguments. GX validates
+# every row of the dataset and its result names the rows that fail; a new kind is one line here.
+KINDS = {
+    "in_set": "ExpectColumnValuesToBeInSet",
+    "between": "ExpectColumnValuesToBeBetween",
+}
 
 # the rows each check looks at, for one period (parameters: its first and last month)
 DATASETS = {
@@ -88,9 +97,9 @@ class Wording:
 class Check:
     """One expectation over one dataset, and every word people read about its failures.
 
-    `kind` is "in_set" or "between" (GX's ExpectColumnValuesToBeInSet / ToBeBetween) with
-    `arguments`. `word(check, row)` words a failing row; None gives a generic wording. A check
-    with `ask_vi` is chased: its flags are in the reminder list, asking the source to do that.
+    `kind` is one of `KINDS` (a GX expectation over `column`, with `arguments`).
+    `word(check, row)` words a failing row; None gives a generic wording. A check with `ask_vi`
+    is chased: its flags are in the reminder list, asking the source to do that.
     `covers_month`: a flag of this check stands for every other flag of its source and month in
     the reminder list (a month not received is chased once, not again for its missing posting).
     """

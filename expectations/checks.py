@@ -1,9 +1,13 @@
 """Quality checks of the nightly run: Great Expectations suites over the marts of one period.
 
 GX cannot validate DuckDB tables through SQLAlchemy (duckdb-engine gives N/A for every
-expectation), so the marts are read into pandas DataFrames first, with a short read-only
-connection. A failed expectation is a flag, not a crash: its rows go to `dq.flags` (which the
-report reads) and to the Data Docs under `<home>/gx/`. An exception inside a check is a crash.
+expectation), so every row of each dataset (the columns its expectations read, and the row's
+key) is read into a pandas DataFrame first, with a short read-only connection, and GX validates
+it, one suite per dataset. GX's result decides: the rows it finds unexpected (its
+`unexpected_index_list`, by row key) are the flags, nothing else judges a row. A failed
+expectation is a flag, not a crash: its rows go to `dq.flags` (which the report reads) with the
+words of their other columns, and to the Data Docs under `<home>/gx/`. An exception inside a
+check is a crash.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from expectations.catalogue import CHECKS, DATASETS, Check
+from expectations.catalogue import CHECKS, DATASETS, KINDS, Check
 from outreach.core.home import Home
 from outreach.core.periods import Period
 from outreach.core.warehouse import connect
@@ -70,44 +74,18 @@ def _quiet_gx() -> None:
             logger.setLevel(logging.NOTSET)
 
 
-def failing_condition(check: Check) -> str:
-    """SQL that is true of a row this check's expectation would find unexpected (GX leaves
-    nulls out of both expectations, so a null never fails)."""
-    column = f'"{check.column}"'
-    if check.kind == "in_set":
-        values = ", ".join(_literal(value) for value in check.arguments["value_set"])
-        return f"({column} is not null and {column} not in ({values}))"
-    if check.kind == "between":
-        bounds = []
-        if check.arguments.get("min_value") is not None:
-            bounds.append(f"{column} < {_literal(check.arguments['min_value'])}")
-        if check.arguments.get("max_value") is not None:
-            bounds.append(f"{column} > {_literal(check.arguments['max_value'])}")
-        return f"({column} is not null and ({' or '.join(bounds) or 'false'}))"
-    raise ValueError(f"check {check.name}: no SQL for expectation kind {check.kind!r}")
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def load_datasets(
     home: Home, periods: Sequence[Period]
 ) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
-    """The rows the checks must look at, as DataFrames, and how many rows each dataset has in
-    each period (one short read-only connection, over the months of all the periods).
+    """Every row each dataset holds over the months of the periods, as a DataFrame of the
+    columns its expectations read (and the row's key), and how many rows each dataset has in
+    each period (one short read-only connection).
 
-    Only the rows that could fail one of a dataset's checks are read (the aggregate of the
-    rest is their count): at national scale a half-year is over a hundred thousand rows of
-    which a few hundred fail, and the flags are the same.
+    Whether a row fails is GX's to say: every row is read, none is left out beforehand. The
+    other columns (what a flag's words say) are read later for the rows GX found unexpected.
     """
     frames: dict[str, Any] = {}
     counts: dict[str, dict[str, int]] = {}
-    window = [min(period.start for period in periods), max(period.end for period in periods)]
     with connect(home.warehouse, read_only=True) as con:
         for name, sql in DATASETS.items():
             # the dataset's query runs once, into a temporary table of this connection
@@ -115,17 +93,17 @@ def load_datasets(
             table = f"dataset_{name}"
             con.execute(
                 f"create temporary table {table} as select * from ({sql}) as dataset",
-                window,
+                _window(periods),
             )
-            columns = {column for column, *_ in con.execute(f"describe {table}").fetchall()}
-            for check in CHECKS:
-                if check.dataset == name and check.column not in columns:
-                    raise RuntimeError(
-                        f"check {check.name} raised: dataset {name} has no column {check.column}"
-                    )
-            failing = " or ".join(
-                failing_condition(check) for check in CHECKS if check.dataset == name
-            )
+            present = {column for column, *_ in con.execute(f"describe {table}").fetchall()}
+            # a column no dataset has is left to GX, whose result says the check cannot run
+            read = [
+                column
+                for column in dict.fromkeys(
+                    [*KEY_COLUMNS, *(check.column for check in CHECKS if check.dataset == name)]
+                )
+                if column in present
+            ]
             by_month = dict(
                 con.execute(
                     f"select report_month, count(*) from {table} group by report_month"
@@ -137,8 +115,32 @@ def load_datasets(
                 )
                 for period in periods
             }
-            frames[name] = con.execute(f"select * from {table} where {failing}").df()
+            columns = ", ".join(f'"{column}"' for column in read)
+            frames[name] = con.execute(f"select {columns} from {table}").df()
     return frames, counts
+
+
+def _window(periods: Sequence[Period]) -> list:
+    return [min(period.start for period in periods), max(period.end for period in periods)]
+
+
+def _unexpected_rows(
+    home: Home, periods: Sequence[Period], keys: dict[str, set[str]]
+) -> dict[str, dict[str, dict]]:
+    """Every column of the rows GX found unexpected, by dataset and row key (what the flags'
+    words say), in one short read-only connection."""
+    rows: dict[str, dict[str, dict]] = {}
+    with connect(home.warehouse, read_only=True) as con:
+        for name, wanted in keys.items():
+            if not wanted:
+                rows[name] = {}
+                continue
+            frame = con.execute(
+                f"select * from ({DATASETS[name]}) as dataset where row_key in (select unnest(?))",
+                [*_window(periods), sorted(wanted)],
+            ).df()
+            rows[name] = {row["row_key"]: row for row in frame.to_dict("records")}
+    return rows
 
 
 def _provinces_of_sources(home: Home) -> dict[str, str]:
@@ -148,8 +150,9 @@ def _provinces_of_sources(home: Home) -> dict[str, str]:
         )
 
 
-def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
-    """Validate each dataset with its checks through a GX checkpoint; failing rows by check."""
+def run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
+    """Validate every row of each dataset with its checks (one suite, one GX checkpoint per
+    dataset) and render the Data Docs; by check, the keys of the rows GX found unexpected."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     _quiet_gx()
     import great_expectations as gx
@@ -164,10 +167,6 @@ def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
     home.gx.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(home.gx))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    expectation_classes = {
-        "in_set": gxe.ExpectColumnValuesToBeInSet,
-        "between": gxe.ExpectColumnValuesToBeBetween,
-    }
     outcomes: dict[str, dict] = {}
     # what this run adds to the Data Docs: each validation result and its suite, rendered
     # once with one index at the end (a checkpoint's own action would render the whole
@@ -177,7 +176,7 @@ def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
         checks = [check for check in CHECKS if check.dataset == dataset_name]
         suite_name = f"{checks[0].suite}__{dataset_name}"
         expectations = [
-            expectation_classes[check.kind](
+            _expectation_class(gxe, check)(
                 column=check.column,
                 meta={
                     "check": check.name,
@@ -222,15 +221,28 @@ def _run_suites(home: Home, datasets: dict[str, Any]) -> dict[str, dict]:
                 failure = _raised(expectation_result.exception_info)
                 if failure:
                     raise RuntimeError(f"check {check_name} raised: {failure}")
-                details = expectation_result.result
-                outcomes[check_name] = {
-                    "unexpected_keys": [
-                        row["row_key"] for row in details.get("unexpected_index_list") or []
-                    ],
-                    "expectation_type": config.type,
-                }
+                # the rows GX found unexpected, named by their key: these are the flags
+                keys = [
+                    row["row_key"]
+                    for row in expectation_result.result.get("unexpected_index_list") or []
+                ]
+                if not expectation_result.success and not keys:
+                    # an expectation over the whole column (a mean, a count) names no row: a
+                    # check must be a kind that judges rows, or its failure would go unflagged
+                    raise RuntimeError(
+                        f"check {check_name} raised: GX found {config.type} unmet but named "
+                        "no unexpected row"
+                    )
+                outcomes[check_name] = {"unexpected_keys": keys, "expectation_type": config.type}
     context.build_data_docs(resource_identifiers=rendered, build_index=True)
     return outcomes
+
+
+def _expectation_class(gxe: Any, check: Check) -> Any:
+    """The GX expectation class of a check's kind (`catalogue.KINDS`)."""
+    if check.kind not in KINDS:
+        raise RuntimeError(f"check {check.name} raised: no expectation kind {check.kind!r}")
+    return getattr(gxe, KINDS[check.kind])
 
 
 def _raised(exception_info: dict) -> str | None:
@@ -260,14 +272,17 @@ def run_checks(home: Home, periods: Period | Sequence[Period]) -> dict:
     datasets, counts = load_datasets(home, chosen)
     province_of = _provinces_of_sources(home)
     started = time.time()
-    outcomes = _run_suites(home, datasets)
+    outcomes = run_suites(home, datasets)
     # the pages this run wrote load their CSS and JavaScript from the site, not from CDNs
     make_offline(data_docs_index(home).parent, since=started - 1)
+    # the rows GX's results name, by their key; what the flags say is read for those alone
+    keys: dict[str, set[str]] = {name: set() for name in datasets}
+    for check in CHECKS:
+        keys[check.dataset].update(outcomes[check.name]["unexpected_keys"])
+    details = _unexpected_rows(home, chosen, keys)
     failing_rows: dict[str, list[dict]] = {}
     for check in CHECKS:
-        frame = datasets[check.dataset]
-        failing = set(outcomes[check.name]["unexpected_keys"])
-        rows = frame[frame["row_key"].isin(failing)].to_dict("records")
+        rows = [details[check.dataset][key] for key in outcomes[check.name]["unexpected_keys"]]
         failing_rows[check.name] = sorted(rows, key=lambda r: (r["source_code"], r["report_month"]))
     flags, results = [], []
     checked_at = datetime.now(UTC)

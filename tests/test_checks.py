@@ -293,3 +293,69 @@ def test_a_new_check_is_one_object_the_reminders_and_the_annex_follow(demo, tmp_
     chased = [r for r in reminders(home, PERIOD) if r.problem == "Nộp sau hạn (thử)"]
     assert {(r.source_code, f"{r.month:%Y-%m}") for r in chased} == late
     assert all("đề nghị đơn vị nộp sớm hơn" in r.message for r in chased)
+
+
+def test_a_flag_is_a_row_gx_finds_unexpected_of_any_kind_it_has(demo, tmp_path, monkeypatch):
+    """A kind of expectation added as one line of the catalogue, which nothing but GX can
+    evaluate, flags the one row planted to fail it: the flags are GX's result."""
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    with duckdb.connect(str(home.warehouse)) as con:
+        key, source, month = con.execute(
+            "select media_output_key, source_code, report_month from marts.fct_media_outputs "
+            "where report_month between ? and ? order by media_output_key limit 1",
+            [PERIOD.start, PERIOD.end],
+        ).fetchone()
+        con.execute(
+            "update marts.fct_media_outputs set output_type_code = 'Tin bài' "
+            "where media_output_key = ?",
+            [key],
+        )
+    monkeypatch.setitem(catalogue.KINDS, "match_regex", "ExpectColumnValuesToMatchRegex")
+    added = catalogue.Check(
+        "output_type_code_form",
+        "plausible_counts",
+        "media_outputs",
+        "warning",
+        "output_type_code",
+        "match_regex",
+        {"regex": "^[a-z_]+$"},
+        label_vi="Mã loại sản phẩm sai dạng",
+    )
+    monkeypatch.setattr(checks, "CHECKS", [*checks.CHECKS, added])
+    checks.run_checks(home, PERIOD)
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        flagged = con.execute(
+            "select source_code, report_month, observed_value, detail_vi from dq.flags "
+            "where check_name = 'output_type_code_form'"
+        ).fetchall()
+        result = con.execute(
+            "select expectation_type, success, unexpected_count from dq.check_results "
+            "where check_name = 'output_type_code_form'"
+        ).fetchall()
+    assert [(s, m, observed) for s, m, observed, _ in flagged] == [(source, month, "Tin bài")]
+    assert "Mã loại sản phẩm sai dạng" in flagged[0][3]
+    assert result == [("expect_column_values_to_match_regex", False, 1)]
+    # the other checks' flags are as before
+    assert flags(home) - {("output_type_code_form", source, f"{month:%Y-%m}")} == flags(
+        demo["home"]
+    )
+
+
+def test_a_kind_that_names_no_row_is_an_error_not_a_silent_pass(demo, tmp_path, monkeypatch):
+    """GX judging a whole column (its mean) unmet names no row to flag: the run says so."""
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    monkeypatch.setitem(catalogue.KINDS, "mean_between", "ExpectColumnMeanToBeBetween")
+    whole = catalogue.Check(
+        "mean_quantity",
+        "plausible_counts",
+        "media_outputs",
+        "warning",
+        "quantity",
+        "mean_between",
+        {"min_value": -2, "max_value": -1},
+    )
+    monkeypatch.setattr(checks, "CHECKS", [*checks.CHECKS, whole])
+    with pytest.raises(RuntimeError, match="mean_quantity raised: GX found"):
+        checks.run_checks(home, PERIOD)
