@@ -9,8 +9,8 @@ from helpers import PERIOD
 from ingest.load import inspect_file
 from outreach.core.periods import parse_period
 from outreach.generators.sample import generate
-from outreach.generators.sample.activity import MonthlyActivity, key_areas_of
-from outreach.generators.sample.problems import PROBLEMS, plan
+from outreach.generators.sample_activity import MonthlyActivity, key_areas_of
+from outreach.generators.sample_problems import PROBLEMS, plan
 
 
 def digests(folder):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from outreach.core.periods import Period
 from outreach.core.registry import Reference
-from outreach.generators.sample.files import (
+from outreach.generators.sample_files import (
     DIRECTIVE_HEADER,
     TOPIC_LABELS,
     SampleResult,

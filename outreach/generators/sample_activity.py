@@ -11,7 +11,7 @@ from datetime import date
 from outreach.core.home import SEEDS_DIR
 from outreach.core.periods import Period, month_end
 from outreach.core.registry import Reference, Source, read_seed
-from outreach.generators.sample.files import Row
+from outreach.generators.sample_files import Row
 
 TITLES = {
     "toi_pham": [

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from outreach.core.registry import Reference, Source
-from outreach.generators.sample.activity import KeyArea, MonthlyActivity
-from outreach.generators.sample.files import Row, file_name_of, render, sent_at
+from outreach.generators.sample_activity import KeyArea, MonthlyActivity
+from outreach.generators.sample_files import Row, file_name_of, render, sent_at
 
 DRAW, ROWS, SEND, FILE = "draw", "rows", "send", "file"
 

@@ -22,10 +22,10 @@ reform the same kinds fall on the merged outlet and on commune offices):
 
 Each file's modification time is set to the moment it was sent: ingest reads it as `received_at`.
 
-By what it writes: `activity` draws each source's month as rows, `files` writes a month's file as
-the source saves it, `directives` writes the department's register of directive documents, and
-`problems` plants the problems above (each a small function in a table) and says where each
-falls.
+By what it writes: `sample_activity` draws each source's month as rows, `sample_files` writes a
+month's file as the source saves it, `sample_directives` writes the department's register of
+directive documents, and `sample_problems` plants the problems above (each a small function in a
+table) and says where each falls.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from pathlib import Path
 from outreach.core.constants import LOCAL_TZ
 from outreach.core.periods import HALF_YEAR, PHASE, Period, period_of_kind
 from outreach.core.registry import Reference
-from outreach.generators.sample.activity import MonthlyActivity, key_areas_of
-from outreach.generators.sample.directives import write_directives
-from outreach.generators.sample.files import (
+from outreach.generators.sample_activity import MonthlyActivity, key_areas_of
+from outreach.generators.sample_directives import write_directives
+from outreach.generators.sample_files import (
     Planted,
     Row,
     SampleResult,
@@ -48,7 +48,7 @@ from outreach.generators.sample.files import (
     sent_at,
     write_file,
 )
-from outreach.generators.sample.problems import (
+from outreach.generators.sample_problems import (
     DRAW,
     FILE,
     ROWS,
