@@ -75,7 +75,10 @@ report-pdf: setup
 	$(BIN)/outreach report --period $(PERIOD) --pdf
 
 # Measurements printed as Markdown tables; each line measured in the same run on this machine.
+# The bench group (pyproject.toml) adds what only the benchmarks use (Cosmos); the next
+# sync of make setup (after a change of pyproject.toml or uv.lock) leaves it out again.
 bench: setup
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON) --group bench
 	$(BIN)/python bench/summary.py
 
 clean:

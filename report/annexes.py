@@ -1,15 +1,17 @@
 """The report's annexes: an ordered list, numbered by their place in it.
 
-`ANNEXES` is the list; each entry names the method of `AnnexWriter` that writes the annex.
-The body refers to an annex by its key: `self.annex_ref("flags")` is "Phụ lục 5". Adding,
-removing or moving one renumbers every title and cross-reference. A new annex is one entry in
-`ANNEXES` and its method here.
+`ANNEXES` is the list; each entry holds the function that writes the annex (a method of
+`AnnexWriter`) and, for an annex not every report has, the one that says whether this report
+has it. The body refers to an annex by its key: `self.annex_ref("flags")` is "Phụ lục 5".
+Adding, removing or moving one renumbers every title and cross-reference. A new annex is its
+method here and one entry in `ANNEXES`.
 """
 
 from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -51,21 +53,50 @@ RATE_COLUMNS = {
 @dataclass(frozen=True)
 class Annex:
     key: str  # how the body refers to it
-    method: str  # the AnnexWriter method that writes it (its title first)
-    needs_trace: bool = False  # written only when the report traces its figures
-    when: str | None = None  # the AnnexWriter method that says whether the report has it
+    write: Callable[[AnnexWriter], None]  # writes it into the report (its title first)
+    # whether the report has it; None: every report does
+    when: Callable[[AnnexWriter], bool] | None = None
 
 
-ANNEXES = (
-    Annex("by_group", "_annex_by_group"),
-    Annex("comparisons", "_annex_comparisons", when="_has_comparisons"),
-    Annex("by_year", "_annex_by_year", when="_is_phase"),
-    Annex("outlet_months", "_annex_outlet_months"),
-    Annex("local_offices", "_annex_local_offices"),
-    Annex("completeness", "_annex_completeness"),
-    Annex("flags", "_annex_flags"),
-    Annex("charts", "_annex_charts"),
-    Annex("traceability", "_annex_traceability", needs_trace=True),
+@dataclass(frozen=True)
+class RateMeasure:
+    """A measure of `rpt_reporting_rates` the report prints: its column, and its figure in the
+    total (the body and the annex's summary; None: not there) and in a line of the annex's
+    table, each as (the last part of the figure's id, its label)."""
+
+    column: str
+    is_rate: bool
+    total: tuple[str, str] | None
+    line: tuple[str, str]
+
+
+RATE_MEASURES = (
+    RateMeasure(
+        "expected_reports",
+        False,
+        ("expected", "Số báo cáo tháng phải gửi"),
+        ("expected", "Báo cáo phải gửi"),
+    ),
+    RateMeasure(
+        "actual_reports", False, ("received", "Số báo cáo đã nhận"), ("actual", "Báo cáo đã gửi")
+    ),
+    RateMeasure(
+        "reporting_rate", True, ("reporting_rate", "Tỷ lệ gửi"), ("reporting_rate", "Tỷ lệ gửi")
+    ),
+    RateMeasure(
+        "reports_on_time",
+        False,
+        ("on_time", "Số báo cáo đúng hạn"),
+        ("on_time", "Báo cáo đúng hạn"),
+    ),
+    RateMeasure(
+        "on_time_rate",
+        True,
+        ("on_time_rate", "Tỷ lệ báo cáo đúng hạn"),
+        ("on_time_rate", "Tỷ lệ đúng hạn"),
+    ),
+    RateMeasure("empty_reports", False, None, ("empty", "Báo cáo không phát sinh")),
+    RateMeasure("not_reported", False, None, ("not_reported", "Báo cáo chưa gửi")),
 )
 
 
@@ -82,12 +113,7 @@ class AnnexWriter(Comparing):
 
     def annexes(self) -> list[Annex]:
         """The annexes this report has, in order."""
-        return [
-            annex
-            for annex in ANNEXES
-            if (not annex.needs_trace or self.trace is not None)
-            and (annex.when is None or getattr(self, annex.when)())
-        ]
+        return [annex for annex in ANNEXES if annex.when is None or annex.when(self)]
 
     def annex_number(self, key: str) -> int:
         return next(n for n, annex in enumerate(self.annexes(), 1) if annex.key == key)
@@ -125,7 +151,7 @@ class AnnexWriter(Comparing):
             align=WD_ALIGN_PARAGRAPH.CENTER,
         )
         for annex in self.annexes():
-            getattr(self, annex.method)()
+            annex.write(self)
 
     def _annex_by_group(self) -> None:
         self._annex_title("by_group", "Kết quả theo nhóm đơn vị, hình thức và chủ đề")
@@ -229,6 +255,9 @@ class AnnexWriter(Comparing):
 
     def _has_comparisons(self) -> bool:
         return bool(self.compared)
+
+    def _is_traced(self) -> bool:
+        return self.trace is not None
 
     def _is_phase(self) -> bool:
         return self.data.period.kind == PHASE
@@ -373,9 +402,9 @@ class AnnexWriter(Comparing):
     def _year_figure(
         self, figure_id: str, label: str, value: float | None, is_rate: bool, lineage: Any
     ) -> str:
-        if is_rate:
-            return self.book.percent(figure_id, label, value, source=lineage)
-        return self.book.count(figure_id, label, int(value or 0), source=lineage)
+        return _figure(
+            self.book, is_rate, figure_id, label, value if is_rate else int(value or 0), lineage
+        )
 
     def _reform_date(self) -> date | None:
         """The day the commune offices started reporting (the two-level local government of
@@ -590,39 +619,19 @@ class AnnexWriter(Comparing):
         )
         if province is None:
             return None
-        book = self.book
-        return {
-            "expected": book.count(
-                "completeness.expected",
-                "Số báo cáo tháng phải gửi",
-                province["expected_reports"],
-                source=of_months(),
-            ),
-            "received": book.count(
-                "completeness.received",
-                "Số báo cáo đã nhận",
-                province["actual_reports"],
-                source=of_months(),
-            ),
-            "reporting_rate": book.percent(
-                "completeness.reporting_rate",
-                "Tỷ lệ gửi",
-                province["reporting_rate"],
-                source=of_months(),
-            ),
-            "on_time": book.count(
-                "completeness.on_time",
-                "Số báo cáo đúng hạn",
-                province["reports_on_time"],
-                source=of_months(),
-            ),
-            "on_time_rate": book.percent(
-                "completeness.on_time_rate",
-                "Tỷ lệ báo cáo đúng hạn",
-                province["on_time_rate"],
-                source=of_months(),
-            ),
-        }
+        figures = {}
+        for measure in RATE_MEASURES:
+            if measure.total is not None:
+                name, label = measure.total
+                figures[name] = _figure(
+                    self.book,
+                    measure.is_rate,
+                    f"completeness.{name}",
+                    label,
+                    province[measure.column],
+                    of_months(),
+                )
+        return figures
 
     def _reporting_rates(self) -> None:
         """DHIS2's reporting-rate summary of the period, from `fct_reporting_rates`."""
@@ -631,7 +640,6 @@ class AnnexWriter(Comparing):
         if texts is None:
             paragraph(self.document, "Chưa có tháng nào đến hạn gửi báo cáo.", indent=False)
             return
-        book = self.book
         expected, received, reporting_rate = (
             texts["expected"],
             texts["received"],
@@ -674,48 +682,17 @@ class AnnexWriter(Comparing):
             table_rows.append(
                 [
                     label,
-                    book.count(
-                        f"{key}.expected",
-                        f"Báo cáo phải gửi: {label}",
-                        rate["expected_reports"],
-                        source=of_rate,
-                    ),
-                    book.count(
-                        f"{key}.actual",
-                        f"Báo cáo đã gửi: {label}",
-                        rate["actual_reports"],
-                        source=of_rate,
-                    ),
-                    book.percent(
-                        f"{key}.reporting_rate",
-                        f"Tỷ lệ gửi: {label}",
-                        rate["reporting_rate"],
-                        source=of_rate,
-                    ),
-                    book.count(
-                        f"{key}.on_time",
-                        f"Báo cáo đúng hạn: {label}",
-                        rate["reports_on_time"],
-                        source=of_rate,
-                    ),
-                    book.percent(
-                        f"{key}.on_time_rate",
-                        f"Tỷ lệ đúng hạn: {label}",
-                        rate["on_time_rate"],
-                        source=of_rate,
-                    ),
-                    book.count(
-                        f"{key}.empty",
-                        f"Báo cáo không phát sinh: {label}",
-                        rate["empty_reports"],
-                        source=of_rate,
-                    ),
-                    book.count(
-                        f"{key}.not_reported",
-                        f"Báo cáo chưa gửi: {label}",
-                        rate["not_reported"],
-                        source=of_rate,
-                    ),
+                    *[
+                        _figure(
+                            self.book,
+                            measure.is_rate,
+                            f"{key}.{measure.line[0]}",
+                            f"{measure.line[1]}: {label}",
+                            rate[measure.column],
+                            of_rate,
+                        )
+                        for measure in RATE_MEASURES
+                    ],
                 ]
             )
         if self.data.scope.is_national:
@@ -897,7 +874,7 @@ class AnnexWriter(Comparing):
 
     def _annex_traceability(self) -> None:
         """For each figure in the body, the submissions it came from."""
-        assert self.trace is not None  # listed only for a traced report (Annex.needs_trace)
+        assert self.trace is not None  # listed only for a traced report (_is_traced)
         self._annex_title("traceability", "Nguồn của các số liệu trong báo cáo")
         # a change is computed from the figure and its value in the other period, both listed
         # with their files (figures.json lists the change's too)
@@ -945,6 +922,18 @@ class AnnexWriter(Comparing):
         )
 
 
+ANNEXES = (
+    Annex("by_group", AnnexWriter._annex_by_group),
+    Annex("comparisons", AnnexWriter._annex_comparisons, when=AnnexWriter._has_comparisons),
+    Annex("by_year", AnnexWriter._annex_by_year, when=AnnexWriter._is_phase),
+    Annex("outlet_months", AnnexWriter._annex_outlet_months),
+    Annex("local_offices", AnnexWriter._annex_local_offices),
+    Annex("completeness", AnnexWriter._annex_completeness),
+    Annex("flags", AnnexWriter._annex_flags),
+    Annex("charts", AnnexWriter._annex_charts),
+    Annex("traceability", AnnexWriter._annex_traceability, when=AnnexWriter._is_traced),
+)
+
 # a year's cell of the completeness chart shows its worst month: from worst to best
 _WORST = ["missing", "rejected", "late", "empty", "on_time", "not_yet_due", "none"]
 
@@ -969,6 +958,15 @@ def _year_mark(cells: list[dict | None]) -> str:
     received = sum(1 for cell in due if cell["is_received"])
     late = sum(1 for cell in due if cell["submission_status"] == "late")
     return f"{received}/{len(due)}" + (f" (muộn {late})" if late else "")
+
+
+def _figure(
+    book: FigureBook, is_rate: bool, figure_id: str, label: str, value: Any, lineage: Any
+) -> str:
+    """A rate or a count, recorded in the book; its text as printed."""
+    if is_rate:
+        return book.percent(figure_id, label, value, source=lineage)
+    return book.count(figure_id, label, value, source=lineage)
 
 
 def _capitalized(text: str) -> str:

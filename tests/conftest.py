@@ -1,7 +1,8 @@
 """Shared fixtures: real files on disk, a real DuckDB warehouse, the demo pipeline run once.
 
 The helpers they use (and tests import) are in helpers.py. A test that needs no built warehouse,
-no Airflow and no browser is marked `fast`: `make test-fast` runs those.
+no Airflow and no browser is marked `fast` (`make test-fast` runs those): fast_tier.py decides it
+from the fixtures each test uses, and fails a fast test that is not.
 """
 
 from __future__ import annotations
@@ -14,39 +15,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fast_tier import heavy_fixture, mark_fast
+from fast_tier import pytest_addoption as pytest_addoption
+from fast_tier import pytest_runtest_makereport as pytest_runtest_makereport
 from helpers import PERIOD, new_home, run_pipeline
 
 from outreach.core.registry import Reference
-
-# fixtures that build a warehouse (dbt), run Airflow or start a browser
-HEAVY_FIXTURES = {
-    "demo",
-    "clean",
-    "dag",
-    "airflow_run",
-    "hostile_run",
-    "two_nights",
-    "two_provinces",
-    "after_reform",
-    "across_reform",
-    "national",
-    "cluster",
-    "figures",
-    "text",
-}
-# modules whose tests build a warehouse or drive a browser in their own body
-HEAVY_MODULES = {
-    "test_analyst",
-    "test_crash",
-    "test_datadocs",
-    "test_draft",
-    "test_national",
-    "test_publish",
-    "test_report_formats",
-    "test_status",
-    "test_warehouse",
-}
-
 
 # the longest modules first (their time in `make test`, most first): `make test` runs the modules
 # on three workers (pytest-xdist, a module to a worker), and a long module started last would run
@@ -86,15 +60,7 @@ def pytest_collection_modifyitems(items):
             order[id(item)],
         )
     )
-    for item in items:
-        module = item.module.__name__ if item.module else ""
-        if module in HEAVY_MODULES or any(
-            item.get_closest_marker(name) for name in ("slow", "warehouse")
-        ):
-            continue
-        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
-            continue
-        item.add_marker(pytest.mark.fast)
+    mark_fast(items)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -124,6 +90,9 @@ def airflow_migrated_once(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(airflow_run, "prepare_airflow", prepare_from_template)
         yield
+
+
+pytest_plugins = ["pytester"]  # tests/test_fast_tier.py runs pytest on a few tests of its own
 
 
 @pytest.fixture(scope="session")
@@ -172,7 +141,7 @@ def built_once_per_run(tmp_path_factory, name: str, build):
     return _moved(pickle.loads((built / "value.pickle").read_bytes()), built / "root", copy)
 
 
-@pytest.fixture(scope="session")
+@heavy_fixture(scope="session")
 def demo(tmp_path_factory):
     """The demo period with its planted problems, through every step once (for the whole run:
     each worker reads and writes a copy of its own)."""
@@ -187,7 +156,7 @@ def demo(tmp_path_factory):
     return built_once_per_run(tmp_path_factory, "demo", build)
 
 
-@pytest.fixture(scope="session")
+@heavy_fixture(scope="session")
 def clean(tmp_path_factory):
     """The demo period without planted problems."""
     from outreach.generators.sample import generate

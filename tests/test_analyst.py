@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from helpers import PERIOD, new_home, run_pipeline
 
 CLI = Path(sys.executable).with_name("duckdb")
@@ -85,6 +86,7 @@ def test_every_mart_column_is_documented_in_the_warehouse(demo):
     assert missing == []
 
 
+@pytest.mark.warehouse
 def test_an_open_period_has_values_so_far_and_nothing_met(tmp_path_factory):
     """Built as of 11 July 2022: 2022-H1 is closed, 2022-H2 has only begun."""
     from datetime import date

@@ -11,6 +11,7 @@ import sys
 import time
 
 import duckdb
+import pytest
 from helpers import PERIOD, new_home
 
 from outreach.generators.sample import generate
@@ -53,6 +54,7 @@ def archived(home) -> int:
     return sum(1 for _ in home.archive.iterdir()) if home.archive.exists() else 0
 
 
+@pytest.mark.heavy  # a demo period ingested twice, by processes it kills
 def test_killed_ingest_is_finished_by_the_next_run(tmp_path):
     drop = tmp_path / "drop"
     generate(PERIOD, drop, seed=3)

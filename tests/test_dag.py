@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from fast_tier import heavy_fixture
 
 from outreach.core.home import DAGS_DIR
 from outreach.core.periods import parse_period
@@ -15,7 +16,7 @@ from outreach.orchestration.airflow_run import logical_date_for
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def dag(tmp_path_factory):
     import os
 

@@ -28,6 +28,7 @@ def test_no_page_of_the_site_loads_anything_from_outside(demo):
     assert make_offline(site) == 0  # nothing left to change: rewriting is idempotent
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
 def test_the_index_lists_the_results_offline_in_a_browser(demo):
     from playwright.sync_api import sync_playwright

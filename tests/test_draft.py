@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import duckdb
+import pytest
 from helpers import PERIOD, document_text, new_home, run_pipeline
 
 from outreach.generators.sample import generate
@@ -13,6 +14,7 @@ from outreach.generators.sample import generate
 AS_OF = date(2022, 7, 5)  # June has ended, its files are due on 10 July
 
 
+@pytest.mark.warehouse
 def test_open_period(tmp_path):
     drop = tmp_path / "drop"
     generate(PERIOD, drop, seed=1)

@@ -7,6 +7,7 @@ import json
 import duckdb
 import pytest
 from click.testing import CliRunner
+from fast_tier import heavy_fixture
 from helpers import PERIOD, document_text
 from mailserver import invoke_with_mail, text_of
 
@@ -15,7 +16,7 @@ from outreach.cli import main
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def airflow_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     home, drop = root / "home", root / "drop"

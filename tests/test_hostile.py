@@ -7,6 +7,7 @@ import io
 import zipfile
 
 import pytest
+from fast_tier import heavy_fixture
 from helpers import new_home, write_bytes, write_csv, write_xlsx
 
 from ingest import reader
@@ -103,7 +104,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def hostile_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
     home = new_home(tmp / "home")

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
+from fast_tier import heavy_fixture
 from helpers import AS_OF, PERIOD, document_text, new_home, write_csv
 
 from outreach.core.home import SEEDS_DIR, Home
@@ -64,7 +65,7 @@ def _was_full_refresh(home) -> bool:
     return bool(results["args"].get("full_refresh"))
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def two_nights(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     home = new_home(root / "home")

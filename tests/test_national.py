@@ -7,12 +7,16 @@ import csv
 from datetime import date
 
 import duckdb
+import pytest
 from helpers import new_home
 
 from ingest.load import ingest_inbox
 from outreach.core.home import resolve_home
 from outreach.core.registry import Reference
 from outreach.generators.national import CATALOGUE, generate_national, write_national_seeds
+
+# every test here writes or reads the national registry and sample: seconds each
+pytestmark = pytest.mark.heavy
 
 
 def test_registry_has_every_district_and_two_outlets_per_province(tmp_path):

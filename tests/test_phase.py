@@ -13,6 +13,7 @@ import math
 from datetime import date
 
 import pytest
+from fast_tier import heavy_fixture
 from helpers import document_text, new_home
 from independent import expected_role_figures
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.warehouse
 PHASE = parse_period("2021-2025")
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def phase(tmp_path_factory):
     root = tmp_path_factory.mktemp("phase")
     home = new_home(root / "home")

@@ -21,9 +21,10 @@ from outreach.portal.app import create_app
 from outreach.portal.store import Store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)"),
+]
 PASSWORD = PORTAL_PASSWORD
 ROW = ["Phòng, chống mua bán người", "Tin, bài", "2", "", "", "Tiêu đề", "", ""]
 

@@ -12,6 +12,7 @@ from email.header import decode_header, make_header
 import duckdb
 import pytest
 from click.testing import CliRunner
+from fast_tier import heavy_fixture
 from helpers import document_text
 from mailserver import invoke_with_mail, text_of
 
@@ -39,7 +40,7 @@ def _append(path, rows):
         )
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def two_provinces(tmp_path_factory):
     root = tmp_path_factory.mktemp("provinces")
     home, drop = root / "home", root / "drop"

@@ -16,6 +16,7 @@ from datetime import datetime
 import duckdb
 import pytest
 from click.testing import CliRunner
+from fast_tier import heavy_fixture
 from helpers import PERIOD
 
 from outreach.cli import main
@@ -80,7 +81,7 @@ class HeldReader(threading.Thread):
             held.close()
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def two_nights(tmp_path_factory):
     """Two nights through Airflow on one home: January to March, then every month, with an
     analyst holding a connection and another opening one per query during the second."""

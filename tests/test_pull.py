@@ -15,7 +15,7 @@ import asyncssh
 import pytest
 from helpers import new_home, write_bytes, write_csv
 
-from ingest.load import ingest_inbox
+from ingest.load import inbox_files, ingest_inbox
 from ingest.pull import Delivery, pull_all, pull_delivery, safe_name
 from outreach.orchestration import pipeline
 
@@ -61,6 +61,27 @@ def test_identical_bytes_from_two_sources_are_two_files(tmp_path):
     write_csv(drop, "TW-VTV_2022-03.csv", [])
     write_csv(drop, "TW-VOV_2022-03.csv", [])
     assert pipeline.pull(home, drop)["pulled"] == 2
+
+
+def test_the_files_said_to_be_waiting_are_the_files_ingest_takes(tmp_path):
+    """The pull step's count of waiting files is the ingest step's list: an upload still being
+    written, a file's error report, a hidden file, a symlink and a folder are not waiting."""
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW], sent_at=SENT)
+    write_csv(home.inbox, "TW-VTV_2022-03.csv", [ROW], sent_at=SENT)
+    write_bytes(home.inbox, "TW-VOV_2022-03.csv.part", b"ngay,chu_de")
+    write_bytes(home.inbox, "TW-VOV_2022-03.csv.tmp", b"ngay,chu_de")
+    write_bytes(home.inbox, "TW-QDND_2022-02.csv.errors.txt", b"Dong 2: ...")
+    write_bytes(home.inbox, ".~lock.TW-CAND_2022-03.xlsx#", b"")
+    (home.inbox / "PVHTT-181_2022-03.csv").symlink_to(home.inbox / "BAO-LS_2022-03.csv")
+    (home.inbox / "thu-muc").mkdir()
+    waiting = pipeline.pull(home)["waiting"]
+    assert waiting == len(inbox_files(home.inbox)) == 2
+    summary = ingest_inbox(home)
+    assert sorted(summary.accepted + summary.rejected) == [
+        "BAO-LS_2022-03.csv",
+        "TW-VTV_2022-03.csv",
+    ]
 
 
 @pytest.mark.parametrize(

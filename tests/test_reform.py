@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 from click.testing import CliRunner
+from fast_tier import heavy_fixture
 from helpers import document_text, new_home, write_csv
 from independent import COMPARED, check_comparisons, expected_figures, expected_role_figures
 
@@ -248,7 +249,7 @@ def _run(home, period, drop, as_of):
     return pipeline.report(home, period, pdf=False)
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def after_reform(tmp_path_factory):
     root = tmp_path_factory.mktemp("h2026")
     home = new_home(root / "home")
@@ -265,7 +266,7 @@ def after_reform(tmp_path_factory):
     }
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def across_reform(tmp_path_factory):
     root = tmp_path_factory.mktemp("y2025")
     home = new_home(root / "home")
@@ -480,7 +481,7 @@ def test_reference_loads_the_registry_of_both_sides():
 # --- the national aggregate across the reform ----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def national(tmp_path_factory):
     """Lạng Sơn, Hà Giang and Tuyên Quang, which took Hà Giang in on 1 July 2025."""
     from outreach.generators.national import generate_national

@@ -7,7 +7,10 @@ import hashlib
 from helpers import PERIOD
 
 from ingest.load import inspect_file
+from outreach.core.periods import parse_period
 from outreach.generators.sample import generate
+from outreach.generators.sample_activity import MonthlyActivity, key_areas_of
+from outreach.generators.sample_problems import PROBLEMS, plan
 
 
 def digests(folder):
@@ -45,6 +48,8 @@ def test_the_registry_is_covered_in_the_formats_people_send(tmp_path, reference)
 def test_the_planted_problems(tmp_path, reference):
     result = generate(PERIOD, tmp_path, seed=1)
     planted = {(p.kind, p.source_code, p.month) for p in result.planted}
+    # each problem of the table once
+    assert sorted(p.kind for p in result.planted) == sorted(problem.kind for problem in PROBLEMS)
     assert planted == {
         ("no_trafficking_item", "BAO-LS", "2022-04"),
         ("never_submitted", "PVHTT-189", "2022-05"),
@@ -71,3 +76,19 @@ def test_without_planted_problems_every_file_is_valid(tmp_path, reference):
     result = generate(PERIOD, tmp_path, seed=1, plant_problems=False)
     assert result.planted == []
     assert all(inspect_file(path, reference).validated.is_accepted for path in result.files)
+
+
+def test_every_problem_of_the_table_falls_on_a_registered_source_before_and_after_the_reform(
+    reference,
+):
+    """A problem added to PROBLEMS without its place in `plan` would never be planted."""
+    for code in ("2022-H1", "2025-H2"):
+        period = parse_period(code)
+        activity = MonthlyActivity(period, 1, reference, key_areas_of(period))
+        planned = plan(reference, activity, plant_problems=True)
+        assert set(planned.at) == {problem.kind for problem in PROBLEMS}, code
+        for kind, (source_code, month) in planned.at.items():
+            assert month in period.months, (code, kind)
+            assert reference.sources[source_code].is_active(month), (code, kind)
+        clean = plan(reference, activity, plant_problems=False)
+        assert all(month is None for _, month in clean.at.values()), code

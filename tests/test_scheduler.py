@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fast_tier import heavy_fixture
 from mailserver import local_smtp, text_of
 
 from outreach.core.periods import parse_period
@@ -191,7 +192,7 @@ def nights_due(start, now: datetime) -> list[datetime]:
     return ends
 
 
-@pytest.fixture(scope="module")
+@heavy_fixture(scope="module")
 def cluster(tmp_path_factory):
     if not (reachable(PG["host"], PG["port"]) and reachable(*REDIS)):
         pytest.skip("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379")

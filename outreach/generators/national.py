@@ -31,7 +31,7 @@ from outreach.generators.areas import (
     units_before,
     write_rows,
 )
-from outreach.generators.sample import (
+from outreach.generators.sample_files import (
     LABEL_HEADER,
     LOCAL_TZ,
     MACHINE_HEADER,

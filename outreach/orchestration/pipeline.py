@@ -18,16 +18,17 @@ def pull(home: Home, drop: Path | None = None) -> dict:
 
     A source that is down is retried and reported in `failed`; the others are pulled anyway.
     """
+    from ingest.load import inbox_files
     from ingest.pull import Delivery, deliveries_from_registry, pull_all
 
     deliveries = deliveries_from_registry(home.seeds_dir())
     if drop is not None and drop.resolve() != home.inbox.resolve():
         deliveries.append(Delivery("drop folder", "folder", str(drop.resolve())))
     outcomes = pull_all(home, deliveries)
-    waiting = [p for p in home.inbox.iterdir() if p.is_file() and not p.name.startswith(".")]
     return {
         "pulled": sum(len(o.pulled) for o in outcomes),
-        "waiting": len(waiting),
+        # what the ingest step will take: not a partial upload, an error report or a symlink
+        "waiting": len(inbox_files(home.inbox)),
         "failed": {o.source_code: o.error or o.file_errors for o in outcomes if o.failed},
     }
 
