@@ -1,10 +1,12 @@
-"""The dbt project's shape: each model's docs, tests and unit tests in a yml beside its SQL."""
+"""The dbt project's shape: each model's docs, tests and unit tests in a yml beside its SQL, and
+an enforced contract on every table the Python reads."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from outreach.core.home import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -79,3 +81,46 @@ def test_the_scan_finds_the_tables_the_report_reads():
         "rpt_source_groups",
         "dim_sources",
     ]
+
+
+def _contract_gaps(model: dict) -> list[str]:
+    gaps = []
+    if not (model.get("config") or {}).get("contract", {}).get("enforced"):
+        gaps.append("no enforced contract")
+    columns = model.get("columns") or []
+    if not columns:
+        gaps.append("no columns")
+    gaps += [
+        f"{column['name']} has no data_type" for column in columns if not column.get("data_type")
+    ]
+    return gaps
+
+
+def test_every_model_the_python_reads_and_every_report_table_has_an_enforced_contract():
+    properties = _properties()
+    interface = read_by_python() | {name for name in properties if name.startswith("rpt_")}
+    assert interface <= set(properties), sorted(interface - set(properties))
+    gaps = {name: _contract_gaps(properties[name]) for name in sorted(interface)}
+    assert {name: found for name, found in gaps.items() if found} == {}
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ({"columns": [{"name": "a", "data_type": "varchar"}]}, ["no enforced contract"]),
+        (
+            {"config": {"contract": {"enforced": True}}, "columns": [{"name": "a"}]},
+            ["a has no data_type"],
+        ),
+        ({"config": {"contract": {"enforced": True}}}, ["no columns"]),
+        (
+            {
+                "config": {"contract": {"enforced": True}},
+                "columns": [{"name": "a", "data_type": "date"}],
+            },
+            [],
+        ),
+    ],
+)
+def test_a_contract_gap_is_seen(model, expected):
+    assert _contract_gaps(model) == expected
