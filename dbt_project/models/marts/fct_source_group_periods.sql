@@ -100,15 +100,7 @@ name_parts as (
         string_agg(source_name, ', ' order by valid_from, source_code)
         || case
             when first_month = first_period_month and last_month = last_period_month then ''
-            when first_month = last_month
-                then ' (tháng ' || month(first_month) || '/' || year(first_month) || ')'
-            when year(first_month) = year(last_month)
-                then
-                    ' (tháng ' || month(first_month) || '-' || month(last_month) || '/'
-                    || year(last_month) || ')'
-            else
-                ' (tháng ' || month(first_month) || '/' || year(first_month) || '-'
-                || month(last_month) || '/' || year(last_month) || ')'
+            else ' (' || {{ months_span_vi('first_month', 'last_month') }} || ')'
         end as name_part
     from source_spans
     group by

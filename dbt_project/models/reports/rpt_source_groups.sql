@@ -67,7 +67,12 @@ all_groups as (
 final as (
     select
         period_code || ':' || report_area_code || ':' || source_kind as report_source_group_key,
-        *
+        *,
+        -- the months of a group registered for only some of the period, as the report writes
+        -- them after its name
+        case
+            when covers_part_of_period then {{ months_span_vi('first_month', 'last_month') }}
+        end as months_span_vi
     from all_groups
 )
 
