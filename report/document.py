@@ -763,16 +763,5 @@ def _unit_after(quantity: str, unit: str, label: str = "") -> str:
 
 def _months_note(group: dict) -> str:
     """ " (tháng 7-12/2025)" for a group registered for only some months of the period
-    (" (tháng 1/2022-6/2025)" across years)."""
-    if not group.get("covers_part_of_period"):
-        return ""
-    return f" ({months_span_vi(group['first_month'], group['last_month'])})"
-
-
-def months_span_vi(first, last) -> str:
-    """ "tháng 7-12/2025", "tháng 7/2025", "tháng 1/2022-6/2025"."""
-    if (first.year, first.month) == (last.year, last.month):
-        return f"tháng {first.month}/{first.year}"
-    if first.year == last.year:
-        return f"tháng {first.month}-{last.month}/{last.year}"
-    return f"tháng {first.month}/{first.year}-{last.month}/{last.year}"
+    (" (tháng 1/2022-6/2025)" across years), as rpt_source_groups words it."""
+    return f" ({group['months_span_vi']})" if group.get("months_span_vi") else ""

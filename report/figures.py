@@ -18,9 +18,6 @@ from outreach.core.settings import settings
 from outreach.core.warehouse import fetch_dicts, warehouse_as_of
 from report.comparisons import PREVIOUS_PERIOD, SAME_PERIOD, Change
 
-LOCAL_KINDS = ("district", "commune")  # the local offices: districts' until June 2025, then
-# the communes'
-
 
 @dataclass(frozen=True)
 class Lineage:
@@ -348,8 +345,10 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
             f"""
             select source_code, source_kind, output_type_code, sum(quantity) as quantity
             from marts.fct_media_outputs
-            where report_month between ? and ? and source_kind in ('district', 'commune')
-                and {of_scope}
+            where report_month between ? and ? and {of_scope}
+                and source_kind in (
+                    select source_kind from marts.dim_sources where source_role = 'local_office'
+                )
             group by all""",
             [start, end, *scope_params],
         ),

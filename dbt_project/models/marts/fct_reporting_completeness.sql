@@ -41,6 +41,10 @@ sources as (
     select * from {{ ref('stg_reference__sources') }}
 ),
 
+kinds as (
+    select * from {{ ref('stg_reference__source_kinds') }}
+),
+
 source_months as (
     select
         source_code,
@@ -58,6 +62,7 @@ joined as (
         source_months.source_code,
         source_months.report_month,
         sources.source_kind,
+        kinds.is_local_office,
         sources.district_code,
         coalesce(expected.is_expected, false) as is_expected,
         {{ due_date('source_months.report_month') }} as due_date,
@@ -76,6 +81,8 @@ joined as (
     from source_months
     inner join sources
         on source_months.source_code = sources.source_code
+    inner join kinds
+        on sources.source_kind = kinds.source_kind
     left join expected
         on
             source_months.source_code = expected.source_code
@@ -129,7 +136,8 @@ final as (
         source_kind = 'outlet_provincial' as requires_monthly_trafficking_item,
         cast(trafficking_media_item_count as bigint) as trafficking_media_item_count,
         trafficking_media_item_count > 0 as has_trafficking_media_item,
-        source_kind in ('district', 'commune') as requires_monthly_grassroots_activity,
+        -- the local offices: the districts' until June 2025, the communes' after
+        is_local_office as requires_monthly_grassroots_activity,
         cast(trafficking_grassroots_activity_count as bigint)
             as trafficking_grassroots_activity_count,
         trafficking_grassroots_activity_count > 0 as has_trafficking_grassroots_activity,

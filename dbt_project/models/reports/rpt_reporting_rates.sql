@@ -1,6 +1,7 @@
 -- grain: one row per period × report area × line of the completeness table: for a province
 -- (report area = its code) its total, its kinds of source and its districts; for the country
 -- (report area 'VN') its total, its kinds of source summed over the provinces, and each province
+-- Each line with its label as the report prints it.
 with
 
 rates as (
@@ -10,6 +11,44 @@ rates as (
 areas as (
     select * from {{ ref('dim_areas') }}
     where area_level = 'province'
+),
+
+sources as (
+    select * from {{ ref('dim_sources') }}
+),
+
+district_labels as (
+    select distinct
+        district_code,
+        district_name
+    from sources
+    where district_code is not null
+),
+
+kind_labels as (
+    select distinct
+        source_kind,
+        source_group_label_vi
+    from sources
+),
+
+labelled_rates as (
+    select
+        rates.*,
+        case rates.aggregation_level
+            when 'district' then district_labels.district_name
+            when 'source_kind' then kind_labels.source_group_label_vi
+            else 'Toàn tỉnh'
+        end as aggregation_label_vi
+    from rates
+    left join district_labels
+        on
+            rates.aggregation_level = 'district'
+            and rates.aggregation_code = district_labels.district_code
+    left join kind_labels
+        on
+            rates.aggregation_level = 'source_kind'
+            and rates.aggregation_code = kind_labels.source_kind
 ),
 
 province_lines as (
@@ -26,7 +65,7 @@ province_lines as (
         empty_reports,
         rejected_only_reports,
         not_reported
-    from rates
+    from labelled_rates
     where aggregation_level in ('province', 'source_kind', 'district')
 ),
 
@@ -46,7 +85,7 @@ country_parts as (
         empty_reports,
         rejected_only_reports,
         not_reported
-    from rates
+    from labelled_rates
     where aggregation_level in ('province', 'source_kind')
 ),
 

@@ -1,6 +1,7 @@
 -- grain: one row per period × report area × kind of source (the department's own excluded):
 -- for a province its groups as fct_source_group_periods has them; for the country ('VN') each
 -- kind summed over the provinces, the provincial outlets by their kind (there are a hundred)
+-- Each group with its name in the report and, when it covers only some of the period, its months.
 with
 
 groups as (
@@ -8,27 +9,75 @@ groups as (
     where source_kind != 'department'
 ),
 
+source_spans as (
+    select * from {{ ref('int_source_periods_spanned') }}
+),
+
+kinds as (
+    select * from {{ ref('stg_reference__source_kinds') }}
+),
+
+-- the sources' names, with their months when they were registered for only some of the
+-- period ("Báo Lạng Sơn, Đài Phát thanh và Truyền hình Lạng Sơn (tháng 1-6/2025)")
+name_parts as (
+    select
+        period_code,
+        province_code,
+        source_kind,
+        first_month,
+        string_agg(source_name, ', ' order by valid_from, source_code)
+        || case
+            when first_month = first_period_month and last_month = last_period_month then ''
+            else ' (' || {{ months_span_vi('first_month', 'last_month') }} || ')'
+        end as name_part
+    from source_spans
+    group by
+        period_code, province_code, source_kind, first_month, last_month, first_period_month,
+        last_period_month
+),
+
+names as (
+    select
+        period_code,
+        province_code,
+        source_kind,
+        string_agg(name_part, '; ' order by first_month) as source_names
+    from name_parts
+    group by period_code, province_code, source_kind
+),
+
 province_groups as (
     select
-        province_code as report_area_code,
-        period_code,
-        source_kind,
-        source_role,
-        group_label_vi,
-        result_lead_vi,
-        is_local_office,
-        sort_order,
-        sources_registered,
-        first_month,
-        last_month,
-        covers_part_of_period,
-        source_months_expected,
-        source_months_received,
-        sources_reporting,
-        rows_accepted,
-        quantity,
-        has_data
+        groups.province_code as report_area_code,
+        groups.period_code,
+        groups.source_kind,
+        groups.source_role,
+        -- the provincial outlets by their names in the period; the other groups by their kind
+        case
+            when groups.source_kind = 'outlet_provincial' then names.source_names
+            else kinds.group_label_vi
+        end as group_label_vi,
+        kinds.result_lead_vi,
+        groups.is_local_office,
+        groups.sort_order,
+        groups.sources_registered,
+        groups.first_month,
+        groups.last_month,
+        groups.covers_part_of_period,
+        groups.source_months_expected,
+        groups.source_months_received,
+        groups.sources_reporting,
+        groups.rows_accepted,
+        groups.quantity,
+        groups.has_data
     from groups
+    left join names
+        on
+            groups.period_code = names.period_code
+            and groups.province_code = names.province_code
+            and groups.source_kind = names.source_kind
+    left join kinds
+        on groups.source_kind = kinds.source_kind
 ),
 
 country_groups as (
@@ -54,7 +103,7 @@ country_groups as (
         sum(rows_accepted) as rows_accepted,
         sum(quantity) as quantity,
         bool_or(has_data) as has_data
-    from groups
+    from province_groups
     group by period_code, source_kind
 ),
 
@@ -67,7 +116,12 @@ all_groups as (
 final as (
     select
         period_code || ':' || report_area_code || ':' || source_kind as report_source_group_key,
-        *
+        *,
+        -- the months of a group registered for only some of the period, as the report writes
+        -- them after its name
+        case
+            when covers_part_of_period then {{ months_span_vi('first_month', 'last_month') }}
+        end as months_span_vi
     from all_groups
 )
 
