@@ -1,6 +1,8 @@
 -- grain: one row per source × month that is expected (registry) or was received
 -- reads the as-of date: re-created each night it moves (outreach.orchestration.dbt_selection)
-{{ config(tags=['as_of_date']) }}
+-- a table, not a view: the fact, two intermediate models and their tests read it (a view would
+-- work its months out again for each; at the national scale it made the build a third longer)
+{{ config(materialized='table', tags=['as_of_date']) }}
 
 with
 
