@@ -3,16 +3,16 @@
 -- Each expected source-month in its own month and in every reporting period that holds it, in
 -- the province it counts in then: the 63 provinces went to 34 on 1 July 2025, and a period
 -- that ends after it counts a source of an old province for the province that succeeded it
--- (dim_report_areas; a month, the same way). fct_reporting_rates counts them once due.
+-- (int_report_areas_mapped; a month, the same way). fct_reporting_rates counts them once due.
 with
 
 expected_months as (
-    select * from {{ ref('fct_reporting_completeness') }}
+    select * from {{ ref('int_source_months_checked') }}
     where is_expected
 ),
 
 sources as (
-    select * from {{ ref('dim_sources') }}
+    select * from {{ ref('stg_reference__sources') }}
 ),
 
 province_successions as (
@@ -20,7 +20,7 @@ province_successions as (
 ),
 
 report_areas as (
-    select * from {{ ref('dim_report_areas') }}
+    select * from {{ ref('int_report_areas_mapped') }}
 ),
 
 period_months as (

@@ -7,7 +7,7 @@
 with
 
 periods as (
-    select * from {{ ref('dim_periods') }}
+    select * from {{ ref('int_periods_listed') }}
 ),
 
 key_areas as (

@@ -1,10 +1,10 @@
 -- grain: one row per period × source × month of the period the source was expected to report
--- or reported (fct_reporting_completeness), with the province it counts in in that period
+-- or reported (int_source_months_checked), with the province it counts in in that period
 -- (its report area: a merged province's predecessors count in it)
 with
 
 periods as (
-    select * from {{ ref('dim_periods') }}
+    select * from {{ ref('int_periods_listed') }}
 ),
 
 period_months as (
@@ -12,15 +12,15 @@ period_months as (
 ),
 
 report_areas as (
-    select * from {{ ref('dim_report_areas') }}
+    select * from {{ ref('int_report_areas_mapped') }}
 ),
 
 sources as (
-    select * from {{ ref('dim_sources') }}
+    select * from {{ ref('int_sources_classified') }}
 ),
 
 completeness as (
-    select * from {{ ref('fct_reporting_completeness') }}
+    select * from {{ ref('int_source_months_checked') }}
 ),
 
 final as (

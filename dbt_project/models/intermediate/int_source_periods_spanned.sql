@@ -10,7 +10,7 @@ source_months as (
 ),
 
 periods as (
-    select * from {{ ref('dim_periods') }}
+    select * from {{ ref('int_periods_listed') }}
 ),
 
 final as (

@@ -1,12 +1,9 @@
 -- grain: one row per source in the registry
 with
 
+-- the source with its role, group and order (int_sources_classified)
 sources as (
-    select * from {{ ref('stg_reference__sources') }}
-),
-
-kinds as (
-    select * from {{ ref('stg_reference__source_kinds') }}
+    select * from {{ ref('int_sources_classified') }}
 ),
 
 districts as (
@@ -32,12 +29,9 @@ final as (
         sources.source_code,
         sources.source_name,
         sources.source_kind,
-        -- what its figures are compared by across the 2025 reform: the district offices' work
-        -- before it with the commune offices' after it (both local offices)
-        case when kinds.is_local_office then 'local_office' else sources.source_kind end
-            as source_role,
-        kinds.group_label_vi as source_group_label_vi,
-        kinds.sort_order as source_kind_sort_order,
+        sources.source_role,
+        sources.source_group_label_vi,
+        sources.source_kind_sort_order,
         sources.province_code,
         sources.district_code,
         districts.district_name,
@@ -54,8 +48,6 @@ final as (
         sources.contact_phone,
         sources.is_demo_contact
     from sources
-    left join kinds
-        on sources.source_kind = kinds.source_kind
     left join districts
         on sources.district_code = districts.district_code
     left join communes

@@ -1,0 +1,57 @@
+-- grain: one row per reporting period × province of the administrative units (the 63 before
+-- the 2025 reform and the 34 after; the reform reused codes, so a code may be both)
+-- The province whose report a province's sources count in, for a period: itself, or the one it
+-- merged into when the period's last month is on or after the merger (1 July 2025). A merged
+-- province's report of 2025 or of any later period thus holds the months its predecessors
+-- reported, and is compared with the sum of theirs.
+with
+
+periods as (
+    select * from {{ ref('int_periods_listed') }}
+),
+
+provinces as (
+    select
+        province_code,
+        -- the name it had last (a reused code names the province after the reform)
+        arg_max(province_name, valid_from) as province_name
+    from {{ ref('stg_reference__admin_units') }}
+    group by province_code
+),
+
+successions as (
+    select * from {{ ref('stg_reference__province_successions') }}
+),
+
+mapped as (
+    select
+        periods.period_code,
+        provinces.province_code,
+        coalesce(successions.succession_date <= periods.last_month, false) as is_merged,
+        successions.new_province_code,
+        provinces.province_name
+    from periods
+    cross join provinces
+    left join successions
+        on provinces.province_code = successions.old_province_code
+),
+
+final as (
+    select
+        mapped.period_code || ':' || mapped.province_code as report_area_key,
+        mapped.period_code,
+        mapped.province_code,
+        case
+            when mapped.is_merged then mapped.new_province_code else mapped.province_code
+        end as report_area_code,
+        coalesce(report_areas.province_name, mapped.province_name) as report_area_name,
+        mapped.is_merged and mapped.new_province_code != mapped.province_code
+            as is_merged_into_another
+    from mapped
+    left join provinces as report_areas
+        on
+            report_areas.province_code
+            = case when mapped.is_merged then mapped.new_province_code else mapped.province_code end
+)
+
+select * from final
