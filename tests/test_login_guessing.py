@@ -228,6 +228,7 @@ def test_a_device_cookie_has_its_own_bound_and_is_revoked_after_it(served):
     assert checks(OWNER) == 1 + MAX_DEVICE_FAILURES + MAX_FAILED_LOGINS
 
 
+@pytest.mark.heavy  # twenty argon2 checks: seconds on a busy machine
 def test_an_address_past_its_limit_is_refused_for_every_account(served):
     url, checks = served["url"], served["checks"]
     calls = [
