@@ -22,10 +22,17 @@ from starlette.datastructures import FormData
 
 from outreach.core.home import Home
 from outreach.portal.store import SESSION_HOURS, Account, Store
+from outreach.portal.throttle import address_ok
 
 # __Host-: Secure, path /, no Domain; no sibling host can set or shadow them
 SESSION_COOKIE = "__Host-outreach_session"
 LOGIN_CSRF_COOKIE = "__Host-outreach_login_csrf"
+# a browser where a login succeeded: guesses made elsewhere do not lock it out (routes.auth)
+DEVICE_COOKIE = "__Host-outreach_device"
+ADDRESS_REFUSAL = (
+    "Địa chỉ máy của bạn do máy chủ trung gian (proxy) chuyển tới không hợp lệ; "
+    "hãy báo quản trị viên của Sở."
+)
 ROLES = ("source", "staff", "admin")
 
 
@@ -107,14 +114,16 @@ class Access:
 class Public(Access):
     is_public = True
 
-    def __call__(self) -> None:
+    def __call__(self, request: Request) -> None:
         """Anyone: no session is looked up."""
+        checked_address(request)
 
 
 class Role(Access):
     def __call__(
         self, request: Request, visitor: Annotated[Visitor | None, Depends(session_of)]
     ) -> None:
+        checked_address(request)
         if visitor is None:
             raise NotSignedIn
         if visitor.account.role not in self.roles:
@@ -143,7 +152,17 @@ def signed_in(visitor: Annotated[Visitor | None, Depends(session_of)]) -> Visito
 
 
 def client_address(request: Request) -> str:
+    """The client's address: the connection's, or the one a trusted proxy forwarded
+    (uvicorn's `--forwarded-allow-ips`). Every route's declaration has checked it."""
     return request.client.host if request.client else ""
+
+
+def checked_address(request: Request) -> None:
+    """Refuse (403, with a message) a request whose address is not a short printable string:
+    a forwarded address is whatever the proxy passed on, and it goes to the audit log and the
+    login limits."""
+    if not address_ok(client_address(request)):
+        raise Refused(None, ADDRESS_REFUSAL)
 
 
 def csrf_ok(expected: str, form: Mapping) -> bool:

@@ -18,14 +18,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from outreach.core.home import Home
+from outreach.portal import throttle
+from outreach.portal.throttle import LOCK_MINUTES as LOCK_MINUTES
+from outreach.portal.throttle import MAX_FAILED_LOGINS as MAX_FAILED_LOGINS
+from outreach.portal.throttle import MAX_FAILURES_PER_ADDRESS as MAX_FAILURES_PER_ADDRESS
 
 DATABASE_ENV = "OUTREACH_PORTAL_DATABASE_URL"
 ROLES = ("source", "staff", "admin")
 SESSION_HOURS = 8
 INVITE_DAYS = 7
-MAX_FAILED_LOGINS = 5  # then the account is locked for LOCK_MINUTES
-LOCK_MINUTES = 15
-MAX_FAILURES_PER_ADDRESS = 20  # failed logins from one address within LOCK_MINUTES
 MIN_PASSWORD_LENGTH = 12
 
 metadata = sa.MetaData()
@@ -175,6 +176,7 @@ class Store:
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         metadata.create_all(self.engine)
+        throttle.metadata.create_all(self.engine)  # the bounds on password checks
 
     @classmethod
     def for_home(cls, home: Home) -> Store:
@@ -242,49 +244,74 @@ class Store:
             ).first()
         return _account(row) if row else None
 
-    def authenticate(self, login: str, password: str, address: str) -> tuple[Account | None, str]:
-        """The account, or None and why ("locked", "address", "wrong"), recording the attempt.
+    def authenticate(
+        self, login: str, password: str, address: str, device: str | None = None
+    ) -> tuple[Account | None, str]:
+        """The account, or None and why, recording the attempt: "locked" (the login's checks
+        are used up), "address" (the address's are), "wrong", or what is wrong with the inputs
+        (`throttle.input_problem`: too long, or not printable; nothing is asked of the
+        database then).
 
-        Failures are counted per login and address: MAX_FAILED_LOGINS wrong passwords for one
-        login from one address refuse that login from that address for LOCK_MINUTES (someone
-        guessing from elsewhere cannot lock its owner out), and MAX_FAILURES_PER_ADDRESS from
-        one address refuse its wrong guesses. A right password is never refused because of
-        another's failures. Every attempt costs one argon2 verification, whether the login
-        exists or not, and the answer does not say which.
+        The check is reserved before argon2 runs (`outreach.portal.throttle`): an untrusted
+        browser gets MAX_FAILED_LOGINS unsuccessful checks of a login, from every address
+        together, and an address MAX_FAILURES_PER_ADDRESS, whatever the logins, in any
+        LOCK_MINUTES; a browser holding a token of `trust_device` for this login (`device`)
+        is bound only by its own token's failures, so guesses made elsewhere do not lock it
+        out. Every check costs one argon2 verification, whether the login exists or not, and
+        the answer does not say which.
         """
-        login = login.strip().lower()
-        since = now() - timedelta(minutes=LOCK_MINUTES)
-
-        def failures(con, *conditions) -> int:
-            return con.execute(
-                sa.select(sa.func.count())
-                .select_from(audit)
-                .where(audit.c.action == "login_failed", audit.c.at > since, *conditions)
-            ).scalar_one()
-
+        login = throttle.normal_login(login)
+        problem = throttle.input_problem(login, password, address)
+        if problem:
+            return None, problem
+        with self.engine.begin() as con:
+            held = throttle.reserve(
+                con, login, address, token_hash(device) if device else None, now()
+            )
+            if held.refused:
+                self._log(con, login, "login_refused", held.refused, address)
+        if held.refused:
+            return None, held.refused
         with self.engine.connect() as con:
             row = con.execute(sa.select(accounts).where(accounts.c.login == login)).first()
-            of_pair = failures(con, audit.c.login == login, audit.c.address == address)
-        if of_pair >= MAX_FAILED_LOGINS:
-            self.log(login, "login_refused", "locked for this address", address)
-            return None, "locked"
         stored = row.password_hash if row is not None and row.is_active else None
-        known = bool(stored)
         valid: bool
         try:
             valid = _hasher.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             valid = False
-        if not (known and valid):
-            with self.engine.begin() as con:
-                self._log(con, login, "login_failed", "", address)
-                if of_pair + 1 >= MAX_FAILED_LOGINS:
-                    self._log(con, login, "account_locked", "for this address", address)
-                from_address = failures(con, audit.c.address == address)
-            return None, "address" if from_address >= MAX_FAILURES_PER_ADDRESS else "wrong"
+        succeeded = bool(stored) and valid
+        trusted = "trusted browser" if held.device_hash else ""
+        with self.engine.begin() as con:
+            throttle.settle(con, held, succeeded, now())
+            if succeeded:
+                self._log(con, login, "login", trusted, address)
+            else:
+                self._log(con, login, "login_failed", trusted, address)
+                if held.last_of_login:
+                    self._log(con, login, "account_locked", "for untrusted browsers", address)
+                if held.last_of_address:
+                    self._log(con, None, "address_refused", "for every login", address)
+                if held.last_of_device:
+                    self._log(con, login, "device_revoked", "", address)
+        if not succeeded:
+            return None, "address" if held.last_of_address else "wrong"
         assert row is not None
-        self.log(row.login, "login", "", address)
         return _account(row), ""
+
+    def trust_device(self, account: Account, replacing: str | None = None) -> str:
+        """A new token for the browser the account just logged in from (a device cookie),
+        replacing the token it presented, if any."""
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as con:
+            throttle.trust_device(
+                con,
+                token_hash(token),
+                account.login,
+                token_hash(replacing) if replacing else None,
+                now(),
+            )
+        return token
 
     def set_password(self, account_id: int, password: str) -> None:
         """A new password, and every session of the account closed."""
