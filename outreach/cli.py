@@ -483,30 +483,52 @@ def airflow(home_dir: Path | None, port: int) -> None:
 @click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
 @click.option(
     "--forwarded-allow-ips",
+    envvar="OUTREACH_PROXY_IPS",
     default="127.0.0.1",
     show_default=True,
-    help="Addresses of the TLS proxy whose X-Forwarded-For is trusted (the client's address "
-    "for the login limits).",
+    help="Addresses (or networks, comma-separated) of the TLS proxy whose X-Forwarded-For and "
+    "X-Forwarded-Proto are trusted (the client's address for the login limits, https for "
+    "HSTS); env OUTREACH_PROXY_IPS.",
 )
-def web(home_dir: Path | None, host: str, port: int, forwarded_allow_ips: str) -> None:
+@click.option(
+    "--header-timeout",
+    type=float,
+    envvar="OUTREACH_PORTAL_HEADER_TIMEOUT",
+    default=10.0,
+    show_default=True,
+    help="Seconds a request's headers may take; env OUTREACH_PORTAL_HEADER_TIMEOUT.",
+)
+@click.option(
+    "--body-timeout",
+    type=float,
+    envvar="OUTREACH_PORTAL_BODY_TIMEOUT",
+    default=30.0,
+    show_default=True,
+    help="Seconds a request body may stall before it is answered 408; "
+    "env OUTREACH_PORTAL_BODY_TIMEOUT.",
+)
+def web(
+    home_dir: Path | None,
+    host: str,
+    port: int,
+    forwarded_allow_ips: str,
+    header_timeout: float,
+    body_timeout: float,
+) -> None:
     """Start the portal on the home folder: https behind a proxy in production; on this
     machine, http://localhost:8000 (browsers keep its Secure cookies for localhost).
 
     Example: outreach web --port 8000   (stop with Ctrl+C)
     """
-    import uvicorn
-
     from outreach.portal.app import create_app
+    from outreach.portal.server import serve
 
-    # no access log: a set-up link's token is in its path; the portal keeps its own audit log
-    uvicorn.run(
-        create_app(_home(home_dir)),
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-        proxy_headers=True,
+    serve(
+        create_app(_home(home_dir), body_timeout=body_timeout),
+        host,
+        port,
         forwarded_allow_ips=forwarded_allow_ips,
+        header_timeout=header_timeout,
     )
 
 

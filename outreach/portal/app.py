@@ -7,17 +7,23 @@ set-up pages answers without a session: each router declares once who may use it
 (`outreach.portal.access`). Sessions live in the portal's database; the cookie holds
 the session id signed with the portal's secret, `Secure`, `HttpOnly`, `SameSite=Strict`. Every
 form carries a CSRF token (the session's; before login, a double-submit cookie). Request bodies
-are cut off at MAX_BODY_BYTES while they stream in; every response carries SECURITY_HEADERS.
+are cut off at MAX_BODY_BYTES while they stream in, and answered 408 when they stall
+(BODY_TIMEOUT_SECONDS without a byte, or BODY_DEADLINE_SECONDS in all); every response carries
+SECURITY_HEADERS (and HSTS over https), errors and downloads included: the middleware that adds
+them is outside everything else, FastAPI's own error handling too (`PortalApp`). The headers'
+read deadline is the server's (`outreach.portal.server`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import URLSafeTimedSerializer
+from starlette.types import ASGIApp
 
 from outreach.core.home import Home
 from outreach.portal.access import (
@@ -35,6 +41,8 @@ from outreach.portal.store import Store
 SIGNING_KEY_ENV = "OUTREACH_PORTAL_SECRET"
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES
 SMALL_BODY_BYTES = 64 * 1024  # a login, a confirmation, an approval
+BODY_TIMEOUT_SECONDS = 30.0  # the longest wait for the next piece of a request body
+BODY_DEADLINE_SECONDS = 600.0  # a whole body: five files of 20 MB at 1.5 Mbit/s
 ROUTERS = (
     auth.router,
     auth.signed_in_router,
@@ -53,6 +61,8 @@ SECURITY_HEADERS = [
         b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
 ]
+# over https only (the request's scheme, a trusted proxy's X-Forwarded-Proto included): a year
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 def portal_secret(home: Home) -> str:
@@ -72,13 +82,30 @@ class BodyTooLarge(Exception):
     pass
 
 
+class BodyTimedOut(Exception):
+    pass
+
+
 class BodyLimit:
     """ASGI middleware: a request whose body passes its limit is answered 413 as soon as it does
     (Content-Length is checked first; a chunked body is counted while it streams). The upload
-    route may carry MAX_FILES files; every other route a form of a few fields."""
+    route may carry MAX_FILES files; every other route a form of a few fields.
 
-    def __init__(self, app, limit: int, small: int = SMALL_BODY_BYTES) -> None:
+    A body that stalls is answered 408 and its connection closed: each piece must come within
+    `timeout` seconds of the previous one, and the whole body within `deadline`. Once the body
+    is in, `receive` is passed through as it is (a download waits on it for the client to
+    leave)."""
+
+    def __init__(
+        self,
+        app,
+        limit: int,
+        small: int = SMALL_BODY_BYTES,
+        timeout: float = BODY_TIMEOUT_SECONDS,
+        deadline: float = BODY_DEADLINE_SECONDS,
+    ) -> None:
         self.app, self.limit, self.small = app, limit, small
+        self.timeout, self.deadline = timeout, deadline
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -90,14 +117,26 @@ class BodyLimit:
             return await _too_large(send)
         seen = 0
         started = False
+        body_done = False
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + self.deadline
 
         async def counted_receive():
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, body_done
+            if body_done:
+                return await receive()
+            wait = min(self.timeout, ends - loop.time())
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(wait, 0))
+            except TimeoutError:
+                raise BodyTimedOut from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     raise BodyTooLarge
+                body_done = not message.get("more_body", False)
+            else:
+                body_done = True
             return message
 
         async def tracked_send(message):
@@ -111,6 +150,26 @@ class BodyLimit:
         except BodyTooLarge:
             if not started:
                 await _too_large(send)
+        except BodyTimedOut:
+            # a response already under way ends unfinished: the server closes the connection
+            if not started:
+                await _timed_out(send)
+
+
+async def _timed_out(send) -> None:
+    body = "Gửi dữ liệu quá chậm, kết nối đã bị ngắt; hãy gửi lại.".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 408,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _too_large(send) -> None:
@@ -128,14 +187,16 @@ async def _too_large(send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _security_headers(send):
+def _security_headers(send, https: bool):
     """`send`, with the portal's security headers added to every response that does not set
-    its own: pages, redirects, downloads, refusals raised by a route's declaration, errors."""
+    its own: pages, redirects, downloads, refusals raised by a route's declaration, errors;
+    HSTS when the request came over https."""
+    wanted = [*SECURITY_HEADERS, HSTS_HEADER] if https else SECURITY_HEADERS
 
     async def with_headers(message):
         if message["type"] == "http.response.start":
             present = {name.lower() for name, _ in message.get("headers", [])}
-            extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+            extra = [(n, v) for n, v in wanted if n not in present]
             message = {**message, "headers": [*message.get("headers", []), *extra]}
         await send(message)
 
@@ -143,7 +204,8 @@ def _security_headers(send):
 
 
 class SecurityHeaders:
-    """ASGI middleware: SECURITY_HEADERS on every response, the 413 of BodyLimit included."""
+    """ASGI middleware: SECURITY_HEADERS on every response, and HSTS over https (the scheme is
+    the server's, or a trusted proxy's X-Forwarded-Proto as uvicorn's proxy headers set it)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -151,18 +213,35 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        return await self.app(scope, receive, _security_headers(send))
+        https = scope.get("scheme") == "https"
+        return await self.app(scope, receive, _security_headers(send, https))
+
+
+class PortalApp(FastAPI):
+    """FastAPI with SecurityHeaders outside its whole stack: around the server-error middleware
+    (a 500), the exception middleware (404, 405, 422 as JSON) and BodyLimit (413, 408)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(
-    home: Home, store: Store | None = None, *, max_body_bytes: int = MAX_BODY_BYTES
+    home: Home,
+    store: Store | None = None,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    body_timeout: float = BODY_TIMEOUT_SECONDS,
+    body_deadline: float = BODY_DEADLINE_SECONDS,
 ) -> FastAPI:
-    """The portal on `home`: its routers, one per audience, each declaring who may use it."""
+    """The portal on `home`: its routers, one per audience, each declaring who may use it.
+    `body_timeout`: the longest wait for the next piece of a body (`outreach web
+    --body-timeout`, env OUTREACH_PORTAL_BODY_TIMEOUT); `body_deadline`: for a whole body."""
     store = store or Store.for_home(home)
     signer = URLSafeTimedSerializer(portal_secret(home), salt="outreach-session")
-    app = FastAPI(title="outreach", docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
-    app.add_middleware(SecurityHeaders)  # added last: the outermost, around BodyLimit's 413
+    app = PortalApp(title="outreach", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        BodyLimit, limit=max_body_bytes, timeout=body_timeout, deadline=body_deadline
+    )
     app.state.portal = Portal(home, store, signer)
     for router in ROUTERS:
         app.include_router(router)

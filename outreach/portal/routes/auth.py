@@ -136,7 +136,8 @@ async def login(request: Request, portal: PortalDep):
         samesite="strict",
         max_age=SESSION_HOURS * 3600,
     )
-    redirect.delete_cookie(LOGIN_CSRF_COOKIE)
+    # a __Host- cookie is only replaced (here: expired) by one that is Secure, on path /
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE, secure=True, httponly=True, samesite="strict")
     return redirect
 
 
@@ -197,5 +198,5 @@ async def logout(request: Request, portal: PortalDep, visitor: VisitorDep):
     portal.store.close_session(visitor.session_id)
     portal.store.log(visitor.account.login, "logout", "", client_address(request))
     response = to_login()
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, secure=True, httponly=True, samesite="strict")
     return response
