@@ -520,9 +520,14 @@ def web(
 
     Example: outreach web --port 8000   (stop with Ctrl+C)
     """
+    import os
+
     from outreach.portal.app import create_app
     from outreach.portal.server import serve
 
+    # what the portal writes (its database, uploads into the inbox, the approvals file) is its
+    # user's only: files 0600, folders 0700
+    os.umask(0o077)
     serve(
         create_app(_home(home_dir), body_timeout=body_timeout),
         host,
@@ -564,12 +569,21 @@ def web_account(
     Example: outreach web-account --email vanthu@baolangson.vn --source BAO-LS
     """
     from outreach.core.registry import Reference
+    from outreach.portal.accounts import MAX_LOGIN_LENGTH, PROVINCE_CODE
     from outreach.portal.store import Store
 
     home = _home(home_dir)
     chosen = [bool(source_code), bool(province_code), admin]
     if sum(chosen) != 1:
         raise click.UsageError("give exactly one of --source, --staff or --admin")
+    if len(login) > MAX_LOGIN_LENGTH or "@" not in login:
+        raise click.BadParameter(
+            "an e-mail address of at most 254 characters", param_hint="--email"
+        )
+    if display_name is not None and len(display_name) > 200:
+        raise click.BadParameter("at most 200 characters", param_hint="--name")
+    if province_code and not PROVINCE_CODE.fullmatch(province_code):
+        raise click.BadParameter("a province's code: two digits", param_hint="--staff")
     if source_code:
         source = Reference.load(home.seeds_dir()).sources.get(source_code)
         if source is None:
@@ -599,6 +613,161 @@ def web_account(
         click.echo(f"{account.login}: the set-up link was e-mailed")
     else:
         click.echo(f"{account.login}: {link}")
+
+
+@main.group(short_help="The portal's accounts: list, deactivate, set-up links, roles, audit.")
+def accounts() -> None:
+    """The portal's accounts and its audit log. Each change is written to the audit log (as
+    made on the command line), as the administrator's pages (/quan-tri/tai-khoan) do.
+
+    Example: outreach accounts deactivate vanthu@baolangson.vn
+    """
+
+
+accounts.add_command(web_account, "add")
+
+
+def _store_and_account(home_dir: Path | None, login: str):
+    from outreach.portal.store import Store
+
+    store = Store.for_home(_home(home_dir))
+    account = store.account_by_login(login) if len(login) <= 254 else None
+    if account is None:
+        raise click.BadParameter(f"no account {login!r}", param_hint="EMAIL")
+    return store, account
+
+
+@accounts.command("list", short_help="Every account: role, state, sessions, last login.")
+@home_option
+def accounts_list(home_dir: Path | None) -> None:
+    """Every account by login: its role (and source or province), whether it is active, has a
+    password or an unused set-up link, its live sessions and its last login (UTC)."""
+    from outreach.portal.store import Store
+
+    for state in Store.for_home(_home(home_dir)).account_states():
+        account = state.account
+        notes = [
+            "active" if state.is_active else "DEACTIVATED",
+            *(["no password yet"] if not state.has_password else []),
+            *(["set-up link pending"] if state.has_setup_link else []),
+            f"{state.live_sessions} session(s)",
+            "last login " + (f"{state.last_login:%Y-%m-%d %H:%M}" if state.last_login else "never"),
+        ]
+        where = account.source_code or account.province_code or ""
+        click.echo(f"{account.login}  {account.role} {where}".rstrip() + "  " + ", ".join(notes))
+
+
+@accounts.command(short_help="Deactivate an account: its sessions end at once.")
+@home_option
+@click.argument("login", metavar="EMAIL")
+def deactivate(home_dir: Path | None, login: str) -> None:
+    """Deactivate an account: its open sessions are refused from their next request, its
+    unused set-up links stop working, and it cannot log in until re-activated."""
+    from outreach.portal.store import LastAdministrator
+
+    store, account = _store_and_account(home_dir, login)
+    try:
+        changed = store.set_active(account.account_id, False, None)
+    except LastAdministrator as exc:
+        raise click.ClickException(
+            f"{account.login} is the last active administrator: add or re-activate another first"
+        ) from exc
+    click.echo(f"{account.login}: " + ("deactivated" if changed else "was already deactivated"))
+
+
+@accounts.command(short_help="Re-activate a deactivated account.")
+@home_option
+@click.argument("login", metavar="EMAIL")
+def reactivate(home_dir: Path | None, login: str) -> None:
+    """Re-activate an account: it logs in again with its password (or a new set-up link)."""
+    store, account = _store_and_account(home_dir, login)
+    changed = store.set_active(account.account_id, True, None)
+    click.echo(f"{account.login}: " + ("re-activated" if changed else "was already active"))
+
+
+@accounts.command(short_help="A new set-up link: the old links and password stop working.")
+@home_option
+@click.argument("login", metavar="EMAIL")
+@click.option(
+    "--base-url", default="http://localhost:8000", show_default=True, help="The portal's address."
+)
+@click.option("--send", is_flag=True, help="E-mail the link (the SMTP connection smtp_default).")
+def link(home_dir: Path | None, login: str, base_url: str, send: bool) -> None:
+    """Print (or, with --send, e-mail) a new one-time set-up link for an account (valid 7
+    days). Its earlier links stop working, its password is cleared and its sessions end."""
+    from outreach.portal.accounts import setup_link
+
+    store, account = _store_and_account(home_dir, login)
+    token = store.renew_setup_link(account.account_id, None)
+    assert token is not None
+    url = setup_link(base_url, token)
+    if send:
+        from outreach.portal.mail import send_setup_link
+
+        send_setup_link(account, url)
+        store.log(None, "setup_link_sent", account.login)
+        click.echo(f"{account.login}: the new set-up link was e-mailed")
+    else:
+        click.echo(f"{account.login}: {url}")
+
+
+@accounts.command(short_help="Give an account another role, source or province.")
+@home_option
+@click.argument("login", metavar="EMAIL")
+@click.option("--source", "source_code", default=None, help="A source's account: its code.")
+@click.option("--staff", "province_code", default=None, help="Department staff: their province.")
+@click.option("--admin", is_flag=True, help="An administrator.")
+def change(
+    home_dir: Path | None,
+    login: str,
+    source_code: str | None,
+    province_code: str | None,
+    admin: bool,
+) -> None:
+    """Give an account another role (and source or province); it takes effect at the
+    account's next request.
+
+    Example: outreach accounts change canbo@langson.gov.vn --staff 20
+    """
+    from outreach.portal.accounts import AccountInputError, role_and_code
+    from outreach.portal.store import LastAdministrator
+
+    if sum([bool(source_code), bool(province_code), admin]) != 1:
+        raise click.UsageError("give exactly one of --source, --staff or --admin")
+    role = "source" if source_code else "staff" if province_code else "admin"
+    store, account = _store_and_account(home_dir, login)
+    try:
+        source, province = role_and_code(_home(home_dir), role, source_code or province_code or "")
+        changed = store.change_role(
+            account.account_id, role, None, source_code=source, province_code=province
+        )
+    except AccountInputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except LastAdministrator as exc:
+        raise click.ClickException(
+            f"{account.login} is the last active administrator: add or re-activate another first"
+        ) from exc
+    click.echo(f"{account.login}: " + (f"now {role}" if changed else "unchanged"))
+
+
+@accounts.command(short_help="The audit log, newest first.")
+@home_option
+@click.option("--who", default="", help="Only events by this login, or naming it.")
+@click.option("--action", default="", help="Only this action (login_failed, run_now, ...).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+def audit(home_dir: Path | None, who: str, action: str, limit: int) -> None:
+    """The audit log (logins, failures, lock-outs, uploads, approvals, run-now, account
+    changes), newest first, times in UTC; `-` marks the command line."""
+    from outreach.portal.store import Store
+
+    if len(who) > 254 or len(action) > 40:
+        raise click.BadParameter("too long", param_hint="--who/--action")
+    store = Store.for_home(_home(home_dir))
+    for event in store.audit_search(who=who, action=action, limit=limit):
+        click.echo(
+            f"{event['at']:%Y-%m-%d %H:%M:%S}  {event['login'] or '-'}  {event['action']}  "
+            f"{event['detail']}  {event['address'] or ''}".rstrip()
+        )
 
 
 if __name__ == "__main__":

@@ -393,7 +393,7 @@ def declarations(app) -> dict[tuple[str, str], Access | None]:
 def test_every_route_declares_who_may_use_it(tmp_path):
     app = create_app(new_home(tmp_path / "home"))
     routes = declarations(app)
-    assert len(routes) == 18
+    assert len(routes) == 21
     assert [route for route, access in routes.items() if access is None] == []
     public = {route for route, access in routes.items() if access.is_public}
     assert public == {
@@ -429,8 +429,8 @@ VISITORS = {
 }
 HOME_PAGES = {"source": "/don-vi", "staff": "/so", "admin": "/so"}
 # what a route's body answers a visitor its declaration admits: 200 (the page), 303 (sent
-# elsewhere), 403 (refused by the body: a login form without its token, nothing staged under
-# the token, no Airflow to run), 404 (no such link)
+# elsewhere), 400 (a form refused with a message), 403 (refused by the body: a login form
+# without its token, nothing staged under the token, no Airflow to run), 404 (no such link)
 ANSWERS = {
     ("GET", "/dang-nhap"): {None: 200, "source": 200, "staff": 200, "admin": 200},
     ("POST", "/dang-nhap"): {None: 403, "source": 403, "staff": 403, "admin": 403},
@@ -450,6 +450,10 @@ ANSWERS = {
     ("GET", "/so/bao-cao"): {"staff": 200, "admin": 200},
     ("GET", "/so/bao-cao/{period}/{name}"): {"staff": 200, "admin": 200},
     ("POST", "/so/chay-ngay"): {"staff": 403, "admin": 403},
+    # the accounts and the audit log: the walk's form names no account (400, with a message)
+    ("GET", "/quan-tri/tai-khoan"): {"admin": 200},
+    ("POST", "/quan-tri/tai-khoan"): {"admin": 400},
+    ("GET", "/quan-tri/nhat-ky"): {"admin": 200},
 }
 
 

@@ -359,6 +359,12 @@ def test_the_portals_button_asks_airflow_to_run_now(cluster, tmp_path, monkeypat
     page = browser.get("/so")
     assert "Chạy ngay" in page.text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    # one run at a time: the button asks only while no run is queued or running
+    cluster.wait(
+        lambda: all(run["state"] not in ("queued", "running") for run in cluster.runs()),
+        "no run under way",
+        400,
+    )
     before = {run["dag_run_id"] for run in cluster.runs()}
     answer = browser.post("/so/chay-ngay", data={"csrf": csrf}, follow_redirects=False)
     assert answer.status_code == 303
@@ -366,3 +372,7 @@ def test_the_portals_button_asks_airflow_to_run_now(cluster, tmp_path, monkeypat
     assert created["triggered_by"] == "rest_api" and created["run_type"] == "manual"
     assert created["dag_run_id"] in browser.get("/so").text
     assert "run_now" in [event["action"] for event in store.audit_events()]
+    # a second click while that run waits or runs is refused, and Airflow is not asked again
+    again = browser.post("/so/chay-ngay", data={"csrf": csrf}, follow_redirects=False)
+    assert again.status_code == 409 and created["dag_run_id"] in again.text
+    assert len(cluster.runs()) == len(before) + 1

@@ -142,6 +142,10 @@ DEPARTMENT = Role(
 ADMINISTRATION = Role(
     "administration", frozenset({"staff", "admin"}), message="Trang này dành cho cán bộ của Sở."
 )
+# the accounts and the audit log: administrators only
+ADMINISTRATORS = Role(
+    "administrators", frozenset({"admin"}), message="Trang này dành cho quản trị viên của cổng."
+)
 
 
 def signed_in(visitor: Annotated[Visitor | None, Depends(session_of)]) -> Visitor:

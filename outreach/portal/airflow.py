@@ -85,3 +85,21 @@ def latest_run() -> dict | None:
             raise AirflowUnavailable(f"cannot read the runs: {exc}") from exc
         runs = answer.json().get("dag_runs") or []
         return runs[0] if runs else None
+
+
+ACTIVE_STATES = ("queued", "running")
+
+
+def active_runs() -> list[dict]:
+    """The runs of the nightly DAG waiting or running now (any kind: scheduled, asked for)."""
+    client = _client()
+    with closing(client):
+        try:
+            answer = client.get(
+                f"/api/v2/dags/{DAG_ID}/dagRuns",
+                params={"state": list(ACTIVE_STATES), "order_by": "-run_after", "limit": 5},
+            )
+            answer.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise AirflowUnavailable(f"cannot read the runs: {exc}") from exc
+        return list(answer.json().get("dag_runs") or [])

@@ -12,12 +12,20 @@ from urllib.parse import quote
 
 from sqlalchemy.exc import IntegrityError
 
-from ingest.approvals import write_approvals
+from ingest.approvals import approvals_file, write_approvals
 from outreach.core.home import Home
 from outreach.core.periods import PERIOD_PATTERN, Period, parse_period
 from outreach.core.scope import Scope, UnknownProvince, resolve_scope
 from outreach.core.warehouse import connect, fetch_dicts
-from outreach.portal.store import Account, Store, approve, current_approvals, reopen
+from outreach.portal.store import (
+    Account,
+    Store,
+    approve,
+    current_approvals,
+    private_file,
+    private_folder,
+    reopen,
+)
 from report.build import load_config
 from report.reminders import Reminder, reminders
 
@@ -175,4 +183,6 @@ def decide(
         raise ValueError(f"unknown approval action {action!r}")
     if changed:
         write_approvals(home, current_approvals(store))
+        path = approvals_file(home)
+        private_file(private_folder(path.parent) / path.name)
     return changed

@@ -12,10 +12,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 
 from outreach.core.home import Home
 from outreach.portal import throttle
@@ -116,6 +118,16 @@ sa.Index(
     postgresql_where=approvals.c.reopened_at.is_(None),
 )
 
+# the department's "run now" being asked of Airflow: one row while a request asks (two clicks,
+# two processes: one of them asks, the other is refused)
+run_claims = sa.Table(
+    "run_claims",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_by", sa.String(254), nullable=False),
+)
+
 _hasher = PasswordHasher()
 # verified against when the login has no password (or does not exist): every attempt costs the
 # same, so the time of the answer does not tell which logins exist
@@ -135,6 +147,25 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_folder(path: Path) -> Path:
+    """`path` as a folder only its user may open (made if missing, its mode set if not)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
+    if path.stat().st_mode & 0o777 != PRIVATE_FOLDER_MODE:
+        path.chmod(PRIVATE_FOLDER_MODE)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """`path`, a file, readable and writable by its user only."""
+    if path.stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
+        path.chmod(PRIVATE_FILE_MODE)
+    return path
 
 
 @dataclass(frozen=True)
@@ -162,6 +193,29 @@ def _account(row) -> Account:
     )
 
 
+@dataclass(frozen=True)
+class AccountState:
+    """An account as its administrator sees it (`Store.account_states`)."""
+
+    account: Account
+    is_active: bool
+    has_password: bool
+    has_setup_link: bool  # an unused set-up link that has not expired
+    live_sessions: int
+    last_login: datetime | None
+    created_at: datetime
+
+
+class LastAdministrator(ValueError):
+    """The change would leave the portal without an active administrator."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Không thể: đây là tài khoản quản trị duy nhất còn hoạt động; hãy tạo hoặc mở lại "
+            "một tài khoản quản trị khác trước."
+        )
+
+
 class Store:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite"):
@@ -180,11 +234,18 @@ class Store:
 
     @classmethod
     def for_home(cls, home: Home) -> Store:
+        """The store of `OUTREACH_PORTAL_DATABASE_URL`, else `<home>/portal/portal.db`; the
+        portal's folder and its database file are its user's only (0700, 0600)."""
+        folder = private_folder(home.root / "portal")
         url = os.environ.get(DATABASE_ENV)
         if not url:
-            folder = home.root / "portal"
-            folder.mkdir(parents=True, exist_ok=True)
-            url = f"sqlite:///{folder / 'portal.db'}"
+            path = folder / "portal.db"
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+            # SQLite gives its -wal and -shm files the database file's mode
+            for each in (path, path.with_name("portal.db-wal"), path.with_name("portal.db-shm")):
+                if each.exists():
+                    private_file(each)
+            url = f"sqlite:///{path}"
         return cls(url)
 
     # --- accounts ---------------------------------------------------------------------------
@@ -408,6 +469,206 @@ class Store:
         with self.engine.begin() as con:
             con.execute(sessions.delete().where(sessions.c.session_hash == token_hash(session_id)))
 
+    # --- account administration (the administrator's pages, `outreach accounts`) ------------
+    # each change and its audit event are written in one transaction, `by` (None: the command
+    # line) from `address`
+
+    def account_states(self) -> list[AccountState]:
+        """Every account, by login: active or not, its password, set-up link, live sessions and
+        last login."""
+        moment = now()
+        with self.engine.connect() as con:
+            rows = con.execute(sa.select(accounts).order_by(accounts.c.login)).fetchall()
+            live: dict[int, int] = {
+                row.account_id: row.live
+                for row in con.execute(
+                    sa.select(sessions.c.account_id, sa.func.count().label("live"))
+                    .where(sessions.c.expires_at > moment)
+                    .group_by(sessions.c.account_id)
+                )
+            }
+            links: set[int] = set(
+                con.execute(
+                    sa.select(invites.c.account_id).where(
+                        invites.c.used_at.is_(None), invites.c.expires_at > moment
+                    )
+                ).scalars()
+            )
+            logins: dict[str, datetime | None] = {
+                row.login: row.last
+                for row in con.execute(
+                    sa.select(audit.c.login, sa.func.max(audit.c.at).label("last"))
+                    .where(audit.c.action == "login")
+                    .group_by(audit.c.login)
+                )
+            }
+        return [
+            AccountState(
+                _account(row),
+                bool(row.is_active),
+                bool(row.password_hash),
+                row.account_id in links,
+                live.get(row.account_id, 0),
+                _aware(logins.get(row.login)),
+                _aware(row.created_at) or moment,
+            )
+            for row in rows
+        ]
+
+    def set_active(
+        self, account_id: int, active: bool, by: str | None, address: str | None = None
+    ) -> bool:
+        """Re-activate an account, or deactivate it: its sessions end at once (the next request
+        of an open one is refused) and its unused set-up links stop working. False if it
+        already was so (or does not exist); LastAdministrator if it is the last active
+        administrator."""
+        with self.engine.begin() as con:
+            changed = con.execute(
+                accounts.update()
+                .where(accounts.c.account_id == account_id, accounts.c.is_active == (not active))
+                .values({"is_active": active})
+            ).rowcount
+            if not changed:
+                return False
+            login = self._login_of(con, account_id)
+            if not active:
+                self._an_administrator_is_left(con)
+                ended = con.execute(
+                    sessions.delete().where(sessions.c.account_id == account_id)
+                ).rowcount
+                self._revoke_links(con, account_id)
+                self._log(con, by, "account_deactivated", f"{login}: {ended} phiên", address)
+            else:
+                self._log(con, by, "account_reactivated", login, address)
+        return True
+
+    def renew_setup_link(
+        self, account_id: int, by: str | None, address: str | None = None
+    ) -> str | None:
+        """A new one-time set-up link for the account (None: no such account). Its earlier links
+        stop working, its password is cleared and its sessions end: whoever knew the old
+        password is out, and the owner sets a new one with the link."""
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as con:
+            cleared = con.execute(
+                accounts.update()
+                .where(accounts.c.account_id == account_id)
+                .values({"password_hash": None})
+            ).rowcount
+            if not cleared:
+                return None
+            self._revoke_links(con, account_id)
+            con.execute(sessions.delete().where(sessions.c.account_id == account_id))
+            con.execute(
+                invites.insert().values(
+                    {
+                        "token_hash": token_hash(token),
+                        "account_id": account_id,
+                        "expires_at": now() + timedelta(days=INVITE_DAYS),
+                    }
+                )
+            )
+            login = self._login_of(con, account_id)
+            self._log(con, by, "setup_link_renewed", login, address)
+        return token
+
+    def change_role(
+        self,
+        account_id: int,
+        role: str,
+        by: str | None,
+        address: str | None = None,
+        *,
+        source_code: str | None = None,
+        province_code: str | None = None,
+    ) -> bool:
+        """Give the account another role, source or province; it takes effect at the account's
+        next request (a session reads its account on every request). False if nothing changed
+        (or no such account); LastAdministrator if the last active administrator would go."""
+        if role not in ROLES:
+            raise ValueError(f"role {role!r} is not one of {ROLES}")
+        if role == "source" and not source_code:
+            raise ValueError("a source's account needs its source code")
+        if role == "staff" and not province_code:
+            raise ValueError("a staff account needs the province it sees")
+        values = {
+            "role": role,
+            "source_code": source_code if role == "source" else None,
+            "province_code": province_code if role == "staff" else None,
+        }
+        with self.engine.begin() as con:
+            before = con.execute(
+                sa.select(accounts).where(accounts.c.account_id == account_id)
+            ).first()
+            if before is None or all(
+                getattr(before, key) == value for key, value in values.items()
+            ):
+                return False
+            con.execute(accounts.update().where(accounts.c.account_id == account_id).values(values))
+            if before.role == "admin" and role != "admin":
+                self._an_administrator_is_left(con)
+            was = " ".join(filter(None, (before.role, before.source_code, before.province_code)))
+            new = " ".join(filter(None, (role, values["source_code"], values["province_code"])))
+            self._log(con, by, "account_changed", f"{before.login}: {was} -> {new}", address)
+        return True
+
+    @staticmethod
+    def _login_of(con, account_id: int) -> str:
+        return con.execute(
+            sa.select(accounts.c.login).where(accounts.c.account_id == account_id)
+        ).scalar_one()
+
+    @staticmethod
+    def _revoke_links(con, account_id: int) -> None:
+        con.execute(
+            invites.update()
+            .where(
+                invites.c.account_id == account_id,
+                invites.c.used_at.is_(None),
+                invites.c.expires_at > now(),
+            )
+            .values({"expires_at": now()})
+        )
+
+    @staticmethod
+    def _an_administrator_is_left(con) -> None:
+        """Raise LastAdministrator (the transaction rolls back) unless an active administrator
+        is left after the change made in `con` (their rows locked, on PostgreSQL, until it
+        ends: two administrators do not deactivate each other at once)."""
+        left = con.execute(
+            sa.select(accounts.c.account_id)
+            .where(accounts.c.role == "admin", accounts.c.is_active.is_(True))
+            .with_for_update()
+        ).first()
+        if left is None:
+            raise LastAdministrator
+
+    # --- the department's "run now": one request asks Airflow at a time ---------------------
+
+    def claim_run(self, login: str, hold: timedelta) -> bool:
+        """Claim the asking of a run of the pipeline (False: another request holds the claim,
+        taken less than `hold` ago)."""
+        moment = now()
+        try:
+            with self.engine.begin() as con:
+                con.execute(
+                    run_claims.delete().where(
+                        run_claims.c.name == "nightly", run_claims.c.claimed_at < moment - hold
+                    )
+                )
+                con.execute(
+                    run_claims.insert().values(
+                        {"name": "nightly", "claimed_at": moment, "claimed_by": login}
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def release_run(self) -> None:
+        with self.engine.begin() as con:
+            con.execute(run_claims.delete().where(run_claims.c.name == "nightly"))
+
     # --- audit and uploads ------------------------------------------------------------------
 
     def _log(self, con, login: str | None, action: str, detail: str, address: str | None) -> None:
@@ -427,6 +688,44 @@ class Store:
                 sa.select(audit).order_by(audit.c.event_id.desc()).limit(limit)
             ).fetchall()
         return [dict(row._mapping) for row in rows]
+
+    def audit_search(
+        self,
+        *,
+        who: str = "",
+        action: str = "",
+        before: int | None = None,
+        limit: int = 200,
+    ) -> list[dict]:
+        """The audit log, newest first: the events by `who` or naming it (an account changed),
+        of `action`, older than the event `before`."""
+        query = sa.select(audit)
+        if who:
+            query = query.where(
+                sa.or_(
+                    audit.c.login == who.strip().lower(),
+                    audit.c.detail.icontains(who.strip(), autoescape=True),
+                )
+            )
+        if action:
+            query = query.where(audit.c.action == action)
+        if before is not None:
+            query = query.where(audit.c.event_id < before)
+        with self.engine.connect() as con:
+            rows = con.execute(query.order_by(audit.c.event_id.desc()).limit(limit)).fetchall()
+        return [{**row._mapping, "at": _aware(row.at)} for row in rows]
+
+    def audit_actions(self) -> list[str]:
+        with self.engine.connect() as con:
+            found: list[str] = list(
+                con.execute(sa.select(audit.c.action).distinct()).scalars().all()
+            )
+        return sorted(found)
+
+    def last_event(self, action: str) -> dict | None:
+        """The newest audit event of `action`."""
+        found = self.audit_search(action=action, limit=1)
+        return found[0] if found else None
 
     def record_upload(self, account: Account, **values: object) -> None:
         with self.engine.begin() as con:

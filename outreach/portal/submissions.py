@@ -27,11 +27,17 @@ from sqlalchemy.exc import IntegrityError
 from ingest.files import MAX_FILE_BYTES, sha256_file
 from ingest.load import inspect_file
 from ingest.naming import DIRECTIVES, FORMATS, MONTHLY, SubmissionName, parse_name
-from ingest.pull import write_origin
+from ingest.pull import ORIGIN_FOLDER, write_origin
 from outreach.core.home import Home
 from outreach.core.registry import Reference
 from outreach.core.warehouse import connect, fetch_dicts
-from outreach.portal.store import Account, Store
+from outreach.portal.store import (
+    PRIVATE_FOLDER_MODE,
+    Account,
+    Store,
+    private_file,
+    private_folder,
+)
 
 STATE_LABELS = {
     "on_time": "Đã nhận, đúng hạn",
@@ -69,9 +75,7 @@ class Checked:
 
 
 def _staging(home: Home) -> Path:
-    folder = home.root / "portal" / "staging"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(home.root / "portal" / "staging")
 
 
 def _published_revision(home: Home, source: str, month: date, kind: str) -> int:
@@ -151,9 +155,10 @@ def check_upload(
     # the token names its account: another account's token is refused before anything is moved
     token = f"{account.account_id}-{uuid.uuid4().hex}"
     folder = _staging(home) / token
-    folder.mkdir()
+    folder.mkdir(mode=PRIVATE_FOLDER_MODE)
     staged = folder / file_name
     os.replace(uploaded, staged)
+    private_file(staged)  # the portal's files are its user's only
     received_at = datetime.now(UTC)
     os.utime(staged, (received_at.timestamp(), received_at.timestamp()))
     inspection = inspect_file(
@@ -240,8 +245,10 @@ def deliver(home: Home, store: Store, account: Account, token: str) -> str | Non
             raise RuntimeError(f"no free revision for {name.file_name} after retries")
         delivered_at = datetime.now(UTC)
         os.utime(staged, (delivered_at.timestamp(), delivered_at.timestamp()))
-        home.inbox.mkdir(parents=True, exist_ok=True)
+        home.inbox.mkdir(parents=True, exist_ok=True)  # a shared folder, maybe: its mode kept
         write_origin(home, name.file_name, f"portal:{account.login}", (name.source_code,))
+        origin = home.inbox / ORIGIN_FOLDER
+        private_file(private_folder(origin) / f"{name.file_name}.json")
         target = home.inbox / name.file_name
         os.replace(staged, target)
         return target.name

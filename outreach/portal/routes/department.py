@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from outreach.core.periods import parse_period
 from outreach.core.scope import Scope
-from outreach.portal import airflow, department, submissions
+from outreach.portal import accounts, airflow, department, submissions
 from outreach.portal.access import (
     DEPARTMENT,
     Portal,
@@ -54,6 +54,11 @@ def department_page(request: Request, portal: PortalDep, visitor: VisitorDep, ki
         run=run,
         run_error=run_error,
         run_labels=airflow.STATE_LABELS,
+        # the button: for whom it makes sense, and the last time it was asked for, by whom
+        can_run_now=bool(airflow.api_url()) and accounts.may_run_now(portal.home, account),
+        run_active=bool(run and run.get("state") in airflow.ACTIVE_STATES),
+        last_request=accounts.last_run_request(portal.store) if airflow.api_url() else None,
+        local_time=accounts.local_time,
     )
 
 
