@@ -9,7 +9,9 @@ those fonts draw as letters: "Phßng V¨n hãa" (TCVN3) or "Phoøng Vaên hoùa"
   glibc's iconv calls TCVN5712-1). A font of the uppercase set (`.VnTimeH`) draws the same bytes
   as capitals, so its text comes out in lower case: the letters are right, the case is the font's.
 - VNI-Windows: a base letter followed by a mark drawn by a Latin-1 character ("o" + "ø" is "ò").
-- UTF-8 read as Windows-1252 and saved again ("PhÃ²ng").
+- UTF-8 read as Windows-1252 and saved again ("PhÃ²ng"), or as Latin-1 (ISO-8859-1), which
+  reads the bytes 0x80-0x9F as the C1 control characters ("Ä\x91á»\x99i" for "đội"): no
+  Vietnamese text holds those, so a text that has them is read back through Latin-1.
 
 Which reading is right is decided by the text itself: the one whose words are Vietnamese syllables.
 A reading is only taken when it is clearly better than the text as it came, so Unicode text is never
@@ -315,7 +317,8 @@ def vietnamese_score(text: str) -> int:
 def _readings(text: str) -> Iterable[tuple[str, str]]:
     """(reading, text) for every legacy reading that applies to a text that came as Unicode."""
     seen = set()
-    for codepage in ("cp1252", "cp1258"):
+    codepages = ("cp1252", "cp1258", "latin-1") if has_c1_controls(text) else ("cp1252", "cp1258")
+    for codepage in codepages:
         data = _latin_bytes(text, codepage)
         if data is None:
             continue
@@ -324,6 +327,20 @@ def _readings(text: str) -> Iterable[tuple[str, str]]:
             if converted is not None and converted != text and (reading, converted) not in seen:
                 seen.add((reading, converted))
                 yield reading, converted
+
+
+_C1_CONTROLS = re.compile("[\u0080-\u009f]")
+
+
+def has_c1_controls(text: str) -> bool:
+    """Whether a text holds a C1 control character (U+0080-U+009F): what UTF-8 read as Latin-1
+    leaves; no Vietnamese text has one."""
+    return _C1_CONTROLS.search(text) is not None
+
+
+def first_c1_control(text: str) -> str | None:
+    found = _C1_CONTROLS.search(text)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,13 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ingest.files import MAX_FILE_BYTES, sha256_file, submission_id_of
+from ingest.files import (
+    ERROR_REPORT_SUFFIX,
+    MAX_FILE_BYTES,
+    is_waiting,
+    sha256_file,
+    submission_id_of,
+)
 from ingest.naming import DIRECTIVES, FORMATS, SubmissionName, diagnose_name, parse_name
 from ingest.problems import Problem, error, render_report
 from ingest.reader import UnreadableFile, read_table
@@ -45,9 +51,10 @@ log = logging.getLogger(__name__)
 
 # the months of file names are months of the province's calendar
 
-ERROR_REPORT_SUFFIX = ".errors.txt"
 MAX_NAME_BYTES = 255  # a file name on every file system ingest writes to
 ORIGIN_FOLDER = ".origin"  # the pull's note of where each pulled file came from
+# spreadsheets of other formats, each refused with how to save it as .xlsx
+OTHER_WORKBOOKS = {"xls": "legacy_xls", "ods": "ods_workbook"}
 
 _ROW_COLUMNS = [
     "submission_id",
@@ -91,12 +98,13 @@ class IngestSummary:
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Files waiting in the inbox, oldest first; hidden and partial files are not ready yet."""
+    """Files waiting in the inbox, oldest first; hidden and partial files are not ready yet, and
+    error reports are the product's own (`ingest.files.is_waiting`)."""
     if not inbox.is_dir():
         return []
     files = []
     for path in inbox.iterdir():
-        if path.name.startswith(".") or path.name.endswith((".part", ".tmp", ERROR_REPORT_SUFFIX)):
+        if not is_waiting(path.name):
             continue
         try:
             if path.is_file() and not path.is_symlink():
@@ -106,14 +114,25 @@ def inbox_files(inbox: Path) -> list[Path]:
     return [path for _, _, path in sorted(files, key=lambda item: (item[0], item[1]))]
 
 
+# characters that end a line (`str.splitlines`): a name is one line in the warehouse, the error
+# report and the logs, so a name holding one is kept and stored with it percent-encoded
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def display_name(path: Path) -> str:
-    """A file's name as Unicode text: itself, or with the bytes that are not UTF-8
-    percent-encoded (such a name is kept, and stored, under this form)."""
-    try:
-        path.name.encode("utf-8")
-        return path.name
-    except UnicodeEncodeError:
+    """A file's name as Unicode text on one line: itself, or with the bytes that are not UTF-8,
+    and any line break, percent-encoded (such a name is kept, and stored, under this form)."""
+    if not _is_unicode(path.name):
         return quote(os.fsencode(path.name), safe=" !#$&'()+,-.;=@[]^_`{}~")
+    return "".join(quote(char, safe="") if char in _LINE_BREAKS else char for char in path.name)
+
+
+def _is_unicode(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _free_destination(folder: Path, file_name: str, submission_id: str) -> Path:
@@ -187,14 +206,14 @@ def _check_name(
     if name is None:
         diagnosis = diagnose_name(file_name)
         extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-        if diagnosis.code == "bad_name" and extension == "xls":
-            return None, [error("legacy_xls", name=file_name)]
+        if diagnosis.code == "bad_name" and extension in OTHER_WORKBOOKS:
+            return None, [error(OTHER_WORKBOOKS[extension], name=file_name)]
         if diagnosis.code == "bad_name" and extension and extension not in FORMATS:
             return None, [error("unsupported_format", name=file_name)]
         # a diagnosis's fields are the message's words, never `row` or `column`
         return None, [error(diagnosis.code, **cast(dict[str, Any], diagnosis.fields))]
-    if name.extension == "xls":
-        return name, [error("legacy_xls", name=file_name)]
+    if name.extension in OTHER_WORKBOOKS:
+        return name, [error(OTHER_WORKBOOKS[name.extension], name=file_name)]
     if name.extension not in FORMATS:
         return name, [error("unsupported_format", name=file_name)]
     problems: list[Problem] = []
@@ -430,16 +449,23 @@ class _Batch:
 
 def _record_alone(con, home: Home, item: _Pending) -> _Pending | None:
     """Commit one file; if the warehouse refuses its rows, quarantine it with the reason."""
+    reference = str(item.manifest["submission_id"])[:12]
     try:
         _record(con, [item])
         return item
-    except Exception as exc:
+    except Exception:
         log.exception(
-            "%s could not be committed; recording it as refused", item.manifest["file_name"]
+            "%s could not be committed (reference %s); recording it as refused",
+            item.manifest["file_name"],
+            reference,
         )
-        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
     fallback = _refused(
-        home, item.path, item.manifest, [error("internal_error", detail=detail)], None, item.origin
+        home,
+        item.path,
+        item.manifest,
+        [error("internal_error", reference=reference)],
+        None,
+        item.origin,
     )
     try:
         _record(con, [fallback])
@@ -624,7 +650,7 @@ def inspect_file(
     stat = path.stat()
     received_at = received_at or datetime.fromtimestamp(stat.st_mtime, tz=UTC)
     file_name = display_name(path)
-    if file_name != path.name:
+    if not _is_unicode(path.name):
         return Inspection(None, Validated([], [error("name_encoding", name=file_name)], None), {})
     content_sha256 = content_sha256 or sha256_file(path)
     submission_id = submission_id or submission_id_of(path.name, content_sha256)
@@ -687,10 +713,17 @@ def _ingest_file(
         manifest = _manifest(
             home, file_name, None, stat, received_at, content_sha256, submission_id
         )
-        problem = error("not_readable", detail=f"{type(exc).__name__}: {exc.strerror or exc}")
+        # the server's own error (a permission, a disk) is the engineers', not the sender's
+        problem = error("not_readable", reference=submission_id[:12])
         pending = _refused(home, path, manifest, [problem], None, origin_path)
         seen.known[submission_id] = (pending.manifest["stored_path"], "rejected")
-        log.warning("%s: cannot be read (%s); quarantined", file_name, exc)
+        log.warning(
+            "%s: cannot be read (%s: %s, reference %s); quarantined",
+            file_name,
+            type(exc).__name__,
+            exc,
+            submission_id[:12],
+        )
         return "rejected", pending
     submission_id = submission_id_of(file_name, content_sha256)
 
@@ -707,12 +740,16 @@ def _ingest_file(
             origin=origin,
             content_sha256=content_sha256,
         )
-    except Exception as exc:
-        log.exception("%s: the checks failed unexpectedly; quarantined", file_name)
-        name, details = parse_name(file_name), {}
-        validated = Validated(
-            [], [error("internal_error", detail=f"{type(exc).__name__}: {str(exc)[:200]}")], None
+    except Exception:
+        # what failed is in the log, under the reference the sender's report gives; no internal
+        # text reaches the sender
+        log.exception(
+            "%s: the checks failed unexpectedly (reference %s); quarantined",
+            file_name,
+            submission_id[:12],
         )
+        name, details = parse_name(file_name), {}
+        validated = Validated([], [error("internal_error", reference=submission_id[:12])], None)
     if name is not None and _is_same_version(seen, name, submission_id, content_sha256):
         duplicate = _free_destination(home.archive / "duplicates", file_name, submission_id)
         _move(path, duplicate)
@@ -789,8 +826,15 @@ def _finish_known(
         if not report.exists():
             try:
                 validated = inspect_file(path, reference, submission_id=submission_id).validated
-            except Exception as exc:
-                validated = Validated([], [error("internal_error", detail=str(exc)[:200])], None)
+            except Exception:
+                log.exception(
+                    "%s: the checks failed unexpectedly (reference %s)",
+                    file_name,
+                    submission_id[:12],
+                )
+                validated = Validated(
+                    [], [error("internal_error", reference=submission_id[:12])], None
+                )
             report.parent.mkdir(parents=True, exist_ok=True)
             report.write_text(report_of(file_name, validated), encoding="utf-8")
     _move(path, destination)

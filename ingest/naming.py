@@ -6,10 +6,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import unquote
 
+from ingest.files import ERROR_REPORT_SUFFIX, NOT_READY_SUFFIXES, is_unsafe_name
+
+# matched in full (`fullmatch`): `$` would also match before a final newline
 _NAME = re.compile(
-    r"^(?P<directives>VANBAN_)?(?P<source>[A-Z0-9][A-Z0-9-]*)_(?P<year>\d{4})-(?P<month>\d{2})"
-    r"(?:_r(?P<revision>\d+))?\.(?P<ext>[A-Za-z0-9]+)$"
+    r"(?P<directives>VANBAN_)?(?P<source>[A-Z0-9][A-Z0-9-]*)_(?P<year>\d{4})-(?P<month>\d{2})"
+    r"(?:_r(?P<revision>\d+))?\.(?P<ext>[A-Za-z0-9]+)"
 )
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_REVISION = 999
@@ -42,7 +46,7 @@ def parse_name(file_name: str) -> SubmissionName | None:
 
     Revision 1 is the first version (no suffix); `_r1` is accepted as the same thing, `_r0` is not.
     """
-    match = _NAME.match(file_name)
+    match = _NAME.fullmatch(file_name)
     if not match:
         return None
     month_number, year = int(match["month"]), int(match["year"])
@@ -138,7 +142,16 @@ def diagnose_name(file_name: str) -> NameDiagnosis:
     def suggest(candidate: str) -> str:
         return candidate if parse_name(candidate) else ""
 
-    stripped = re.sub(r"\s+(?=\.[A-Za-z0-9]+$)", "", file_name.strip())
+    sent = _as_sent(file_name)
+    if sent.endswith(NOT_READY_SUFFIXES):
+        return _reserved(file_name, sent)
+    if odd := _odd_characters(sent):
+        return _characters(file_name, sent, odd)
+    if sent.startswith("."):
+        return NameDiagnosis(
+            "name_dots", {"name": file_name, **_suggestion(suggest(sent.lstrip(".")))}
+        )
+    stripped = re.sub(r"\s+(?=\.[A-Za-z0-9]+\Z)", "", file_name.strip())
     if stripped != file_name:
         return NameDiagnosis("name_spaces", {"name": file_name, "suggestion": suggest(stripped)})
     joined = re.sub(r"\s+", "", re.sub(r"(?<=[A-Za-z0-9])\s+(?=[A-Za-z0-9])", "-", file_name))
@@ -176,8 +189,8 @@ def diagnose_name(file_name: str) -> NameDiagnosis:
         return NameDiagnosis(
             "name_lowercase", {"name": file_name, "suggestion": _upper_code(file_name)}
         )
-    match = re.match(
-        r"^(?:VANBAN_)?[A-Za-z0-9-]+_(\d{4})-(\d{2})(?:_r(\d+))?\.[A-Za-z0-9]+$", file_name
+    match = re.fullmatch(
+        r"(?:VANBAN_)?[A-Za-z0-9-]+_(\d{4})-(\d{2})(?:_r(\d+))?\.[A-Za-z0-9]+", file_name
     )
     if match:
         year, month = int(match[1]), int(match[2])
@@ -203,3 +216,137 @@ def _upper_code(file_name: str) -> str:
         for part in parts
     ]
     return "_".join(upper) + "." + extension.lower()
+
+
+# --- characters a name cannot hold ----------------------------------------------------------------
+
+# characters that look like a slash (a folder in the name, or a lookalike of one), as senders'
+# file names and servers' listings have them
+_SLASHES = {
+    "/": ("dấu gạch chéo '/', tức tên có cả thư mục", "a slash '/', i.e. a folder in the name"),
+    "\\": (
+        "dấu gạch chéo ngược '\\', tức tên có cả thư mục",
+        "a backslash '\\', i.e. a folder in the name",
+    ),
+}
+for _char in "\u2044\u2215\u2571\u27cb\u29f8\uff0f":
+    _SLASHES[_char] = ("dấu giống gạch chéo '/'", "a character that looks like a slash '/'")
+for _char in "\u2216\u2572\u27cd\u29f5\u29f9\ufe68\uff3c":
+    _SLASHES[_char] = ("dấu giống gạch chéo ngược '\\'", "a character that looks like '\\'")
+
+_NAMED = {
+    "\n": ("xuống dòng", "line feed"),
+    "\r": ("về đầu dòng", "carriage return"),
+    "\t": ("tab", "tab"),
+    "\u0085": ("xuống dòng", "next line"),
+    "\u2028": ("xuống dòng", "line separator"),
+    "\u2029": ("xuống đoạn", "paragraph separator"),
+    "\u00ad": ("gạch nối mềm không nhìn thấy", "soft hyphen, invisible"),
+    "\u200b": ("khoảng trắng không nhìn thấy", "zero-width space"),
+    "\u200c": ("ký tự nối không nhìn thấy", "zero-width non-joiner"),
+    "\u200d": ("ký tự nối không nhìn thấy", "zero-width joiner"),
+    "\u2060": ("ký tự nối không nhìn thấy", "word joiner"),
+    "\ufeff": ("dấu BOM không nhìn thấy", "byte order mark, invisible"),
+}
+
+
+def _describe(char: str) -> tuple[str, str] | None:
+    """What a character a name cannot hold is, for the sender and the engineer; None if it is one
+    a name may hold (the pattern itself then says what is wrong)."""
+    if char in _SLASHES:
+        return _SLASHES[char]
+    if char in _NAMED:
+        return _NAMED[char]
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return "ký tự điều khiển", "control character"
+    if category == "Cf":
+        return "ký tự định dạng không nhìn thấy", "invisible format character"
+    if category in ("Zl", "Zp"):
+        return "xuống dòng", "line break"
+    if category == "Co":
+        return "ký tự riêng của một phông chữ", "private-use character"
+    if category in ("Cn", "Cs"):
+        return "ký tự không có trong Unicode", "character not in Unicode"
+    return None
+
+
+def _as_sent(file_name: str) -> str:
+    """The name as it was sent: a name the pull (or ingest, for a line break) kept
+    percent-encoded because it was unsafe is read back; any other name is itself."""
+    if not re.search(r"%[0-9A-Fa-f]{2}", file_name):
+        return file_name
+    sent = unquote(file_name, errors="strict") if _is_utf8_escapes(file_name) else file_name
+    return sent if sent != file_name and is_unsafe_name(sent) else file_name
+
+
+def _is_utf8_escapes(file_name: str) -> bool:
+    try:
+        unquote(file_name, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _odd_characters(name: str) -> list[tuple[int, str, str, str]]:
+    """(position, character, what it is in Vietnamese, in English) for each character a name
+    cannot hold."""
+    found = []
+    for index, char in enumerate(name):
+        if (what := _describe(char)) is not None:
+            found.append((index + 1, char, *what))
+    return found
+
+
+def _suggestion(candidate: str) -> dict[str, str]:
+    if not candidate:
+        return {"suggestion_vi": "", "suggestion_en": ""}
+    return {
+        "suggestion_vi": f" Hãy đổi tên thành '{candidate}' rồi gửi lại.",
+        "suggestion_en": f" Rename it '{candidate}' and send it again.",
+    }
+
+
+def visible_name(name: str) -> str:
+    """A name as a message shows it: the characters no one can see or type percent-encoded."""
+    return "".join(
+        "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+        if _describe(char) is not None and char not in _SLASHES
+        else char
+        for char in name
+    )
+
+
+def _characters(file_name: str, sent: str, odd: list[tuple[int, str, str, str]]) -> NameDiagnosis:
+    def where(position: int, char: str, what: str, at: str) -> str:
+        return f"U+{ord(char):04X} ({what}) {at} {position}"
+
+    kept = sent
+    for _, char, _, _ in odd:
+        kept = kept.replace(char, "\0")
+    # what is left of the name: without invisible characters, or after its last slash
+    candidates = [kept.replace("\0", ""), kept.rsplit("\0", 1)[-1]]
+    suggestion = next((c for c in candidates if parse_name(c) is not None), "")
+    return NameDiagnosis(
+        "name_characters",
+        {
+            "name": visible_name(file_name),
+            "characters_vi": ", ".join(where(p, c, vi, "ở vị trí") for p, c, vi, _ in odd[:5]),
+            "characters_en": ", ".join(where(p, c, en, "at position") for p, c, _, en in odd[:5]),
+            **_suggestion(suggestion),
+        },
+    )
+
+
+def _reserved(file_name: str, sent: str) -> NameDiagnosis:
+    suffix = next(suffix for suffix in NOT_READY_SUFFIXES if sent.endswith(suffix))
+    if suffix == ERROR_REPORT_SUFFIX:
+        what_vi = "báo cáo lỗi mà hệ thống gửi trả cho một tệp bị trả lại"
+        what_en = "the error report the product writes for a refused file"
+    else:
+        what_vi = "tệp đang được tải hoặc ghi dở"
+        what_en = "a file still being downloaded or written"
+    return NameDiagnosis(
+        "name_reserved",
+        {"name": visible_name(file_name), "suffix": suffix, "what_vi": what_vi, "what_en": what_en},
+    )

@@ -56,6 +56,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Revision '_r{revision}' in file name '{name}' is invalid: corrections are numbered _r2, "
         "_r3 … (at most _r999).",
     ),
+    "name_characters": (
+        "Tên tệp '{name}' không đúng mẫu: có ký tự không được dùng trong tên tệp: "
+        "{characters_vi}. Tên tệp chỉ gồm chữ cái không dấu, chữ số, dấu '-' và '_', ví dụ "
+        "BAO-LS_2022-03.xlsx.{suggestion_vi}",
+        "File name '{name}' does not match the pattern: it holds characters a name cannot: "
+        "{characters_en}. A name has only unaccented letters, digits, '-' and '_', e.g. "
+        "BAO-LS_2022-03.xlsx.{suggestion_en}",
+    ),
+    "name_dots": (
+        "Tên tệp '{name}' không đúng mẫu: bắt đầu bằng dấu chấm ('.' hoặc '..'), là tên của tệp "
+        "ẩn hoặc của thư mục cha. Tên tệp bắt đầu bằng mã đơn vị, ví dụ BAO-LS_2022-03.xlsx."
+        "{suggestion_vi}",
+        "File name '{name}' does not match the pattern: it starts with a dot ('.' or '..'), as "
+        "hidden files and parent folders do. A name starts with the source code, e.g. "
+        "BAO-LS_2022-03.xlsx.{suggestion_en}",
+    ),
+    "name_reserved": (
+        "Tên tệp '{name}' không đúng mẫu: đuôi '{suffix}' là của {what_vi}, không phải một báo "
+        "cáo. Đừng gửi lại tệp báo cáo lỗi: hãy sửa tệp số liệu gốc và gửi tệp đó, đặt tên theo "
+        "mẫu <MÃ ĐƠN VỊ>_<NĂM-THÁNG>[_r<N>].xlsx, ví dụ BAO-LS_2022-03_r2.xlsx.",
+        "File name '{name}' does not match the pattern: the suffix '{suffix}' is that of "
+        "{what_en}, not a report. Do not send an error report back: correct the original file "
+        "and send it, named <SOURCE>_<YYYY-MM>[_r<N>].xlsx, e.g. BAO-LS_2022-03_r2.xlsx.",
+    ),
     "name_encoding": (
         "Tên tệp '{name}' không phải chữ Unicode (có lẽ được đặt trên máy dùng bảng mã cũ). "
         "Hãy đổi tên tệp theo mẫu <MÃ ĐƠN VỊ>_<NĂM-THÁNG>.xlsx, ví dụ BAO-LS_2022-03.xlsx.",
@@ -76,13 +100,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "department is told.",
     ),
     "not_readable": (
-        "Không đọc được tệp trên máy chủ ({detail}). Sở sẽ kiểm tra; đơn vị không cần gửi lại.",
-        "The file cannot be read on the server ({detail}). The department will check it.",
+        "Không đọc được tệp trên máy chủ (mã tra cứu {reference}). Sở sẽ kiểm tra; đơn vị không "
+        "cần gửi lại.",
+        "The file cannot be read on the server (reference {reference}, in the ingest log). The "
+        "department will check it.",
     ),
     "internal_error": (
-        "Hệ thống gặp lỗi khi xử lý tệp này ({detail}). Tệp được giữ nguyên; Sở sẽ kiểm tra.",
-        "The system failed while processing this file ({detail}). It is kept untouched; the "
-        "department will check it.",
+        "Hệ thống gặp lỗi khi xử lý tệp này (mã tra cứu {reference}). Tệp được giữ nguyên; Sở "
+        "sẽ kiểm tra, đơn vị không cần gửi lại.",
+        "The system failed while processing this file (reference {reference}, in the ingest "
+        "log). It is kept untouched; the department will check it.",
     ),
     "unknown_source": (
         "Mã đơn vị '{source}' không có trong danh sách đơn vị báo cáo. "
@@ -113,6 +140,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "File '{name}' is a legacy Excel workbook (.xls). Open it in Excel, save it as an Excel "
         "Workbook (.xlsx) and send it again.",
     ),
+    "ods_workbook": (
+        "Tệp '{name}' là bảng tính OpenDocument (.ods, của LibreOffice hoặc OpenOffice), không "
+        "phải .xlsx. Hãy mở tệp, chọn Lưu thành (Save As) dạng Excel 2007-365 (.xlsx) rồi gửi lại.",
+        "File '{name}' is an OpenDocument spreadsheet (.ods, LibreOffice or OpenOffice), not "
+        ".xlsx. Open it, save it as Excel 2007-365 (.xlsx) and send it again.",
+    ),
     "unsupported_format": (
         "Tệp '{name}' không phải định dạng được nhận (.csv hoặc .xlsx).",
         "File '{name}' is not in an accepted format (.csv or .xlsx).",
@@ -128,6 +161,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{required}, ghi bằng tên cột như Ngày, Chủ đề, Hình thức, Số lượng).",
         "No header row found in the first {rows} rows{where_en} (the columns {required} are "
         "needed).",
+    ),
+    "garbled_text": (
+        "Ô {cell} có ký tự điều khiển {character}, không có trong văn bản tiếng Việt: tệp UTF-8 "
+        "đã bị mở như bảng mã Latin-1 (ISO-8859-1) rồi lưu lại, nên chữ có dấu bị hỏng ('{text}'). "
+        "Hãy lấy tệp gốc, hoặc mở tệp hỏng bằng bảng mã UTF-8 (Excel: Data > From Text/CSV, "
+        "File Origin 65001: Unicode (UTF-8)), kiểm tra chữ có dấu rồi lưu dạng .xlsx hoặc "
+        "CSV UTF-8 và gửi lại.",
+        "Cell {cell} holds the control character {character}, which no Vietnamese text has: a "
+        "UTF-8 file was opened as Latin-1 (ISO-8859-1) and saved again, which garbles accented "
+        "letters ('{text}'). Take the original file, or open it as UTF-8, check the accented "
+        "letters, save it as .xlsx or CSV UTF-8 and send it again.",
+    ),
+    "merged_cells": (
+        "Các ô {cells} được gộp (Merge Cells) trong vùng số liệu, dòng {rows}: ô gộp chỉ giữ "
+        "giá trị ở ô đầu ({anchor}), các ô còn lại đọc là trống. Hãy bỏ gộp ô (chọn vùng, "
+        "Unmerge Cells), điền giá trị vào từng ô rồi gửi lại.",
+        "Cells {cells} are merged in the data area (rows {rows}): a merged cell keeps its value "
+        "in its first cell ({anchor}) only, the others read as empty. Unmerge them, fill every "
+        "cell and send the file again.",
     ),
     "missing_column": (
         "Thiếu cột bắt buộc '{label}' ({column}) ở {where_vi}.",

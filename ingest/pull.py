@@ -11,8 +11,9 @@ its delivery time (the remote modification time when the server gives one, not l
 else the time it was fetched), and recorded in the pull ledger; a note beside it in
 `inbox/.origin/` says which sources deliver at that location, so that ingest refuses a file of any
 other source. A source that fails is retried, then reported; the other sources are pulled all the
-same. Remote names are untrusted: one with a path separator, `..`, a leading dot or a control
-character is kept under a percent-encoded name, which the contract then rejects with its reason.
+same. Remote names are untrusted: one with a path separator, `..`, a leading dot, a control or
+invisible character, or named like the product's error reports (`*.errors.txt`) is kept under a
+percent-encoded name, which the contract then rejects with its reason (never left in the inbox).
 
 Every pull is bounded: a deadline per source and one for the night (a server sending a byte every
 ten seconds is cut off), the size ingest accepts applied while downloading, redirects only within
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import quote, unquote, urljoin, urlparse
 
-from ingest.files import MAX_FILE_BYTES, sha256_file
+from ingest.files import MAX_FILE_BYTES, is_unsafe_name, is_waiting, sha256_file
 from outreach.core.home import SEEDS_DIR, Home
 from outreach.core.registry import read_seed
 
@@ -118,21 +119,19 @@ def deliveries_from_registry(seeds_dir: Path = SEEDS_DIR) -> list[Delivery]:
 
 
 def safe_name(remote_name: str) -> str:
-    """The name to keep a remote file under: itself, or percent-encoded when it is unsafe."""
+    """The name to keep a remote file under: itself, or percent-encoded when it is unsafe (see
+    `is_unsafe_name`): never hidden, never one the inbox passes over (a pulled file named like an
+    error report is kept as `….errors%2Etxt`, and the contract refuses it with its reason)."""
     name = unicodedata.normalize("NFC", remote_name)
-    unsafe = (
-        not name
-        or "/" in name
-        or "\\" in name
-        or ".." in name
-        or name.startswith(".")
-        or any(unicodedata.category(ch).startswith("C") for ch in name)
-        or len(name.encode()) > 200
-    )
-    if not unsafe:
+    if not is_unsafe_name(name):
         return name
     encoded = quote(name, safe="")[:200]
-    return "%2E" + encoded[1:] if encoded.startswith(".") else encoded
+    if encoded.startswith("."):
+        encoded = "%2E" + encoded[1:]
+    if not is_waiting(encoded):
+        stem, _, extension = encoded.rpartition(".")
+        encoded = f"{stem}%2E{extension}"
+    return encoded
 
 
 # --- listings ---------------------------------------------------------------------------------
@@ -166,7 +165,13 @@ def list_folder(location: str) -> list[RemoteFile]:
         raise FileNotFoundError(f"folder {folder} does not exist")
     files = []
     for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
+        # hidden files (".DS_Store", ".~lock…") and files still being written (".part", ".tmp")
+        # are not deliveries; anything else is, a name starting with ".." or named like an error
+        # report included (kept under an encoded name, and refused by ingest with its reason)
+        hidden = path.name.startswith(".") and not path.name.startswith("..")
+        if hidden or path.name.endswith((".part", ".tmp")):
+            continue
+        if path.is_file() and not path.is_symlink():
             files.append(
                 RemoteFile(
                     path.name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +12,18 @@ from datetime import date, datetime, time
 
 from ingest.legacy import TCVN3, VNI, Repair, repair_cells
 from ingest.text import UndecodableText, decode
-from ingest.xlsx import SheetInfo, WorkbookTooLarge, scan_workbook
+from ingest.xlsx import (
+    SheetInfo,
+    WorkbookTooLarge,
+    is_opendocument,
+    is_strict,
+    overlong_number,
+    scan_workbook,
+)
 from outreach.core.text import fold, nfc
 
 Cell = str | int | float | date | datetime | time | bool | None
+log = logging.getLogger(__name__)
 
 PREFERRED_SHEETS = frozenset({"baocao", "bao_cao"})
 # sheets of a template that are not the report: its worked example and its instructions
@@ -46,6 +55,7 @@ class Table:
     filtered: bool = False  # the hidden rows are an AutoFilter's
     widths: list[int] | None = None  # CSV: fields on each record, as written
     repair: Repair | None = None  # text converted from a legacy font
+    merged: tuple[str, ...] = ()  # XLSX: the sheet's merged ranges, as "A5:A7"
 
 
 def _choose_delimiter(text: str) -> str:
@@ -70,23 +80,42 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls and encrypted
 MAX_ROWS = 20_000  # a month of one source is tens or hundreds of rows
 MAX_COLUMNS = 60
 MAX_CELL_CHARS = 32_767  # Excel's own limit: a longer cell was not typed into a spreadsheet
+MAX_NUMBER_CHARS = 4_000  # below Python's 4,300-digit limit for int(); no figure comes near
 MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024  # an xlsx that inflates beyond this is a zip bomb
 MAX_COMPRESSION_RATIO = 200
 
 
-def _too_many_rows(count: int) -> UnreadableFile:
+def _grouped(number: int) -> str:
+    """A number as Vietnamese writes it: 20.000."""
+    return f"{number:,}".replace(",", ".")
+
+
+def _too_many_rows(count: int, cell: str | None = None) -> UnreadableFile:
+    """More rows than a month's report has; `cell`: the last cell holding a value, in a sheet
+    whose rows are counted to it (often one stray cell far below the table)."""
+    if cell is None:
+        return UnreadableFile(
+            f"more than {MAX_ROWS} rows ({count} or more)",
+            f"tệp có hơn {_grouped(MAX_ROWS)} dòng (ít nhất {_grouped(count)} dòng); một báo "
+            "cáo tháng không dài như vậy, hãy kiểm tra lại tệp",
+        )
+    where_en = f"cell {cell}" if cell else f"a cell of row {count}"
+    where_vi = f"ô {cell}" if cell else f"một ô ở dòng {_grouped(count)}"
     return UnreadableFile(
-        f"more than {MAX_ROWS} rows ({count} or more)",
-        f"tệp có hơn {MAX_ROWS:,} dòng; một báo cáo tháng không dài như vậy, "
-        "hãy kiểm tra lại tệp".replace(",", "."),
+        f"more than {MAX_ROWS} rows: {where_en} (row {count}) holds a value, far below where a "
+        "month's table ends; if it was typed by mistake, clear it (or delete the rows below the "
+        "table)",
+        f"tệp có hơn {_grouped(MAX_ROWS)} dòng vì {where_vi} (dòng {_grouped(count)}) có giá "
+        "trị, xa bên dưới bảng số liệu; nếu đó là ô gõ nhầm, hãy xoá nội dung ô đó (hoặc xoá "
+        "các dòng thừa bên dưới bảng) rồi gửi lại",
     )
 
 
 def _cell_too_long(row_number: int, length: int) -> UnreadableFile:
     return UnreadableFile(
         f"record {row_number}: a cell of {length} characters or more (at most {MAX_CELL_CHARS})",
-        f"dòng {row_number} có một ô dài hơn {MAX_CELL_CHARS:,} ký tự; thường do thiếu dấu "
-        "ngoặc kép đóng hoặc dán nhầm cả văn bản vào một ô".replace(",", "."),
+        f"dòng {row_number} có một ô dài hơn {_grouped(MAX_CELL_CHARS)} ký tự; thường do thiếu "
+        "dấu ngoặc kép đóng hoặc dán nhầm cả văn bản vào một ô",
     )
 
 
@@ -109,9 +138,14 @@ def read_csv(data: bytes) -> Table:
         text, encoding = decode(data)
     except UndecodableText as exc:
         raise UnreadableFile(
-            f"not text in UTF-8, UTF-16 or Windows-1258 ({exc})",
+            "not text in UTF-8, UTF-16 or Windows-1258",
             "tệp không phải văn bản UTF-8, UTF-16 hay Windows-1258",
         ) from exc
+    if not text.strip():  # a byte order mark and nothing else (or blank lines after it)
+        raise UnreadableFile(
+            "the file is empty (a byte order mark and nothing else)",
+            "tệp rỗng: chỉ có dấu đánh dấu bảng mã (BOM), không có dòng tiêu đề cột nào",
+        )
     if "\x00" in text or _looks_binary(text):
         raise UnreadableFile(
             "binary content in a CSV file", "tệp .csv chứa dữ liệu nhị phân, không phải văn bản"
@@ -156,7 +190,8 @@ def _csv_records(text: str, delimiter: str) -> tuple[list[list[Cell]], list[int]
                     "ngoặc kép đó",
                 ) from exc
             raise UnreadableFile(
-                f"record {number} (line {first_line}): malformed CSV: {exc}",
+                f"record {number} (line {first_line}): malformed CSV (text after a closing "
+                "quotation mark)",
                 f"dòng {number} (dòng {first_line} của tệp văn bản) sai cấu trúc CSV: sau dấu "
                 "ngoặc kép đóng phải là dấu phân cách; hãy lưu lại tệp bằng Excel",
             ) from exc
@@ -210,7 +245,7 @@ def _check_archive(data: bytes) -> None:
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except Exception as exc:  # zipfile raises BadZipFile, OSError, NotImplementedError ...
-        raise UnreadableFile(f"corrupt zip archive: {exc}", "bảng tính .xlsx bị hỏng") from exc
+        raise _corrupt(exc) from exc
     inflated = sum(member.file_size for member in members)
     packed = max(1, sum(member.compress_size for member in members))
     if inflated > MAX_UNCOMPRESSED_BYTES or inflated / packed > MAX_COMPRESSION_RATIO:
@@ -218,6 +253,51 @@ def _check_archive(data: bytes) -> None:
             f"the workbook inflates to {inflated} bytes from {packed} (zip bomb guard)",
             "bảng tính có kích thước giải nén bất thường (quá lớn); hãy chép số liệu sang một "
             "bảng tính mới rồi gửi lại",
+        )
+
+
+def _corrupt(exc: Exception) -> UnreadableFile:
+    """A workbook that cannot be read: the library's own words go to the log, not the sender."""
+    log.warning("corrupt xlsx workbook: %s: %s", type(exc).__name__, str(exc)[:300])
+    return UnreadableFile(
+        "corrupt xlsx workbook (the library's error is in the ingest log)",
+        "bảng tính .xlsx bị hỏng",
+    )
+
+
+def _find_overlong_number(data: bytes, sheets: list[SheetInfo]) -> tuple[str, str] | None:
+    """Why a read failed, when it is a number no one could have meant (openpyxl's int() fails)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return overlong_number(archive, sheets, MAX_NUMBER_CHARS)
+    except Exception:  # the sheet is malformed as well: it is corrupt
+        return None
+
+
+def _overlong_number(sheet: str, cell: str) -> UnreadableFile:
+    where_vi = f"ô {cell} của trang '{sheet}'" if cell else f"một ô của trang '{sheet}'"
+    where_en = f"cell {cell} of sheet '{sheet}'" if cell else f"a cell of sheet '{sheet}'"
+    return UnreadableFile(
+        f"{where_en} holds a number of more than {MAX_NUMBER_CHARS} digits, which is no date "
+        "or count: correct or clear it",
+        f"{where_vi} có một số dài hơn {_grouped(MAX_NUMBER_CHARS)} chữ số, không thể là ngày "
+        "hay số lượng; hãy sửa hoặc xoá ô đó",
+    )
+
+
+def _check_flavour(archive: zipfile.ZipFile) -> None:
+    """Refuse, by name, the spreadsheets that are zip archives but not the xlsx ingest reads."""
+    if is_opendocument(archive):
+        raise UnreadableFile(
+            "an OpenDocument spreadsheet (.ods) with an .xlsx name",
+            "tệp là bảng tính OpenDocument (.ods, của LibreOffice hoặc OpenOffice) mang đuôi "
+            ".xlsx; hãy mở tệp, chọn Lưu thành (Save As) dạng Excel 2007-365 (.xlsx)",
+        )
+    if is_strict(archive):
+        raise UnreadableFile(
+            "a Strict Open XML workbook (ingest reads the usual, transitional .xlsx)",
+            "bảng tính được lưu dạng Strict Open XML Spreadsheet; hãy mở bằng Excel, chọn Lưu "
+            "thành (Save As) dạng Excel Workbook (.xlsx) thông thường",
         )
 
 
@@ -239,35 +319,35 @@ def read_xlsx(data: bytes, has_header: HasHeader | None = None) -> Table:
     _check_archive(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_flavour(archive)
             sheets = scan_workbook(archive)
     except WorkbookTooLarge as exc:
         raise UnreadableFile(
             exc.detail_en,
             exc.detail_vi + "; hãy chép riêng bảng số liệu sang một bảng tính mới rồi gửi lại",
         ) from exc
+    except UnreadableFile:
+        raise
     except Exception as exc:  # expat, zipfile and malformed parts raise many kinds
-        raise UnreadableFile(
-            f"corrupt xlsx workbook: {type(exc).__name__}: {exc}", "bảng tính .xlsx bị hỏng"
-        ) from exc
+        raise _corrupt(exc) from exc
     if not sheets:
         raise UnreadableFile("the workbook has no sheets", "bảng tính không có trang nào")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on corrupt workbooks
-        raise UnreadableFile(
-            f"corrupt xlsx workbook: {type(exc).__name__}: {exc}", "bảng tính .xlsx bị hỏng"
-        ) from exc
+        raise _corrupt(exc) from exc
     try:
         chosen = _choose_sheet(workbook, sheets, has_header)
         if chosen.last_value_row > MAX_ROWS:
-            raise _too_many_rows(chosen.last_value_row)
+            raise _too_many_rows(chosen.last_value_row, chosen.last_value_cell)
         rows = _sheet_rows(workbook[chosen.name], chosen.last_value_row)
     except UnreadableFile:
         raise
     except Exception as exc:
-        raise UnreadableFile(
-            f"corrupt xlsx workbook: {type(exc).__name__}: {exc}", "bảng tính .xlsx bị hỏng"
-        ) from exc
+        found = _find_overlong_number(data, sheets)
+        if found is not None:
+            raise _overlong_number(*found) from exc
+        raise _corrupt(exc) from exc
     finally:
         workbook.close()
     rows, repair = _repaired(rows)
@@ -280,6 +360,7 @@ def read_xlsx(data: bytes, has_header: HasHeader | None = None) -> Table:
         hidden_rows=hidden,
         filtered=chosen.filtered and bool(hidden),
         repair=repair,
+        merged=tuple(chosen.merged),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,6 +11,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
+from ingest.legacy import first_c1_control
 from ingest.naming import DIRECTIVES, SubmissionName
 from ingest.problems import Problem, error, warning
 from ingest.reader import Cell, Table
@@ -82,6 +84,8 @@ _COMMA_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 # the longest count anyone writes; beyond it a number is a typing error, refused before any
 # conversion (and never near Python's 4,300-digit limit for int())
 MAX_DIGITS = 15
+MAX_SERIAL_DIGITS = 7  # Excel's last day, 31/12/9999, is serial 2958465
+MAX_SHOWN_CHARS = 60  # a value quoted in a message is cut there
 
 
 def is_blank(cell: Cell) -> bool:
@@ -97,6 +101,13 @@ def parse_date(cell: Cell) -> date:
         return _excel_serial(cell)
     text = str(cell).strip()
     if text.isascii() and text.isdigit():
+        if len(text) > MAX_SERIAL_DIGITS:  # refused before int(), which stops at 4,300 digits
+            raise InvalidValue(
+                f"ô có một số dài {len(text):,} chữ số".replace(",", ".")
+                + ", không phải một ngày; cần một ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd",
+                f"a number of {len(text):,} digits is not a date; expected a date as dd/mm/yyyy "
+                "or yyyy-mm-dd",
+            )
         return _excel_serial(int(text))
     try:
         if match := _DMY.match(text):
@@ -185,7 +196,7 @@ def parse_whole_number(cell: Cell) -> int:
         raise expected
     if value > MAX_WHOLE_NUMBER:
         raise InvalidValue(
-            f"số quá lớn (tối đa {MAX_WHOLE_NUMBER:,}), hãy kiểm tra lại".replace(",", "."),
+            f"số quá lớn (tối đa {MAX_WHOLE_NUMBER:,}".replace(",", ".") + "), hãy kiểm tra lại",
             f"a number too large (at most {MAX_WHOLE_NUMBER:,})",
         )
     return value
@@ -477,11 +488,16 @@ class _RowChecker:
                 row=self.row_number,
                 column=name,
                 label=self.labels[name],
-                value="" if cell is None else parse_text(cell),
+                value="" if cell is None else _shown(parse_text(cell)),
                 expected_vi=expected_vi,
                 expected_en=expected_en,
             )
         )
+
+
+def _shown(text: str) -> str:
+    """A value as a message quotes it: a long one cut, so that the message stays readable."""
+    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 10] + "…"
 
 
 def _date_in_month(month: date) -> Callable[[Cell], date]:
@@ -533,6 +549,7 @@ def _commune_of(reference: Reference, source: Source, month: date) -> Callable[[
     district before the 2025 reform, its own commune for a commune office, else the province."""
     area_vi = "của huyện/thành phố báo cáo" if source.district_code else "trong tỉnh"
     area_en = "in the source's district" if source.district_code else "in the province"
+    earlier: dict[str, date | None] = {}
 
     def parse(cell: Cell) -> str:
         found = reference.find_communes(parse_text(cell), source, month)
@@ -548,6 +565,13 @@ def _commune_of(reference: Reference, source: Source, month: date) -> Callable[[
                 )
             return found[0].code
         if not found:
+            if "last_change" not in earlier:  # looked up once per file, when first needed
+                earlier["last_change"] = _last_change_before(reference, month)
+            reform = _before_reform(
+                reference, source, month, parse_text(cell), earlier["last_change"]
+            )
+            if reform is not None:
+                raise reform
             raise InvalidValue(
                 f"cần mã xã hoặc tên xã {area_vi}", f"expected a commune code or name {area_en}"
             )
@@ -558,6 +582,151 @@ def _commune_of(reference: Reference, source: Source, month: date) -> Callable[[
         )
 
     return parse
+
+
+# the reform of administrative units: districts abolished, communes merged, from 1 July 2025
+REFORM_2025 = date(2025, 7, 1)
+
+
+def _last_change_before(reference: Reference, month: date) -> date | None:
+    """The last day of the units before the latest change of them before `month`, if any."""
+    ends = [unit.valid_to for unit in reference.units if unit.valid_to and unit.valid_to < month]
+    return max(ends) if ends else None
+
+
+def _before_reform(
+    reference: Reference, source: Source, month: date, value: str, last_day: date | None
+) -> InvalidValue | None:
+    """A commune code or name that is not valid in the file's month but was before the last
+    change of the units (the 2025 reform): why it is refused, and the new commune (or communes,
+    where it was split) it went to."""
+    if last_day is None:
+        return None
+    old = reference.find_communes(value, source, last_day)
+    if not old:
+        return None
+    changed = last_day + timedelta(days=1)
+    if changed == REFORM_2025:
+        when_vi = (
+            "trước đợt sắp xếp đơn vị hành chính năm 2025 (bỏ cấp huyện, sáp nhập xã, từ ngày "
+            "01/07/2025)"
+        )
+        when_en = (
+            "from before the 2025 reform of administrative units (districts abolished, communes "
+            "merged, from 2025-07-01)"
+        )
+    else:
+        when_vi = f"trước lần thay đổi đơn vị hành chính ngày {changed:%d/%m/%Y}"
+        when_en = f"from before the change of administrative units of {changed:%Y-%m-%d}"
+    named = ", ".join(f"{commune.code} ({commune.name})" for commune in old)
+    successors = list(
+        dict.fromkeys(
+            new for commune in old for new in reference.commune_successors.get(commune.code, ())
+        )
+    )
+    new = ", ".join(f"{code} ({name})" for code, name in successors)
+    if len(successors) == 1:
+        code, name = successors[0]
+        then_vi = f"từ ngày đó thuộc {new}: hãy ghi mã xã mới {code} hoặc tên '{name}'"
+        then_en = f"since then it is part of {new}: write the new code {code} or its name"
+    elif successors:
+        then_vi = f"đã được chia cho các xã mới {new}: hãy ghi mã xã mới nơi diễn ra hoạt động"
+        then_en = f"it was split between {new}: write the new commune where the activity was"
+    else:
+        then_vi = "hãy ghi mã hoặc tên xã mới nơi diễn ra hoạt động"
+        then_en = "write the code or name of the new commune where the activity was"
+    return InvalidValue(
+        f"{named} là đơn vị cấp xã {when_vi}, không còn trong tháng {month:%m/%Y}; {then_vi}",
+        f"{named} is a commune {when_en}, gone in {month:%Y-%m}; {then_en}",
+    )
+
+
+def _garbled(table: Table) -> Problem | None:
+    """The first cell still holding a C1 control character once legacy text was repaired: UTF-8
+    read as Latin-1 that does not read back as Vietnamese. No Vietnamese text holds one."""
+    cells = [
+        (row_index, column_index, cell)
+        for row_index, row in enumerate(table.rows)
+        for column_index, cell in enumerate(row)
+        if isinstance(cell, str) and first_c1_control(cell) is not None
+    ]
+    if not cells:
+        return None
+    row_index, column_index, text = cells[0]
+    control = first_c1_control(text) or ""
+    where = _cell_name(row_index, column_index)
+    if len(cells) > 1:
+        where += f" (+{len(cells) - 1})"
+    shown = "".join("\ufffd" if first_c1_control(char) else char for char in _shown(text))
+    return error(
+        "garbled_text",
+        row=row_index + 1,
+        cell=where,
+        character=f"U+{ord(control):04X}",
+        text=shown,
+    )
+
+
+MAX_MERGE_CHECKS = 2_000_000  # cells of merged ranges looked at in one file
+_RANGE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?")
+
+
+def _column_index(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def _merged_problems(
+    table: Table, positions: dict[str, int], data_rows: list[int], problems: list[Problem]
+) -> list[Problem]:
+    """Merged ranges in the data area, as errors of their own: a merge keeps its value in its
+    first cell only, so a row under it reads as empty where the sender sees a value. A merge is
+    reported when it covers a column of the contract on a row below its first, or a cell whose
+    missing value was reported (that report is then replaced by the merge's)."""
+    columns = sorted(set(positions.values()))
+    missing: dict[tuple[int, int], Problem] = {}
+    for problem in problems:
+        column = problem.column
+        if problem.code == "required_value" and problem.row and column and column in positions:
+            missing[(problem.row - 1, positions[column])] = problem
+    found: list[Problem] = []
+    budget = MAX_MERGE_CHECKS  # overlapping merges are not Excel's, but a file may have them
+    for reference in table.merged:
+        match = _RANGE.fullmatch(reference.upper().replace("$", ""))
+        if match is None:
+            continue
+        first_col, first_row = _column_index(match[1]), int(match[2]) - 1
+        last_col = _column_index(match[3]) if match[3] else first_col
+        last_row = int(match[4]) - 1 if match[4] else first_row
+        rows = data_rows[bisect_left(data_rows, first_row) : bisect_right(data_rows, last_row)]
+        within = [column for column in columns if first_col <= column <= last_col]
+        budget -= len(rows) * len(within)
+        if budget < 0:
+            break
+        hidden = [
+            (row, column)
+            for row in rows
+            for column in within
+            if (row, column) != (first_row, first_col)
+            and (row != first_row or (row, column) in missing)
+        ]
+        if not hidden:
+            continue
+        for cell in hidden:
+            if cell in missing:
+                problems.remove(missing.pop(cell))
+        found.append(
+            error(
+                "merged_cells",
+                row=first_row + 1,
+                cells=reference,
+                anchor=_cell_name(first_row, first_col),
+                rows=f"{first_row + 1}–{last_row + 1}" if last_row > first_row else first_row + 1,
+            )
+        )
+    return found
 
 
 def _monthly_record(
@@ -630,6 +799,8 @@ def validate_table(
         )
     where_vi = f" (trang '{table.sheet}')" if table.sheet else ""
     where_en = f" (sheet '{table.sheet}')" if table.sheet else ""
+    if (garbled := _garbled(table)) is not None:
+        return Validated([], [*problems, garbled], None, table.sheet)
     header_index = _find_header(table.rows, columns)
     if header_index is None:
         required = ", ".join(column.name for column in columns if column.required)
@@ -674,6 +845,7 @@ def validate_table(
         record = build(check, name, source, reference)
         if check.ok:
             records.append({"row_number": index + 1, **record})
+    problems.extend(_merged_problems(table, positions, data_rows, problems))
     if any(problem.blocking for problem in problems):
         return Validated([], problems, header.first + 1, table.sheet)
     if name.kind != DIRECTIVES:

@@ -11,6 +11,7 @@ import io
 import os
 import secrets
 import shutil
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -112,6 +113,54 @@ def write_xlsx(
     path = folder / name
     workbook.save(path)
     return path
+
+
+def ods_bytes() -> bytes:
+    """A minimal OpenDocument spreadsheet: a zip whose first member, stored, is its mimetype."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+            'opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            "</manifest:manifest>",
+        )
+        archive.writestr(
+            "content.xml",
+            '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+            'opendocument:xmlns:office:1.0"><office:body><office:spreadsheet/></office:body>'
+            "</office:document-content>",
+            zipfile.ZIP_DEFLATED,
+        )
+    return buffer.getvalue()
+
+
+def strict_xlsx_bytes(tmp_path: Path) -> bytes:
+    """A workbook as Excel saves it as "Strict Open XML Spreadsheet": the parts of an ordinary
+    one, in the Strict namespaces."""
+    row = ["05/03/2022", "Khác", "Tin, bài", "1", "", "", "", "", ""]
+    plain = write_xlsx(tmp_path / "plain", "x.xlsx", [row]).read_bytes()
+    spaces = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+        ),
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+    }
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            for transitional, strict in spaces.items():
+                data = data.replace(transitional, strict)
+            target.writestr(info.filename, data)
+    return buffer.getvalue()
 
 
 def new_home(root: Path) -> Home:

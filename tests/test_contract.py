@@ -61,6 +61,9 @@ def test_file_names_that_follow_the_contract(file_name, expected):
         "BAO-LS-2022-03.csv",
         "BAO-LS_2022-03",
         "../BAO-LS_2022-03.csv",
+        "BAO-LS_2022-03.csv\n",  # `$` would match before the newline
+        "BAO-LS_2022-03.csv\r\n",
+        "\nBAO-LS_2022-03.csv",
     ],
 )
 def test_file_names_that_do_not_parse(file_name):
@@ -71,6 +74,46 @@ def test_a_bad_name_is_rejected_with_the_pattern_to_follow(tmp_path, reference):
     inspection = inspect(write_csv(tmp_path, "bao cao thang 3.csv", [ROW]), reference)
     assert errors(inspection) == [("bad_name", None, None)]
     assert "BAO-LS_2022-03.xlsx" in inspection.validated.problems[0].message_vi
+
+
+@pytest.mark.parametrize(
+    "file_name, vietnamese, english",
+    [
+        (
+            "BAO-LS_2022-03\u200b.csv",
+            "có ký tự không được dùng trong tên tệp: U+200B (khoảng trắng không nhìn thấy) ở vị "
+            "trí 15. Tên tệp chỉ gồm chữ cái không dấu, chữ số, dấu '-' và '_', ví dụ "
+            "BAO-LS_2022-03.xlsx. Hãy đổi tên thành 'BAO-LS_2022-03.csv' rồi gửi lại.",
+            "U+200B (zero-width space) at position 15",
+        ),
+        (
+            "thang3\u2215BAO-LS_2022-03.csv",
+            "U+2215 (dấu giống gạch chéo '/') ở vị trí 7",
+            "U+2215 (a character that looks like a slash '/') at position 7. A name has only "
+            "unaccented letters, digits, '-' and '_', e.g. BAO-LS_2022-03.xlsx. Rename it "
+            "'BAO-LS_2022-03.csv' and send it again.",
+        ),
+        (
+            "BAO-LS_2022\x1b-03.csv",
+            "Tên tệp 'BAO-LS_2022%1B-03.csv' không đúng mẫu: có ký tự không được dùng trong tên "
+            "tệp: U+001B (ký tự điều khiển) ở vị trí 12",
+            "U+001B (control character) at position 12",
+        ),
+        (
+            "BAO-LS_2022-03\u202e.csv",
+            "U+202E (ký tự định dạng không nhìn thấy) ở vị trí 15",
+            "U+202E (invisible format character) at position 15",
+        ),
+    ],
+)
+def test_a_name_with_a_character_no_name_holds_names_the_character(
+    tmp_path, reference, file_name, vietnamese, english
+):
+    inspection = inspect(write_csv(tmp_path, file_name, [ROW]), reference)
+    assert errors(inspection) == [("name_characters", None, None)]
+    problem = inspection.validated.problems[0]
+    assert "không đúng mẫu" in problem.message_vi and vietnamese in problem.message_vi
+    assert english in problem.message_en
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,12 @@ the other files of the same run are loaded."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 from fast_tier import heavy_fixture
-from helpers import new_home, write_bytes, write_csv, write_xlsx
+from helpers import new_home, ods_bytes, strict_xlsx_bytes, write_bytes, write_csv, write_xlsx
 
 from ingest import reader
 from ingest.load import ingest_inbox
@@ -101,6 +102,23 @@ CASES = {
         lambda tmp: b"\xef\xbb\xbfngay,chu_de\r\n05/03/2022,Ph\xc3",
         "không phải văn bản UTF-8",
     ),
+    # once "no header row", "ValueError: Exceeds the limit (4300 digits)", "corrupt", "every sheet
+    # hidden", or stored garbled with no word
+    "PVHTT-180_2022-04.csv": (lambda tmp: b"\xef\xbb\xbf", "tệp rỗng: chỉ có dấu đánh dấu"),
+    "PVHTT-181_2022-04.csv": (
+        lambda tmp: b"ngay,chu_de,hinh_thuc,so_luong\r\n" + b"7" * 5000 + b",khac,tin_bai,1\r\n",
+        "ô có một số dài 5.000 chữ số, không phải một ngày",
+    ),
+    "PVHTT-182_2022-04.xlsx": (lambda tmp: ods_bytes(), "bảng tính OpenDocument (.ods"),
+    "PVHTT-183_2022-04.xlsx": (strict_xlsx_bytes, "Strict Open XML Spreadsheet"),
+    "PVHTT-184_2022-04.csv": (
+        lambda tmp: (
+            "ngay,chu_de,hinh_thuc,so_luong,tieu_de\r\n05/03/2022,khac,tin_bai,1,"
+            "Phòng chống tá»\x99i\r\n".encode()
+        ),
+        "ký tự điều khiển U+0099",
+    ),
+    "PVHTT-185_2022-04.xlsx": (_far_cell, "ô A1048576 (dòng 1.048.576) có giá trị"),
 }
 
 
@@ -131,3 +149,11 @@ def test_each_hostile_file_is_quarantined_untouched_with_its_reason(hostile_run,
     report = (home.quarantine / f"{name}.errors.txt").read_text(encoding="utf-8")
     assert CASES[name][1] in report
     assert "ERRORS" in report and "LỖI" in report
+
+
+def test_no_report_carries_the_text_of_an_internal_exception(hostile_run):
+    """What a library raised is in the ingest log; a sender reads what is wrong and what to do."""
+    home, _, _ = hostile_run
+    for report in home.quarantine.rglob("*.errors.txt"):
+        text = report.read_text(encoding="utf-8")
+        assert not re.search(r"[A-Za-z]+(Error|Exception)\b|Traceback|BadZipFile", text), report

@@ -186,3 +186,61 @@ def test_a_file_the_warehouse_refuses_does_not_hold_back_its_batch(
     assert sorted(summary.accepted) == sorted(set(names) - {names[2]})
     assert [p.name for p in home.inbox.iterdir()] == [names[2]]  # left for the next night
     assert sorted(p.name for p in home.archive.iterdir()) == sorted(summary.accepted)
+
+
+def test_a_name_ending_in_a_newline_is_refused_and_never_stored_with_it(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv\n", [ROW])
+    write_csv(home.inbox, "BAO-LS_2022-04.csv\r", [ROW])
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.accepted == []
+    assert sorted(summary.rejected) == ["BAO-LS_2022-03.csv%0A", "BAO-LS_2022-04.csv%0D"]
+    assert not any(home.inbox.iterdir())
+    stored = [p.name for p in home.root.rglob("*")]
+    assert not any("\n" in name or "\r" in name for name in stored)
+    names = [row[0] for row in table(home, "select file_name from raw.submission_manifest")]
+    assert sorted(names) == ["BAO-LS_2022-03.csv%0A", "BAO-LS_2022-04.csv%0D"]
+    report = (home.quarantine / "BAO-LS_2022-03.csv%0A.errors.txt").read_text(encoding="utf-8")
+    assert (
+        "Tên tệp 'BAO-LS_2022-03.csv%0A' không đúng mẫu: có ký tự không được dùng trong tên tệp: "
+        "U+000A (xuống dòng) ở vị trí 19" in report
+    )
+    assert "Hãy đổi tên thành 'BAO-LS_2022-03.csv' rồi gửi lại." in report
+    assert "U+000A (line feed) at position 19" in report
+    assert table(home, "select count(*) from raw.submission_rows") == [(0,)]
+
+
+def test_a_name_starting_with_two_dots_is_refused_not_left_waiting(tmp_path, reference):
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "..BAO-LS_2022-03.csv", [ROW])
+    write_csv(home.inbox, ".~lock.BAO-LS_2022-03.xlsx#", [ROW])  # an editor's: waits, hidden
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.rejected == ["..BAO-LS_2022-03.csv"]
+    assert [p.name for p in home.inbox.iterdir()] == [".~lock.BAO-LS_2022-03.xlsx#"]
+    report = (home.quarantine / "..BAO-LS_2022-03.csv.errors.txt").read_text(encoding="utf-8")
+    assert (
+        "Tên tệp '..BAO-LS_2022-03.csv' không đúng mẫu: bắt đầu bằng dấu chấm ('.' hoặc '..')"
+        in report
+    )
+    assert "Hãy đổi tên thành 'BAO-LS_2022-03.csv' rồi gửi lại." in report
+    assert "it starts with a dot ('.' or '..')" in report
+
+
+def test_no_internal_exception_text_reaches_a_sender(tmp_path, reference, monkeypatch):
+    from ingest import load
+
+    def failing(*args, **kwargs):
+        raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+
+    monkeypatch.setattr(load, "validate_table", failing)
+    home = new_home(tmp_path / "home")
+    write_csv(home.inbox, "BAO-LS_2022-03.csv", [ROW])
+    summary = ingest_inbox(home, reference=reference)
+    assert summary.rejected == ["BAO-LS_2022-03.csv"]
+    report = (home.quarantine / "BAO-LS_2022-03.csv.errors.txt").read_text(encoding="utf-8")
+    messages = table(home, "select message_vi || message_en from raw.submission_problems")
+    for text in [report, *(row[0] for row in messages)]:
+        assert "4300" not in text and "ValueError" not in text
+    reference_code = table(home, "select left(submission_id, 12) from raw.submission_manifest")
+    assert f"Hệ thống gặp lỗi khi xử lý tệp này (mã tra cứu {reference_code[0][0]})" in report
+    assert f"(reference {reference_code[0][0]}, in the ingest log)" in report

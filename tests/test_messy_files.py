@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
-from helpers import LABELS, new_home, write_bytes, write_csv, write_xlsx
+from helpers import (
+    LABELS,
+    new_home,
+    ods_bytes,
+    strict_xlsx_bytes,
+    write_bytes,
+    write_csv,
+    write_xlsx,
+)
 
 from ingest.legacy import encode_tcvn3, encode_vni
 from ingest.load import ingest_inbox, inspect_file
@@ -525,3 +533,241 @@ def test_a_summary_sheet_with_formulas_before_the_data_is_passed_over(tmp_path, 
     workbook = _workbook({"Tổng hợp": [["Tổng", "=SUM(BaoCao!D:D)"]], "Tháng 3": [LABELS, ROW]})
     inspection = inspect(_save(workbook, tmp_path, "BAO-LS_2022-03.xlsx"), reference)
     assert quantities(inspection) == [2] and inspection.details["sheet_name"] == "Tháng 3"
+
+
+# --- the last gaps: garbled text, merged cells, other spreadsheets, stray cells ----------------
+
+GARBLED_TITLE = "Đội tuyên truyền viên ở xã Hữu Lũng: phòng chống tội phạm"
+
+
+def as_latin1_reads(text: str) -> str:
+    """Text saved as UTF-8, opened as Latin-1 (ISO-8859-1, not Windows-1252): the bytes
+    0x80-0x9F come out as the C1 control characters."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def english(inspection) -> str:
+    return "\n".join(p.message_en for p in inspection.validated.problems)
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_utf8_read_as_latin1_and_saved_again_is_repaired(tmp_path, reference, extension):
+    garbled = as_latin1_reads(GARBLED_TITLE)
+    assert any("\x80" <= char <= "\x9f" for char in garbled)  # what Windows-1252 never gives
+    row = [*ROW[:6], garbled, *ROW[7:]]
+    if extension == "csv":
+        path = write_csv(tmp_path, f"BAO-LS_2022-03.{extension}", [row])
+    else:
+        path = write_xlsx(tmp_path, f"BAO-LS_2022-03.{extension}", [row])
+    inspection = inspect(path, reference)
+    assert inspection.validated.is_accepted, messages(inspection)
+    assert inspection.validated.records[0]["title"] == GARBLED_TITLE
+    assert codes(inspection, blocking=False) == ["text_converted"]
+    assert "UTF-8 bị lưu hai lần" in messages(inspection)
+
+
+def test_c1_controls_that_do_not_read_as_vietnamese_are_refused_with_the_fix(tmp_path, reference):
+    # half of the cell was typed again by hand: its Latin-1 reading is no text at all
+    garbled = "Phòng chống " + as_latin1_reads("tội phạm")
+    path = write_csv(tmp_path, "BAO-LS_2022-03.csv", [[*ROW[:6], garbled, *ROW[7:]]])
+    inspection = inspect(path, reference)
+    assert codes(inspection) == ["garbled_text"]
+    assert "Ô G2 có ký tự điều khiển U+0099, không có trong văn bản tiếng Việt" in messages(
+        inspection
+    )
+    assert "Latin-1 (ISO-8859-1)" in messages(inspection)
+    assert "UTF-8" in messages(inspection) and "gửi lại" in messages(inspection)
+    assert "Cell G2 holds the control character U+0099" in english(inspection)
+    assert "save it as .xlsx or CSV UTF-8" in english(inspection)
+
+
+def test_merged_cells_in_the_data_area_are_named_not_reported_missing(tmp_path, reference):
+    rows = [LABELS, ROW, ["", *ROW[1:]], ["", *ROW[1:]], ROW]
+    workbook = _workbook({"BaoCao": rows})
+    workbook["BaoCao"].merge_cells("A2:A4")  # one date for three rows, as it looks on screen
+    inspection = inspect(_save(workbook, tmp_path, "BAO-LS_2022-03.xlsx"), reference)
+    assert codes(inspection) == ["merged_cells"]
+    assert "thiếu giá trị" not in messages(inspection)
+    assert (
+        "Các ô A2:A4 được gộp (Merge Cells) trong vùng số liệu, dòng 2–4: ô gộp chỉ giữ giá trị "
+        "ở ô đầu (A2)" in messages(inspection)
+    )
+    assert "Unmerge Cells" in messages(inspection)
+    assert "Cells A2:A4 are merged in the data area (rows 2–4)" in english(inspection)
+
+
+def test_a_merge_across_columns_hiding_a_required_value_is_named(tmp_path, reference):
+    workbook = _workbook({"BaoCao": [LABELS, ROW, [*ROW[:2], "", *ROW[3:]]]})
+    workbook["BaoCao"].merge_cells("B3:C3")
+    inspection = inspect(_save(workbook, tmp_path, "BAO-LS_2022-03.xlsx"), reference)
+    assert codes(inspection) == ["merged_cells"]
+    assert "Các ô B3:C3 được gộp" in messages(inspection)
+    assert "Cells B3:C3 are merged" in english(inspection)
+
+
+def test_a_title_merged_across_optional_columns_reads_as_it_shows(tmp_path, reference):
+    workbook = _workbook({"BaoCao": [LABELS, [*ROW[:6], "Tiêu đề dài", None, None]]})
+    workbook["BaoCao"].merge_cells("G2:I2")
+    inspection = inspect(_save(workbook, tmp_path, "BAO-LS_2022-03.xlsx"), reference)
+    assert inspection.validated.is_accepted, messages(inspection)
+    assert inspection.validated.records[0]["title"] == "Tiêu đề dài"
+
+
+def test_an_opendocument_spreadsheet_under_an_xlsx_name_is_named(tmp_path, reference):
+    path = write_bytes(tmp_path, "BAO-LS_2022-03.xlsx", ods_bytes())
+    inspection = inspect(path, reference)
+    assert codes(inspection) == ["unreadable"]
+    assert (
+        "tệp là bảng tính OpenDocument (.ods, của LibreOffice hoặc OpenOffice) mang đuôi .xlsx; "
+        "hãy mở tệp, chọn Lưu thành (Save As) dạng Excel 2007-365 (.xlsx)" in messages(inspection)
+    )
+    assert "hỏng" not in messages(inspection)
+    assert "an OpenDocument spreadsheet (.ods) with an .xlsx name" in english(inspection)
+
+
+def test_an_ods_file_is_refused_with_how_to_save_it(tmp_path, reference):
+    inspection = inspect(write_bytes(tmp_path, "BAO-LS_2022-03.ods", ods_bytes()), reference)
+    assert codes(inspection) == ["ods_workbook"]
+    assert "là bảng tính OpenDocument (.ods, của LibreOffice hoặc OpenOffice)" in messages(
+        inspection
+    )
+    assert "Lưu thành (Save As) dạng Excel 2007-365 (.xlsx)" in messages(inspection)
+    assert "save it as Excel 2007-365 (.xlsx)" in english(inspection)
+
+
+def test_a_strict_open_xml_workbook_is_named(tmp_path, reference):
+    path = write_bytes(tmp_path, "BAO-LS_2022-03.xlsx", strict_xlsx_bytes(tmp_path))
+    inspection = inspect(path, reference)
+    assert codes(inspection) == ["unreadable"]
+    assert "bảng tính được lưu dạng Strict Open XML Spreadsheet" in messages(inspection)
+    assert "Excel Workbook (.xlsx) thông thường" in messages(inspection)
+    assert "ẩn" not in messages(inspection) and "hỏng" not in messages(inspection)
+    assert "a Strict Open XML workbook" in english(inspection)
+
+
+@pytest.mark.parametrize(
+    "data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n\r\n", b"\xff\xfe", b"\xfe\xff"]
+)
+def test_a_file_of_only_a_byte_order_mark_is_empty(tmp_path, reference, data):
+    inspection = inspect(write_bytes(tmp_path, "BAO-LS_2022-03.csv", data), reference)
+    assert codes(inspection) == ["unreadable"]
+    assert "tệp rỗng: chỉ có dấu đánh dấu bảng mã (BOM)" in messages(inspection)
+    assert "the file is empty (a byte order mark and nothing else)" in english(inspection)
+
+
+def test_a_stray_cell_far_below_the_table_is_named(tmp_path, reference):
+    workbook = _workbook({"BaoCao": [LABELS, ROW]})
+    workbook["BaoCao"]["C25000"] = "x"
+    inspection = inspect(_save(workbook, tmp_path, "BAO-LS_2022-03.xlsx"), reference)
+    assert codes(inspection) == ["unreadable"]
+    assert (
+        "tệp có hơn 20.000 dòng vì ô C25000 (dòng 25.000) có giá trị, xa bên dưới bảng số liệu; "
+        "nếu đó là ô gõ nhầm, hãy xoá nội dung ô đó" in messages(inspection)
+    )
+    assert "cell C25000 (row 25000) holds a value" in english(inspection)
+
+
+def test_too_many_rows_in_a_csv_is_said_in_one_sentence(tmp_path, reference):
+    from ingest import reader
+
+    path = write_csv(tmp_path, "BAO-LS_2022-03.csv", [ROW] * (reader.MAX_ROWS + 1))
+    text = messages(inspect(path, reference))
+    # once ", hãy kiểm tra" came out as ". hãy kiểm tra": every comma was made a full stop
+    assert (
+        "tệp có hơn 20.000 dòng (ít nhất 20.001 dòng); một báo cáo tháng không dài như vậy, hãy "
+        "kiểm tra lại tệp" in text
+    )
+
+
+def test_a_date_of_five_thousand_digits_is_a_row_error_in_words(tmp_path, reference):
+    path = write_csv(tmp_path, "BAO-LS_2022-03.csv", [["9" * 5000, *ROW[1:]]])
+    inspection = inspect(path, reference)
+    assert [(p.code, p.column, p.row) for p in inspection.validated.problems] == [
+        ("bad_value", "ngay", 2)
+    ]
+    text = messages(inspection)
+    assert "Dòng 2, cột 'Ngày': giá trị '99999" in text
+    assert "ô có một số dài 5.000 chữ số, không phải một ngày" in text
+    assert "a number of 5,000 digits is not a date" in english(inspection)
+    assert "4300" not in text + english(inspection) and "Error" not in english(inspection)
+    assert len(text) < 400  # the value is quoted cut, not whole
+
+
+# --- communes from before the 2025 reform --------------------------------------------------------
+
+REFORM_ROW = ["05/09/2025", "Khác", "Tư vấn", "1", "", "12", "", "", ""]
+
+
+@pytest.mark.parametrize(
+    "commune, vietnamese, english_words",
+    [
+        (
+            "05971",
+            "05971 (Phường Hoàng Văn Thụ) là đơn vị cấp xã trước đợt sắp xếp đơn vị hành chính "
+            "năm 2025 (bỏ cấp huyện, sáp nhập xã, từ ngày 01/07/2025), không còn trong tháng "
+            "09/2025; từ ngày đó thuộc 06187 (Phường Kỳ Lừa): hãy ghi mã xã mới 06187 hoặc tên "
+            "'Phường Kỳ Lừa'",
+            "05971 (Phường Hoàng Văn Thụ) is a commune from before the 2025 reform of "
+            "administrative units (districts abolished, communes merged, from 2025-07-01), gone "
+            "in 2025-09; since then it is part of 06187 (Phường Kỳ Lừa)",
+        ),
+        (
+            "Vinh Trai",
+            "05977 (Phường Vĩnh Trại) là đơn vị cấp xã trước đợt sắp xếp",
+            "since then it is part of 05977 (Phường Đông Kinh)",
+        ),
+        (
+            "06622",
+            "06622 (Xã Bính Xá) là đơn vị cấp xã trước đợt sắp xếp đơn vị hành chính năm 2025 (bỏ "
+            "cấp huyện, sáp nhập xã, từ ngày 01/07/2025), không còn trong tháng 09/2025; đã được "
+            "chia cho các xã mới 06613 (Xã Đình Lập), 06625 (Xã Kiên Mộc): hãy ghi mã xã mới nơi "
+            "diễn ra hoạt động",
+            "it was split between 06613 (Xã Đình Lập), 06625 (Xã Kiên Mộc)",
+        ),
+    ],
+)
+def test_a_commune_from_before_the_reform_is_refused_with_the_new_one(
+    tmp_path, reference, commune, vietnamese, english_words
+):
+    row = [*REFORM_ROW[:4], commune, *REFORM_ROW[5:]]
+    inspection = inspect(write_csv(tmp_path, "BPTTH-LS_2025-09.csv", [row]), reference)
+    assert [(p.code, p.column) for p in inspection.validated.problems if p.blocking] == [
+        ("bad_value", "ma_xa")
+    ]
+    assert vietnamese in messages(inspection)
+    assert english_words in english(inspection)
+
+
+def test_a_commune_that_never_was_gets_the_plain_message(tmp_path, reference):
+    row = [*REFORM_ROW[:4], "Xã Không Có", *REFORM_ROW[5:]]
+    inspection = inspect(write_csv(tmp_path, "BPTTH-LS_2025-09.csv", [row]), reference)
+    assert "cần mã xã hoặc tên xã trong tỉnh" in messages(inspection)
+    assert "sắp xếp" not in messages(inspection)
+
+
+def test_a_number_of_five_thousand_digits_in_a_workbook_is_named_not_corrupt(tmp_path, reference):
+    header = b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (column, label.encode())
+        for column, label in zip(
+            (b"A", b"B", b"C", b"D"), ("Ngày", "Chủ đề", "Hình thức", "Số lượng"), strict=True
+        )
+    )
+    data = b'<c r="A2"><v>' + b"9" * 5000 + b'</v></c><c r="D2"><v>1</v></c>'
+    rows = b'<row r="1">' + header + b'</row><row r="2">' + data + b"</row>"
+    path = write_bytes(tmp_path, "BAO-LS_2022-03.xlsx", _raw_workbook(_sheet(rows)))
+    inspection = inspect(path, reference)
+    assert codes(inspection) == ["unreadable"]
+    assert (
+        "ô A2 của trang 'BaoCao' có một số dài hơn 4.000 chữ số, không thể là ngày hay số lượng; "
+        "hãy sửa hoặc xoá ô đó" in messages(inspection)
+    )
+    assert "cell A2 of sheet 'BaoCao' holds a number of more than 4000 digits" in english(
+        inspection
+    )
+    assert "hỏng" not in messages(inspection) and "4300" not in english(inspection)
+
+
+def test_a_count_too_large_is_said_in_one_sentence(tmp_path, reference):
+    path = write_csv(tmp_path, "BAO-LS_2022-03.csv", [[*ROW[:3], "2000000000", *ROW[4:]]])
+    inspection = inspect(path, reference)
+    assert "số quá lớn (tối đa 1.000.000.000), hãy kiểm tra lại" in messages(inspection)

@@ -15,6 +15,7 @@ import asyncssh
 import pytest
 from helpers import new_home, write_bytes, write_csv
 
+from ingest.files import is_waiting
 from ingest.load import inbox_files, ingest_inbox
 from ingest.pull import Delivery, pull_all, pull_delivery, safe_name
 from outreach.orchestration import pipeline
@@ -93,10 +94,52 @@ def test_the_files_said_to_be_waiting_are_the_files_ingest_takes(tmp_path):
         ("..\\x.csv", "%2E.%5Cx.csv"),
         (".hidden.csv", "%2Ehidden.csv"),
         ("BAO-LS_2022-03\n.csv", "BAO-LS_2022-03%0A.csv"),
+        ("BAO-LS_2022-03.csv.errors.txt", "BAO-LS_2022-03.csv.errors%2Etxt"),
+        ("BAO-LS_2022-03.csv.part", "BAO-LS_2022-03.csv%2Epart"),
+        ("..BAO-LS_2022-03.csv", "%2E.BAO-LS_2022-03.csv"),
+        ("BAO-LS_2022-03\u200b.csv", "BAO-LS_2022-03%E2%80%8B.csv"),
     ],
 )
 def test_unsafe_remote_names_are_kept_under_an_encoded_name(remote, kept):
     assert safe_name(remote) == kept
+    assert is_waiting(kept)  # ingest takes it from the inbox: none is left there for ever
+
+
+def test_pulled_files_named_like_the_products_own_are_refused_not_left(tmp_path):
+    """A file named like an error report, one starting with `..` and one with an invisible
+    character, delivered to a folder: each is pulled, quarantined with a message naming what
+    is wrong, and the inbox is empty after ingest."""
+    home = new_home(tmp_path / "home")
+    drop = tmp_path / "drop"
+    write_bytes(drop, "TW-QDND_2022-02.csv.errors.txt", b"Dong 2: ...")
+    write_csv(drop, "..BAO-LS_2022-03.csv", [ROW], sent_at=SENT)
+    write_csv(drop, "TW-VTV_2022-03\u200b.csv", [ROW], sent_at=SENT)
+    write_csv(drop, ".~lock.TW-VOV_2022-03.xlsx#", [ROW])  # an editor's lock: not a delivery
+    assert pipeline.pull(home, drop)["pulled"] == 3
+    summary = ingest_inbox(home)
+    assert sorted(summary.rejected) == [
+        "%2E.BAO-LS_2022-03.csv",
+        "TW-QDND_2022-02.csv.errors%2Etxt",
+        "TW-VTV_2022-03%E2%80%8B.csv",
+    ]
+    assert [p.name for p in home.inbox.iterdir() if p.name != ".origin"] == []
+
+    def report(name: str) -> str:
+        return (home.quarantine / f"{name}.errors.txt").read_text(encoding="utf-8")
+
+    text = report("TW-QDND_2022-02.csv.errors%2Etxt")
+    assert (
+        "Tên tệp 'TW-QDND_2022-02.csv.errors%2Etxt' không đúng mẫu: đuôi '.errors.txt' là của "
+        "báo cáo lỗi mà hệ thống gửi trả cho một tệp bị trả lại, không phải một báo cáo" in text
+    )
+    assert "Do not send an error report back: correct the original file" in text
+    text = report("%2E.BAO-LS_2022-03.csv")
+    assert "bắt đầu bằng dấu chấm ('.' hoặc '..')" in text
+    assert "Hãy đổi tên thành 'BAO-LS_2022-03.csv' rồi gửi lại." in text
+    text = report("TW-VTV_2022-03%E2%80%8B.csv")
+    assert "U+200B (khoảng trắng không nhìn thấy) ở vị trí 15" in text
+    assert "U+200B (zero-width space) at position 15" in text
+    assert "Hãy đổi tên thành 'TW-VTV_2022-03.csv' rồi gửi lại." in text
 
 
 # --- HTTP ---------------------------------------------------------------------------------------

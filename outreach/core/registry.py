@@ -104,6 +104,9 @@ class Reference:
     output_types: CodeList
     output_types_requiring_commune: frozenset[str]
     output_types_requiring_people: frozenset[str]
+    # a commune before the 2025 reform -> the new communes it went to (code, name), the default
+    # successor first (`ref_commune_succession`)
+    commune_successors: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, seeds_dir: Path = SEEDS_DIR) -> Reference:
@@ -137,6 +140,13 @@ class Reference:
             for row in read_seed(seeds_dir, "ref_admin_units")
         )
         output_rows = read_seed(seeds_dir, "ref_output_types")
+        successors: dict[str, list[tuple[str, str]]] = {}
+        if (seeds_dir / "ref_commune_succession.csv").is_file():
+            rows = read_seed(seeds_dir, "ref_commune_succession")
+            for row in sorted(rows, key=lambda row: row["is_default_successor"] != "true"):
+                successors.setdefault(row["old_commune_code"], []).append(
+                    (row["new_commune_code"], row["new_commune_name"])
+                )
         return cls(
             sources=sources,
             units=units,
@@ -154,6 +164,7 @@ class Reference:
                 for row in output_rows
                 if row["requires_people_count"] == "true"
             ),
+            commune_successors={code: tuple(new) for code, new in successors.items()},
         )
 
     def communes_on(self, day: date) -> dict[str, Commune]:
