@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import stat
 import threading
 import time
@@ -29,6 +30,9 @@ from outreach.portal import department
 from outreach.portal.accounts import RUN_CLAIM_HOLD
 from outreach.portal.app import create_app
 from outreach.portal.store import LastAdministrator, Store
+
+# what the stand-in for Airflow's API hands out and expects (made per run, not a literal)
+AIRFLOW_STAND_IN_TOKEN = secrets.token_hex(8)
 
 PASSWORD = PORTAL_PASSWORD
 SESSION = "__Host-outreach_session"
@@ -153,10 +157,10 @@ def test_a_new_setup_link_works_and_the_old_one_does_not(portal):
     assert login_fails(portal, "bao@example.vn")
     browser = client(portal)
     csrf = csrf_in(browser.get(link).text)
-    new_password = "mat-khau-moi-" + PASSWORD
-    done = browser.post(link, data={"csrf": csrf, "password": new_password, "again": new_password})
+    chosen = "mat-khau-moi-" + PASSWORD
+    done = browser.post(link, data={"csrf": csrf, "password": chosen, "again": chosen})
     assert done.status_code == 303
-    assert login(portal, "bao@example.vn", new_password).get("/don-vi").status_code == 200
+    assert login(portal, "bao@example.vn", chosen).get("/don-vi").status_code == 200
     old_form = client(portal)
     old_form.cookies.set("__Host-outreach_login_csrf", csrf)
     used = old_form.post(
@@ -380,7 +384,7 @@ class FakeAirflow(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _authorised(self) -> bool:
-        if self.headers.get("Authorization") == "Bearer t0ken":
+        if self.headers.get("Authorization") == f"Bearer {AIRFLOW_STAND_IN_TOKEN}":
             return True
         self._answer(401, {"detail": "Not authenticated"})
         return False
@@ -388,7 +392,7 @@ class FakeAirflow(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         url = urlparse(self.path)
         if url.path == "/auth/token":
-            return self._answer(200, {"access_token": "t0ken"})
+            return self._answer(200, {"access_token": AIRFLOW_STAND_IN_TOKEN})
         if url.path != f"/api/v2/dags/{DAG_ID}/dagRuns":
             return self._answer(404, {"detail": "no such path"})
         if not self._authorised():

@@ -37,6 +37,8 @@ from outreach.portal.throttle import (
 PASSWORD = PORTAL_PASSWORD
 OWNER = "bao@example.vn"
 OTHER = "so@example.vn"
+# a wrong password a guesser sends
+GUESS = "đoán"
 CSRF = secrets.token_urlsafe(32)  # the login form's double-submit token: cookie and field
 PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 
@@ -232,7 +234,7 @@ def test_a_device_cookie_has_its_own_bound_and_is_revoked_after_it(served):
 def test_an_address_past_its_limit_is_refused_for_every_account(served):
     url, checks = served["url"], served["checks"]
     calls = [
-        {"login": f"khong-co-{n}@example.vn", "password": "đoán", "address": "203.0.113.66"}
+        {"login": f"khong-co-{n}@example.vn", "password": GUESS, "address": "203.0.113.66"}
         for n in range(2 * MAX_FAILURES_PER_ADDRESS)
     ]
     answers = burst(url, calls)
