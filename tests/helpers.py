@@ -12,6 +12,8 @@ import os
 import secrets
 import shutil
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -236,3 +238,31 @@ def portal_home(root: Path, published: Path) -> Home:
     home.published_warehouse.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(published, home.published_warehouse)
     return home
+
+
+POSTGRES_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (the portal's production store), dropped
+    afterwards; the test is skipped where no PostgreSQL answers on 127.0.0.1:5432."""
+    import pytest
+    import sqlalchemy as sa
+
+    server = sa.create_engine(f"{POSTGRES_SERVER}/postgres")
+    try:
+        with server.connect() as con:
+            con.execute(sa.text("select 1"))
+    except sa.exc.OperationalError:
+        server.dispose()
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    name = f"portal_test_{secrets.token_hex(4)}"
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+        con.execute(sa.text(f"create database {name}"))
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+            con.execute(sa.text(f"drop database {name} with (force)"))
+        server.dispose()

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from helpers import PORTAL_PASSWORD, add_portal_account, new_home, write_csv
+from helpers import PORTAL_PASSWORD, add_portal_account, new_home, postgres_database, write_csv
 
 from outreach.cli import main
 from outreach.core.constants import DAG_ID
@@ -271,25 +271,8 @@ def test_overlong_and_malformed_inputs_are_refused_with_a_message(portal):
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A new PostgreSQL database (the production store); skipped where none answers."""
-    import secrets
-
-    import sqlalchemy as sa
-
-    server = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-    try:
-        with server.connect() as con:
-            con.execute(sa.text("select 1"))
-    except sa.exc.OperationalError:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    name = f"portal_test_{secrets.token_hex(4)}"
-    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
-        con.execute(sa.text(f"create database {name}"))
-    try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
-            con.execute(sa.text(f"drop database {name} with (force)"))
-        server.dispose()
+    with postgres_database() as url:
+        yield url
 
 
 def test_the_life_cycle_and_overlong_inputs_on_postgresql(tmp_path, postgres_url):

@@ -104,8 +104,9 @@ def test_a_fast_test_over_the_bound_fails_a_fast_run(suite):
     assert outcomes["passed"] == 1  # test_light
     assert outcomes["failed"] == 1  # test_sleeps: its call
     assert outcomes["errors"] == 1  # test_slow_fixture: its setup
-    result.stdout.fnmatch_lines(["*test_sleeps: its call took 0.6 s, over the 0.3 s*"])
-    result.stdout.fnmatch_lines(["*test_slow_fixture: its setup took 0.6 s*@heavy_fixture*"])
+    # how long the sleeps took beyond their 0.6 s depends on the machine's load: not asserted
+    result.stdout.fnmatch_lines(["*test_sleeps: its call took * s, over the 0.3 s*"])
+    result.stdout.fnmatch_lines(["*test_slow_fixture: its setup took * s*@heavy_fixture*"])
 
 
 def test_the_bound_holds_only_in_a_fast_run(suite):

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
-from helpers import PORTAL_PASSWORD, add_portal_account, new_home
+from helpers import PORTAL_PASSWORD, add_portal_account, new_home, postgres_database
 
 from outreach.portal import store as store_module
 from outreach.portal.app import create_app
@@ -40,7 +40,6 @@ OTHER = "so@example.vn"
 # a wrong password a guesser sends
 GUESS = "đoán"
 CSRF = secrets.token_urlsafe(32)  # the login form's double-submit token: cookie and field
-PG_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -52,23 +51,10 @@ def store(request, tmp_path):
         yield made
         made.engine.dispose()
         return
-    server = sa.create_engine(f"{PG_SERVER}/postgres")
-    try:
-        with server.connect() as con:
-            con.execute(sa.text("select 1"))
-    except sa.exc.OperationalError:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    name = f"portal_test_{secrets.token_hex(4)}"
-    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
-        con.execute(sa.text(f"create database {name}"))
-    try:
-        made = Store(f"{PG_SERVER}/{name}")
+    with postgres_database() as url:
+        made = Store(url)
         yield made
         made.engine.dispose()
-    finally:
-        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
-            con.execute(sa.text(f"drop database {name} with (force)"))
-        server.dispose()
 
 
 class CountedHasher:

@@ -19,6 +19,7 @@ from helpers import (
     add_portal_account,
     new_home,
     portal_home,
+    postgres_database,
     write_csv,
 )
 
@@ -346,21 +347,8 @@ def test_corrections_sent_at_once_each_take_their_own_revision(portal, tmp_path)
 def test_the_store_runs_on_postgresql_as_in_production():
     """The same accounts, sessions and uploads on PostgreSQL (the compose `portal` service);
     skipped where no PostgreSQL answers on 127.0.0.1:5432."""
-    import secrets as random_names
-
-    import sqlalchemy as sa
-
-    server = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-    try:
-        with server.connect() as con:
-            con.execute(sa.text("select 1"))
-    except sa.exc.OperationalError:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    name = f"portal_test_{random_names.token_hex(4)}"
-    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
-        con.execute(sa.text(f"create database {name}"))
-    try:
-        store = Store(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}")
+    with postgres_database() as url:
+        store = Store(url)
         add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
         account, why = store.authenticate("BAO@example.vn", PASSWORD, "127.0.0.1")
         assert account is not None and account.source_code == "BAO-LS" and why == ""
@@ -369,10 +357,6 @@ def test_the_store_runs_on_postgresql_as_in_production():
         store.close_session(session_id)
         assert store.session(session_id) is None
         store.engine.dispose()
-    finally:
-        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
-            con.execute(sa.text(f"drop database {name} with (force)"))
-        server.dispose()
 
 
 def declarations(app) -> dict[tuple[str, str], Access | None]:
