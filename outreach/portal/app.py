@@ -157,33 +157,24 @@ class BodyLimit:
 
 
 async def _timed_out(send) -> None:
-    body = "Gửi dữ liệu quá chậm, kết nối đã bị ngắt; hãy gửi lại.".encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 408,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await _plain(send, 408, "Gửi dữ liệu quá chậm, kết nối đã bị ngắt; hãy gửi lại.", close=True)
 
 
 async def _too_large(send) -> None:
-    body = "Tệp gửi quá lớn (tối đa 20 MB mỗi tệp).".encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    await _plain(send, 413, "Tệp gửi quá lớn (tối đa 20 MB mỗi tệp).")
+
+
+async def _plain(send, status: int, text: str, *, close: bool = False) -> None:
+    """A short plain-text answer sent straight from the middleware (`close`: and the
+    connection ends with it)."""
+    body = text.encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
