@@ -663,38 +663,7 @@ class AnnexWriter(Comparing):
         ]
         table_rows = []
         for rate in rates:
-            if self.data.scope.is_national and rate["aggregation_level"] == "province":
-                rate = {
-                    **rate,
-                    "aggregation_label_vi": rate["aggregation_label_vi"]
-                    or rate["aggregation_code"],
-                }
-            key = f"rates.{rate['aggregation_level']}.{rate['aggregation_code']}"
-            # the source-months the line counts: all of the report's, or a province's, a
-            # kind's or a district's
-            column = RATE_COLUMNS[rate["aggregation_level"]]
-            of_rate = of_months(**({column: rate["aggregation_code"]} if column else {}))
-            label = rate["aggregation_label_vi"]
-            if rate["aggregation_level"] == "source_kind":  # the province's own outlets by name
-                label = self.group_titles.get(rate["aggregation_code"], label)
-            if rate["aggregation_level"] == "district":
-                label = f"Phòng VH-TT {label}"
-            table_rows.append(
-                [
-                    label,
-                    *[
-                        _figure(
-                            self.book,
-                            measure.is_rate,
-                            f"{key}.{measure.line[0]}",
-                            f"{measure.line[1]}: {label}",
-                            rate[measure.column],
-                            of_rate,
-                        )
-                        for measure in RATE_MEASURES
-                    ],
-                ]
-            )
+            table_rows.append([self._rate_label(rate), *self.rate_line_figures(rate).values()])
         if self.data.scope.is_national:
             heading = "Tỷ lệ gửi báo cáo theo nhóm đơn vị và theo tỉnh, thành phố:"
         elif any(rate["aggregation_level"] == "district" for rate in rates):
@@ -711,6 +680,37 @@ class AnnexWriter(Comparing):
             size=11,
             indent=False,
         )
+
+    def _rate_label(self, rate: dict) -> str:
+        """How a line of the reporting-rate table is named."""
+        label = rate["aggregation_label_vi"] or rate["aggregation_code"]
+        if rate["aggregation_level"] == "source_kind":  # the province's own outlets by name
+            label = self.group_titles.get(rate["aggregation_code"], label)
+        if rate["aggregation_level"] == "district":
+            label = f"Phòng VH-TT {label}"
+        return label
+
+    def rate_line_figures(self, rate: dict) -> dict[str, str]:
+        """The figures of a line of `rpt_reporting_rates` (expected, actual, reporting_rate,
+        …), as the annex's table prints them; defined once (the drafted assessment cites
+        them too)."""
+        key = f"rates.{rate['aggregation_level']}.{rate['aggregation_code']}"
+        # the source-months the line counts: all of the report's, or a province's, a kind's
+        # or a district's
+        column = RATE_COLUMNS[rate["aggregation_level"]]
+        of_rate = of_months(**({column: rate["aggregation_code"]} if column else {}))
+        label = self._rate_label(rate)
+        return {
+            measure.line[0]: _figure(
+                self.book,
+                measure.is_rate,
+                f"{key}.{measure.line[0]}",
+                f"{measure.line[1]}: {label}",
+                rate[measure.column],
+                of_rate,
+            )
+            for measure in RATE_MEASURES
+        }
 
     def _annex_flags(self) -> None:
         self._annex_title("flags", "Các trường hợp cần đôn đốc, kiểm tra lại")

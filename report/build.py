@@ -17,7 +17,7 @@ from outreach.core.warehouse import connect
 from report.document import ReportWriter
 from report.export import INSTALL_HINT, libreoffice, to_html, to_pdf
 from report.figures import FigureBook, load_report_data
-from report.narrative import load_narrative
+from report.narrative import NarrativeStore
 from report.trace import Trace
 
 log = logging.getLogger(__name__)
@@ -158,13 +158,14 @@ def write_report(
         trace = Trace(
             con, period, scope, [other for other in dict.fromkeys(compared) if in_calendar(other)]
         )
-    narrative = load_narrative(
-        period.code, home.root, None if scope.is_home_province else scope.key
-    )
+    narratives = NarrativeStore(home.root, None if scope.is_home_province else scope.key)
     book = FigureBook()
-    document = ReportWriter(
-        data, narrative, load_config(home, scope, data.as_of), book, template_path(home), trace
-    ).build()
+    writer = ReportWriter(
+        data, narratives, load_config(home, scope, data.as_of), book, template_path(home), trace
+    )
+    document = writer.build()
+    sections = [section.as_dict() for section in writer.sections.values()]
+    del writer
     docx_path, figures_path = report_paths(home, period, scope)
     docx_path.parent.mkdir(parents=True, exist_ok=True)
     # write beside, then rename: a reader never sees half a report
@@ -181,7 +182,8 @@ def write_report(
         as_of=data.as_of,
         is_draft=not data.is_closed,
         reporting_calendar=data.reporting_calendar,
-        narrative=str(narrative.path) if narrative.path else None,
+        narrative=str(narratives.path(period.code)),
+        sections=sections,
     )
     os.replace(partial_json, figures_path)
     is_draft, figure_count = not data.is_closed, len(book.figures)

@@ -24,6 +24,7 @@ from outreach.core.text import fold
 from report.annexes import AnnexWriter
 from report.comparisons import SAME_PERIOD, levels_vi, measure_key
 from report.docx_parts import paragraph
+from report.drafting import Drafting
 from report.figures import (
     DIRECTIVES,
     INDICATOR_DENOMINATORS,
@@ -34,7 +35,7 @@ from report.figures import (
     of_months,
     of_rows,
 )
-from report.narrative import Narrative
+from report.narrative import NarrativeStore
 from report.trace import Trace
 
 # how a group is named when the period has no row for it (the marts name each group as it was
@@ -116,24 +117,25 @@ class _SubdocXml:
     __str__ = __html__
 
 
-class ReportWriter(AnnexWriter):
+class ReportWriter(Drafting, AnnexWriter):
     """Fills the report template: its wording stays in the .docx, the figures come from here.
 
     Simple values go into the template's `{{ ... }}` fields; the parts whose length depends on
-    the data (the indicator sentences, the narrative sections, the annex with its tables and
-    charts) are built as sub-documents and go into its `{{p ... }}` fields.
+    the data (the indicator sentences, the sections people write or a draft of them, the annex
+    with its tables and charts) are built as sub-documents and go into its `{{p ... }}` fields.
     """
 
     def __init__(
         self,
         data: ReportData,
-        narrative: Narrative,
+        narratives: NarrativeStore,
         config: dict,
         book: FigureBook,
         template: Path,
         trace: Trace | None = None,
     ) -> None:
-        self.data, self.narrative, self.config, self.book = data, narrative, config, book
+        self.data, self.narratives, self.config, self.book = data, narratives, config, book
+        self.sections = {}  # what each section people write prints (`prepare_sections`)
         # each group as it was named in the period, with its months where it covers only some
         # of them (the district offices until June 2025, the commune offices after)
         self.group_titles = {
@@ -153,10 +155,8 @@ class ReportWriter(AnnexWriter):
         write()
         return self.document
 
-    def _narrative_block(self, key: str) -> object:
-        return self._block(
-            lambda: [paragraph(self.document, text) for text in self.narrative.paragraphs(key)]
-        )
+    def _section(self, key: str) -> object:
+        return self._block(lambda: self.section_block(key))
 
     def build(self) -> DocxTemplate:
         data, config = self.data, self.config
@@ -174,7 +174,6 @@ class ReportWriter(AnnexWriter):
             "period_label": data.period.label_vi,
             "subject_lower": _lower_first(config["subject"]),
             "draft_notice": "" if data.is_closed else self._draft_notice(),
-            "mo_dau": self._narrative_block("mo_dau"),
             "directives_count": directives,
             "directives_comparison": self._directives_comparison(),
             "directives_issuer": self.directives_issuer(),
@@ -182,12 +181,10 @@ class ReportWriter(AnnexWriter):
             "chi_tieu": self._block(self._indicator_sentences),
             "local_offices": self._local_offices(),
             "ket_qua": self._results(),
-            "danh_gia": self._narrative_block("danh_gia"),
-            "uu_diem": self._block(self._strengths),
-            "ton_tai_han_che": self._block(self._limits),
-            "giai_phap_khac_phuc": self._narrative_block("giai_phap_khac_phuc"),
-            "phuong_huong_nhiem_vu": self._narrative_block("phuong_huong_nhiem_vu"),
         }
+        # the sections people write, after the body's figures (a draft cites them)
+        self.prepare_sections()
+        context.update({key: self._section(key) for key in self.sections})
         self.book.part = "annex"  # figures first printed from here on are the annex's
         annex = self._staged_block(self._annex).element
         if passes_unchanged(annex.body):
@@ -712,40 +709,6 @@ class ReportWriter(AnnexWriter):
             f"hạn {texts['on_time']} báo cáo (tỷ lệ {texts['on_time_rate']}"
             f"{', ' + on_time.phrase() if on_time else ''})"
         )
-
-    def _strengths(self) -> None:
-        met = [i for i in self.data.indicators if i["is_met"]]
-        for indicator in met:
-            value = self._indicator_figures(indicator)["value"]
-            paragraph(self.document, f"- {indicator['indicator_label_vi']}: {value}, đạt chỉ tiêu.")
-        if not met:
-            paragraph(self.document, "- Chưa có chỉ tiêu nào đạt trong kỳ.")
-
-    def _limits(self) -> None:
-        for indicator in [i for i in self.data.indicators if i["is_met"] is False]:
-            texts = self._indicator_figures(indicator)
-            value, target = texts["value"], texts["target"]
-            paragraph(
-                self.document,
-                f"- {indicator['indicator_label_vi']}: {value}, chưa đạt chỉ tiêu {target}.",
-            )
-        unreported = [
-            flag for flag in self.data.flags if flag["check_name"] == "expected_submission_received"
-        ]
-        if unreported:
-            count = self.book.count(
-                "flags.missing_submission.count",
-                "Số báo cáo tháng chưa nhận được",
-                len(unreported),
-                source=None,
-            )
-            paragraph(
-                self.document,
-                f"- Còn {count} báo cáo tháng của các đơn vị chưa gửi "
-                f"hoặc gửi nhưng không hợp lệ (chi tiết tại {self.annex_ref('flags')}).",
-            )
-        for text in self.narrative.paragraphs("ton_tai_han_che"):
-            paragraph(self.document, text)
 
 
 def _noted(note: str) -> str:

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Sequence
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -43,6 +43,7 @@ def paragraph(
     align=WD_ALIGN_PARAGRAPH.JUSTIFY,
     indent: bool = True,
     space_after: float = 6,
+    highlight: bool = False,
 ):
     paragraph = container.add_paragraph()
     paragraph.alignment = align
@@ -51,7 +52,10 @@ def paragraph(
     if indent and align == WD_ALIGN_PARAGRAPH.JUSTIFY:
         paragraph.paragraph_format.first_line_indent = Mm(10)
     if text:
-        set_font(paragraph.add_run(text), size, bold=bold, italic=italic)
+        run = paragraph.add_run(text)
+        set_font(run, size, bold=bold, italic=italic)
+        if highlight:  # what is still to be read and edited: a draft
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     return paragraph
 
 

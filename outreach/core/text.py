@@ -22,3 +22,8 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub("_", bare.lower()).strip("_")
+
+
+def lower_first(value: str) -> str:
+    """The text with its first letter in lower case, as it reads inside a sentence."""
+    return value[:1].lower() + value[1:] if value else value

@@ -77,7 +77,8 @@ period_outputs as (
             and sources.province_code = report_areas.province_code
 ),
 
--- items by role: a group's total, by topic and by output type; every role's trainings
+-- items by role: a group's total, by topic and by output type; every role's together: by
+-- output type (the trainings), and each output group's total and by topic (the assessment)
 items as (
     select
         period_code,
@@ -95,7 +96,9 @@ items as (
         (period_code, report_area_code, source_role, output_group),
         (period_code, report_area_code, source_role, output_group, topic_code),
         (period_code, report_area_code, source_role, output_group, output_type_code),
-        (period_code, report_area_code, output_group, output_type_code)
+        (period_code, report_area_code, output_group, output_type_code),
+        (period_code, report_area_code, output_group),
+        (period_code, report_area_code, output_group, topic_code)
     )
 ),
 
