@@ -23,7 +23,7 @@ from outreach.core.periods import PHASE
 from report.comparing import ROLE_LABELS, Comparing
 from report.comparisons import PREVIOUS_PERIOD, SAME_PERIOD, levels_vi, measure_key
 from report.docx_parts import grid_table, paragraph
-from report.figures import INDICATOR_ROWS, of_months, of_rows
+from report.figures import DRAFT_ONLY, INDICATOR_ROWS, of_months, of_rows
 
 if TYPE_CHECKING:
     from report.figures import FigureBook, ReportData
@@ -280,6 +280,8 @@ class AnnexWriter(Comparing):
         rows = []
         for figure_id, (key, is_rate, lineage) in list(self.compared.items()):
             figure = self.book.figures[figure_id]
+            if figure.part == DRAFT_ONLY:  # only a draft a person's text replaced cites it
+                continue
             line = [figure.label_vi, figure.text]
             for kind in kinds:
                 change = self._change(figure_id, key, kind=kind, is_rate=is_rate, lineage=lineage)

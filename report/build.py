@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import tomllib
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 DEFAULT_CONFIG = CONFIG_DIR / "report.toml"
 TEMPLATE_NAME = "bao-cao.docx"
+SECTIONS_FILE = "sections.json"
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / TEMPLATE_NAME
 
 
@@ -124,6 +126,20 @@ def report_paths(home: Home, period: Period, scope: Scope | None = None) -> tupl
     return folder / f"bao-cao-{period.code}.docx", folder / "figures.json"
 
 
+def sections_path(home: Home, period: Period, scope: Scope | None = None) -> Path:
+    """The sections people write as the last report printed them (`Section.as_dict`), beside
+    figures.json: small, for the portal and `outreach status`."""
+    return report_paths(home, period, scope)[1].with_name(SECTIONS_FILE)
+
+
+def load_sections(home: Home, period: Period, scope: Scope | None = None) -> list[dict]:
+    """The sections of the period's last report ([] before its first)."""
+    path = sections_path(home, period, scope)
+    if not path.is_file():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def write_report(
     home: Home,
     period: Period,
@@ -186,6 +202,11 @@ def write_report(
         sections=sections,
     )
     os.replace(partial_json, figures_path)
+    partial_sections = figures_path.with_name(SECTIONS_FILE + ".part")
+    partial_sections.write_text(
+        json.dumps(sections, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    os.replace(partial_sections, figures_path.with_name(SECTIONS_FILE))
     is_draft, figure_count = not data.is_closed, len(book.figures)
     del data, trace, book
     gc.collect()  # python-docx's parts refer to each other: freed by the collector only

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from outreach.core.text import fold, lower_first
 from report.comparisons import SAME_PERIOD, Change
 from report.docx_parts import paragraph
-from report.figures import of_rows
+from report.figures import DRAFT_ONLY, of_rows
 from report.narrative import (
     DRAFTED_FROM_FIGURES,
     PLACEHOLDER,
@@ -165,14 +165,16 @@ class Drafting:
         output_type = self.data.output_types[code]
         label = lower_first(output_type["output_type_label_vi"])
         # the unit after a number, unless the label already says it ("phóng sự")
-        unit = "" if fold(label) == fold(output_type["unit_label_vi"]) else output_type["unit_label_vi"]
+        unit = output_type["unit_label_vi"]
+        unit = "" if fold(label) == fold(unit) else unit
         what = f"{label} ({in_sentence(self.group_titles.get(kind) or 'cấp huyện và cấp xã')})"
         figures = self.book.figures
         now = _counted(figures[figure_id].text, unit)
         if change.is_new:
             return f"{what} mới phát sinh {now}"
         if not change.current:
-            return f"{what} không còn, {self._against()} là {figures[f'{figure_id}.same_period.base'].text}"  # type: ignore[attr-defined]
+            base = figures[f"{figure_id}.same_period.base"].text
+            return f"{what} không còn, {self._against()} là {base}"  # type: ignore[attr-defined]
         amount = _counted(figures[f"{figure_id}.same_period.change"].text.lstrip("+\u2212"), unit)
         share = figures[f"{figure_id}.same_period.change_percent"].text.lstrip("+\u2212")
         if change.change > 0:  # type: ignore[operator]
@@ -235,7 +237,10 @@ class Drafting:
                 "indicators.met.count", "Số chỉ tiêu đạt", len(met), source=None
             )
             count_judged = self.book.count(
-                "indicators.judged.count", "Số chỉ tiêu có chỉ tiêu của kỳ", len(judged), source=None
+                "indicators.judged.count",
+                "Số chỉ tiêu có chỉ tiêu của kỳ",
+                len(judged),
+                source=None,
             )
             missed = [i for i in judged if not i["is_met"]]
             detail = ""
@@ -260,12 +265,21 @@ class Drafting:
         return sentences
 
     def _with_comparison(self, figure_id: str, change: Change | None) -> list[str]:
+        """A figure and those of its comparison that its sentence prints: a rate's change and
+        the rate then; a count's change and its share (none from a base of zero); a count down
+        to nothing, its value then."""
         if change is None or not change.is_comparable:
             return [figure_id]
-        suffixes = [".same_period.base", ".same_period.change"]
-        if not change.is_rate and not change.is_new:
-            suffixes.append(".same_period.change_percent")
-        return [figure_id, *(figure_id + suffix for suffix in suffixes)]
+        compared = f"{figure_id}.same_period"
+        if change.is_same:  # "bằng cùng kỳ"; a rate "bằng mức 45,8% của cùng kỳ"
+            return [figure_id, f"{compared}.base"] if change.is_rate else [figure_id]
+        if change.is_rate:
+            return [figure_id, f"{compared}.change", f"{compared}.base"]
+        if change.is_new:
+            return [figure_id, f"{compared}.change"]
+        if not change.current:
+            return [f"{compared}.base"]
+        return [figure_id, f"{compared}.change", f"{compared}.change_percent"]
 
     def _group_rates(self) -> list[tuple[dict, dict[str, str]]]:
         """The period's reporting rate lines by kind of source, with their figures."""
@@ -284,7 +298,8 @@ class Drafting:
                 due[row["source_code"]] += 1
                 received[row["source_code"]] += bool(row["is_received"])
         codes = sorted(code for code in due if not received[code])
-        return [self.data.sources[code]["source_name"] for code in codes if code in self.data.sources]
+        sources = self.data.sources
+        return [sources[code]["source_name"] for code in codes if code in sources]
 
     def _reporting_assessment(self) -> Sentence | None:
         texts = self.completeness_figures()  # type: ignore[attr-defined]
@@ -427,7 +442,9 @@ class Drafting:
         """Decide what each section prints (before the annex: a draft's figures are the
         body's) and record it for figures.json."""
         narrative = self.narratives.load(self.data.period.code)
+        self.book.part = DRAFT_ONLY  # until a draft is printed, its own figures are the draft's
         drafts = self._drafts()
+        self.book.part = "body"
         texts = {figure_id: figure.text for figure_id, figure in self.book.figures.items()}
         for key, title in SECTIONS.items():
             draft = drafts.get(key, [])
@@ -446,6 +463,15 @@ class Drafting:
             cited = [figure for sentence in draft for figure in sentence.figures]
             section.figures = list(dict.fromkeys(cited + section.figures))
             self.sections[key] = section
+        self.book.printed_in_body(
+            {
+                figure
+                for section in self.sections.values()
+                if section.state == "drafted"
+                for sentence in section.draft
+                for figure in sentence.figures
+            }
+        )
 
     def _print_saved(self, section: Section, saved: list[str], texts: dict[str, str]) -> None:
         section.state = "saved"
@@ -507,3 +533,20 @@ def _names(names: list[str]) -> str:
     shown = ", ".join(names[:NAMED_SOURCES])
     more = len(names) - NAMED_SOURCES
     return f"{shown} và {more} đơn vị khác" if more > 0 else shown
+
+
+def format_sections(sections: list[dict]) -> str:
+    """What an officer must do before signing, from a report's sections: those still drafts,
+    and each saved sentence citing a figure that changed since it was saved ("" for none)."""
+    lines = []
+    drafts = [entry["title"] for entry in sections if entry["state"] != "saved"]
+    if drafts:
+        listed = ", ".join(f"“{title}”" for title in drafts)
+        lines.append(f"Mục còn là dự thảo (chưa ai lưu nội dung): {listed}.")
+    for entry in sections:
+        for stale in entry.get("stale") or []:
+            lines.append(
+                f"- {entry['title']}: câu “{stale['sentence']}” nêu {stale['before']} "
+                f"({stale['label']}), nay là {stale['now']}: cần đọc lại."
+            )
+    return "\n".join(lines)

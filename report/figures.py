@@ -74,13 +74,18 @@ INDICATOR_DENOMINATORS: dict[str, Lineage] = {
 }
 
 
+DRAFT_ONLY = "draft"
+
+
 @dataclass(frozen=True)
 class Figure:
     id: str
     label_vi: str
     value: float | int | None
     text: str
-    part: str = "body"  # where the report first prints it: the body or the annex
+    # where the report first prints it: the body or the annex; "draft" for a figure only a draft
+    # cites that a saved text replaced (the portal shows it beside the section)
+    part: str = "body"
     lineage: Lineage | None = None
 
 
@@ -167,7 +172,16 @@ class FigureBook:
             raise ValueError(f"figure {figure.id} printed with two values")
         if previous.lineage != figure.lineage:
             raise ValueError(f"figure {figure.id} printed with two lineages")
+        if previous.part == DRAFT_ONLY and figure.part != DRAFT_ONLY:  # printed after all
+            self.figures[figure.id] = replace(previous, part=figure.part)
         return figure.text
+
+    def printed_in_body(self, figure_ids: set[str]) -> None:
+        """The draft's figures with these ids, and their comparisons, are printed in the body."""
+        for figure_id, figure in list(self.figures.items()):
+            own = figure_id.split(".same_period.")[0].split(".previous_period.")[0]
+            if figure.part == DRAFT_ONLY and own in figure_ids:
+                self.figures[figure_id] = replace(figure, part="body")
 
     def body_figures(self) -> list[Figure]:
         return [figure for figure in self.figures.values() if figure.part == "body"]

@@ -42,7 +42,9 @@ SECTIONS = {
 }
 # those a report drafts from its figures; the others start from an earlier period's saved text
 DRAFTED_FROM_FIGURES = ("danh_gia", "uu_diem", "ton_tai_han_che")
-PLACEHOLDER = "[DỰ THẢO - cần bổ sung mục “{title}”: viết trên Cổng thông tin, trang Nội dung báo cáo]"
+PLACEHOLDER = (
+    "[DỰ THẢO - cần bổ sung mục “{title}”: viết trên Cổng thông tin, trang Nội dung báo cáo]"
+)
 FILE_HEADER = (
     "# Nội dung do cán bộ viết cho báo cáo {period}\n\n"
     'Mỗi mục bắt đầu bằng một dòng "## Tên mục". Mỗi đoạn cách nhau một dòng trống; dòng bắt đầu\n'
@@ -160,8 +162,8 @@ class NarrativeStore:
 
     def __init__(self, home_root: Path, scope_folder: str | None = None) -> None:
         self.scope_folder = scope_folder
-        self.folder = home_root / "narratives" / scope_folder if scope_folder else (
-            home_root / "narratives"
+        self.folder = (
+            home_root / "narratives" / scope_folder if scope_folder else (home_root / "narratives")
         )
         # the bundled texts are the home province's only
         self.folders = [self.folder] if scope_folder else [self.folder, BUNDLED_DIR]
@@ -255,7 +257,7 @@ class NarrativeStore:
 
     def saved_periods(self) -> list[Period]:
         """The periods with a saved text, in any of this scope's folders."""
-        found = {}
+        found: dict[str, Period] = {}
         for folder in self.folders:
             for path in folder.glob("*.md") if folder.is_dir() else []:
                 try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import json
 import os
 import pickle
 import shutil
@@ -18,7 +19,7 @@ import pytest
 from fast_tier import heavy_fixture, mark_fast
 from fast_tier import pytest_addoption as pytest_addoption
 from fast_tier import pytest_runtest_makereport as pytest_runtest_makereport
-from helpers import PERIOD, new_home, run_pipeline
+from helpers import PERIOD, document_text, new_home, run_pipeline
 
 from outreach.core.registry import Reference
 
@@ -31,6 +32,7 @@ LONGEST_FIRST = [
     "test_publish",
     "test_e2e",
     "test_comparisons",
+    "test_report_sections",
     "test_incremental",
     "test_calendar",
     "test_readme",
@@ -166,3 +168,48 @@ def clean(tmp_path_factory):
     sample = generate(PERIOD, root / "drop", seed=1, plant_problems=False)
     result = run_pipeline(home, root / "drop")
     return {"home": home, "sample": sample, **result}
+
+
+def run_period(home: Path, period: str, drop: Path | None = None) -> dict:
+    """`outreach run --period <period>` through Airflow, and what its report says: its text, its
+    figures.json, and what the accepted submissions say of the period and of the one it is
+    compared with (tests/independent.py, by the role of the sources)."""
+    from click.testing import CliRunner
+    from independent import expected_role_figures
+
+    from outreach.cli import main
+    from outreach.core.periods import parse_period
+
+    arguments = ["run", "--period", period, "--home", str(home)]
+    result = CliRunner().invoke(main, arguments + (["--inbox", str(drop)] if drop else []))
+    assert result.exit_code == 0, result.output
+    folder = home / "reports" / period
+    warehouse = str(home / "warehouse" / "outreach.duckdb")
+    code = parse_period(period)
+    return {
+        "period": code,
+        "text": document_text(folder / f"bao-cao-{period}.docx"),
+        "figures": json.loads((folder / "figures.json").read_text(encoding="utf-8")),
+        "now": expected_role_figures(warehouse, code),
+        "then": expected_role_figures(warehouse, code.base),
+    }
+
+
+@heavy_fixture(scope="session")
+def two_years(tmp_path_factory):
+    """The demo's 2025-H1 and 2026-H1 in one inbox, run through Airflow for 2026-H1, then for
+    2026-Q1 (once for the whole run; each worker gets a copy of its own)."""
+    from click.testing import CliRunner
+
+    from outreach.cli import main
+
+    def build(root: Path) -> dict:
+        home, drop = root / "home", root / "drop"
+        for period in ("2025-H1", "2026-H1"):
+            sampled = CliRunner().invoke(main, ["sample", "--period", period, "--inbox", str(drop)])
+            assert sampled.exit_code == 0, sampled.output
+        half = run_period(home, "2026-H1", drop)
+        quarter = run_period(home, "2026-Q1")
+        return {"home": home, "2026-H1": half, "2026-Q1": quarter}
+
+    return built_once_per_run(tmp_path_factory, "two-years", build)

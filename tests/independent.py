@@ -79,6 +79,7 @@ def expected_figures(
         figures["outputs.all.tap_huan.all"] = _scalar(
             con, "select sum(quantity) from period_rows where output_type_code = 'tap_huan'"
         )
+        figures.update(_all_media(con))
 
         for source, month, quantity in con.execute("""
                 select source_code, strftime(report_month, '%Y-%m'), sum(quantity)
@@ -122,6 +123,20 @@ def expected_figures(
         return figures
 
 
+def _all_media(con) -> dict:
+    """Every group's media items together, in all and by topic."""
+    figures = {
+        "outputs.all.media.all": _scalar(
+            con, "select coalesce(sum(quantity), 0) from period_rows where output_group = 'media'"
+        )
+    }
+    for topic, quantity in con.execute("""
+            select topic_code, sum(quantity) from period_rows
+            where output_group = 'media' group by all""").fetchall():
+        figures[f"outputs.all.media.{topic}"] = quantity
+    return figures
+
+
 def _completeness(con, period: Period) -> dict:
     months = ", ".join(f"(date '{month}')" for month in period.months)
     con.execute(f"""
@@ -163,6 +178,15 @@ def _completeness(con, period: Period) -> dict:
             where source_kind = 'outlet_provincial' and trafficking_items = 0""",
         ),
     }
+    figures["completeness.silent_sources.count"] = _scalar(
+        con,
+        "select count(*) from (select source_code from expected group by 1 "
+        "having not bool_or(received))",
+    )
+    for kind, missing in con.execute(
+        "select source_kind, count(*) filter (where not received) from expected group by 1"
+    ).fetchall():
+        figures[f"flags.missing_submission.{kind}.count"] = missing
     for source, month, days in con.execute("""
             select source_code, strftime(month, '%Y-%m'), datediff('day', due, first_day)
             from expected where received and first_day > due""").fetchall():
@@ -259,11 +283,12 @@ def _indicators(con, period: Period) -> dict:
             from counted c join active o on o.source_code = c.outlet
             group by c.outlet)
         select sum(least(trained, reporters)), sum(reporters) from outlets""").fetchone()
-    targets = dict(
-        con.execute(f"""
-        select indicator_code, cast(target_value as double) from ref_indicators
-        where {end} between cast(valid_from as date) and cast(valid_to as date)""").fetchall()
-    )
+    targets, operators = {}, {}
+    for code, target, operator in con.execute(f"""
+            select indicator_code, cast(target_value as double), target_operator
+            from ref_indicators
+            where {end} between cast(valid_from as date) and cast(valid_to as date)""").fetchall():
+        targets[code], operators[code] = target, operator
     figures = {}
     for code, (numerator, denominator) in {
         "I1_communes_counselled": i1,
@@ -275,6 +300,15 @@ def _indicators(con, period: Period) -> dict:
         figures[f"indicator.{code}.denominator"] = denominator
         figures[f"indicator.{code}.value"] = numerator / denominator
         figures[f"indicator.{code}.target"] = targets[code]
+    # the indicators judged against a target, and those met (the drafted assessment)
+    judged = [code for code in targets if targets[code] is not None]
+    figures["indicators.judged.count"] = len(judged)
+    figures["indicators.met.count"] = sum(
+        figures[f"indicator.{code}.value"] >= targets[code]
+        if operators[code] == ">="
+        else figures[f"indicator.{code}.value"] <= targets[code]
+        for code in judged
+    )
     return figures
 
 
@@ -328,6 +362,7 @@ def expected_role_figures(
             "select coalesce(sum(quantity), 0) from period_rows "
             "where output_type_code = 'tap_huan'",
         )
+        figures.update(_all_media(con))
         figures["directives.count"] = _scalar(
             con,
             f"""

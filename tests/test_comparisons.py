@@ -1,57 +1,21 @@
 """Every figure against the same period of the year before, across the 2025 reform.
 
 As a department would try it: the demo's 2025-H1 and 2026-H1 in one inbox, one `outreach run
---period 2026-H1` through Airflow, then `outreach run --period 2026-Q1`. Every base, change and
-percentage in figures.json is recomputed from the accepted submissions of both periods by SQL
-that shares nothing with the marts (tests/independent.py), by the role of the sources: 2025-H1's
-district offices against 2026-H1's commune offices, the two provincial outlets against the one
-that replaced them.
+--period 2026-H1` through Airflow, then `outreach run --period 2026-Q1` (conftest's
+`two_years`). Every base, change and percentage in figures.json is recomputed from the accepted
+submissions of both periods by SQL that shares nothing with the marts (tests/independent.py), by
+the role of the sources: 2025-H1's district offices against 2026-H1's commune offices, the two
+provincial outlets against the one that replaced them.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from click.testing import CliRunner
-from helpers import document_text
-from independent import check_comparisons, expected_role_figures
-
-from outreach.cli import main
-from outreach.core.periods import parse_period
+from independent import check_comparisons
 
 pytestmark = pytest.mark.slow
-
-
-def _run(runner, home, period: str, drop=None) -> dict:
-    arguments = ["run", "--period", period, "--home", str(home)]
-    result = runner.invoke(main, arguments + (["--inbox", str(drop)] if drop else []))
-    assert result.exit_code == 0, result.output
-    folder = home / "reports" / period
-    warehouse = str(home / "warehouse" / "outreach.duckdb")
-    code = parse_period(period)
-    return {
-        "period": code,
-        "text": document_text(folder / f"bao-cao-{period}.docx"),
-        "figures": json.loads((folder / "figures.json").read_text(encoding="utf-8")),
-        # what the accepted submissions say, read while the warehouse is as of this run
-        "now": expected_role_figures(warehouse, code),
-        "then": expected_role_figures(warehouse, code.base),
-    }
-
-
-@pytest.fixture(scope="module")
-def two_years(tmp_path_factory):
-    root = tmp_path_factory.mktemp("two-years")
-    home, drop = root / "home", root / "drop"
-    runner = CliRunner()
-    for period in ("2025-H1", "2026-H1"):
-        sampled = runner.invoke(main, ["sample", "--period", period, "--inbox", str(drop)])
-        assert sampled.exit_code == 0, sampled.output
-    half = _run(runner, home, "2026-H1", drop)
-    quarter = _run(runner, home, "2026-Q1")
-    return {"home": home, "2026-H1": half, "2026-Q1": quarter}
 
 
 @pytest.mark.parametrize("period", ["2026-H1", "2026-Q1"])
