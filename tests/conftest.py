@@ -41,6 +41,7 @@ LONGEST_FIRST = [
     "test_portal",
     "test_warehouse",
     "test_portal_browser",
+    "test_portal_narratives",
     "test_checks",
     "test_phase",
     "test_periods",

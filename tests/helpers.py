@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import secrets
 import shutil
@@ -266,3 +267,25 @@ def postgres_database() -> Iterator[str]:
         with server.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
             con.execute(sa.text(f"drop database {name} with (force)"))
         server.dispose()
+
+
+def figure_changed(home: Home, section: str, figure_id: str, value: float, text: str) -> None:
+    """The period's figures.json as the next report writes it when a figure has changed since
+    the section was saved: the figure's new value and text, and the section's saved sentences
+    citing it (`report.drafting`, `report.narrative.stale_citations`)."""
+    from report.build import report_paths
+    from report.narrative import NarrativeStore, stale_citations
+
+    path = report_paths(home, PERIOD)[1]
+    report = json.loads(path.read_text(encoding="utf-8"))
+    for figure in report["figures"]:
+        if figure["id"] == figure_id:
+            figure["value"], figure["text"] = value, text
+    latest = NarrativeStore(home.root).latest(PERIOD.code, section)
+    assert latest is not None, f"nothing saved in {section}"
+    now = {figure["id"]: figure for figure in report["figures"]}
+    for entry in report["sections"]:
+        if entry["key"] == section:
+            stale = [vars(found) for found in stale_citations(latest, now)]
+            entry.update(state="saved", saved_version=latest.number, stale=stale)
+    path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")

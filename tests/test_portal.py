@@ -377,7 +377,7 @@ def declarations(app) -> dict[tuple[str, str], Access | None]:
 def test_every_route_declares_who_may_use_it(tmp_path):
     app = create_app(new_home(tmp_path / "home"))
     routes = declarations(app)
-    assert len(routes) == 21
+    assert len(routes) == 24
     assert [route for route, access in routes.items() if access is None] == []
     public = {route for route, access in routes.items() if access.is_public}
     assert public == {
@@ -396,6 +396,7 @@ CALLS = {
     "/don-vi/mau": "/don-vi/mau?month=2022-07-01",
     "/thiet-lap/{token}": "/thiet-lap/" + "x" * 43,
     "/so/bao-cao/{period}/{name}": "/so/bao-cao/2022-H1/bao-cao-2022-H1.docx",
+    "/so/noi-dung/lich-su": "/so/noi-dung/lich-su?period=2022-H1&section=danh_gia",
 }
 FORM = {
     "month": "2022-07-01",
@@ -433,6 +434,10 @@ ANSWERS = {
     ("POST", "/so/phe-duyet"): {"staff": 303, "admin": 303},
     ("GET", "/so/bao-cao"): {"staff": 200, "admin": 200},
     ("GET", "/so/bao-cao/{period}/{name}"): {"staff": 200, "admin": 200},
+    # the report's sections: the walk's form names no section (refused, nothing saved)
+    ("GET", "/so/noi-dung"): {"staff": 200, "admin": 200},
+    ("POST", "/so/noi-dung"): {"staff": 403, "admin": 403},
+    ("GET", "/so/noi-dung/lich-su"): {"staff": 200, "admin": 200},
     ("POST", "/so/chay-ngay"): {"staff": 403, "admin": 403},
     # the accounts and the audit log: the walk's form names no account (400, with a message)
     ("GET", "/quan-tri/tai-khoan"): {"admin": 200},

@@ -1,7 +1,8 @@
 """The portal in a real browser (Debian's chromium, driven by Playwright): a sender logs in,
 drops a bad file and reads every error, drops the corrected one, confirms it as a correction and
-sees it waiting for the night; the department reads the completeness matrix. On a phone-sized
-screen the pages fit. Screenshots of the sender's page and the matrix go to docs/."""
+sees it waiting for the night; the department reads the completeness matrix and writes a section
+of the report. On a phone-sized screen the pages fit. Screenshots of the sender's page, the
+matrix and the report's sections go to docs/."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from helpers import PORTAL_PASSWORD, add_portal_account, portal_home, write_csv
+from helpers import PORTAL_PASSWORD, add_portal_account, figure_changed, portal_home, write_csv
 
 from outreach.portal.app import create_app
 from outreach.portal.store import Store
@@ -33,6 +34,7 @@ ROW = ["Phòng, chống mua bán người", "Tin, bài", "2", "", "", "Tiêu đ�
 def served(demo, tmp_path):
     home = portal_home(tmp_path / "home", demo["home"].published_warehouse)
     shutil.copy(demo["home"].warehouse, home.warehouse)  # for a night run by the test
+    shutil.copytree(demo["home"].reports, home.reports, dirs_exist_ok=True)  # their figures.json
     store = Store.for_home(home)
     add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
     add_portal_account(
@@ -189,5 +191,78 @@ def test_approve_then_a_correction_made_from_the_template_is_held(served):
             page = sender.inner_text("main")
             assert "BAO-LS_2022-03_r2.xlsx nhận sau khi phê duyệt kỳ 2022-H1" in page
             assert march_total() == before
+        finally:
+            browser.close()
+
+
+CITED = "indicator.I1_communes_counselled.value"  # a figure "Ưu điểm" may cite
+
+
+def test_the_department_writes_a_section_of_the_report(served):
+    """On a phone: the officer opens the report's sections, previews an edited draft, saves it
+    and sees what changed; on a desktop the sections stand beside their figures, and the
+    section's history lists the version."""
+    from playwright.sync_api import sync_playwright
+
+    text = "- Tỷ lệ xã trọng điểm được tư vấn đạt {" + CITED + "}."
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            desktop = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            _log_in(desktop, served["url"], "so@example.vn")
+            desktop.goto(f"{served['url']}/so/noi-dung")
+            box = desktop.locator("#text-uu_diem").bounding_box()
+            figures = desktop.locator("#uu_diem aside").bounding_box()
+            assert figures["x"] > box["x"] + box["width"]  # the figures beside the text
+            desktop.screenshot(path=str(_shots(served) / "portal-noi-dung.png"), full_page=True)
+
+            phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            _log_in(phone, served["url"], "so@example.vn")
+            phone.click("text=Nội dung báo cáo")
+            assert phone.url.endswith("/so/noi-dung")
+            strengths = phone.locator("#uu_diem")
+            assert "Dự thảo từ số liệu" in strengths.inner_text()
+            phone.screenshot(path=str(_shots(served) / "portal-noi-dung-phone.png"), full_page=True)
+            # the page fits a phone: nothing wider than the screen
+            assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+            phone.fill("#text-uu_diem", text)
+            strengths.locator("button[value=xem-truoc]").click()
+            preview = phone.locator("#uu_diem .preview").inner_text()
+            assert "đạt 45,8%." in preview
+            assert phone.input_value("#text-uu_diem") == text  # kept, not saved
+            phone.locator("#uu_diem").screenshot(
+                path=str(_shots(served) / "portal-noi-dung-xem-truoc-phone.png")
+            )
+            phone.locator("#uu_diem button[value=luu]").click()
+            assert "saved=uu_diem" in phone.url
+            saved = phone.locator("#uu_diem").inner_text()
+            assert "Đã lưu phiên bản 1 của mục “Ưu điểm”" in saved
+            assert "Đã lưu — phiên bản 1, so@example.vn" in saved
+            assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+            phone.locator("#uu_diem").screenshot(
+                path=str(_shots(served) / "portal-noi-dung-da-luu-phone.png")
+            )
+            narrative = served["home"].root / "narratives" / "2022-H1.md"
+            assert text in narrative.read_text(encoding="utf-8")
+
+            # the next report finds the figure changed: the home page and the section say so
+            figure_changed(served["home"], "uu_diem", CITED, 0.5, "50%")
+            phone.goto(f"{served['url']}/so")
+            notice = phone.inner_text("#stale-citations")
+            assert "mục “Ưu điểm” (1 câu)" in notice
+            phone.screenshot(path=str(_shots(served) / "portal-so-doc-lai-phone.png"))
+            phone.click("#stale-citations a")
+            assert phone.url.endswith("/so/noi-dung?period=2022-H1#uu_diem")
+            assert "nay là 50%" in phone.inner_text("#uu_diem")
+            phone.locator("#uu_diem").screenshot(
+                path=str(_shots(served) / "portal-noi-dung-doc-lai-phone.png")
+            )
+
+            desktop.goto(f"{served['url']}/so/noi-dung")
+            desktop.click("#uu_diem >> text=Lịch sử các phiên bản (1)")
+            assert "Phiên bản 1" in desktop.inner_text("main")
+            desktop.screenshot(
+                path=str(_shots(served) / "portal-noi-dung-lich-su.png"), full_page=True
+            )
         finally:
             browser.close()

@@ -182,6 +182,12 @@ def parse_period(code: str) -> Period:
     return period
 
 
+def latest_first(periods: list[Period]) -> list[Period]:
+    """The latest first; of those ending in the same month, the longest (the year, then its
+    half-year, then its quarter)."""
+    return sorted(periods, key=lambda period: (period.last_month, len(period.months)), reverse=True)
+
+
 def in_calendar(period: Period) -> bool:
     """Whether the calendar (and dbt's seed of it) has the period."""
     return period.year >= FIRST_YEAR and period.last_month.year <= LAST_YEAR

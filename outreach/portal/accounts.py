@@ -47,6 +47,7 @@ ACTION_LABELS = dict(
         ("download", "Tải báo cáo"),
         ("period_approve", "Phê duyệt kỳ"),
         ("period_reopen", "Mở lại kỳ"),
+        ("narrative_saved", "Lưu nội dung báo cáo"),
         ("run_now", "Yêu cầu chạy ngay"),
         ("account_added", "Tạo tài khoản"),
         ("setup_link_sent", "Gửi liên kết thiết lập qua e-mail"),

@@ -33,14 +33,18 @@ from outreach.portal.access import (
     SentHome,
     session_of,
 )
+from outreach.portal.narratives import MAX_FORM_BYTES
 from outreach.portal.pages import page, refused, to_login
 from outreach.portal.routes import administration, auth, department, senders
+from outreach.portal.routes.department import NARRATIVES_PATH
 from outreach.portal.routes.senders import MAX_UPLOAD_BYTES, UPLOAD_PATH
 from outreach.portal.store import Store
 
 SIGNING_KEY_ENV = "OUTREACH_PORTAL_SECRET"
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES
 SMALL_BODY_BYTES = 64 * 1024  # a login, a confirmation, an approval
+# the forms that carry more than a few fields: a section of the report (its text)
+LARGER_BODIES = {NARRATIVES_PATH: MAX_FORM_BYTES}
 BODY_TIMEOUT_SECONDS = 30.0  # the longest wait for the next piece of a request body
 BODY_DEADLINE_SECONDS = 600.0  # a whole body: five files of 20 MB at 1.5 Mbit/s
 ROUTERS = (
@@ -89,7 +93,8 @@ class BodyTimedOut(Exception):
 class BodyLimit:
     """ASGI middleware: a request whose body passes its limit is answered 413 as soon as it does
     (Content-Length is checked first; a chunked body is counted while it streams). The upload
-    route may carry MAX_FILES files; every other route a form of a few fields.
+    route may carry MAX_FILES files, a section's form its text (LARGER_BODIES); every other
+    route a form of a few fields.
 
     A body that stalls is answered 408 and its connection closed: each piece must come within
     `timeout` seconds of the previous one, and the whole body within `deadline`. Once the body
@@ -110,11 +115,12 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = self.limit if scope.get("path") == UPLOAD_PATH else self.small
+        path = scope.get("path")
+        limit = self.limit if path == UPLOAD_PATH else LARGER_BODIES.get(path, self.small)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await _too_large(send)
+            return await _too_large(send, path == UPLOAD_PATH)
         seen = 0
         started = False
         body_done = False
@@ -149,7 +155,7 @@ class BodyLimit:
             await self.app(scope, counted_receive, tracked_send)
         except BodyTooLarge:
             if not started:
-                await _too_large(send)
+                await _too_large(send, path == UPLOAD_PATH)
         except BodyTimedOut:
             # a response already under way ends unfinished: the server closes the connection
             if not started:
@@ -160,8 +166,11 @@ async def _timed_out(send) -> None:
     await _plain(send, 408, "Gửi dữ liệu quá chậm, kết nối đã bị ngắt; hãy gửi lại.", close=True)
 
 
-async def _too_large(send) -> None:
-    await _plain(send, 413, "Tệp gửi quá lớn (tối đa 20 MB mỗi tệp).")
+async def _too_large(send, is_upload: bool) -> None:
+    if is_upload:
+        await _plain(send, 413, "Tệp gửi quá lớn (tối đa 20 MB mỗi tệp).")
+    else:
+        await _plain(send, 413, "Nội dung gửi quá lớn.")
 
 
 async def _plain(send, status: int, text: str, *, close: bool = False) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ingest.approvals import approvals_file, write_approvals
 from outreach.core.home import Home
-from outreach.core.periods import PERIOD_PATTERN, Period, parse_period
+from outreach.core.periods import PERIOD_PATTERN, Period, latest_first, parse_period
 from outreach.core.scope import Scope, UnknownProvince, resolve_scope
 from outreach.core.warehouse import connect, fetch_dicts
 from outreach.portal.store import (
@@ -69,12 +69,6 @@ def checked_periods(home: Home) -> list[str]:
         except ValueError:
             continue  # a period of an earlier release's calendar
     return [period.code for period in latest_first(periods)]
-
-
-def latest_first(periods: list[Period]) -> list[Period]:
-    """The latest first; of those ending in the same month, the longest (the year, then its
-    half-year, then its quarter)."""
-    return sorted(periods, key=lambda period: (period.last_month, len(period.months)), reverse=True)
 
 
 def flags(home: Home, scope: Scope, period_code: str) -> list[dict]:

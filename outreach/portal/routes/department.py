@@ -1,19 +1,22 @@
 """The department's pages, of the officer's province (an administrator's: the home's own):
-the completeness matrix, the checks' flags, who to chase, the reports to download, and the
-approval of a period's figures."""
+the completeness matrix, the checks' flags, who to chase, the reports to download, the
+approval of a period's figures, and the sections of the report people write."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from outreach.core.numbers import format_count
 from outreach.core.periods import parse_period
 from outreach.core.scope import Scope
-from outreach.portal import accounts, airflow, department, submissions
+from outreach.portal import accounts, airflow, department, narratives, submissions
 from outreach.portal.access import (
     DEPARTMENT,
     Portal,
@@ -26,6 +29,7 @@ from outreach.portal.access import (
 )
 from outreach.portal.pages import page
 from outreach.portal.store import current_approvals
+from report.narrative import SECTIONS, SavedMeanwhile, paragraphs_of
 
 router = APIRouter(prefix="/so", dependencies=[Depends(DEPARTMENT)])
 log = logging.getLogger(__name__)
@@ -36,6 +40,8 @@ def department_page(request: Request, portal: PortalDep, visitor: VisitorDep, ki
     account = visitor.account
     province = None if account.role == "admin" else account.province_code
     data = submissions.completeness(portal.home, province, kind or None)
+    scope = department.scope_of(portal.home, account)
+    stale = narratives.stale_notices(portal.home, scope, portal.store) if scope else []
     run, run_error = None, ""
     if airflow.api_url():
         try:
@@ -59,6 +65,7 @@ def department_page(request: Request, portal: PortalDep, visitor: VisitorDep, ki
         run_active=bool(run and run.get("state") in airflow.ACTIVE_STATES),
         last_request=accounts.last_run_request(portal.store) if airflow.api_url() else None,
         local_time=accounts.local_time,
+        stale=stale,
     )
 
 
@@ -152,18 +159,196 @@ def reports_page(request: Request, portal: PortalDep, visitor: VisitorDep):
     return page(request, "reports.html", visitor=visitor, periods=found)
 
 
+def _not_found(request: Request, visitor: Visitor, message: str):
+    return page(
+        request,
+        "message.html",
+        status=404,
+        visitor=visitor,
+        title="Không tìm thấy",
+        message=message,
+    )
+
+
 @router.get("/bao-cao/{period}/{name}")
 def download(request: Request, portal: PortalDep, visitor: VisitorDep, period: str, name: str):
     scope = department.scope_of(portal.home, visitor.account)
     path = department.download_path(portal.home, scope, period, name) if scope else None
     if path is None:
-        return page(
-            request,
-            "message.html",
-            status=404,
-            visitor=visitor,
-            title="Không tìm thấy",
-            message="Không có tệp này.",
-        )
+        return _not_found(request, visitor, "Không có tệp này.")
     portal.store.log(visitor.account.login, "download", f"{period}/{name}", client_address(request))
     return FileResponse(path, filename=name)
+
+
+NARRATIVES_PATH = "/so/noi-dung"
+VERSION_NUMBER = re.compile(r"[0-9]{1,9}")
+APPROVED = (
+    "Kỳ này đã được phê duyệt: nội dung báo cáo chỉ xem, không sửa được. Muốn sửa, hãy mở lại "
+    "kỳ ở trang Phê duyệt kỳ."
+)
+
+
+@dataclass
+class Outcome:
+    """What a section's form came back with: its preview, a refusal, a save made meanwhile by
+    someone else, or the version just saved; shown under the section's box."""
+
+    key: str
+    kind: str  # preview, error, meanwhile, saved
+    message: str = ""
+    printed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    diff: list[narratives.Piece] = field(default_factory=list)
+
+
+def _editor(
+    request: Request,
+    portal: Portal,
+    visitor: Visitor,
+    period_code: str,
+    *,
+    status: int = 200,
+    outcome: Outcome | None = None,
+    typed: str | None = None,
+    base_version: int | None = None,
+):
+    """The sections of a period with a report (the newest unless one is chosen); a section's
+    box holds `typed` (the officer's text, kept) when a form came back."""
+    scope = department.scope_of(portal.home, visitor.account)
+    periods = narratives.report_periods(portal.home, scope) if scope else []
+    chosen = next((p for p in periods if p.code == period_code), periods[0] if periods else None)
+    report, views, approved = None, [], False
+    if scope and chosen:
+        report = narratives.report_figures(portal.home, scope, chosen.code)
+        approved = narratives.is_approved(portal.store, scope, chosen.code)
+    if scope and chosen and report:
+        views = narratives.sections(portal.home, scope, chosen.code, report, accounts.local_time)
+        for view in views:
+            if outcome and view.key == outcome.key and typed is not None:
+                view.text = typed
+                view.base_version = view.base_version if base_version is None else base_version
+    return page(
+        request,
+        "narratives.html",
+        status=status,
+        visitor=visitor,
+        periods=periods,
+        chosen=chosen,
+        sections=views,
+        body_figures=report.body() if report else [],
+        approved=approved,
+        outcome=outcome,
+        has_scope=scope is not None,
+        max_chars=format_count(narratives.MAX_SECTION_CHARS),
+        local_time=accounts.local_time,
+    )
+
+
+@router.get("/noi-dung", response_class=HTMLResponse)
+def narratives_page(
+    request: Request, portal: PortalDep, visitor: VisitorDep, period: str = "", saved: str = ""
+):
+    outcome = None
+    scope = department.scope_of(portal.home, visitor.account)
+    if saved in SECTIONS and scope is not None:
+        report = narratives.report_figures(portal.home, scope, period)
+        shown = narratives.versions(portal.home, scope, period, saved, report) if report else []
+        if shown:
+            latest = shown[0]
+            against = f" (thay đổi so với {latest.against})" if latest.against else ""
+            message = (
+                f"Đã lưu phiên bản {latest.number} của mục “{SECTIONS[saved]}”{against}. "
+                "Báo cáo in nội dung này từ lần xử lý tới."
+            )
+            outcome = Outcome(saved, "saved", message, diff=latest.diff)
+    return _editor(request, portal, visitor, period, outcome=outcome)
+
+
+@router.post("/noi-dung")
+async def save_narrative(request: Request, portal: PortalDep, visitor: VisitorDep):
+    form = await checked_form(request, visitor.csrf)
+    scope = department.scope_of(portal.home, visitor.account)
+    if scope is None or scope.province_code is None:
+        raise Refused
+    period_code, key = str(form.get("period", "")), str(form.get("section", ""))
+    action, base, text = form.get("action", ""), form.get("base_version", ""), form.get("text")
+    if period_code not in [p.code for p in narratives.report_periods(portal.home, scope)]:
+        raise Refused
+    if key not in SECTIONS or action not in narratives.ACTIONS or not isinstance(text, str):
+        raise Refused
+    if not isinstance(base, str) or not VERSION_NUMBER.fullmatch(base):
+        raise Refused
+    report = narratives.report_figures(portal.home, scope, period_code)
+    if report is None:
+        raise Refused
+
+    def again(status: int, outcome: Outcome, base_version: int | None = None):
+        return _editor(
+            request,
+            portal,
+            visitor,
+            period_code,
+            status=status,
+            outcome=outcome,
+            typed=text,
+            base_version=base_version,
+        )
+
+    if action == narratives.PREVIEW:
+        printed, unknown = narratives.preview(text, report)
+        return again(200, Outcome(key, "preview", printed=printed, unknown=unknown), int(base))
+    if narratives.is_approved(portal.store, scope, period_code):
+        return again(403, Outcome(key, "error", APPROVED))
+    login = visitor.account.login
+    try:
+        version = narratives.save(
+            portal.home,
+            scope,
+            period_code,
+            key,
+            text,
+            login=login,
+            base_version=int(base),
+            report=report,
+        )
+    except narratives.NotSaved as exc:
+        return again(400, Outcome(key, "error", str(exc)), int(base))
+    except SavedMeanwhile as exc:
+        theirs = exc.latest
+        message = (
+            f"Chưa lưu: {theirs.saved_by} đã lưu mục này (phiên bản {theirs.number}, "
+            f"{accounts.local_time(narratives.saved_moment(theirs))}) sau khi bạn mở trang. "
+            "Nội dung của bạn vẫn ở trong ô; bên dưới là chỗ khác nhau giữa bản họ đã lưu và "
+            "bản của bạn. Đọc lại, sửa nếu cần, rồi bấm Lưu để lưu bản của bạn thành phiên bản "
+            "mới."
+        )
+        diff = narratives.word_diff(theirs.paragraphs, paragraphs_of(text))
+        return again(409, Outcome(key, "meanwhile", message, diff=diff), theirs.number)
+    where = f"{scope.province_code} {period_code} {key} v{version.number}"
+    portal.store.log(login, "narrative_saved", where, client_address(request))
+    log.info("portal: %s saved the narrative %s", login, where)
+    return RedirectResponse(
+        f"{NARRATIVES_PATH}?period={period_code}&saved={key}#{key}", status_code=303
+    )
+
+
+@router.get("/noi-dung/lich-su", response_class=HTMLResponse)
+def narrative_history(
+    request: Request, portal: PortalDep, visitor: VisitorDep, period: str = "", section: str = ""
+):
+    scope = department.scope_of(portal.home, visitor.account)
+    periods = narratives.report_periods(portal.home, scope) if scope else []
+    chosen = next((p for p in periods if p.code == period), None)
+    report = narratives.report_figures(portal.home, scope, period) if scope and chosen else None
+    if scope is None or chosen is None or report is None or section not in SECTIONS:
+        return _not_found(request, visitor, "Không có mục này trong các báo cáo của tỉnh.")
+    return page(
+        request,
+        "narrative_history.html",
+        visitor=visitor,
+        period=chosen,
+        key=section,
+        title=SECTIONS[section],
+        versions=narratives.versions(portal.home, scope, chosen.code, section, report),
+        local_time=accounts.local_time,
+    )
