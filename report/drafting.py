@@ -447,20 +447,19 @@ class Drafting:
         self.book.part = "body"
         texts = {figure_id: figure.text for figure_id, figure in self.book.figures.items()}
         for key, title in SECTIONS.items():
-            draft = drafts.get(key, [])
-            section = Section(key, title, "drafted", [], draft=draft)
-            saved = narrative.sections.get(key)
-            if saved:
-                self._print_saved(section, saved, texts)
-            elif key in DRAFTED_FROM_FIGURES:
-                section.printed = [sentence.text for sentence in draft]
+            section = Section(key, title, "drafted", [], draft=drafts.get(key, []))
+            if key in DRAFTED_FROM_FIGURES:
+                section.printed = [sentence.text for sentence in section.draft]
                 section.note = DRAFT_NOTE
-                if not draft:  # nothing the figures say: a person must write it
+                if not section.draft:  # nothing the figures say: a person must write it
                     section.state = "placeholder"
                     section.printed = [PLACEHOLDER.format(title=title)]
             else:
                 self._print_carried(section)
-            cited = [figure for sentence in draft for figure in sentence.figures]
+            saved = narrative.sections.get(key)
+            if saved:  # the draft stays beside it, for the portal
+                self._print_saved(section, saved, texts)
+            cited = [figure for sentence in section.draft for figure in sentence.figures]
             section.figures = list(dict.fromkeys(cited + section.figures))
             self.sections[key] = section
         self.book.printed_in_body(
@@ -474,7 +473,7 @@ class Drafting:
         )
 
     def _print_saved(self, section: Section, saved: list[str], texts: dict[str, str]) -> None:
-        section.state = "saved"
+        section.state, section.note = "saved", ""
         printed = []
         for text in saved:
             filled, unknown = fill_figures(text, texts)

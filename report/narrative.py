@@ -109,6 +109,10 @@ class SavedMeanwhile(Exception):
         self.latest = latest
 
 
+class UnknownVersion(ValueError):
+    """The editor started from a version nobody saved: nothing was saved."""
+
+
 def parse_narrative(text: str) -> dict[str, list[str]]:
     """The sections of a narrative file: each a list of paragraphs (a "- " line is one)."""
     sections: dict[str, list[str]] = {}
@@ -230,8 +234,13 @@ class NarrativeStore:
             raise ValueError(f"unknown section {section!r}")
         with self._locked(period_code):
             latest = self.latest(period_code, section)
-            if (latest.number if latest else 0) != base_version:
-                assert latest is not None
+            current = latest.number if latest else 0
+            if latest is None or base_version > current:
+                if base_version != current:
+                    raise UnknownVersion(
+                        f"section {section}: version {base_version} was never saved"
+                    )
+            elif base_version != current:
                 raise SavedMeanwhile(latest)
             narrative = self.load(period_code)
             in_file = narrative.sections.get(section, [])
