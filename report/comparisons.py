@@ -141,6 +141,22 @@ class Change:
         return format_count(int(self.compared))
 
 
+def documents_compared(change: Change) -> str:
+    """The directive documents against the other period, as the sentence after the one that
+    counts them: "Số văn bản ban hành tăng 1 văn bản (tăng 50,0%) so với cùng kỳ năm 2025.",
+    "Số văn bản ban hành bằng cùng kỳ năm 2025."; where one of the two periods issued none, what
+    the other did ("Cùng kỳ năm 2025 đã ban hành 2 văn bản.", "Cùng kỳ năm 2025 cũng không ban
+    hành văn bản nào.", "Cùng kỳ năm 2025 không ban hành văn bản nào.")."""
+    then = change.against[:1].upper() + change.against[1:]
+    if not change.current:
+        if change.compared:
+            return f"{then} đã ban hành {change.base_text()} văn bản."
+        return f"{then} cũng không ban hành văn bản nào."
+    if change.is_new:
+        return f"{then} không ban hành văn bản nào."
+    return f"Số văn bản ban hành {change.phrase('văn bản')}."
+
+
 def levels_vi(kinds: str | None) -> str:
     """ "district|commune" as "cấp huyện và cấp xã"."""
     names = [LEVEL_LABELS.get(kind, kind) for kind in (kinds or "").split("|") if kind]

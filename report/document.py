@@ -9,6 +9,7 @@ import copy
 import gc
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, time
 from pathlib import Path
 
@@ -20,9 +21,8 @@ from lxml import etree
 
 from outreach.core.numbers import format_date_long, format_date_short
 from outreach.core.periods import PHASE
-from outreach.core.text import fold
 from report.annexes import AnnexWriter
-from report.comparisons import SAME_PERIOD, levels_vi, measure_key
+from report.comparisons import SAME_PERIOD, Change, documents_compared, levels_vi, measure_key
 from report.docx_parts import paragraph
 from report.drafting import Drafting
 from report.figures import (
@@ -46,6 +46,8 @@ GROUP_TITLES = {
     "district": "Phòng Văn hóa và Thông tin các huyện, thành phố",
     "commune": "UBND các xã, phường",
 }
+# how a list says a type or topic there was none of, where the year before had some
+NONE = "không có "
 # an indicator of the catalogue without its own sentence (dim_indicators.report_sentence_vi)
 GENERIC_INDICATOR_SENTENCE = "- {label}: {value} ({numerator}/{denominator}; {verdict})"
 
@@ -277,15 +279,18 @@ class ReportWriter(Drafting, AnnexWriter):
         )
 
     def _directives_comparison(self) -> str:
-        """After the directive documents, the number against the same period; where the
-        warehouse has no report of that period, the one sentence that says so."""
+        """After the directive documents, the number against the same period (what it issued,
+        when either period issued none); where the warehouse has no report of that period, the
+        one sentence that says so."""
         if not self.data.has_compared_data(SAME_PERIOD):
             return f" Hệ thống chưa có số liệu {self._against()} để so sánh."
         change = self._change("directives.count", measure_key("directive_documents"))
         assert change is not None
-        return f" Số văn bản ban hành {change.phrase('văn bản')}."
+        return f" {documents_compared(change)}"
 
     def directives_count(self) -> str:
+        """The number of directive documents of the period, as printed; the template words a
+        period without any ("0") as a sentence of its own ("không ban hành văn bản ... mới")."""
         return self.book.count(
             "directives.count",
             "Số văn bản chỉ đạo, định hướng đã ban hành",
@@ -402,7 +407,7 @@ class ReportWriter(Drafting, AnnexWriter):
                 by_topic[row["topic_code"]] += int(row["quantity"])
         return {"by_type": by_type, "by_topic": by_topic}
 
-    def _counted(
+    def _listed(
         self,
         figure_id: str,
         label: str,
@@ -411,18 +416,40 @@ class ReportWriter(Drafting, AnnexWriter):
         role: str | None,
         key: str,
         compared_rows: Lineage | None,
-    ) -> str:
-        """A count as the body prints it, with its comparison in brackets when the group is
-        compared ("44 tin, bài (+5; +12,8%)" is written by the caller around it)."""
-        text = self.book.count(figure_id, label, value, source=source)
-        if role is None:
-            return text
-        change = self._change(figure_id, key, lineage=compared_rows)
-        return text if change is None else f"{text} ({change.note()})"
+        unit: str,
+        what: str = "",
+        none: str = "",
+    ) -> str | None:
+        """A count as a list of the body says it: with its unit, with what the unit does not
+        already say (`what`, the output type's label), and, when the group is compared (by
+        its `role`), its change: "44 tin, bài (+5; +12,8%)". A count of none is left out
+        (None: no figure is recorded), or, when the period compared with had some, said
+        plainly: "không có ảnh (cùng kỳ năm 2025: 16)" (`none`: what there was none of, when
+        not the unit)."""
+        if value:
+            text = self.book.count(figure_id, label, value, source=source)
+            change = self._change(figure_id, key, lineage=compared_rows) if role else None
+            return _unit_after(text if change is None else f"{text} ({change.note()})", unit, what)
+        change = self._had_some(figure_id, label, source, key, compared_rows) if role else None
+        if change is None:
+            return None
+        return f"{NONE}{none or unit} ({change.against}: {change.base_text()})"
+
+    def _had_some(
+        self, figure_id: str, label: str, source: Lineage, key: str, compared_rows: Lineage | None
+    ) -> Change | None:
+        """For a figure that is none this period: its comparison when the period compared
+        with had some (the figure, 0, and its value then recorded), else None (nothing
+        recorded: a zero the body leaves out)."""
+        if not (self.data.has_compared_data(SAME_PERIOD) and self._compared_value(key)):
+            return None
+        self.book.count(figure_id, label, 0, source=source)
+        return self._change(figure_id, key, lineage=compared_rows)
 
     def _media_sentence(self, kind: str, role: str | None = None) -> str:
-        """A group's media items, by type and topic; each against the same period a year
-        earlier when the group is compared, by its `role`."""
+        """A group's media items: the total, then by type and by topic, each against the same
+        period a year earlier when the group is compared, by its `role`; a type or topic with
+        none is left out, or said plainly when the year before had some."""
         totals = self._totals({kind})
         role_rows = {"source_role": role} if role else None
 
@@ -430,20 +457,27 @@ class ReportWriter(Drafting, AnnexWriter):
             return of_rows(**role_rows, **columns) if role_rows else None
 
         media_types = [
-            code
-            for code, row in self.data.output_types.items()
-            if row["output_group"] == "media"
-            and (
-                totals["by_type"].get(code)
-                or role
-                and self._compared_value(measure_key("items", role, "media", code))
-            )
+            code for code, row in self.data.output_types.items() if row["output_group"] == "media"
         ]
         title = self.group_titles[kind]
+        items = "tin, bài, chương trình tuyên truyền"
+        value = sum(totals["by_type"].get(code, 0) for code in media_types)
+        if not value:
+            said = self._listed(
+                f"outputs.{kind}.media.all",
+                f"{title}: tổng số tin, bài, chương trình",
+                0,
+                of_rows(source_kind=kind, output_group="media"),
+                role,
+                measure_key("items", role or "", "media"),
+                compared_rows(output_group="media"),
+                items,
+            )
+            return said or f"không có {items} trong kỳ"
         total = self.book.count(
             f"outputs.{kind}.media.all",
             f"{title}: tổng số tin, bài, chương trình",
-            sum(totals["by_type"].get(code, 0) for code in media_types),
+            value,
             source=of_rows(source_kind=kind, output_group="media"),
         )
         total_change = (
@@ -458,32 +492,38 @@ class ReportWriter(Drafting, AnnexWriter):
         parts = []
         for code in media_types:
             output_type = self.data.output_types[code]
-            quantity = self._counted(
-                f"outputs.{kind}.{code}.all",
-                f"{title}: {output_type['output_type_label_vi']}",
-                totals["by_type"].get(code, 0),
-                of_rows(source_kind=kind, output_type_code=code),
-                role,
-                measure_key("items", role or "", "media", code),
-                compared_rows(output_type_code=code),
+            parts.append(
+                self._listed(
+                    f"outputs.{kind}.{code}.all",
+                    f"{title}: {output_type['output_type_label_vi']}",
+                    totals["by_type"].get(code, 0),
+                    of_rows(source_kind=kind, output_type_code=code),
+                    role,
+                    measure_key("items", role or "", "media", code),
+                    compared_rows(output_type_code=code),
+                    output_type["unit_label_vi"],
+                )
             )
-            parts.append(_unit_after(quantity, output_type["unit_label_vi"]))
         topics = []
         for code, topic in self.data.topics.items():
-            quantity = self._counted(
-                f"outputs.{kind}.media.{code}",
-                f"{title}: tin, bài về {topic['topic_label_vi']}",
-                totals["by_topic"].get(code, 0),
-                of_rows(source_kind=kind, output_group="media", topic_code=code),
-                role,
-                measure_key("items", role or "", "media", "all", code),
-                compared_rows(output_group="media", topic_code=code),
+            about = f"về {_lower_first(topic['topic_label_vi'])}"
+            topics.append(
+                self._listed(
+                    f"outputs.{kind}.media.{code}",
+                    f"{title}: tin, bài về {topic['topic_label_vi']}",
+                    totals["by_topic"].get(code, 0),
+                    of_rows(source_kind=kind, output_group="media", topic_code=code),
+                    role,
+                    measure_key("items", role or "", "media", "all", code),
+                    compared_rows(output_group="media", topic_code=code),
+                    about,
+                    none=f"tin, bài {about}",
+                )
             )
-            topics.append(_unit_after(quantity, f"về {_lower_first(topic['topic_label_vi'])}"))
         compared = f", {total_change.phrase('tin, bài, chương trình')}" if total_change else ""
         return (
-            f"đã đăng tải, phát sóng {total} tin, bài, chương trình tuyên truyền{compared} "
-            f"({'; '.join(parts) or 'không có'}), trong đó {'; '.join(topics)}"
+            f"đã đăng tải, phát sóng {total} {items}{compared}, gồm "
+            f"{_joined(parts)}. Trong đó, {_joined(topics)}"
             f"{_noted(self._completeness_note(role)) if role else ''}"
         )
 
@@ -535,6 +575,7 @@ class ReportWriter(Drafting, AnnexWriter):
             "groups": groups,
             "training": training,
             "training_comparison": self._training_comparison() if training else "",
+            "no_training": None if training else self._no_training(),
             "reporting": self._reporting_sentence(),
         }
 
@@ -589,7 +630,7 @@ class ReportWriter(Drafting, AnnexWriter):
                 "phát sinh hoạt động trong kỳ"
             )
         if group["source_months_expected"]:
-            return f"chưa có số liệu: chưa nhận được báo cáo tháng của {registered} đơn vị"
+            return f"chưa nhận được báo cáo tháng nào của {registered} đơn vị phải báo cáo"
         return f"chưa đến hạn gửi báo cáo tháng ({registered} đơn vị phải báo cáo)"
 
     def _local_sentence(
@@ -597,7 +638,9 @@ class ReportWriter(Drafting, AnnexWriter):
     ) -> str:
         """A local group's activities by type, with the communes counselled and the people
         who attended; compared by role when given (the levels of local government named when
-        they differ between the two periods)."""
+        they differ between the two periods). A type with none is left out, or said plainly
+        when the year before had some ("không có chương trình phát thanh (cùng kỳ năm 2025:
+        233)")."""
         figure_kind = figure_kind or str(kind)
         kinds = {kind} if kind else self._kinds_of(role)
         totals = self._totals(kinds)["by_type"]
@@ -612,52 +655,57 @@ class ReportWriter(Drafting, AnnexWriter):
         for code, row in self.data.output_types.items():
             if row["output_group"] == "capacity":
                 continue
-            key = measure_key("items", role or "", row["output_group"], code)
-            if not totals.get(code) and not (role and self._compared_value(key)):
-                continue
-            quantity = self._counted(
+            text = self._listed(
                 f"outputs.{figure_kind}.{code}.all",
                 f"{title}: {row['output_type_label_vi']}",
                 totals.get(code, 0),
                 of_rows(**where, output_type_code=code),
                 role,
-                key,
+                measure_key("items", role or "", row["output_group"], code),
                 compared_rows(output_type_code=code),
+                row["unit_label_vi"],
+                # where the sessions were held is said after them ("tại 34 xã")
+                "" if code == "tu_van" else _lower_first(row["output_type_label_vi"]),
             )
-            text = _unit_after(
-                quantity, row["unit_label_vi"], _lower_first(row["output_type_label_vi"])
-            )
-            if code == "tu_van":
-                counselling = [
-                    self.data.counselling.get(each, {"communes": 0, "people": 0}) for each in kinds
-                ]
-                communes = self._counted(
-                    f"counselling.{figure_kind}.communes",
-                    f"{title}: số xã được tư vấn trực tiếp",
-                    sum(int(each["communes"]) for each in counselling),
-                    of_rows(**where, output_type_code="tu_van"),
-                    role,
-                    measure_key("counselled_communes", role or "", "grassroots", "tu_van"),
-                    compared_rows(output_type_code="tu_van"),
-                )
-                people = self._counted(
-                    f"counselling.{figure_kind}.people",
-                    f"{title}: số lượt người được tư vấn trực tiếp",
-                    sum(int(each["people"]) for each in counselling),
-                    of_rows(**where, output_type_code="tu_van"),
-                    role,
-                    measure_key("counselled_people", role or "", "grassroots", "tu_van"),
-                    compared_rows(output_type_code="tu_van"),
-                )
-                text += (
-                    f" tại {_unit_after(communes, 'xã')} với "
-                    f"{_unit_after(people, 'lượt người tham dự')}"
-                )
+            if text is None:
+                continue
+            if code == "tu_van" and totals.get(code):
+                text += self._counselled(kinds, figure_kind, title, where, role)
             parts.append(text)
-        sentence = "; ".join(parts) or "chưa có số liệu"
+        sentence = _joined(parts) or "không phát sinh hoạt động tuyên truyền ở cơ sở trong kỳ"
         if role and self.data.has_compared_data(SAME_PERIOD):
             sentence += self._levels_note(role) + _noted(self._completeness_note(role))
         return sentence
+
+    def _counselled(
+        self, kinds: set[str], figure_kind: str, title: str, where: dict, role: str | None
+    ) -> str:
+        """After the counselling sessions, where they were held and who attended: " tại 34 xã
+        với 18.557 lượt người tham dự" (each compared by role when given); either left out
+        where it is none (files that gave no one attending)."""
+        counselling = [
+            self.data.counselling.get(each, {"communes": 0, "people": 0}) for each in kinds
+        ]
+        text = ""
+        for measure, preposition, unit, label in [
+            ("communes", "tại", "xã", "số xã được tư vấn trực tiếp"),
+            ("people", "với", "lượt người tham dự", "số lượt người được tư vấn trực tiếp"),
+        ]:
+            value = sum(int(each[measure]) for each in counselling)
+            if not value:  # not "với 0 lượt người", nor "với không có ..."
+                continue
+            counted = self._listed(
+                f"counselling.{figure_kind}.{measure}",
+                f"{title}: {label}",
+                value,
+                of_rows(**where, output_type_code="tu_van"),
+                role,
+                measure_key(f"counselled_{measure}", role or "", "grassroots", "tu_van"),
+                of_rows(source_role=role, output_type_code="tu_van") if role else None,
+                unit,
+            )
+            text += f" {preposition} {counted}"
+        return text
 
     def _levels_note(self, role: str) -> str:
         """Which level of local government the figures compared with came from, when it is not
@@ -669,14 +717,13 @@ class ReportWriter(Drafting, AnnexWriter):
         return f"; số liệu {self._against()} là của {compared}" if compared else ""
 
     def _training_count(self) -> str | None:
+        """The training sessions of the period; None when there were none (`_no_training`)."""
         sessions = sum(
             int(row["quantity"])
             for row in self.data.outputs
             if row["output_type_code"] == "tap_huan"
         )
-        if not sessions and not self._compared_value(
-            measure_key("items", "all", "capacity", "tap_huan")
-        ):
+        if not sessions:
             return None
         return self.book.count(
             "outputs.all.tap_huan.all",
@@ -684,6 +731,18 @@ class ReportWriter(Drafting, AnnexWriter):
             sessions,
             source=of_rows(output_type_code="tap_huan"),
         )
+
+    def _no_training(self) -> str | None:
+        """For a period without training sessions, how many the period compared with had
+        ("cùng kỳ năm 2025: 9 lớp"); None when it had none either (nothing is said)."""
+        change = self._had_some(
+            "outputs.all.tap_huan.all",
+            "Số lớp tập huấn",
+            of_rows(output_type_code="tap_huan"),
+            measure_key("items", "all", "capacity", "tap_huan"),
+            None,
+        )
+        return f"{change.against}: {change.base_text()} lớp" if change else None
 
     def _training_comparison(self) -> str:
         change = self._change(
@@ -715,13 +774,28 @@ def _noted(note: str) -> str:
     return f" (lưu ý: {note})" if note else ""
 
 
+def _joined(items: Sequence[str | None]) -> str:
+    """The items of a list that are said (a zero left out is None), as a sentence lists them:
+    what was done first, then what there was none of ("không có ảnh (cùng kỳ ...)")."""
+    said = [item for item in items if item]
+    return "; ".join(sorted(said, key=lambda item: item.startswith(NONE)))
+
+
 def _unit_after(quantity: str, unit: str, label: str = "") -> str:
     """ "44 (+5; +12,8%)" and "tin, bài" as "44 tin, bài (+5; +12,8%)"; with a label that
     says more than the unit, "34.482 lượt phát (phát trên hệ thống truyền thanh cơ sở,
-    +1.200; +3,6%)"."""
+    +1.200; +3,6%)". A label whose every word the unit already says ("chương trình phát
+    thanh", "phát trên hệ thống truyền thanh cơ sở" after "lượt phát trên hệ thống truyền
+    thanh cơ sở") is not said again."""
     number, _, note = quantity.partition(" (")
-    inside = [part for part in (label if fold(label) != fold(unit) else "", note[:-1]) if part]
+    said = _words(label) <= _words(unit)
+    inside = [part for part in ("" if said else label, note[:-1]) if part]
     return f"{number} {unit}" + (f" ({', '.join(inside)})" if inside else "")
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text, in lower case (with their diacritics: "xã" is not "xa")."""
+    return set(re.findall(r"\w+", text.lower()))
 
 
 def _months_note(group: dict) -> str:

@@ -180,13 +180,16 @@ def to_html(docx_path: Path) -> Path:
         elif element.tag == qn("w:tbl"):
             body.append(_table_html(Table(element, document), images))
     notes = []
+    # a footnote the text does not mark (the template's list of directive documents, in a
+    # period without any) is not shown, as Word does not show it
+    marked = set(document.element.body.xpath(".//w:footnoteReference/@w:id"))
     for rel in document.part.rels.values():
         if rel.reltype.endswith("/footnotes"):
             from lxml import etree
 
             root = etree.fromstring(rel.target_part.blob)
             for note in root.iter(qn("w:footnote")):
-                if note.get(qn("w:type")) is None:
+                if note.get(qn("w:type")) is None and note.get(qn("w:id")) in marked:
                     number = note.get(qn("w:id"))
                     text = html.escape("".join(note.itertext()).strip())
                     notes.append(f'<p id="fn{number}"><sup>{number}</sup> {text}</p>')

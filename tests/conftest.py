@@ -19,7 +19,7 @@ import pytest
 from fast_tier import heavy_fixture, mark_fast
 from fast_tier import pytest_addoption as pytest_addoption
 from fast_tier import pytest_runtest_makereport as pytest_runtest_makereport
-from helpers import PERIOD, document_text, new_home, run_pipeline
+from helpers import PERIOD, document_text, new_home, report_body, run_pipeline
 
 from outreach.core.registry import Reference
 
@@ -189,7 +189,9 @@ def run_period(home: Path, period: str, drop: Path | None = None) -> dict:
     code = parse_period(period)
     return {
         "period": code,
+        "docx": folder / f"bao-cao-{period}.docx",
         "text": document_text(folder / f"bao-cao-{period}.docx"),
+        "body": report_body(folder / f"bao-cao-{period}.docx"),
         "figures": json.loads((folder / "figures.json").read_text(encoding="utf-8")),
         "now": expected_role_figures(warehouse, code),
         "then": expected_role_figures(warehouse, code.base),
@@ -209,6 +211,9 @@ def two_years(tmp_path_factory):
         for period in ("2025-H1", "2026-H1"):
             sampled = CliRunner().invoke(main, ["sample", "--period", period, "--inbox", str(drop)])
             assert sampled.exit_code == 0, sampled.output
+        # no directive document in January and March 2026: the quarter has none, against two
+        for path in drop.glob("VANBAN_*_2026-0[13].*"):
+            path.unlink()
         half = run_period(home, "2026-H1", drop)
         quarter = run_period(home, "2026-Q1")
         return {"home": home, "2026-H1": half, "2026-Q1": quarter}

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import zipfile
@@ -207,6 +208,33 @@ def document_text(path) -> str:
     cells(document.tables)
     parts.extend(footnotes(document).values())
     return "\n".join(parts)
+
+
+def report_body(path) -> str:
+    """Sections 1 and 2 of a written report (direction, results: the sentences it writes from
+    the figures), a paragraph a line."""
+    texts = [p.text for p in docx.Document(str(path)).paragraphs]
+    start = texts.index("1. Công tác chỉ đạo, triển khai thực hiện")
+    return "\n".join(texts[start : texts.index("3. Đánh giá", start)])
+
+
+# a count followed by its unit, then the first part of the brackets after it
+_COUNT_AND_BRACKET = re.compile(r"\b\d[\d.]* ([^\d();:]+?) \(([^();]*?)[,)]")
+
+
+def machine_wording(body: str) -> list[str]:
+    """What in a report's sentences reads as written by a machine: a count of nothing ("0
+    ảnh", "0 văn bản"), a label in brackets that says the unit before it again ("222 chương
+    trình phát thanh (chương trình phát thanh)", "34.482 lượt phát (phát trên hệ thống ...)"),
+    a word twice in a row, empty brackets, "lượt lớp"."""
+    faults = [m.group(0) for m in re.finditer(r"(?<![\d.,])0 (?!%)[^\W\d]\w*", body)]
+    faults += [m.group(0) for m in re.finditer(r"\b(\w+) \1\b", body)]
+    faults += [m.group(0) for m in re.finditer(r"\(\s*\)|lượt lớp", body)]
+    for match in _COUNT_AND_BRACKET.finditer(body):
+        unit, first = (set(re.findall(r"\w+", part.lower())) for part in match.groups())
+        if unit & first:  # "lượt phát (phát trên hệ thống ...)" says "phát" twice
+            faults.append(match.group(0))
+    return faults
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

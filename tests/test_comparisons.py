@@ -5,17 +5,23 @@ As a department would try it: the demo's 2025-H1 and 2026-H1 in one inbox, one `
 `two_years`). Every base, change and percentage in figures.json is recomputed from the accepted
 submissions of both periods by SQL that shares nothing with the marts (tests/independent.py), by
 the role of the sources: 2025-H1's district offices against 2026-H1's commune offices, the two
-provincial outlets against the one that replaced them.
+provincial outlets against the one that replaced them. The directive files of January and March
+2026 are left out of the inbox: the quarter has none (against two a year earlier), the half-year
+one (against three).
 """
 
 from __future__ import annotations
 
 import re
 
+import docx
 import pytest
+from helpers import machine_wording
 from independent import check_comparisons
 
 pytestmark = pytest.mark.slow
+# the id of a figure's value in another period, or of its change
+COMPARED_PART = re.compile(r"\.(same|previous)_period\.")
 
 
 @pytest.mark.parametrize("period", ["2026-H1", "2026-Q1"])
@@ -54,7 +60,7 @@ def test_a_base_of_zero_gets_no_percentage(two_years):
     assert figures["outputs.commune.mang_xa_hoi.all.same_period.base"]["value"] == 0
     assert new["value"] is None and new["text"] == "mới phát sinh"
     assert re.search(
-        r"\d+ tin đăng \(tin đăng mạng xã hội, \+\d+; mới phát sinh\)", two_years["2026-H1"]["text"]
+        r"\d+ tin đăng trên mạng xã hội \(\+\d+; mới phát sinh\)", two_years["2026-H1"]["text"]
     )
 
 
@@ -95,3 +101,61 @@ def test_the_quarter_is_compared_with_the_same_quarter_a_year_earlier(two_years)
     assert "số liệu cùng kỳ năm 2025 là của cấp huyện" in text
     assert "từ quý II năm 2024 đến quý I năm 2026" in text
     assert two_years["2026-Q1"]["figures"]["period"] == "2026-Q1"
+
+
+@pytest.mark.parametrize("period", ["2026-H1", "2026-Q1"])
+def test_the_body_reads_as_a_person_writes_it(two_years, period):
+    """Sections 1 and 2: no count of nothing, no unit said twice, no word twice in a row."""
+    assert machine_wording(two_years[period]["body"]) == []
+
+
+def test_a_quarter_without_directive_documents_says_so_in_a_sentence(two_years):
+    run = two_years["2026-Q1"]
+    figures = {f["id"]: f for f in run["figures"]["figures"]}
+    before = figures["directives.count.same_period.base"]
+    assert figures["directives.count"]["value"] == 0 and before["value"] > 0
+    assert (
+        "Trong quý I năm 2026, Sở Văn hóa, Thể thao và Du lịch không ban hành văn bản định "
+        "hướng tuyên truyền mới cho các cơ quan báo chí trên địa bàn tỉnh, UBND các xã, phường"
+    ) in run["body"]
+    assert f"Cùng kỳ năm 2025 đã ban hành {before['text']} văn bản." in run["body"]
+    assert "ban hành 0" not in run["body"] and "Số văn bản ban hành" not in run["body"]
+    # no footnote mark where there is no list of documents to point to
+    assert not docx.Document(str(run["docx"])).element.body.xpath(".//w:footnoteReference")
+    # the half-year has the one of May: counted, its footnote marked, and compared
+    half = two_years["2026-H1"]
+    assert re.search(
+        r"đã ban hành 1 văn bản định hướng .* Số văn bản ban hành giảm 2 văn bản \(giảm "
+        r"66,7%\) so với cùng kỳ năm 2025\.",
+        half["body"],
+    )
+    assert docx.Document(str(half["docx"])).element.body.xpath(".//w:footnoteReference")
+
+
+def test_a_type_there_was_none_of_is_said_against_the_year_that_had_some(two_years):
+    """The merged outlet published no photos (the newspaper did, until June 2025), the commune
+    offices made no radio programmes (the district offices did): each is said plainly, with
+    the year before, in the body, and listed with its 0 in the annex's comparison table."""
+    run = two_years["2026-H1"]
+    figures = {f["id"]: f for f in run["figures"]["figures"]}
+    for figure, words in [
+        ("outputs.outlet_provincial.anh.all", "ảnh"),
+        ("outputs.commune.phat_thanh.all", "chương trình phát thanh"),
+    ]:
+        before = figures[f"{figure}.same_period.base"]
+        assert figures[figure]["value"] == 0 and before["value"] > 0
+        assert f"không có {words} (cùng kỳ năm 2025: {before['text']})" in run["body"]
+        assert f"{figures[figure]['label_vi']}\n0\n{before['text']}\n" in run["text"]
+    # a zero the body leaves out is not recorded as printed: every zero of the body's lists
+    # is one the year before had some of
+    zeros = [
+        figure
+        for figure in run["figures"]["figures"]
+        if figure["id"].startswith("outputs.")
+        and figure["value"] == 0
+        and figure["part"] == "body"
+        and not COMPARED_PART.search(figure["id"])
+    ]
+    assert zeros and all(
+        figures[f"{figure['id']}.same_period.base"]["value"] > 0 for figure in zeros
+    ), zeros

@@ -449,8 +449,8 @@ def test_a_group_that_sent_nothing_says_so(tmp_path):
         path.unlink()
     text = document_text(_run(home, period, drop, date(2026, 7, 11)).docx)
     assert (
-        "- UBND các xã, phường: chưa có số liệu: chưa nhận được báo cáo tháng của 65 đơn "
-        "vị." in text
+        "- UBND các xã, phường: chưa nhận được báo cáo tháng nào của 65 đơn vị phải báo "
+        "cáo." in text
     )
     assert "UBND các xã, phường: đã tuyên truyền" not in text
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 
 import docx
 import pytest
-from helpers import PERIOD, document_text, footnotes, new_home
+from helpers import PERIOD, document_text, footnotes, machine_wording, new_home, report_body
 from independent import expected_figures
 
 from outreach.core.numbers import format_count, format_date_long, format_percent
@@ -250,3 +251,40 @@ def test_a_fifth_indicator_in_the_catalogue_is_in_the_report(demo, tmp_path):
     text = document_text(write_report(home, PERIOD).docx)
     assert "- tỷ lệ thử nghiệm: 75% (3/4; chỉ tiêu: 50%; đạt)." in text
     assert "chống mua bán người (chỉ tiêu: 100%; đạt);" in text  # I4 is no longer the last
+
+
+def test_the_body_reads_as_a_person_writes_it(demo):
+    """Sections 1 and 2: each activity with its unit once ("34.482 lượt phát trên hệ thống
+    truyền thanh cơ sở", not "34.482 lượt phát (phát trên hệ thống truyền thanh cơ sở)"), the
+    training sessions as "lớp", no count of nothing, no list in brackets inside brackets."""
+    body = report_body(demo["report"].docx)
+    assert machine_wording(body) == []
+    assert re.search(r"\d lượt phát trên hệ thống truyền thanh cơ sở; ", body)
+    assert re.search(r"\d buổi tư vấn trực tiếp tại \d+ xã với [\d.]+ lượt người tham dự", body)
+    assert re.search(r"tham gia \d+ lớp tập huấn, bồi dưỡng", body)
+    assert re.search(r"tin, bài, chương trình tuyên truyền, gồm \d+ tin, bài; \d+ phóng sự", body)
+
+
+def test_a_period_without_directive_documents_says_so_in_a_sentence(demo, tmp_path):
+    """The demo's warehouse without its directive documents: no "0 văn bản", no footnote mark
+    pointing at a list of nothing (nor the note in the HTML preview); the missing year before
+    is still said."""
+    import duckdb
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute("delete from marts.fct_directive_documents")
+    files = write_report(home, PERIOD)
+    body = report_body(files.docx)
+    assert (
+        "Trong 6 tháng đầu năm 2022, Sở Thông tin và Truyền thông không ban hành văn bản định "
+        "hướng tuyên truyền mới cho các cơ quan báo chí trên địa bàn tỉnh, Phòng Văn hóa và "
+        "Thông tin các huyện, thành phố về công tác phòng, chống tội phạm"
+    ) in body
+    assert "Hệ thống chưa có số liệu cùng kỳ năm 2021 để so sánh." in body
+    assert "đã ban hành" not in body and machine_wording(body) == []
+    assert not docx.Document(str(files.docx)).element.body.xpath(".//w:footnoteReference")
+    assert files.html and 'id="fn1"' not in files.html.read_text(encoding="utf-8")
+    figures = json.loads(files.figures.read_text(encoding="utf-8"))["figures"]
+    assert {f["id"]: f["value"] for f in figures}["directives.count"] == 0
