@@ -177,6 +177,7 @@ class ReportWriter(Drafting, AnnexWriter):
             "subject_lower": _lower_first(config["subject"]),
             "draft_notice": "" if data.is_closed else self._draft_notice(),
             "directives_count": directives,
+            "has_directives": bool(self.data.directives),
             "directives_comparison": self._directives_comparison(),
             "directives_issuer": self.directives_issuer(),
             "directives_note": self.directives_note(),
