@@ -10,18 +10,23 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import UTC, datetime
+from html import unescape
 
 import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import run_period
+from helpers import add_portal_account
 from independent import role_key
+from test_portal import csrf_of, login
 
 from outreach.cli import main
+from outreach.core.home import Home
 from outreach.core.periods import parse_period
-from report.narrative import NarrativeStore, Version, paragraphs_of, stale_citations
+from outreach.portal.app import create_app
+from outreach.portal.store import Store
+from report.narrative import NarrativeStore, Version, stale_citations
 
 pytestmark = pytest.mark.slow
 
@@ -188,41 +193,55 @@ def _corrected(home, drop, source: str, month: str) -> None:
 
 
 def test_the_night_keeps_saved_text_and_names_what_a_correction_changed(two_years, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(two_years["home"], home, symlinks=True)
-    sections = _sections(home)
-    figures = {f["id"]: f for f in two_years[PERIOD]["figures"]["figures"]}
+    """An officer saves "Đánh giá" in the portal; a correction arrives; the next night prints
+    the saved text unmarked with the new figures, and the portal and `outreach status` name the
+    saved sentence that cites a figure the correction changed."""
+    home_root = tmp_path / "home"
+    shutil.copytree(two_years["home"], home_root, symlinks=True)
+    home = Home(home_root)
+    store = Store.for_home(home)
+    add_portal_account(store, "canbo@so.langson.vn", "Cán bộ Sở", "staff", province_code="20")
+    portal = {"app": create_app(home, store)}
+    browser = login(portal, "canbo@so.langson.vn")
+    editor = browser.get(f"/so/noi-dung?period={PERIOD}").text
+    draft = _sections(home_root)["danh_gia"]["draft"][0]["text"]
+    assert draft in unescape(editor)  # the draft is offered in the box
     # the officer keeps the draft's first sentence and adds one of their own
-    draft = sections["danh_gia"]["draft"][0]["text"]
-    written = paragraphs_of(f"{draft}\nCông tác tuyên truyền được duy trì thường xuyên.")
-    snapshot = {
-        figure_id: {key: figures[figure_id][key] for key in ("label_vi", "value", "text")}
-        for figure_id in sections["danh_gia"]["figures"]
-    }
-    NarrativeStore(home).save(
-        PERIOD,
-        "danh_gia",
-        written,
-        saved_by="canbo@so.langson.gov.vn",
-        figures=snapshot,
-        now=datetime(2026, 7, 12, tzinfo=UTC),
+    written = [draft, "Công tác tuyên truyền được duy trì thường xuyên."]
+    saved = browser.post(
+        "/so/noi-dung",
+        data={
+            "csrf": csrf_of(browser, "/so"),
+            "period": PERIOD,
+            "section": "danh_gia",
+            "text": "\n".join(written),
+            "base_version": "0",
+            "action": "luu",
+        },
     )
+    assert saved.status_code == 303, saved.text
+    figures = {f["id"]: f for f in two_years[PERIOD]["figures"]["figures"]}
     drop = tmp_path / "drop"
-    _corrected(home, drop, "BPTTH-LS", "2026-05")
-    after = run_period(home, PERIOD, drop)
+    _corrected(home_root, drop, "BPTTH-LS", "2026-05")
+    after = run_period(home_root, PERIOD, drop)
 
-    paragraphs = _paragraphs(home)
+    paragraphs = _paragraphs(home_root)
     start = next(i for i, (text, _) in enumerate(paragraphs) if text == "3. Đánh giá")
     assert paragraphs[start + 1] == (written[0], False)  # printed as saved, unmarked
     assert paragraphs[start + 2] == (written[1], False)
     total = {f["id"]: f for f in after["figures"]["figures"]}["outputs.all.media.all"]
-    assert total["value"] == figures["outputs.all.media.all"]["value"] + 3
-    stale = _sections(home)["danh_gia"]["stale"]
-    assert {entry["figure_id"] for entry in stale} >= {"outputs.all.media.all"}
+    before = figures["outputs.all.media.all"]
+    assert total["value"] == before["value"] + 3
+    stale = _sections(home_root)["danh_gia"]["stale"]
+    assert "outputs.all.media.all" in {entry["figure_id"] for entry in stale}
     assert all(entry["sentence"] in written[0] for entry in stale)
-    status = CliRunner().invoke(main, ["status", "--period", PERIOD, "--home", str(home)])
+    # the portal names it, on the department's page and beside the section
+    notice = unescape(browser.get("/so").text)
+    assert "Đánh giá" in notice and "/so/noi-dung" in notice
+    section = re.sub(r"<[^>]+>", "", unescape(browser.get(f"/so/noi-dung?period={PERIOD}").text))
+    assert f"lúc lưu là {before['text']}, nay là {total['text']}" in section
+    status = CliRunner().invoke(main, ["status", "--period", PERIOD, "--home", str(home_root)])
     assert status.exit_code == 0, status.output
-    assert f"nêu {figures['outputs.all.media.all']['text']} (Tổng số tin, bài, chương trình)" in (
+    assert f"nêu {before['text']} (Tổng số tin, bài, chương trình), nay là {total['text']}" in (
         status.output
     )
-    assert f"nay là {total['text']}" in status.output
