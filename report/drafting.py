@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from outreach.core.text import fold, lower_first
+from outreach.core.text import lower_first
 from report.comparisons import SAME_PERIOD, Change
 from report.docx_parts import paragraph
 from report.figures import DRAFT_ONLY, of_rows
@@ -159,27 +159,23 @@ class Drafting:
         return [(figure_id, change) for _, figure_id, change in chosen[:NAMED_CHANGES]]
 
     def _change_item(self, figure_id: str, change: Change) -> str:
-        """ "tuyên truyền bằng xe lưu động (UBND các xã, phường) tăng 201 lượt xe (tăng
-        135,8%), lên 349 lượt xe"; "ảnh (Báo …) không còn, cùng kỳ năm 2025 là 16"."""
+        """ "số lượt tuyên truyền bằng xe lưu động (UBND các xã, phường) tăng 201 (tăng
+        135,8%), lên 349"; "không còn ảnh nào (Báo …), cùng kỳ năm 2025 có 16"."""
         _, kind, code, _ = figure_id.split(".")
-        output_type = self.data.output_types[code]
-        label = lower_first(output_type["output_type_label_vi"])
-        # the unit after a number, unless the label already says it ("phóng sự")
-        unit = output_type["unit_label_vi"]
-        unit = "" if fold(label) == fold(unit) else unit
-        what = f"{label} ({in_sentence(self.group_titles.get(kind) or 'cấp huyện và cấp xã')})"
+        unit = self.data.output_types[code]["unit_label_vi"]  # "phóng sự", "lượt phát trên …"
+        title = in_sentence(self.group_titles.get(kind) or "cấp huyện và cấp xã")
         figures = self.book.figures
-        now = _counted(figures[figure_id].text, unit)
+        now = figures[figure_id].text
         if change.is_new:
-            return f"{what} mới phát sinh {now}"
+            return f"số {unit} ({title}) tăng từ 0 lên {now} (mới phát sinh)"
         if not change.current:
             base = figures[f"{figure_id}.same_period.base"].text
-            return f"{what} không còn, {self._against()} là {base}"  # type: ignore[attr-defined]
-        amount = _counted(figures[f"{figure_id}.same_period.change"].text.lstrip("+\u2212"), unit)
+            return f"không còn {unit} nào ({title}), {self._against()} có {base}"  # type: ignore[attr-defined]
+        amount = figures[f"{figure_id}.same_period.change"].text.lstrip("+\u2212")
         share = figures[f"{figure_id}.same_period.change_percent"].text.lstrip("+\u2212")
         if change.change > 0:  # type: ignore[operator]
-            return f"{what} tăng {amount} (tăng {share}), lên {now}"
-        return f"{what} giảm {amount} (giảm {share}), còn {now}"
+            return f"số {unit} ({title}) tăng {amount} (tăng {share}), lên {now}"
+        return f"số {unit} ({title}) giảm {amount} (giảm {share}), còn {now}"
 
     def _changes_sentence(self, rising: bool) -> Sentence | None:
         notable = self._notable(rising)
@@ -252,8 +248,8 @@ class Drafting:
                     code = indicator["indicator_code"]
                     ids += [f"indicator.{code}.value", f"indicator.{code}.target"]
                     parts.append(
-                        f"{lower_first(indicator['indicator_label_vi'])} ({texts['value']}, "
-                        f"chỉ tiêu {texts['target']})"
+                        f"{lower_first(indicator['indicator_label_vi'])} mới đạt "
+                        f"{texts['value']} (chỉ tiêu {texts['target']})"
                     )
                 detail = "; chưa đạt: " + "; ".join(parts)
             sentences.append(
@@ -395,7 +391,7 @@ class Drafting:
                         source=None,
                     )
                     ids.append(figure_id)
-                    parts.append(f"{self.group_titles[kind]}: {number}")
+                    parts.append(f"{in_sentence(self.group_titles[kind])}: {number}")
             detail = f", trong đó {'; '.join(parts)}" if parts else ""
             sentences.append(
                 self._said(
@@ -521,10 +517,6 @@ class Drafting:
 def in_sentence(title: str) -> str:
     """A group's title inside a sentence: "các cơ quan báo chí …" (a name keeps its capitals)."""
     return lower_first(title) if title.startswith("Các ") else title
-
-
-def _counted(number: str, unit: str) -> str:
-    return f"{number} {unit}" if unit else number
 
 
 def _names(names: list[str]) -> str:
