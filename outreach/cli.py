@@ -422,6 +422,13 @@ def status(
     if attention:
         click.echo("\nTệp Sở cần xem (không đơn vị nào sửa được):")
         click.echo(format_attention(attention))
+    from report.build import load_sections
+    from report.drafting import format_sections
+
+    sections = format_sections(load_sections(home, period, scope))
+    if sections:
+        click.echo(f"\nNội dung báo cáo {period.label_vi} cần xem trước khi ký:")
+        click.echo(sections)
     click.echo("\nCần nhắc (theo kết quả kiểm tra gần nhất):")
     from report.reminders import was_checked
 
@@ -433,13 +440,6 @@ def status(
             "để có danh sách cần nhắc."
         )
     click.echo(f"\n{reminded['csv']}")
-    from report.build import load_sections
-    from report.drafting import format_sections
-
-    sections = format_sections(load_sections(home, period, scope))
-    if sections:
-        click.echo(f"\nNội dung báo cáo {period.label_vi} cần xem trước khi ký:")
-        click.echo(sections)
 
 
 @main.command(short_help="Run the nightly DAG once through Airflow.")

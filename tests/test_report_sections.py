@@ -90,12 +90,10 @@ def test_no_placeholder_and_every_drafted_sentence_stands_on_figures(two_years):
 def test_drafts_are_marked_in_the_word_file(two_years):
     paragraphs = _paragraphs(two_years["home"])
     notes = [text for text, marked in paragraphs if text.startswith("(Dự thảo")]
-    # three drafted from the figures, three carried from the bundled 2022-H1 text
+    # three drafted from the figures, three carried from the demo's bundled 2025-H2 text
     assert len(notes) == 6
-    assert (
-        sum(text.startswith("(Dự thảo chuyển từ báo cáo 6 tháng đầu năm 2022") for text in notes)
-        == 3
-    )
+    carried = "(Dự thảo chuyển từ báo cáo 6 tháng cuối năm 2025"
+    assert sum(text.startswith(carried) for text in notes) == 3
     for position, (text, marked) in enumerate(paragraphs):
         if text.startswith("(Dự thảo"):
             assert marked and paragraphs[position + 1][1], text
@@ -116,9 +114,10 @@ def test_carried_forward_from_the_previous_period_of_the_same_kind(tmp_path):
     found, text = store.carried(half, "phuong_huong_nhiem_vu")
     assert found.code == "2026-Q1"
     assert store.carried(parse_period("2025-H1"), "phuong_huong_nhiem_vu") is None
-    # the home province's bundled text counts as saved: the demo's 2022-H1
+    # the home province's bundled texts count as saved: the demo's 2025-H2, then the seed's
     home_store = NarrativeStore(tmp_path / "home")
-    assert home_store.carried(half, "mo_dau")[0].code == "2022-H1"
+    assert home_store.carried(half, "mo_dau")[0].code == "2025-H2"
+    assert home_store.carried(parse_period("2025"), "mo_dau")[0].code == "2022-H1"
 
 
 def test_every_version_is_kept_and_a_concurrent_save_is_refused(tmp_path):
