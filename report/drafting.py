@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from outreach.core.text import lower_first
+from report.comparing import Comparing
 from report.comparisons import SAME_PERIOD, Change
 from report.docx_parts import paragraph
 from report.figures import DRAFT_ONLY, of_rows
@@ -29,9 +30,6 @@ from report.narrative import (
     named_figures,
     stale_citations,
 )
-
-if TYPE_CHECKING:
-    from report.figures import FigureBook, ReportData
 
 # the programme's own topic: the assessment states its items apart
 PROGRAMME_TOPIC = "mua_ban_nguoi"
@@ -93,16 +91,21 @@ class Section:
         return entry
 
 
-class Drafting:
+class Drafting(Comparing):
     """The part of the report writer that prints the sections people write."""
 
-    data: ReportData
-    book: FigureBook
     config: dict
     group_titles: dict[str, str]
-    compared: dict
     narratives: NarrativeStore
     sections: dict[str, Section]
+
+    if TYPE_CHECKING:  # the writer's other parts, which a draft reads
+        document: Any
+
+        def _indicator_figures(self, indicator: dict) -> dict[str, str | None]: ...
+        def completeness_figures(self) -> dict[str, str] | None: ...
+        def rate_line_figures(self, rate: dict) -> dict[str, str]: ...
+        def annex_ref(self, key: str) -> str: ...
 
     # --- the figures a draft is built from ---------------------------------------------------
 
@@ -125,7 +128,7 @@ class Drafting:
         self.book.count(
             figure_id, label, sum(int(r["quantity"]) for r in rows), source=of_rows(**where)
         )
-        change = self._change(figure_id, f"items:all:media:all:{topic}")  # type: ignore[attr-defined]
+        change = self._change(figure_id, f"items:all:media:all:{topic}")
         return figure_id, change
 
     def _changes(self) -> list[tuple[str, Change]]:
@@ -139,7 +142,7 @@ class Drafting:
             if topic != "all" or not figure_id.startswith("outputs."):
                 continue
             row = self.data.comparisons[SAME_PERIOD].get(key)
-            change = Change.of(row, self._against(), is_rate=False)  # type: ignore[attr-defined]
+            change = Change.of(row, self._against(), is_rate=False)
             if change.is_comparable and change.change:
                 found.append((figure_id, change))
         return found
@@ -149,7 +152,7 @@ class Drafting:
         at least `NOTABLE_BASE` then (or, new, now)."""
         chosen = []
         for figure_id, change in self._changes():
-            if (change.change > 0) != rising:  # type: ignore[operator]
+            if ((change.change or 0) > 0) != rising:
                 continue
             if change.is_new and (change.current or 0) >= NOTABLE_BASE:
                 chosen.append((float("inf"), figure_id, change))
@@ -170,10 +173,10 @@ class Drafting:
             return f"số {unit} ({title}) tăng từ 0 lên {now} (mới phát sinh)"
         if not change.current:
             base = figures[f"{figure_id}.same_period.base"].text
-            return f"không còn {unit} nào ({title}), {self._against()} có {base}"  # type: ignore[attr-defined]
+            return f"không còn {unit} nào ({title}), {self._against()} có {base}"
         amount = figures[f"{figure_id}.same_period.change"].text.lstrip("+\u2212")
         share = figures[f"{figure_id}.same_period.change_percent"].text.lstrip("+\u2212")
-        if change.change > 0:  # type: ignore[operator]
+        if (change.change or 0) > 0:
             return f"số {unit} ({title}) tăng {amount} (tăng {share}), lên {now}"
         return f"số {unit} ({title}) giảm {amount} (giảm {share}), còn {now}"
 
@@ -188,7 +191,7 @@ class Drafting:
         ]
         lead = "tăng nhiều nhất" if rising else "giảm nhiều nhất"
         items = "; ".join(self._change_item(figure_id, change) for figure_id, change in notable)
-        return self._said(f"So với {self._against()}, {lead} là: {items}.", *ids)  # type: ignore[attr-defined]
+        return self._said(f"So với {self._against()}, {lead} là: {items}.", *ids)
 
     # --- the drafted sections ----------------------------------------------------------------
 
@@ -244,7 +247,7 @@ class Drafting:
             if missed:
                 parts = []
                 for indicator in missed:
-                    texts = self._indicator_figures(indicator)  # type: ignore[attr-defined]
+                    texts = self._indicator_figures(indicator)
                     code = indicator["indicator_code"]
                     ids += [f"indicator.{code}.value", f"indicator.{code}.target"]
                     parts.append(
@@ -280,7 +283,7 @@ class Drafting:
     def _group_rates(self) -> list[tuple[dict, dict[str, str]]]:
         """The period's reporting rate lines by kind of source, with their figures."""
         return [
-            (rate, self.rate_line_figures(rate))  # type: ignore[attr-defined]
+            (rate, self.rate_line_figures(rate))
             for rate in self.data.reporting_rates
             if rate["aggregation_level"] == "source_kind" and rate["expected_reports"]
         ]
@@ -298,7 +301,7 @@ class Drafting:
         return [sources[code]["source_name"] for code in codes if code in sources]
 
     def _reporting_assessment(self) -> Sentence | None:
-        texts = self.completeness_figures()  # type: ignore[attr-defined]
+        texts = self.completeness_figures()
         if texts is None:
             return None
         ids = [f"completeness.{name}" for name in ("received", "expected", "reporting_rate")]
@@ -335,7 +338,7 @@ class Drafting:
         """ "4.1. Ưu điểm": the indicators met."""
         sentences = []
         for indicator in [i for i in self.data.indicators if i["is_met"]]:
-            value = self._indicator_figures(indicator)["value"]  # type: ignore[attr-defined]
+            value = self._indicator_figures(indicator)["value"]
             sentences.append(
                 self._said(
                     f"- {indicator['indicator_label_vi']}: {value}, đạt chỉ tiêu.",
@@ -353,7 +356,7 @@ class Drafting:
         monthly reports not received (by group) and the sources that sent none."""
         sentences = []
         for indicator in [i for i in self.data.indicators if i["is_met"] is False]:
-            texts = self._indicator_figures(indicator)  # type: ignore[attr-defined]
+            texts = self._indicator_figures(indicator)
             code = indicator["indicator_code"]
             sentences.append(
                 self._said(
@@ -396,7 +399,7 @@ class Drafting:
             sentences.append(
                 self._said(
                     f"- Còn {count} báo cáo tháng của các đơn vị chưa gửi hoặc gửi nhưng không "
-                    f"hợp lệ{detail} (chi tiết tại {self.annex_ref('flags')}).",  # type: ignore[attr-defined]
+                    f"hợp lệ{detail} (chi tiết tại {self.annex_ref('flags')}).",
                     *ids,
                 )
             )
@@ -509,9 +512,9 @@ class Drafting:
         section = self.sections[key]
         marked = section.is_draft and section.state != "placeholder"
         if marked:
-            paragraph(self.document, section.note, italic=True, highlight=True)  # type: ignore[attr-defined]
+            paragraph(self.document, section.note, italic=True, highlight=True)
         for text in section.printed:
-            paragraph(self.document, text, highlight=marked)  # type: ignore[attr-defined]
+            paragraph(self.document, text, highlight=marked)
 
 
 def in_sentence(title: str) -> str:
