@@ -84,12 +84,19 @@ _GRID_SPAN, _V_MERGE = qn("w:gridSpan"), qn("w:vMerge")
 _FOOTNOTE_REFERENCE, _ID, _VAL = qn("w:footnoteReference"), qn("w:id"), qn("w:val")
 _BLIP, _EMBED = qn("a:blip"), qn("r:embed")
 _SWITCHES = {"b": qn("w:b"), "i": qn("w:i")}
+_HIGHLIGHT = qn("w:highlight")
 
 
 def _switched_on(properties, tag: str) -> bool:
     """Whether a run's properties turn bold (`b`) or italic (`i`) on."""
     element = properties.find(_SWITCHES[tag]) if properties is not None else None
     return element is not None and element.get(_VAL) not in ("0", "false")
+
+
+def _highlighted(properties) -> bool:
+    """Whether a run's properties highlight it (Word's marker pen)."""
+    element = properties.find(_HIGHLIGHT) if properties is not None else None
+    return element is not None and element.get(_VAL) not in (None, "none")
 
 
 def _runs_html(paragraph) -> str:
@@ -104,6 +111,8 @@ def _runs_html(paragraph) -> str:
             for tag in ("b", "i"):
                 if _switched_on(properties, tag):
                     text = f"<{tag}>{text}</{tag}>"
+            if _highlighted(properties):  # a draft still to be read
+                text = f"<mark>{text}</mark>"
             parts.append(text)
         elif element.tag == _FOOTNOTE_REFERENCE:
             number = element.get(_ID)

@@ -87,7 +87,7 @@ def test_no_placeholder_and_every_drafted_sentence_stands_on_figures(two_years):
     assert re.search(r"Các đơn vị đã gửi \d+/\d+ báo cáo tháng đến hạn", danh_gia)
 
 
-def test_drafts_are_marked_in_the_word_file(two_years):
+def test_drafts_are_marked_in_the_word_file_and_its_preview(two_years):
     paragraphs = _paragraphs(two_years["home"])
     notes = [text for text, marked in paragraphs if text.startswith("(Dự thảo")]
     # three drafted from the figures, three carried from the demo's bundled 2025-H2 text
@@ -97,6 +97,9 @@ def test_drafts_are_marked_in_the_word_file(two_years):
     for position, (text, marked) in enumerate(paragraphs):
         if text.startswith("(Dự thảo"):
             assert marked and paragraphs[position + 1][1], text
+    # and in the browser's preview
+    preview = (two_years["home"] / "reports" / PERIOD / f"bao-cao-{PERIOD}.html").read_text()
+    assert preview.count("<mark><i>(Dự thảo") == 6
 
 
 def test_carried_forward_from_the_previous_period_of_the_same_kind(tmp_path):
