@@ -1,5 +1,5 @@
 # The outreach image: the official Airflow 3.3 image with the project's locked dependencies.
-#   docker compose build        (see README, "Operations")
+#   docker compose build        (see docs/operators.md, "Deploy")
 FROM apache/airflow:3.3.2-python3.11
 
 USER root

@@ -3,6 +3,7 @@
 #   make test   set up, then run every check and test
 #   make test-fast   the tests that need no warehouse, Airflow or browser (the inner loop)
 #   make bench  set up, then print the benchmarks (several minutes)
+#   make docs   set up, then build the documentation site into site/ (opens offline)
 PYTHON ?= python3
 OUTREACH_HOME ?= $(CURDIR)/var
 PERIOD ?= 2022-H1
@@ -17,7 +18,7 @@ DROP := $(OUTREACH_HOME)/drop/$(PERIOD)
 export OUTREACH_HOME
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test tests test-fast lint bench report-pdf airflow web clean
+.PHONY: setup run test tests test-fast lint bench report-pdf airflow web docs docs-cli clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -70,7 +71,7 @@ web: setup
 	$(BIN)/outreach web
 
 # The report of PERIOD as PDF (and HTML) from the current warehouse; needs LibreOffice, which
-# this installs nothing of: see the README.
+# this installs nothing of: see docs/report.md ("Other formats").
 report-pdf: setup
 	$(BIN)/outreach report --period $(PERIOD) --pdf
 
@@ -81,5 +82,16 @@ bench: setup
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON) --group bench
 	$(BIN)/python bench/summary.py
 
+# The CLI reference, docs/reference/cli.md, written from the commands' own help (a test fails
+# when the committed file is stale)
+docs-cli: setup
+	$(BIN)/python scripts/cli_reference.py
+
+# The documentation site (mkdocs.yml: one section per audience) into site/, to open from the
+# disk: site/index.html. MkDocs comes with the dev group (the docs group in pyproject.toml).
+docs: docs-cli
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "site/index.html"
+
 clean:
-	rm -rf $(OUTREACH_HOME) dbt_project/target dbt_project/logs .pytest_cache
+	rm -rf $(OUTREACH_HOME) dbt_project/target dbt_project/logs .pytest_cache site

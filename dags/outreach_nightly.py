@@ -23,7 +23,7 @@ press outlets and local offices into the warehouse and the reports of the period
    to send, as a CSV; its notifier e-mails it.
 
 A task that fails after its retries e-mails the operators (`OUTREACH_ALERT_TO`); see
-`outreach/notify.py` and the README for the mail configuration.
+`outreach/orchestration/notify.py` and docs/operators.md ("E-mail") for the mail configuration.
 
 Steps 3-6 write the DuckDB warehouse and share the one-slot pool `duckdb_writer`, so two runs
 never write it at once. The per-province tasks only read: they open the published copy, which

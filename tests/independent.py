@@ -1,7 +1,7 @@
 """Figures of a period recomputed straight from the raw tables and the seed files.
 
 Written separately from the dbt models and the report on purpose: it shares none of their SQL, so a
-figure that both agree on is right twice. Only the definitions in DOMAIN.md are shared.
+figure that both agree on is right twice. Only the definitions of docs/domain.md are shared.
 """
 
 from __future__ import annotations
@@ -312,8 +312,9 @@ def _indicators(con, period: Period) -> dict:
     return figures
 
 
-# the kinds of source whose figures are compared together across the 2025 reform (DOMAIN.md:
-# the district offices' grassroots work before 1 July 2025, the commune offices' after)
+# the kinds of source whose figures are compared together across the 2025 reform (docs/domain.md,
+# "The 2025 reform": the district offices' grassroots work before 1 July 2025, the commune
+# offices' after)
 LOCAL_OFFICES = ("district", "commune")
 
 

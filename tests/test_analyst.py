@@ -106,12 +106,12 @@ def test_an_open_period_has_values_so_far_and_nothing_met(tmp_path_factory):
     assert rows == [("2022-H1", True, True), ("2022-H2", False, False)]
 
 
-def test_the_readme_analyst_command_works_as_written(demo, tmp_path):
-    """The README's analyst command, run from a folder holding `var/` like the project's."""
+def test_the_guide_analyst_command_works_as_written(demo, tmp_path):
+    """The analysts' guide's command, run from a folder holding `var/` like the project's."""
     import re
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    command = re.search(r"^    (\.venv/bin/duckdb -readonly \S+)$", readme, re.M).group(1)
+    guide = (Path(__file__).parents[1] / "docs" / "analysts.md").read_text(encoding="utf-8")
+    command = re.search(r"^    (\.venv/bin/duckdb -readonly \S+)$", guide, re.M).group(1)
     (tmp_path / ".venv" / "bin").mkdir(parents=True)
     (tmp_path / ".venv" / "bin" / "duckdb").symlink_to(CLI)
     (tmp_path / "var" / "warehouse" / "published").mkdir(parents=True)
@@ -131,3 +131,32 @@ def test_the_readme_analyst_command_works_as_written(demo, tmp_path):
     with duckdb.connect(str(demo["home"].published_warehouse), read_only=True) as con:
         count = con.execute("select count(*) from marts.dim_sources").fetchone()[0]
     assert f"sources: {count}" in done.stdout
+
+
+def test_the_guide_queries_run_and_count_the_months_with_no_item(demo):
+    """Every query of the analysts' guide runs on a published copy (the demo's period for the
+    guide's 2026-H1); the one for items per month has a row for every month of every provincial
+    outlet, a month without a trafficking item included, where fct_media_outputs has none."""
+    import re
+
+    guide = (Path(__file__).parents[1] / "docs" / "analysts.md").read_text(encoding="utf-8")
+    queries = [
+        query.replace("2026-H1", PERIOD.code)
+        for query in re.findall(r"```sql\n(.*?)```", guide, re.S)
+        + re.findall(r"`(select [^`]+)`", guide)
+    ]
+    assert len(queries) >= 5
+    with duckdb.connect(str(demo["home"].published_warehouse), read_only=True) as con:
+        results = {query: con.execute(query).fetchall() for query in queries}
+        outlets = con.execute(
+            "select count(*) from marts.dim_sources where source_kind = 'outlet_provincial' "
+            "and valid_from <= '2022-06-30' and coalesce(valid_to, '9999-12-31') >= '2022-01-01'"
+        ).fetchone()[0]
+        by_month = con.execute(
+            "select count(*) from marts.fct_reporting_completeness where source_kind = "
+            "'outlet_provincial' and not has_trafficking_media_item and report_month "
+            "between '2022-01-01' and '2022-06-01'"
+        ).fetchone()[0]
+    [months] = [rows for query, rows in results.items() if "c.submission_status" in query]
+    assert len(months) == 6 * outlets and outlets >= 1
+    assert sum(items == 0 for _, _, items, _ in months) == by_month

@@ -127,7 +127,7 @@ def test_no_secret_or_default_password_in_the_repository():
     ).stdout.split()
     # a name that says secret with a literal value: quoted after ":" or "=" (code, JSON, YAML),
     # or unquoted after "=" at the start of a line (.env, shell); "${...}" references the
-    # environment and "…" is the README's placeholder
+    # environment and "…" is the operators' guide's placeholder
     name = r"\w*(?:password|passwd|secret|fernet|api_key|token)\w*"
     pattern = re.compile(
         rf"{name}[\"']?[ \t]*[:=][ \t]*[\"'](?![$…\"'])[^\"'\n]+[\"']"
@@ -255,10 +255,10 @@ def test_the_portal_believes_forwarded_headers_from_its_proxy_only(compose):
     assert address not in ipaddress.ip_network(pool["ip_range"])
     assert set(portal["networks"]) == {"default", "edge"} and set(proxy["networks"]) == {"edge"}
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
     for setting in ("OUTREACH_PROXY_IPS", "OUTREACH_TLS_CERT", "OUTREACH_TLS_KEY"):
         assert re.search(rf"^{setting}=", example, re.MULTILINE), setting
-        assert setting in readme, setting
+        assert setting in guide, setting
     # the comment above the setting says what it is and its default outside compose
     lines = example.splitlines()
     above = []

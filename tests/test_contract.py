@@ -1,4 +1,5 @@
-"""Every rule of CONTRACT.md this product implements, on real files written to disk."""
+"""Every rule of the submission contract (docs/contract.md) this product implements, on real
+files written to disk."""
 
 from __future__ import annotations
 

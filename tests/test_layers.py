@@ -83,8 +83,8 @@ def test_the_readme_describes_the_layers_the_contracts_enforce():
     # the code's layers; a package's own (the portal's) are its contract's `containers`
     [layers] = [contract["layers"] for contract in contracts if "containers" not in contract]
     packages = {name.strip() for layer in layers for name in layer.split("|")}
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## For engineers: the code's layers") :]
+    guide = (PROJECT_ROOT / "docs" / "engineers.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## The code's layers") :]
     section = section[: section.index("\n## ")]
     for package in packages:
         path = package.replace(".", "/")

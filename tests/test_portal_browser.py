@@ -57,7 +57,7 @@ def served(demo, tmp_path):
 
 
 def _shots(served) -> Path:
-    """Where the screenshots go: $OUTREACH_SCREENSHOTS (the README's come from
+    """Where the screenshots go: $OUTREACH_SCREENSHOTS (the pictures of docs/ come from
     `OUTREACH_SCREENSHOTS=docs pytest tests/test_portal_browser.py`), else the test's folder."""
     folder = Path(os.environ.get("OUTREACH_SCREENSHOTS") or served["tmp"])
     folder.mkdir(parents=True, exist_ok=True)

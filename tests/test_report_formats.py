@@ -105,7 +105,7 @@ def test_the_html_preview(demo):
 
 @pytest.mark.skipif(
     libreoffice() is None or shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-    reason="needs LibreOffice and poppler-utils (README: Other formats)",
+    reason="needs LibreOffice and poppler-utils (docs/report.md: Other formats)",
 )
 def test_the_pdf_and_its_pages_look_like_an_official_report(demo, tmp_path):
     home = new_home(tmp_path / "home")

@@ -1,8 +1,8 @@
 """E-mail from the nightly run: the reminder list to the department, and an alert on failure.
 
 Both are Airflow notifiers on the SMTP provider's `SmtpNotifier`, sent through the Airflow
-connection `smtp_default` (for example `AIRFLOW_CONN_SMTP_DEFAULT` in the environment, see the
-README). Recipients come from the environment, never from the repository:
+connection `smtp_default` (for example `AIRFLOW_CONN_SMTP_DEFAULT` in the environment, see
+docs/operators.md, "E-mail"). Recipients come from the environment, never from the repository:
 
 - `OUTREACH_REMINDER_TO`: who receives the reminder list (comma-separated); unset, none is sent;
 - `OUTREACH_ALERT_TO`: who is told when a task fails for good; unset, no alert is sent.

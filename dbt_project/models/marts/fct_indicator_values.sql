@@ -1,5 +1,6 @@
 -- grain: one row per indicator × period × area (the province, and districts for I1 and I3)
--- Definitions: DOMAIN.md, "Indicators"; targets come from the programme valid at period end.
+-- Definitions: docs/domain.md, "The four indicators"; targets come from the programme valid at
+-- period end.
 with
 
 periods as (
