@@ -144,6 +144,8 @@ def _path_exists(path: str) -> bool:
     under the home folder's layout, or written by a build or a tool."""
     if path.startswith(GENERATED):
         return True
+    if path.rstrip("/") in ("var", "./var", "../var", "$OUTREACH_HOME"):  # the home itself
+        return True
     for home in ("var/", "$OUTREACH_HOME/", "../var/", ""):
         # a home folder's own (`inbox/`), unless the repository has a folder of that name
         if (
