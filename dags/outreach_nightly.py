@@ -1,35 +1,51 @@
 """
 ### outreach_nightly
 
-Every night at 02:00 (Asia/Ho_Chi_Minh) this DAG turns the monthly submissions of the province's
-press outlets and local offices into the warehouse and the reports of the periods under way:
+**Unpausing starts the nights.** Airflow's Trigger form ticks "Unpause outreach_nightly on
+trigger" whenever the DAG is paused, and no setting changes that. Where the scheduler runs the
+schedule (the deployment; `outreach airflow --nightly`), unpausing makes it run at once the last
+night whose interval has ended, if it has not run (with `OUTREACH_CATCHUP` on, every night missed
+since: keep it off), ahead of the run you asked for, then every night. That night replaces the
+analysts' copy and writes the drafts of the periods under way. Untick the box to run only what
+you asked for: the run then waits until the DAG is unpaused (Airflow starts no run of a paused
+DAG). In `outreach airflow` without `--nightly` the scheduler creates no run of its own:
+unpausing only lets triggered runs start.
 
-1. **plan**: which reports the run writes, and the date the warehouse is built as of: the draft
-   of each open period of the kinds the deployment reports (`OUTREACH_REPORT_PERIOD_KINDS`,
-   default quarter, half-year and year) and the final report of each that closed since the last
-   successful night; or the one period of the param `period`;
-2. **pull**: copy new files from the drop folder (param `drop_folder`) into the inbox;
-3. **ingest**: check each file against the submission contract, load or quarantine it;
-4. **build**: `dbt build` of the warehouse (seeds, models, tests) as of the run's date;
-5. **check**: Great Expectations suites over the periods' months; failures become flags, not
-   errors;
-6. **publish**: the checked warehouse replaces the analysts' read-only copy, atomically; it
-   returns the provinces of the registry (one for the Lạng Sơn demo, 63 for the country);
-7. **report**, one mapped task per province: the Word report and `figures.json` of each
-   period of the night under `reports/<period>/` (another province's under
-   `reports/<period>/tinh-<code>/`);
-8. **remind**, one per province: the list of sources to chase (missing, late, rejected, missing
-   their monthly posting) over the longest period the night reports on, with a message ready
-   to send, as a CSV; its notifier e-mails it.
+Every night at 02:00 (Asia/Ho_Chi_Minh) the DAG turns the month's files of the province's
+sources into the warehouse and the reports of the periods under way. Since the 2025 reform the
+sources are the merged provincial outlet (Lạng Sơn: `BPTTH-LS`, succeeding `BAO-LS` and
+`PTTH-LS`), the commune offices (`XA-<commune code>`, from 1 July 2025, in place of the district
+offices) and the central press; the country has 34 provinces. A file for a month its source
+did not report in is quarantined; a period is reported with the units and sources valid in it.
 
-A task that fails after its retries e-mails the operators (`OUTREACH_ALERT_TO`); see
-`outreach/orchestration/notify.py` and docs/operators.md ("E-mail") for the mail configuration.
+1. **plan** the night's reports: the draft of each period under way of the configured kinds
+   (`OUTREACH_REPORT_PERIOD_KINDS`: quarters, half-years and years by default), and the final
+   report of each that closed (all its files due) since the last successful night;
+2. **pull** new files from the sources' deliveries and the param `drop_folder` into the inbox;
+3. **ingest** each file against the submission contract, or quarantine it with its reasons;
+4. **build** the warehouse (`dbt build`) as of the night;
+5. **check** it (Great Expectations suites: failures become flags, not errors);
+6. **publish** it over the analysts' read-only copy, atomically;
+7. **report**, per province of the registry: `reports/<period>/bao-cao-<period>.docx` and
+   `figures.json` of each period (another province's under `tinh-<code>/`);
+8. **remind**, per province: who to chase over the longest period, `nhac-nho-<period>.csv`,
+   e-mailed to `OUTREACH_REMINDER_TO` (not for a night caught up more than 36 hours late).
 
-Steps 3-6 write the DuckDB warehouse and share the one-slot pool `duckdb_writer`, so two runs
-never write it at once. The per-province tasks only read: they open the published copy, which
-any number of processes may read at once, so under Celery they spread over the workers.
-The logic lives in the `outreach`, `ingest`, `expectations` and `report` packages; this file
-only wires it. State lives under `$OUTREACH_HOME`.
+**Params.** `period` (`2026-Q1`, `2026-H1`, `2026`, `2021-2025`): that one period's report
+instead of the night's; `as_of` (YYYY-MM-DD): build as of that day, for a past period the day
+its report was final; `drop_folder`: a folder to pull senders' files from.
+
+**Run now** (Trigger, or the portal's "Chạy ngay"): one run for today's night, or for `period`.
+**Backfill**: one run per night of the range, each as of its night, each republishing the
+analysts' copy; its runs do not count in `max_active_runs=1`, so keep its "max active runs" at 1
+and let it end before 02:00. Runs never overlap otherwise: one runs, the others queue.
+
+**Retries and alerts.** Each task is retried twice, 5 minutes apart (`OUTREACH_TASK_RETRIES`,
+`OUTREACH_RETRY_DELAY_SECONDS`; none under `outreach run` and `outreach airflow`) and fails
+after 2 hours (`OUTREACH_TASK_TIMEOUT_MINUTES`); a task that fails for good e-mails
+`OUTREACH_ALERT_TO` (docs/operators.md, "E-mail"). The warehouse's writers (ingest to publish) share the one-slot pool
+`duckdb_writer`. State lives under `$OUTREACH_HOME`; the logic in the `outreach`, `ingest`,
+`expectations` and `report` packages, which this file only wires.
 """
 
 from __future__ import annotations
@@ -45,8 +61,9 @@ from outreach.core.periods import PERIOD_PATTERN
 from outreach.orchestration.notify import FailureNotifier, ReminderNotifier
 
 # A deployment sets these (.env): its first night, and whether nights the machine was off are
-# caught up, in order, when it comes back. Unset, nothing is caught up and the DAG starts in 2022
-# (backfills of earlier nights are an operator's choice).
+# caught up, in order, when it comes back (and nights the DAG was paused, when it is unpaused).
+# Unset, nothing is caught up and the DAG starts in 2022 (backfills of earlier nights are an
+# operator's choice).
 START_DATE = pendulum.parse(os.environ.get("OUTREACH_START_DATE", "2022-01-01"), tz=TIMEZONE_NAME)
 CATCHUP = os.environ.get("OUTREACH_CATCHUP", "false").strip().lower() in ("1", "true", "yes")
 WAREHOUSE_MARTS = Asset("outreach_warehouse_marts")

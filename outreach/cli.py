@@ -457,6 +457,7 @@ def run(home_dir: Path | None, period, inbox: Path | None) -> None:
     Example: outreach run --period 2022-H1 --inbox var/drop
     """
     from outreach.orchestration.airflow_run import AirflowRunFailed, run_nightly
+    from outreach.orchestration.processes import Interrupted
 
     home = _home(home_dir)
     try:
@@ -464,6 +465,9 @@ def run(home_dir: Path | None, period, inbox: Path | None) -> None:
     except AirflowRunFailed as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    except Interrupted as stopped:
+        click.echo(f"Stopped by {stopped}: every process of the run was stopped.", err=True)
+        sys.exit(stopped.exit_code)
     click.echo(f"outreach_nightly {outcome.state} (log: {outcome.log_file})")
     click.echo("Written:")
     width = max(len(label) for label, _ in outcome.written)
@@ -474,14 +478,30 @@ def run(home_dir: Path | None, period, inbox: Path | None) -> None:
 @main.command(short_help="Start Airflow (UI on localhost).")
 @home_option
 @click.option("--port", type=int, default=8080, show_default=True, help="Port of the UI.")
-def airflow(home_dir: Path | None, port: int) -> None:
+@click.option(
+    "--nightly",
+    is_flag=True,
+    help="Also let the scheduler run the nights (02:00) while the DAG is unpaused; "
+    "unpausing runs the last night at once. Default: only the runs somebody triggers.",
+)
+def airflow(home_dir: Path | None, port: int, nightly: bool) -> None:
     """Start Airflow's embedded default (SQLite, LocalExecutor) with the UI on localhost.
+
+    Without --nightly the scheduler starts only the runs somebody triggers, so unpausing the
+    DAG (which Airflow's Trigger form does by default) starts no night. Ctrl+C or SIGTERM stops
+    every Airflow process it started.
 
     Example: outreach airflow --port 8080   (stop with Ctrl+C)
     """
     from outreach.orchestration.airflow_run import serve
+    from outreach.orchestration.processes import Interrupted
 
-    sys.exit(serve(_home(home_dir), port))
+    try:
+        code = serve(_home(home_dir), port, nightly)
+    except Interrupted as stopped:
+        click.echo(f"Stopped by {stopped}: every Airflow process was stopped.", err=True)
+        sys.exit(stopped.exit_code)
+    sys.exit(code)
 
 
 @main.command(short_help="Start the web portal (senders' uploads, the department's pages).")

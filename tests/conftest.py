@@ -31,6 +31,7 @@ LONGEST_FIRST = [
     "test_reform",
     "test_publish",
     "test_e2e",
+    "test_embedded_airflow",
     "test_comparisons",
     "test_report_sections",
     "test_incremental",

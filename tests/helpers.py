@@ -317,3 +317,20 @@ def figure_changed(home: Home, section: str, figure_id: str, value: float, text:
             stale = [vars(found) for found in stale_citations(latest, now)]
             entry.update(state="saved", saved_version=latest.number, stale=stale)
     path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+
+
+def left_running(processes: list, timeout: float) -> list[str]:
+    """The command lines of the processes (psutil's) still running after `timeout` seconds, each
+    then killed; a zombie (ended, not yet reaped by whoever adopted it) counts as gone."""
+    import psutil
+
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    left = []
+    for process in alive:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                left.append(" ".join(process.cmdline())[:100])
+                process.kill()
+        except psutil.Error:
+            continue
+    return left

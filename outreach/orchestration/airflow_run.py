@@ -1,8 +1,10 @@
-"""Run `outreach_nightly` once through Airflow, in its embedded form (SQLite metadata, one process).
+"""Run `outreach_nightly` once through Airflow, in its embedded form (SQLite metadata, one process),
+and serve Airflow's embedded default (`serve`, behind `outreach airflow`).
 
 `airflow dags test` parses the real DAG file and runs every task through Airflow's task runner,
 in order, in one process: the same code path as the scheduler's, without a scheduler to start.
-Airflow's own files (metadata database, logs) live in `<home>/airflow`.
+Airflow's own files (metadata database, logs) live in `<home>/airflow`. Every `airflow` process
+either starts is stopped, with everything it started, when `outreach` is (`processes`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ from outreach.core.constants import DAG_ID, LOCAL_TZ, WRITER_POOL
 from outreach.core.home import DAGS_DIR, Home
 from outreach.core.periods import Period
 from outreach.core.settings import settings
+from outreach.orchestration import processes
 
 # holds airflow_local_settings.py
 AIRFLOW_SETTINGS_DIR = Path(__file__).with_name("airflow_config")
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 RUN_HOUR = time(2, 0)
+# how long a stopped `outreach run` lets `airflow dags test` end its task before it is killed
+RUN_STOP_GRACE_SECONDS = 10.0
 
 
 # What fills every Airflow log without telling an operator anything, silenced where it comes
@@ -108,12 +114,17 @@ def airflow_environment(home: Home) -> dict[str, str]:
 
 
 def _airflow(arguments: list[str], env: dict[str, str], log) -> int:
-    command = [str(Path(sys.executable).with_name("airflow")), *arguments]
+    """One `airflow` command, stopped with every process it started (dbt included) when
+    `outreach` is stopped (`processes.run`)."""
     log.write(f"$ airflow {' '.join(arguments)}\n")
     log.flush()
-    return subprocess.run(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, check=False
-    ).returncode
+    return processes.run(
+        [AIRFLOW, *arguments],
+        grace=RUN_STOP_GRACE_SECONDS,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def prepare_airflow(home: Home, log) -> dict[str, str]:
@@ -280,22 +291,114 @@ def _try_numbers(home: Home, run_id: str) -> dict[tuple[str, int], int]:
     return {(task_id, map_index): try_number for task_id, map_index, try_number in rows}
 
 
-def serve(home: Home, port: int = 8080) -> int:
-    """Airflow's embedded default for people who want to watch it: `airflow standalone` (SQLite,
-    LocalExecutor, every component in one terminal, the UI on http://localhost:<port>).
+# Airflow's embedded default, component by component as `airflow standalone` starts them, but
+# without the log servers: they listen on every interface (Airflow has no setting for their
+# address), and on one machine the API server reads the task logs from the logs folder itself
+EMBEDDED_COMPONENTS = {
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+    "api-server": ["api-server"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
+}
+SIMPLE_AUTH_MANAGER = (
+    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+)
+# how long the components have to stop by themselves (the scheduler waits for running tasks)
+SERVE_STOP_GRACE_SECONDS = 20.0
 
-    The DAG is paused at first: unpause it in the UI, or trigger a run with a period. Airflow
-    prints the generated admin password, and keeps it in var/airflow/.
-    """
-    log_file = home.logs / f"airflow-standalone-{datetime.now():%Y%m%dT%H%M%S}.log"
-    with open(log_file, "w", encoding="utf-8") as log:
-        env = prepare_airflow(home, log)
-    env = {
+
+def embedded_environment(env: dict[str, str], port: int, nightly: bool) -> dict[str, str]:
+    """The embedded default's configuration: every server on the loopback, and the scheduler
+    creating runs of its own (the nights) only when asked (`nightly`).
+
+    Airflow's Trigger form ticks "Unpause outreach_nightly on trigger" whenever the DAG is paused,
+    and no setting changes that. Without `nightly`, unpausing only lets the runs somebody
+    triggers start: the scheduler creates none (`[scheduler] use_job_schedule`)."""
+    return {
         **env,
-        "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        # as `airflow standalone`: its generated admin password, in <home>/airflow/
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(nightly),
+        # if a deployment's environment turns the scheduler's health check on
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
     }
-    command = [str(Path(sys.executable).with_name("airflow")), "standalone"]
-    return subprocess.run(command, env=env, check=False).returncode
+
+
+def serve(home: Home, port: int = 8080, nightly: bool = False) -> int:
+    """Airflow's embedded default for people who want to watch it (SQLite, LocalExecutor, every
+    component in one terminal, the UI on http://127.0.0.1:<port>), until Ctrl+C or SIGTERM
+    stops every process it started; the exit code of a component that ended by itself.
+
+    Runs start when somebody triggers one (the UI, the REST API, the portal's button); with
+    `nightly`, the scheduler also runs the DAG's nights while the DAG is unpaused.
+    """
+    import threading
+    from time import sleep
+
+    log_file = home.logs / f"airflow-embedded-{datetime.now():%Y%m%dT%H%M%S}.log"
+    with open(log_file, "w", encoding="utf-8") as log:
+        env = embedded_environment(prepare_airflow(home, log), port, nightly)
+        if not (home.airflow / "airflow.cfg").is_file():
+            # written once, before the components start: each would otherwise write its own,
+            # with its own secrets, and the API server would refuse the scheduler's task tokens
+            _airflow(["config", "get-value", "core", "executor"], env, log)
+    with processes.supervised(SERVE_STOP_GRACE_SECONDS) as sessions:
+        started = {}
+        for name, arguments in EMBEDDED_COMPONENTS.items():
+            started[name] = sessions.start(
+                [AIRFLOW, *arguments],
+                # the tasks report their end to the API server: it stops after the scheduler
+                last=name == "api-server",
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            threading.Thread(target=_relay, args=(name, started[name].stdout), daemon=True).start()
+        ready = False
+        while True:
+            for name, process in started.items():
+                if process.poll() is not None:
+                    print(f"outreach: {name} ended (exit {process.returncode}); stopping Airflow")
+                    return process.returncode or 1
+            if not ready and _answers(f"http://127.0.0.1:{port}/api/v2/monitor/health"):
+                ready = True
+                print(_ready_banner(home, port, nightly), flush=True)
+            sleep(1)
+
+
+def _relay(name: str, stream) -> None:
+    """A component's output on the terminal, each line after its name (as `airflow standalone`)."""
+    for line in stream:
+        text = line.decode("utf-8", errors="replace").rstrip()
+        sys.stdout.write(f"{name:<13} | {text}\n")
+        sys.stdout.flush()
+
+
+def _answers(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def _ready_banner(home: Home, port: int, nightly: bool) -> str:
+    passwords = home.airflow / "simple_auth_manager_passwords.json.generated"
+    runs = (
+        "the nights run at 02:00 while the DAG is unpaused (unpausing runs the last one at once)"
+        if nightly
+        else "only the runs you trigger run (start with --nightly for the nights)"
+    )
+    return (
+        f"\noutreach: Airflow is ready on http://127.0.0.1:{port} (user admin, password in "
+        f"{passwords}); {runs}. Ctrl+C stops every Airflow process.\n"
+    )
