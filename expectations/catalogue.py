@@ -73,10 +73,12 @@ DATASETS = {
         join marts.dim_output_types t using (output_type_code)
         where o.is_scored and o.report_month between ? and ?""",
     "media_outputs": """
-        select source_code, report_month, media_output_key as row_key, output_type_code,
-            quantity, people_reached
-        from marts.fct_media_outputs
-        where report_month between ? and ?""",
+        select o.source_code, o.report_month, o.media_output_key as row_key, o.output_type_code,
+            coalesce(t.output_type_label_vi, o.output_type_code) as output_type_label_vi,
+            o.quantity, o.people_reached
+        from marts.fct_media_outputs o
+        left join marts.dim_output_types t using (output_type_code)
+        where o.report_month between ? and ?""",
 }
 
 
@@ -233,13 +235,18 @@ def _word_posting(observed: str, what_vi: str, what_en: str) -> Callable[[Check,
     return word
 
 
+# a measure as the template's column heads it: the Vietnamese wording names no column code
+MEASURE_LABELS_VI = {"quantity": "Số lượng", "people_reached": "Số người tiếp cận"}
+
+
 def _word_generic(check: Check, row: dict) -> Wording:
     """A check without wording of its own: its label, the month and the value it found."""
     month, value = row["report_month"], row[check.column]
     label = check.label_vi or check.name
+    measure = MEASURE_LABELS_VI.get(check.column, check.column)
     return Wording(
         str(value),
-        f"{label}: tháng {_month(month)}, {check.column} = {value}; cần kiểm tra lại với đơn vị.",
+        f"{label}: tháng {_month(month)}, {measure} là {value}; cần kiểm tra lại với đơn vị.",
         f"{check.name}: {month:%Y-%m}, {check.column} = {value}; check with the source.",
     )
 
@@ -248,8 +255,9 @@ def _word_implausible(check: Check, row: dict) -> Wording:
     value = row[check.column]
     return Wording(
         str(value),
-        f"Số liệu bất thường: {check.column} = {value} ({row['output_type_code']}), "
-        f"vượt ngưỡng {check.arguments['max_value']}; cần kiểm tra lại với đơn vị.",
+        f"Số liệu bất thường: {MEASURE_LABELS_VI.get(check.column, check.column)} là {value} "
+        f"({row['output_type_label_vi']}, tháng {_month(row['report_month'])}), vượt ngưỡng "
+        f"{check.arguments['max_value']}; cần kiểm tra lại với đơn vị.",
         f"Implausible {check.column} = {value} ({row['output_type_code']}), above "
         f"{check.arguments['max_value']}; check with the source.",
     )

@@ -226,6 +226,7 @@ def _check_name(
                 "source_inactive",
                 source=name.source_code,
                 month=name.month_label,
+                month_vi=f"{name.month:%m/%Y}",
                 **_registration_fields(source, name.month, reference),
             )
         )
@@ -242,7 +243,12 @@ def _check_name(
     received_local = received_at.astimezone(LOCAL_TZ)
     if name.month > received_local.date():
         problems.append(
-            error("future_month", month=name.month_label, received=f"{received_local:%d/%m/%Y}")
+            error(
+                "future_month",
+                month=name.month_label,
+                month_vi=f"{name.month:%m/%Y}",
+                received=f"{received_local:%d/%m/%Y}",
+            )
         )
     previous = seen.accepted_names.get(file_name)
     same = seen.accepted_versions.get((name.kind, name.source_code, name.month, name.revision))
@@ -260,6 +266,7 @@ def _check_name(
                 previous=same[1],
                 source=name.source_code,
                 month=name.month_label,
+                month_vi=f"{name.month:%m/%Y}",
                 revision=name.revision,
                 suggestion=name.with_revision(next_revision),
             )
@@ -276,25 +283,15 @@ class _Registration(TypedDict):
 
 def _registration_fields(source, month, reference: Reference) -> _Registration:
     """The dates a source reports between, and who reports in its place that month."""
-    since = f"{source.valid_from:%d/%m/%Y}"
-    if source.valid_to is None:
-        span_vi, span_en = f"từ ngày {since}", f"from {source.valid_from:%Y-%m-%d}"
-    else:
-        span_vi = f"từ ngày {since} đến ngày {source.valid_to:%d/%m/%Y}"
-        span_en = f"from {source.valid_from:%Y-%m-%d} to {source.valid_to:%Y-%m-%d}"
-    successors = [
-        other.code
-        for other in reference.sources.values()
-        if source.code in other.predecessor_codes and other.is_active(month)
-    ]
+    successors = reference.successors_of(source, month)
     successor_vi = successor_en = ""
     if successors:
         codes = ", ".join(successors)
         successor_vi = f" Tháng này do {codes} báo cáo (tên tệp {successors[0]}_{month:%Y-%m})."
         successor_en = f" That month {codes} reports (file {successors[0]}_{month:%Y-%m})."
     return {
-        "span_vi": span_vi,
-        "span_en": span_en,
+        "span_vi": source.span_vi,
+        "span_en": source.span_en,
         "successor_vi": successor_vi,
         "successor_en": successor_en,
     }

@@ -87,7 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "page). Rename it as <SOURCE>_<YYYY-MM>.xlsx, e.g. BAO-LS_2022-03.xlsx.",
     ),
     "same_revision": (
-        "Đã nhận tệp '{previous}' cho đơn vị {source} tháng {month} (bản {revision}). Tệp này "
+        "Đã nhận tệp '{previous}' cho đơn vị {source} tháng {month_vi} (bản {revision}). Tệp này "
         "khác tệp đã nhận nên không thay cho tệp đó. Nếu là bản sửa, hãy đặt tên {suggestion}.",
         "File '{previous}' was already received for {source}, {month} (revision {revision}). "
         "This different file does not replace it; a correction is named {suggestion}.",
@@ -117,13 +117,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Source code '{source}' is not in the source registry. Check the code in the file name.",
     ),
     "source_inactive": (
-        "Đơn vị '{source}' không thuộc diện báo cáo tháng {month}: đơn vị báo cáo {span_vi}."
+        "Đơn vị '{source}' không thuộc diện báo cáo tháng {month_vi}: đơn vị báo cáo {span_vi}."
         "{successor_vi} Hãy liên hệ Sở nếu đơn vị phải báo cáo tháng này.",
         "Source '{source}' is not registered to report for {month}: it reports {span_en}."
         "{successor_en} Contact the department if it should be.",
     ),
     "future_month": (
-        "Tháng báo cáo {month} chưa bắt đầu vào ngày nhận tệp ({received}). "
+        "Tháng báo cáo {month_vi} chưa bắt đầu vào ngày nhận tệp ({received}). "
         "Hãy kiểm tra năm và tháng trong tên tệp.",
         "Month {month} had not started when the file arrived ({received}). "
         "Check the year and month in the file name.",
@@ -157,9 +157,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "send it again.",
     ),
     "no_header": (
-        "Không tìm thấy dòng tiêu đề cột trong {rows} dòng đầu{where_vi} (cần các cột "
-        "{required}, ghi bằng tên cột như Ngày, Chủ đề, Hình thức, Số lượng).",
-        "No header row found in the first {rows} rows{where_en} (the columns {required} are "
+        "Không tìm thấy dòng tiêu đề cột trong {rows} dòng đầu{where_vi}: cần một dòng ghi tên "
+        "các cột {required_vi} như trong mẫu báo cáo.",
+        "No header row found in the first {rows} rows{where_en} (the columns {required_en} are "
         "needed).",
     ),
     "garbled_text": (
@@ -182,7 +182,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cell and send the file again.",
     ),
     "missing_column": (
-        "Thiếu cột bắt buộc '{label}' ({column}) ở {where_vi}.",
+        "Thiếu cột bắt buộc '{label}' ở {where_vi}.",
         "Required column '{label}' ({column}) is missing from the {where_en}.",
     ),
     "hidden_rows": (
@@ -236,7 +236,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "it and send a correction: it is counted as a row of data.",
     ),
     "duplicate_column": (
-        "Cột '{label}' ({column}) xuất hiện nhiều lần (ô {cells}).",
+        "Cột '{label}' xuất hiện nhiều lần (ô {cells}).",
         "Column '{label}' ({column}) appears more than once (cells {cells}).",
     ),
     "unknown_column": (

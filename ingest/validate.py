@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
@@ -16,7 +16,7 @@ from ingest.naming import DIRECTIVES, SubmissionName
 from ingest.problems import Problem, error, warning
 from ingest.reader import Cell, Table
 from outreach.core.calendar import CALENDAR_MONTH, ReportingCalendar
-from outreach.core.registry import Reference, Source
+from outreach.core.registry import CodeList, Reference, Source
 from outreach.core.settings import settings
 from outreach.core.text import fold, nfc
 
@@ -31,6 +31,15 @@ class InvalidValue(ValueError):
         super().__init__(expected_en)
         self.expected_vi = expected_vi
         self.expected_en = expected_en
+
+
+class OutsideMonth(InvalidValue):
+    """A real date, outside the days the file's month covers: the date is kept, so that a file
+    whose dates all fall in another month can be told which month they say."""
+
+    def __init__(self, day: date, expected_vi: str, expected_en: str) -> None:
+        super().__init__(expected_vi, expected_en)
+        self.day = day
 
 
 @dataclass(frozen=True)
@@ -229,6 +238,8 @@ class Validated:
     problems: list[Problem]
     header_row: int | None
     sheet: str | None = None
+    # every date of the file's date column, inside its month or not (a wrong month is told)
+    dates: list[date] = field(default_factory=list)
 
     @property
     def is_accepted(self) -> bool:
@@ -448,10 +459,12 @@ class _RowChecker:
         positions: dict[str, int],
         columns: tuple[Column, ...],
         problems: list[Problem],
+        dates: list[date],
     ) -> None:
         self.row, self.row_number, self.positions = row, row_number, positions
         self.labels = {column.name: column.label for column in columns}
         self.problems = problems
+        self.dates = dates
         self.ok = True
 
     def cell(self, name: str) -> Cell:
@@ -475,10 +488,15 @@ class _RowChecker:
                 self._fail("required_value", name, None, required_vi, required_en)
             return None
         try:
-            return parse(cell)
+            value = parse(cell)
         except InvalidValue as exc:
+            if isinstance(exc, OutsideMonth):
+                self.dates.append(exc.day)
             self._fail("bad_value", name, cell, exc.expected_vi, exc.expected_en)
             return None
+        if isinstance(value, date):
+            self.dates.append(value)
+        return value
 
     def _fail(self, code: str, name: str, cell: Cell, expected_vi: str, expected_en: str) -> None:
         self.ok = False
@@ -524,19 +542,23 @@ def _date_in_window(month: date, calendar: ReportingCalendar) -> Callable[[Cell]
     def parse(cell: Cell) -> date:
         value = parse_date(cell)
         if not first <= value <= last:
-            raise InvalidValue(expected_vi, expected_en)
+            raise OutsideMonth(value, expected_vi, expected_en)
         return value
 
     return parse
 
 
-def _code_in(code_list, what_vi: str, what_en: str) -> Callable[[Cell], str]:
+def _code_in(code_list: CodeList, what_vi: str, what_en: str) -> Callable[[Cell], str]:
+    """A code of the list, or its label or an alias; a sender is told the labels (the template's
+    drop-down list), an engineer the codes."""
+
     def parse(cell: Cell) -> str:
         code = code_list.match(parse_text(cell))
         if code is None:
+            labels = ", ".join(f"'{code_list.label(code)}'" for code in code_list.codes)
             codes = ", ".join(code_list.codes)
             raise InvalidValue(
-                f"cần một {what_vi}: {codes} hoặc tên tương ứng",
+                f"cần một {what_vi} trong danh sách của mẫu báo cáo: {labels}",
                 f"expected a {what_en}: {codes} or its label",
             )
         return code
@@ -740,6 +762,7 @@ def _monthly_record(
         output_type in reference.output_types_requiring_commune and source.commune_code is None
     )
     needs_people = output_type in reference.output_types_requiring_people
+    output_label = reference.output_types.label(output_type) if output_type else ""
     return {
         "activity_date": check.value("ngay", _date_in_month(name.month), required=True),
         "topic_code": check.value(
@@ -751,7 +774,7 @@ def _monthly_record(
             "ma_xa",
             _commune_of(reference, source, name.month),
             required=needs_commune,
-            required_vi=f"hình thức '{output_type}' cần mã xã",
+            required_vi=f"hình thức '{output_label}' cần mã xã hoặc tên xã nơi diễn ra hoạt động",
             required_en=f"output type '{output_type}' needs a commune",
         )
         or source.commune_code,
@@ -759,7 +782,7 @@ def _monthly_record(
             "so_nguoi",
             parse_whole_number,
             required=needs_people,
-            required_vi=f"hình thức '{output_type}' cần số người",
+            required_vi=f"hình thức '{output_label}' cần số người tiếp cận",
             required_en=f"output type '{output_type}' needs the number of people",
         ),
         "title": check.value("tieu_de", parse_text, required=False),
@@ -803,11 +826,12 @@ def validate_table(
         return Validated([], [*problems, garbled], None, table.sheet)
     header_index = _find_header(table.rows, columns)
     if header_index is None:
-        required = ", ".join(column.name for column in columns if column.required)
+        required = [column for column in columns if column.required]
         problems.append(
             error(
                 "no_header",
-                required=required,
+                required_vi=", ".join(f"'{column.label}'" for column in required),
+                required_en=", ".join(column.name for column in required),
                 where_vi=where_vi,
                 where_en=where_en,
                 rows=HEADER_SEARCH_ROWS,
@@ -832,7 +856,8 @@ def validate_table(
     if data_rows and _is_column_numbering(table.rows[data_rows[0]]):
         data_rows = data_rows[1:]
     problems.extend(_structure_problems(table, header, positions, data_rows))
-    records = []
+    records: list[dict[str, Any]] = []
+    dates: list[date] = []
     for index in data_rows:
         row = table.rows[index]
         if label := _example_label(row):
@@ -841,16 +866,16 @@ def validate_table(
         if label := _subtotal_label(row):
             problems.append(warning("subtotal_row", row=index + 1, label=label))
             continue
-        check = _RowChecker(row, index + 1, positions, columns, problems)
+        check = _RowChecker(row, index + 1, positions, columns, problems, dates)
         record = build(check, name, source, reference)
         if check.ok:
             records.append({"row_number": index + 1, **record})
     problems.extend(_merged_problems(table, positions, data_rows, problems))
     if any(problem.blocking for problem in problems):
-        return Validated([], problems, header.first + 1, table.sheet)
+        return Validated([], problems, header.first + 1, table.sheet, dates)
     if name.kind != DIRECTIVES:
         problems.extend(_sum_row_warnings(records))
-    return Validated(records, problems, header.first + 1, table.sheet)
+    return Validated(records, problems, header.first + 1, table.sheet, dates)
 
 
 def _sum_row_warnings(records: list[dict[str, Any]]) -> list[Problem]:

@@ -631,6 +631,8 @@ def web_account(
     )
     token = store.invite(account.account_id)
     store.log(None, "account_added", f"{account.login} ({role})")
+    if source_code:
+        _warn_of_dates(home, source_code)
     link = f"{base_url.rstrip('/')}/thiet-lap/{token}"
     if send:
         from outreach.portal.mail import send_setup_link
@@ -640,6 +642,19 @@ def web_account(
         click.echo(f"{account.login}: the set-up link was e-mailed")
     else:
         click.echo(f"{account.login}: {link}")
+
+
+def _warn_of_dates(home: Home, source_code: str) -> None:
+    """A source's account made for a source that has ended (it may still owe late reports and
+    corrections of its months: allowed, with its dates) or has not begun."""
+    from outreach.core.registry import Reference
+    from outreach.portal.accounts import source_dates_en
+    from outreach.portal.submissions import local_today
+
+    reference = Reference.load(home.seeds_dir())
+    warning = source_dates_en(reference.sources[source_code], local_today(), reference)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.group(short_help="The portal's accounts: list, deactivate, set-up links, roles, audit.")
@@ -763,8 +778,9 @@ def change(
         raise click.UsageError("give exactly one of --source, --staff or --admin")
     role = "source" if source_code else "staff" if province_code else "admin"
     store, account = _store_and_account(home_dir, login)
+    home = _home(home_dir)
     try:
-        source, province = role_and_code(_home(home_dir), role, source_code or province_code or "")
+        source, province = role_and_code(home, role, source_code or province_code or "")
         changed = store.change_role(
             account.account_id, role, None, source_code=source, province_code=province
         )
@@ -775,6 +791,8 @@ def change(
             f"{account.login} is the last active administrator: add or re-activate another first"
         ) from exc
     click.echo(f"{account.login}: " + (f"now {role}" if changed else "unchanged"))
+    if source:
+        _warn_of_dates(home, source)
 
 
 @accounts.command(short_help="The audit log, newest first.")

@@ -345,6 +345,35 @@ def test_the_accounts_command_does_what_the_page_does(portal):
     assert added.exit_code == 0 and "/thiet-lap/" in added.output
 
 
+def test_an_ended_source_gets_an_account_for_its_own_months(portal):
+    """BAO-LS reported until 30/06/2025 (then BPTTH-LS): it may still owe late reports and
+    corrections, so its account is made, with a warning naming its dates and its successor; the
+    accounts page shows its dates; its sender's page says them and offers none of the months
+    after; a month after is refused."""
+    added = run_cli(
+        portal, "accounts", "add", "--email", "toasoan@example.vn", "--source", "BAO-LS"
+    )
+    assert added.exit_code == 0 and "/thiet-lap/" in added.output
+    assert "warning: BAO-LS reports from 2022-01-01 to 2025-06-30 and has ended" in added.output
+    assert "BPTTH-LS reports from 2025-07-01" in added.output
+    assert portal["store"].account_by_login("toasoan@example.vn").source_code == "BAO-LS"
+    moved = run_cli(portal, "accounts", "change", "so@example.vn", "--source", "PTTH-LS")
+    assert "warning: PTTH-LS reports from 2022-01-01 to 2025-06-30" in moved.output
+    current = run_cli(portal, "accounts", "add", "--email", "bp@example.vn", "--source", "BPTTH-LS")
+    assert current.exit_code == 0 and "warning" not in current.output
+    page = login(portal, "quantri@example.vn").get("/quan-tri/tai-khoan").text
+    assert "Báo cáo từ ngày 01/01/2022 đến ngày 30/06/2025 (đã kết thúc)" in page
+    assert "Báo cáo từ ngày 01/07/2025." in page
+    sender = login(portal, "bao@example.vn")
+    own = sender.get("/don-vi").text
+    assert "báo cáo từ ngày 01/01/2022 đến ngày 30/06/2025" in own
+    assert "Các tháng sau đó do đơn vị BPTTH-LS báo cáo" in own
+    months = re.findall(r'<option value="(\d{4}-\d{2})-01"', own)
+    assert months and max(months) == "2025-06" and min(months) >= "2022-01"
+    assert 'value="2025-06-01" selected' in own  # nothing received: its last month
+    assert sender.get("/don-vi/mau?month=2025-07-01").status_code == 403
+
+
 # --- run now ------------------------------------------------------------------------------
 
 
@@ -502,10 +531,11 @@ def test_the_portals_files_are_private_to_its_user(portal, tmp_path):
     assert mode(home.inbox / ".origin" / "BAO-LS_2022-07.csv.json") == 0o600
     assert mode(root / "staging") == 0o700
     # a correction waits in staging: its folder and file too
+    correction = write_csv(tmp_path / "again", "b.csv", [["06/07/2022", *GOOD[0][1:]]])
     corrected = browser.post(
         "/don-vi/gui",
         data={"csrf": csrf_in(browser.get("/don-vi").text), "month": "2022-07-01"},
-        files={"files": ("a.csv", path.read_bytes(), "text/csv")},
+        files={"files": ("b.csv", correction.read_bytes(), "text/csv")},
     )
     assert "Xác nhận" in corrected.text
     [staged_folder] = list((root / "staging").iterdir())

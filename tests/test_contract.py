@@ -362,11 +362,14 @@ def test_codes_and_labels_of_topics_and_output_types(tmp_path, reference):
     ]
 
 
-def test_unknown_topic_is_rejected_with_the_allowed_codes(tmp_path, reference):
+def test_unknown_topic_is_rejected_with_the_allowed_topics(tmp_path, reference):
+    """The sender is told the topics as the template lists them, the engineer their codes."""
     row = [ROW[0], "an toàn giao thông", *ROW[2:]]
     inspection = inspect(write_csv(tmp_path, "BAO-LS_2022-03.csv", [row]), reference)
     assert errors(inspection) == [("bad_value", "chu_de", 2)]
-    assert "mua_ban_nguoi" in inspection.validated.problems[0].message_vi
+    [problem] = inspection.validated.problems
+    assert "'Phòng, chống mua bán người'" in problem.message_vi
+    assert "mua_ban_nguoi" not in problem.message_vi and "mua_ban_nguoi" in problem.message_en
 
 
 def test_invalid_url(tmp_path, reference):

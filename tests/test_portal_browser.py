@@ -1,6 +1,7 @@
 """The portal in a real browser (Debian's chromium, driven by Playwright): a sender logs in,
 drops a bad file and reads every error, drops the corrected one, confirms it as a correction and
-sees it waiting for the night; the department reads the completeness matrix and writes a section
+sees it waiting for the night; sends a file under the wrong month and sends it for the month its
+dates say with one tap; the department reads the completeness matrix and writes a section
 of the report. On a phone-sized screen the pages fit. Screenshots of the sender's page, the
 matrix and the report's sections go to docs/."""
 
@@ -100,10 +101,84 @@ def test_a_sender_goes_from_a_refused_file_to_an_accepted_correction(served):
             assert (served["home"].inbox / "BAO-LS_2022-03_r2.csv").is_file()
             page.goto(f"{served['url']}/don-vi")
             assert "chờ xử lý đêm nay" in page.inner_text("main")
-            # the page fits a phone: nothing wider than the screen but the scrolled tables
-            width = page.evaluate("() => document.querySelector('form').scrollWidth")
-            assert width <= 390
+            _fits(page, 390)
             page.screenshot(path=str(_shots(served) / "portal-don-vi.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def _fits(page, width: int) -> None:
+    """Nothing on the page is wider than the screen, and every cell of its tables is within it
+    (a table is stacked into cards, not scrolled or cut off)."""
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    cells = page.locator("main td:visible")
+    for index in range(cells.count()):
+        box = cells.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (
+            index,
+            cells.nth(index).inner_text(),
+        )
+
+
+def test_a_sender_on_a_phone_sends_the_month_the_dates_say(served):
+    """On a phone: the template first, then the upload form, both on the month to send; every
+    column of the months' table read in its card ("Cần làm" included); July's file sent as June
+    answered "Có phải bạn chọn nhầm tháng?" and sent as July's with one tap; the same file again
+    answered as received. On a desktop the months are a table. Screenshots of each."""
+    from playwright.sync_api import sync_playwright
+
+    july = write_csv(served["tmp"] / "files", "thang 7.csv", [["05/07/2022", *ROW]])
+    bad = write_csv(
+        served["tmp"] / "bad", "sai.csv", [["31/02/2022", "Ma túy", "Tư vấn", "hai", "", "", ""]]
+    )
+    shots = _shots(served)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+            _log_in(page, served["url"], "bao@example.vn")
+            template = page.locator("#template-month").bounding_box()
+            assert template["y"] < page.locator("#month").bounding_box()["y"]
+            assert page.input_value("#month") == page.input_value("#template-month") == "2025-06-01"
+            todo = page.locator("td[data-label='Cần làm']:visible")
+            assert todo.count() > 0 and "Cần làm" in todo.first.evaluate(
+                "cell => getComputedStyle(cell, '::before').content"
+            )
+            _fits(page, 390)
+            page.screenshot(path=str(shots / "portal-don-vi-phone.png"), full_page=True)
+
+            page.select_option("#month", "2022-03-01")
+            page.set_input_files("#files", str(bad))
+            page.click("form[action='/don-vi/gui'] button[type=submit]")
+            assert "Tệp chưa được nhận" in page.inner_text("main")
+            _fits(page, 390)
+            page.screenshot(path=str(shots / "portal-don-vi-loi-phone.png"), full_page=True)
+
+            page.goto(f"{served['url']}/don-vi")
+            page.select_option("#month", "2022-06-01")
+            page.set_input_files("#files", str(july))
+            page.click("form[action='/don-vi/gui'] button[type=submit]")
+            answer = page.inner_text("main")
+            assert "Có phải bạn chọn nhầm tháng?" in answer and "tháng 07/2022" in answer
+            assert not list(served["home"].inbox.glob("*.csv"))
+            _fits(page, 390)
+            page.screenshot(path=str(shots / "portal-don-vi-nham-thang-phone.png"), full_page=True)
+            page.click("button:has-text('Gửi cho tháng 07/2022')")
+            assert "Đã nhận tệp BAO-LS_2022-07.csv (tháng 07/2022)" in page.inner_text("main")
+            assert (served["home"].inbox / "BAO-LS_2022-07.csv").read_bytes() == july.read_bytes()
+
+            page.goto(f"{served['url']}/don-vi")
+            page.select_option("#month", "2022-07-01")
+            page.set_input_files("#files", str(july))
+            page.click("form[action='/don-vi/gui'] button[type=submit]")
+            assert "Tệp này đã được nhận ngày" in page.inner_text("main")
+            page.screenshot(path=str(shots / "portal-don-vi-da-nhan-phone.png"), full_page=True)
+
+            desktop = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            _log_in(desktop, served["url"], "bao@example.vn")
+            assert desktop.locator("main th", has_text="Cần làm").first.is_visible()
+            _fits(desktop, 1280)
+            desktop.screenshot(path=str(shots / "portal-don-vi-desktop.png"), full_page=True)
         finally:
             browser.close()
 

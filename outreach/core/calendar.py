@@ -50,6 +50,13 @@ class ReportingCalendar:
     def due_date(self, month: date) -> date:
         return self.window(month)[1] + timedelta(days=self.on_time_days)
 
+    def month_of(self, day: date) -> date:
+        """The month whose file covers `day` (the first of that month)."""
+        month = day.replace(day=1)
+        if self.kind == ND09_2019 and day.day >= 15:
+            month = (month + timedelta(days=32)).replace(day=1)
+        return month
+
     def period_dates(self, period: Period) -> tuple[date, date]:
         """The first and last day the period's figures cover."""
         return self.window(period.months[0])[0], self.window(period.months[-1])[1]

@@ -44,6 +44,22 @@ class Source:
         # a source registered from mid-month still reports that month
         return (self.valid_from.year, self.valid_from.month) <= (month.year, month.month)
 
+    def has_ended(self, day: date) -> bool:
+        """Whether the source stopped reporting before `day` (its last day has passed)."""
+        return self.valid_to is not None and self.valid_to < day
+
+    @property
+    def span_vi(self) -> str:
+        """The days it reports between, as a sender reads them: "từ ngày 01/01/2022 đến ngày
+        30/06/2025"."""
+        since = f"từ ngày {self.valid_from:%d/%m/%Y}"
+        return since if self.valid_to is None else f"{since} đến ngày {self.valid_to:%d/%m/%Y}"
+
+    @property
+    def span_en(self) -> str:
+        since = f"from {self.valid_from:%Y-%m-%d}"
+        return since if self.valid_to is None else f"{since} to {self.valid_to:%Y-%m-%d}"
+
 
 @dataclass(frozen=True)
 class Commune:
@@ -68,6 +84,8 @@ class CodeList:
 
     codes: tuple[str, ...]
     _lookup: dict[str, str] = field(repr=False)
+    # each code's Vietnamese label: what a sender reads (the template's lists), never the code
+    labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_seed(
@@ -79,10 +97,15 @@ class CodeList:
             names = [code, row[label_column], *filter(None, row[aliases_column].split("|"))]
             for name in names:
                 lookup.setdefault(fold(name), code)
-        return cls(tuple(row[code_column] for row in rows), lookup)
+        labels = {row[code_column]: row[label_column] for row in rows}
+        return cls(tuple(row[code_column] for row in rows), lookup, labels)
 
     def match(self, value: str) -> str | None:
         return self._lookup.get(fold(value))
+
+    def label(self, code: str) -> str:
+        """The code's Vietnamese label (the code itself if the seed gives none)."""
+        return self.labels.get(code) or code
 
 
 _COMMUNE_PREFIXES = ("xa_", "phuong_", "thi_tran_", "dac_khu_")
@@ -166,6 +189,14 @@ class Reference:
             ),
             commune_successors={code: tuple(new) for code, new in successors.items()},
         )
+
+    def successors_of(self, source: Source, month: date | None = None) -> list[str]:
+        """The codes of the sources that report in the place of `source` (in `month`, if given)."""
+        return [
+            other.code
+            for other in self.sources.values()
+            if source.code in other.predecessor_codes and (month is None or other.is_active(month))
+        ]
 
     def communes_on(self, day: date) -> dict[str, Commune]:
         """The communes valid on a day, by code."""

@@ -10,10 +10,10 @@ passed on: PostgreSQL answers an over-long value with an error.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from outreach.core.home import Home
-from outreach.core.registry import read_seed
+from outreach.core.registry import Reference, Source, read_seed
 from outreach.core.scope import UnknownProvince, resolve_scope
 from outreach.portal.store import ROLES, Account, Store
 
@@ -43,6 +43,8 @@ ACTION_LABELS = dict(
         ("upload_staged", "Gửi bản sửa (chờ xác nhận)"),
         ("upload_refused", "Tệp bị trả lại ngay khi gửi"),
         ("upload_correction", "Xác nhận bản sửa"),
+        ("upload_month_staged", "Gửi tệp có ngày thuộc tháng khác (chờ xác nhận)"),
+        ("upload_duplicate", "Gửi lại tệp đã nhận (không nhận thêm)"),
         ("template", "Tải mẫu Excel"),
         ("download", "Tải báo cáo"),
         ("period_approve", "Phê duyệt kỳ"),
@@ -90,6 +92,37 @@ def role_and_code(home: Home, role: str, code: str) -> tuple[str | None, str | N
             raise AccountInputError("Tài khoản cán bộ Sở cần mã tỉnh gồm 2 chữ số (ví dụ 20).")
         return None, code
     return None, None
+
+
+def sources_of(home: Home) -> dict[str, Source]:
+    return Reference.load(home.seeds_dir()).sources
+
+
+def source_dates_vi(source: Source, today: date) -> str:
+    """The days a source reports between, as the accounts page shows them beside its account:
+    an account of a source that has ended stays usable for the late reports and corrections of
+    its months (the sender's pages offer no other month)."""
+    if source.has_ended(today):
+        return f"Báo cáo {source.span_vi} (đã kết thúc): chỉ gửi được các tháng trong thời gian đó."
+    if source.valid_from > today:
+        return f"Báo cáo {source.span_vi} (chưa bắt đầu)."
+    return f"Báo cáo {source.span_vi}."
+
+
+def source_dates_en(source: Source, today: date, reference: Reference) -> str | None:
+    """What `outreach accounts add` warns of for a source that has ended or not begun."""
+    if source.has_ended(today):
+        assert source.valid_to is not None
+        after = source.valid_to + timedelta(days=1)
+        successors = reference.successors_of(source, after)
+        instead = f"; {', '.join(successors)} reports from {after:%Y-%m-%d}" if successors else ""
+        return (
+            f"{source.code} reports {source.span_en} and has ended: the account can send the "
+            f"late reports and corrections of those months only, and is offered no other{instead}"
+        )
+    if source.valid_from > today:
+        return f"{source.code} reports {source.span_en}: the account can send nothing before then"
+    return None
 
 
 def checked_filter(text: str, limit: int, what: str) -> str:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from outreach.portal import accounts, airflow
+from outreach.portal import accounts, airflow, submissions
 from outreach.portal.access import (
     ADMINISTRATION,
     ADMINISTRATORS,
@@ -125,6 +125,9 @@ def _accounts_page(
         link=link,
         link_for=link_for,
         local_time=accounts.local_time,
+        sources=accounts.sources_of(portal.home),
+        today=submissions.local_today(),
+        source_dates=accounts.source_dates_vi,
     )
 
 

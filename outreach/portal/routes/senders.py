@@ -1,6 +1,7 @@
 """A source's pages: its months and their states, the Excel template of a month, uploads (each
-file checked at once by ingest's contract) and the confirmation of a correction. Only a
-source's account may use them, and only for its own source."""
+file checked at once by ingest's contract) and the confirmation of a staged file (a correction,
+or a file sent for the month its dates say). Only a source's account may use them, only for its
+own source, and only for the months its source is registered for."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ingest.files import MAX_FILE_BYTES
-from ingest.naming import MONTHLY
-from outreach.portal import submissions, template
+from ingest.naming import MONTHLY, parse_name
+from outreach.core.registry import Reference
+from outreach.portal import accounts, submissions, template
 from outreach.portal.access import (
     SENDERS,
     PortalDep,
@@ -41,15 +43,6 @@ def _spool(item: UploadFile, folder: Path) -> Path:
         return Path(handle.name)
 
 
-def _months_to_offer(today: date, count: int = 13) -> list[date]:
-    """This month and the twelve before it, newest first."""
-    months, year, month = [], today.year, today.month
-    for _ in range(count):
-        months.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months
-
-
 def _first_of_month(text: str) -> date | None:
     try:
         chosen = date.fromisoformat(text)
@@ -63,16 +56,15 @@ def sender_page(request: Request, portal: PortalDep, visitor: VisitorDep):
     source_code = visitor.account.source_code
     assert source_code is not None  # a source's account
     data = submissions.source_months(portal.home, portal.store, source_code)
-    # the recent months, and every month the source has a state for (one to correct)
-    offered = set(_months_to_offer(date.today())) | {r["report_month"] for r in data["months"]}
     return page(
         request,
         "sender.html",
         visitor=visitor,
         data=data,
         labels=submissions.STATE_LABELS,
-        months=sorted(offered, reverse=True),
+        choice=submissions.month_choice(portal.home, source_code, data),
         kinds=submissions.KIND_LABELS,
+        local_time=accounts.local_time,
     )
 
 
@@ -81,6 +73,11 @@ def template_download(request: Request, portal: PortalDep, visitor: VisitorDep, 
     account, chosen = visitor.account, _first_of_month(month)
     if account.source_code is None or chosen is None:
         raise Refused
+    source = Reference.load(portal.home.seeds_dir()).sources.get(account.source_code)
+    if source is None or not submissions.may_send(source, chosen, submissions.local_today()):
+        raise Refused(
+            visitor, "Đơn vị không báo cáo tháng này: hãy chọn một tháng trong danh sách."
+        )
     data = template.monthly_template(portal.home, account.source_code, chosen)
     name = f"{account.source_code}_{chosen:%Y-%m}.xlsx"
     portal.store.log(account.login, "template", name, client_address(request))
@@ -134,17 +131,41 @@ async def upload(request: Request, portal: PortalDep, visitor: VisitorDep):
 
 @router.post("/xac-nhan", response_class=HTMLResponse)
 async def confirm(request: Request, portal: PortalDep, visitor: VisitorDep):
-    form = await checked_form(request, visitor.csrf)
-    delivered = await run_in_threadpool(
-        submissions.deliver, portal.home, portal.store, visitor.account, str(form.get("staged", ""))
-    )
-    if delivered is None:
+    form = await checked_form(request, visitor.csrf, max_files=0, max_fields=10)
+    login, address = visitor.account.login, client_address(request)
+    try:
+        delivered = await run_in_threadpool(
+            submissions.deliver,
+            portal.home,
+            portal.store,
+            visitor.account,
+            str(form.get("staged", "")),
+        )
+    except submissions.AlreadyReceived as exc:
+        received = exc.received
+        portal.store.log(login, "upload_duplicate", received.file_name, address)
+        return page(
+            request,
+            "message.html",
+            visitor=visitor,
+            title="Tệp đã được nhận",
+            message=f"Tệp này đã được nhận ngày {received.day} (tên {received.file_name}); "
+            "không cần gửi lại.",
+        )
+    name = parse_name(delivered) if delivered else None
+    if name is None:
         raise Refused
-    portal.store.log(visitor.account.login, "upload_correction", delivered, client_address(request))
+    if name.revision > 1:
+        portal.store.log(login, "upload_correction", name.file_name, address)
+        title, what = "Đã nhận bản sửa", f"bản sửa {name.file_name}"
+    else:
+        portal.store.log(login, "upload", name.file_name, address)
+        title, what = "Đã nhận tệp", f"tệp {name.file_name}"
     return page(
         request,
         "message.html",
         visitor=visitor,
-        title="Đã nhận bản sửa",
-        message=f"Đã nhận bản sửa {delivered}; số liệu sẽ được cập nhật sau lần xử lý đêm nay.",
+        title=title,
+        message=f"Đã nhận {what} (tháng {name.month:%m/%Y}); số liệu sẽ được cập nhật sau lần "
+        "xử lý đêm nay.",
     )
