@@ -43,9 +43,9 @@ and let it end before 02:00. Runs never overlap otherwise: one runs, the others 
 **Retries and alerts.** Each task is retried twice, 5 minutes apart (`OUTREACH_TASK_RETRIES`,
 `OUTREACH_RETRY_DELAY_SECONDS`; none under `outreach run` and `outreach airflow`) and fails
 after 2 hours (`OUTREACH_TASK_TIMEOUT_MINUTES`); a task that fails for good e-mails
-`OUTREACH_ALERT_TO` (docs/operators.md, "E-mail"). The warehouse's writers (ingest to publish) share the one-slot pool
-`duckdb_writer`. State lives under `$OUTREACH_HOME`; the logic in the `outreach`, `ingest`,
-`expectations` and `report` packages, which this file only wires.
+`OUTREACH_ALERT_TO` (docs/operators.md, "E-mail"). The warehouse's writers (ingest to publish)
+share the one-slot pool `duckdb_writer`. State lives under `$OUTREACH_HOME`; the logic in the
+`outreach`, `ingest`, `expectations` and `report` packages, which this file only wires.
 """
 
 from __future__ import annotations

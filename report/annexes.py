@@ -33,6 +33,20 @@ LOCAL_ANNEX_TITLES = {
     "district": ("các huyện, thành phố", "Huyện, thành phố"),
     "commune": ("các xã, phường", "Xã, phường"),
 }
+# how a report lists the files behind its figures (`traceability` in report.toml): each figure
+# and every file (`full`), a few lines counting the files by period and group (`summary`), or
+# nothing (`none`); figures.json lists every figure's files whichever is chosen
+TRACEABILITY = ("full", "summary", "none")
+DEFAULT_TRACEABILITY = "summary"
+# how a group is named when the period has no row for it (the marts name each group as it was
+# in the period: fct_source_group_periods), and in the summary of the files
+GROUP_TITLES = {
+    "outlet_central": "Các cơ quan báo chí Trung ương thường trú",
+    "outlet_provincial": "Các cơ quan báo chí của tỉnh",
+    "district": "Phòng Văn hóa và Thông tin các huyện, thành phố",
+    "commune": "UBND các xã, phường",
+    "department": "Văn bản chỉ đạo của Sở",
+}
 STATUS_MARKS = {
     "on_time": "x",
     "late": "Muộn",
@@ -257,7 +271,7 @@ class AnnexWriter(Comparing):
         return bool(self.compared)
 
     def _is_traced(self) -> bool:
-        return self.trace is not None
+        return self.trace is not None and self._traceability() != "none"
 
     def _is_phase(self) -> bool:
         return self.data.period.kind == PHASE
@@ -735,7 +749,9 @@ class AnnexWriter(Comparing):
 
     def _picture(self, png: bytes, caption: str) -> None:
         self.document.add_picture(io.BytesIO(png), width=Mm(160))
-        self.document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture = self.document.paragraphs[-1]
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture.paragraph_format.keep_with_next = True  # never parted from its caption
         paragraph(self.document, caption, size=11, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     def _annex_charts(self) -> None:
@@ -874,10 +890,14 @@ class AnnexWriter(Comparing):
             f"{first.label_vi} đến {last.label_vi}",
         )
 
-    def _annex_traceability(self) -> None:
-        """For each figure in the body, the submissions it came from."""
+    def _traceability(self) -> str:
+        """How the report lists where its figures came from (`traceability` in report.toml)."""
+        return self.config.get("traceability", DEFAULT_TRACEABILITY)
+
+    def _traced_files(self) -> tuple[list[tuple[Any, list]], list]:
+        """Each figure of the body with the submissions it came from, and those submissions
+        once each, by source, month and revision."""
         assert self.trace is not None  # listed only for a traced report (_is_traced)
-        self._annex_title("traceability", "Nguồn của các số liệu trong báo cáo")
         # a change is computed from the figure and its value in the other period, both listed
         # with their files (figures.json lists the change's too)
         figures = [
@@ -889,6 +909,16 @@ class AnnexWriter(Comparing):
             {source for _, sources in figures for source in sources},
             key=lambda s: (s.source_code, s.report_month, s.revision_number),
         )
+        return figures, files
+
+    def _annex_traceability(self) -> None:
+        """For each figure in the body, the submissions it came from: every file (`full`), or
+        how many files of which group and months (`summary`); figures.json lists them all."""
+        self._annex_title("traceability", "Nguồn của các số liệu trong báo cáo")
+        if self._traceability() == "summary":
+            self._traceability_summary()
+            return
+        figures, files = self._traced_files()
         number = {source.submission_id: position for position, source in enumerate(files, 1)}
         rows = [
             [
@@ -921,6 +951,65 @@ class AnnexWriter(Comparing):
                 for position, source in enumerate(files, 1)
             ],
             [12, 28, 20, 81, 20],
+        )
+
+    def _traceability_summary(self) -> None:
+        """The files the body's figures came from, counted by group of sources and months (the
+        report's period first, then those it is compared with): a table of a few lines where
+        the full list runs over pages (the country's, hundreds)."""
+        assert self.trace is not None
+        _, files = self._traced_files()
+        periods = list(self.trace.periods.values())  # the report's own first
+        counted: dict[tuple[int, int, str], dict[str, set]] = defaultdict(
+            lambda: {"sources": set(), "files": set(), "months": set()}
+        )
+        for source in files:
+            month = date.fromisoformat(f"{source.report_month}-01")
+            place = next((n for n, p in enumerate(periods) if p.contains(month)), len(periods))
+            row = self.data.sources.get(source.source_code, {})
+            kind = row.get("source_kind") or ""
+            entry = counted[(place, int(row.get("source_kind_sort_order") or 99), kind)]
+            entry["sources"].add(source.source_code)
+            entry["files"].add(source.submission_id)
+            entry["months"].add(month)
+        rows = [
+            [
+                GROUP_TITLES.get(kind) or self._group_label(entry["sources"]) or kind,
+                str(len(entry["sources"])),
+                str(len(entry["files"])),
+                _month_runs(sorted(entry["months"])),
+            ]
+            for (_, _, kind), entry in sorted(counted.items())
+        ]
+        compared = [
+            period.label_vi
+            for place, period in enumerate(periods)
+            if place and any(key[0] == place for key in counted)
+        ]
+        also = f" (kể cả số liệu {' và '.join(compared)} để so sánh)" if compared else ""
+        units = len({source.source_code for source in files})
+        paragraph(
+            self.document,
+            f"Các số liệu trong báo cáo được tính từ {len(files)} tệp báo cáo đã tiếp nhận "
+            f"của {units} đơn vị{also}, theo nhóm đơn vị dưới đây. Danh sách từng số liệu với "
+            "các tệp nguồn của nó được lưu kèm báo cáo và tải được trên Cổng báo cáo (trang "
+            "Báo cáo các kỳ, mục “Nguồn của từng số liệu”).",
+            size=12,
+            indent=False,
+        )
+        grid_table(
+            self.document, ["Nhóm đơn vị", "Số đơn vị", "Số tệp", "Tháng"], rows, [75, 22, 20, 44]
+        )
+
+    def _group_label(self, codes: set[str]) -> str:
+        """The registry's name of the group of these sources (a kind without a title here)."""
+        return next(
+            (
+                label
+                for code in sorted(codes)
+                if (label := self.data.sources.get(code, {}).get("source_group_label_vi"))
+            ),
+            "",
         )
 
 
@@ -981,6 +1070,29 @@ def _codes_note(codes: list[str]) -> str:
         return ""
     shown = codes[0] if len(codes) == 1 else f"{codes[0]}-{codes[-1]}"
     return f" ({shown}: xem mục 2)"
+
+
+def _month_runs(months: list[date]) -> str:
+    """[Jan, Feb, Mar, May 2022] as "01-03/2022, 05/2022": each run of months once."""
+    runs: list[list[date]] = []
+    for month in months:
+        if (
+            runs
+            and (month.year * 12 + month.month) - (runs[-1][-1].year * 12 + runs[-1][-1].month) == 1
+        ):
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    parts = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        if first == last:
+            parts.append(f"{first:%m/%Y}")
+        elif first.year == last.year:
+            parts.append(f"{first:%m}-{last:%m/%Y}")
+        else:
+            parts.append(f"{first:%m/%Y}-{last:%m/%Y}")
+    return ", ".join(parts)
 
 
 def _ranges(numbers: list[int]) -> str:

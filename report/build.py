@@ -15,6 +15,7 @@ from outreach.core.home import Home
 from outreach.core.periods import PHASE, Period, in_calendar
 from outreach.core.scope import Scope, resolve_scope
 from outreach.core.warehouse import connect
+from report.annexes import DEFAULT_TRACEABILITY, TRACEABILITY
 from report.document import ReportWriter
 from report.export import INSTALL_HINT, libreoffice, to_html, to_pdf
 from report.figures import FigureBook, load_report_data
@@ -51,7 +52,8 @@ def load_config(
     A file's `[[issuer]]` tables, each with `valid_from` and/or `valid_to`, override its other
     keys on the days they cover: agencies were merged in 2025 (the Sở Thông tin và Truyền thông
     into the Sở Văn hóa, Thể thao và Du lịch on 1 March), and a report is issued by the body that
-    exists on its date.
+    exists on its date. `traceability` says how the report lists the files behind its figures
+    (report.annexes.TRACEABILITY; default `summary`).
     """
     scope = scope or resolve_scope(home)
     if scope.is_home_province:
@@ -63,6 +65,12 @@ def load_config(
     with open(path, "rb") as handle:
         config = tomllib.load(handle)
     config = issuer_on(config, on or date.today())
+    traceability = config.setdefault("traceability", DEFAULT_TRACEABILITY)
+    if traceability not in TRACEABILITY:
+        raise ValueError(
+            f"{path}: traceability = {traceability!r} is not one of "
+            f"{', '.join(repr(value) for value in TRACEABILITY)}"
+        )
     lines = config.get("issuing_body_lines")
     if lines and " ".join(lines) != config.get("issuing_body"):
         log.warning(

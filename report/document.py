@@ -21,7 +21,7 @@ from lxml import etree
 
 from outreach.core.numbers import format_date_long, format_date_short
 from outreach.core.periods import PHASE
-from report.annexes import AnnexWriter
+from report.annexes import GROUP_TITLES, AnnexWriter
 from report.comparisons import SAME_PERIOD, Change, documents_compared, levels_vi, measure_key
 from report.docx_parts import paragraph
 from report.drafting import Drafting
@@ -38,14 +38,6 @@ from report.figures import (
 from report.narrative import NarrativeStore
 from report.trace import Trace
 
-# how a group is named when the period has no row for it (the marts name each group as it was
-# in the period: fct_source_group_periods)
-GROUP_TITLES = {
-    "outlet_central": "Các cơ quan báo chí Trung ương thường trú",
-    "outlet_provincial": "Các cơ quan báo chí của tỉnh",
-    "district": "Phòng Văn hóa và Thông tin các huyện, thành phố",
-    "commune": "UBND các xã, phường",
-}
 # how a list says a type or topic there was none of, where the year before had some
 NONE = "không có "
 # an indicator of the catalogue without its own sentence (dim_indicators.report_sentence_vi)

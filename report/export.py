@@ -35,11 +35,19 @@ def libreoffice() -> str | None:
 
 def to_pdf(docx_path: Path, timeout: float = 180) -> Path:
     """Convert with LibreOffice (headless, its own throwaway profile); returns the PDF's path."""
+    return to_pdfs([docx_path], timeout)[0]
+
+
+def to_pdfs(docx_paths: list[Path], timeout: float = 180) -> list[Path]:
+    """Convert several .docx files in one run of LibreOffice (it takes seconds to start); the
+    PDFs go to the folder of the first (beside each, when they share it). Returns their paths."""
     program = libreoffice()
     if program is None:
         raise NoLibreOffice(INSTALL_HINT)
-    pdf = docx_path.with_suffix(".pdf")
-    pdf.unlink(missing_ok=True)  # LibreOffice may exit 0 without converting: no stale PDF
+    folder = docx_paths[0].parent
+    pdfs = [folder / path.with_suffix(".pdf").name for path in docx_paths]
+    for pdf in pdfs:
+        pdf.unlink(missing_ok=True)  # LibreOffice may exit 0 without converting: no stale PDF
     with tempfile.TemporaryDirectory(prefix="outreach-lo-") as profile:
         done = subprocess.run(
             [
@@ -50,8 +58,8 @@ def to_pdf(docx_path: Path, timeout: float = 180) -> Path:
                 "--convert-to",
                 "pdf",
                 "--outdir",
-                str(docx_path.parent),
-                str(docx_path),
+                str(folder),
+                *(str(path) for path in docx_paths),
             ],
             capture_output=True,
             text=True,
@@ -59,16 +67,17 @@ def to_pdf(docx_path: Path, timeout: float = 180) -> Path:
             env={**os.environ, "HOME": profile},
             check=False,
         )
-    if done.returncode != 0 or not pdf.is_file():
+    missing = [path for path, pdf in zip(docx_paths, pdfs, strict=True) if not pdf.is_file()]
+    if done.returncode != 0 or missing:
         raise RuntimeError(
-            f"LibreOffice wrote no PDF for {docx_path} (exit {done.returncode}): "
-            f"{done.stderr.strip()[-500:]}"
+            f"LibreOffice wrote no PDF for {', '.join(map(str, missing or docx_paths))} (exit "
+            f"{done.returncode}): {done.stderr.strip()[-500:]}"
         )
-    return pdf
+    return pdfs
 
 
 STYLE = """body { font-family: 'Times New Roman', serif; font-size: 14pt; max-width: 170mm;
-margin: 2em auto; line-height: 1.35; } p { margin: 0.2em 0; text-align: justify; }
+margin: 2em auto; padding: 0 0.8em; line-height: 1.35; } p { margin: 0.2em 0; text-align: justify; }
 table { border-collapse: collapse; margin: 0.5em auto; font-size: 11pt; }
 td, th { border: 1px solid #999; padding: 2px 5px; vertical-align: top; }
 table.plain td { border: none; text-align: center; } .center { text-align: center; }
@@ -82,6 +91,8 @@ _P, _T, _TR, _TC = (qn(f"w:{tag}") for tag in ("p", "t", "tr", "tc"))
 _PPR, _JC, _RPR, _TCPR = qn("w:pPr"), qn("w:jc"), qn("w:rPr"), qn("w:tcPr")
 _GRID_SPAN, _V_MERGE = qn("w:gridSpan"), qn("w:vMerge")
 _FOOTNOTE_REFERENCE, _ID, _VAL = qn("w:footnoteReference"), qn("w:id"), qn("w:val")
+_BR, _CR, _TAB, _TYPE = qn("w:br"), qn("w:cr"), qn("w:tab"), qn("w:type")
+_PPR_TABS = qn("w:tabs")  # a paragraph's tab stops (`w:tabs/w:tab`), not a tab in its text
 _BLIP, _EMBED = qn("a:blip"), qn("r:embed")
 _SWITCHES = {"b": qn("w:b"), "i": qn("w:i")}
 _HIGHLIGHT = qn("w:highlight")
@@ -101,10 +112,17 @@ def _highlighted(properties) -> bool:
 
 def _runs_html(paragraph) -> str:
     """The text of a paragraph (a `w:p` element), bold and italic marked, with its footnote
-    references."""
+    references; a line break inside it (the header block's "SỞ VĂN HÓA, THỂ THAO / VÀ DU
+    LỊCH") stays a line break, a tab a space."""
     parts = []
     for element in paragraph.iter():
-        if element.tag == _T:
+        if element.tag in (_BR, _CR):
+            # a page or column break has no place in a page read in the browser
+            if element.get(_TYPE) in (None, "textWrapping"):
+                parts.append("<br>")
+        elif element.tag == _TAB and element.getparent().tag != _PPR_TABS:
+            parts.append(" ")
+        elif element.tag == _T:
             run = element.getparent()
             text = html.escape(element.text or "")
             properties = run.find(_RPR)
@@ -205,8 +223,9 @@ def to_html(docx_path: Path) -> Path:
     footnotes = f'<div class="footnotes">{"".join(notes)}</div>' if notes else ""
     title = html.escape(docx_path.stem)
     page = (
-        f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"><title>{title}'
-        f"</title><style>{STYLE}</style></head><body>\n"
+        f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{STYLE}</style></head><body>\n"
         + "\n".join(body)
         + f"\n{footnotes}\n</body></html>\n"
     )

@@ -4,6 +4,7 @@ errors), late or missing, in plain Vietnamese, as a table and a CSV the departme
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -191,13 +192,19 @@ def format_attention(rows: list[AttentionRow]) -> str:
     )
 
 
+def excel_csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    """A CSV in UTF-8 with BOM, so that Excel opens the Vietnamese text correctly."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8-sig")
+
+
 def write_excel_csv(header: list[str], rows: list[list[str]], path: Path) -> Path:
-    """UTF-8 with BOM, so that Excel opens the Vietnamese text correctly."""
+    """A CSV Excel opens as it is (`excel_csv_bytes`), at `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+    path.write_bytes(excel_csv_bytes(header, rows))
     return path
 
 

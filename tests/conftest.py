@@ -43,6 +43,7 @@ LONGEST_FIRST = [
     "test_warehouse",
     "test_portal_browser",
     "test_portal_narratives",
+    "test_portal_periods",
     "test_checks",
     "test_phase",
     "test_periods",

@@ -60,6 +60,20 @@ def _login(app, who: str) -> tuple[TestClient, str]:
     return browser, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
 
 
+def _decide(officer: TestClient, csrf: str, action: str):
+    """Approve or re-open the period as the officer does: the request, its confirmation page,
+    the confirmation."""
+    asked = officer.post(
+        "/so/phe-duyet", data={"csrf": csrf, "period": PERIOD.code, "action": action}
+    )
+    assert asked.status_code == 200 and 'action="/so/phe-duyet/xac-nhan"' in asked.text
+    published = re.search(r'name="published" value="([^"]+)"', asked.text).group(1)
+    return officer.post(
+        "/so/phe-duyet/xac-nhan",
+        data={"csrf": csrf, "period": PERIOD.code, "action": action, "published": published},
+    )
+
+
 def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_path):
     home = new_home(tmp_path / "home")
     shutil.copy(demo["home"].warehouse, home.warehouse)
@@ -86,9 +100,7 @@ def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_pat
 
     officer, csrf = _login(app, "so@example.vn")
     assert "2022-H1" in officer.get("/so/phe-duyet").text
-    answer = officer.post(
-        "/so/phe-duyet", data={"csrf": csrf, "period": PERIOD.code, "action": "approve"}
-    )
+    answer = _decide(officer, csrf, "approve")
     assert answer.status_code == 303
     [approval] = json.loads(approvals_file(home).read_text(encoding="utf-8"))["approvals"]
     assert (approval["province_code"], approval["period_code"]) == ("20", PERIOD.code)
@@ -115,9 +127,7 @@ def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_pat
     assert "sau khi phê duyệt kỳ 2022-H1" in rows[("BAO-LS", "2022-03")].status
     assert "nhận sau khi phê duyệt" in sender.get("/don-vi").text
 
-    answer = officer.post(
-        "/so/phe-duyet", data={"csrf": csrf, "period": PERIOD.code, "action": "reopen"}
-    )
+    answer = _decide(officer, csrf, "reopen")
     assert answer.status_code == 303
     assert json.loads(approvals_file(home).read_text(encoding="utf-8"))["approvals"] == []
     _night(home)
@@ -137,13 +147,23 @@ def test_only_staff_of_a_checked_period_approve(demo, tmp_path):
     add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
     app = create_app(home, store)
     sender, csrf = _login(app, "bao@example.vn")
-    answer = sender.post("/so/phe-duyet", data={"csrf": csrf, "period": "2022-H1"})
-    assert answer.status_code == 403 and not approvals_file(home).exists()
+    for path in ("/so/phe-duyet", "/so/phe-duyet/xac-nhan"):
+        answer = sender.post(path, data={"csrf": csrf, "period": "2022-H1", "action": "approve"})
+        assert answer.status_code == 403 and not approvals_file(home).exists(), path
     officer, csrf = _login(app, "so@example.vn")
     for data in (
         {"csrf": csrf, "period": "2031-H1", "action": "approve"},  # no checks for it
         {"csrf": "wrong", "period": "2022-H1", "action": "approve"},
         {"csrf": csrf, "period": "2022-H1", "action": "delete"},
     ):
-        assert officer.post("/so/phe-duyet", data=data).status_code == 403, data
+        for path in ("/so/phe-duyet", "/so/phe-duyet/xac-nhan"):
+            answer = officer.post(path, data={**data, "published": "x"})
+            assert answer.status_code == 403, (path, data)
+    # the request alone approves nothing
+    assert (
+        officer.post(
+            "/so/phe-duyet", data={"csrf": csrf, "period": "2022-H1", "action": "approve"}
+        ).status_code
+        == 200
+    )
     assert not approvals_file(home).exists()

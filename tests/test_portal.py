@@ -276,18 +276,23 @@ def test_the_reports_of_the_province_download_and_nothing_else(portal, demo):
     assert (
         docx.content == (demo["home"].report_dir("2022-H1") / "bao-cao-2022-H1.docx").read_bytes()
     )
+    assert docx.headers["content-disposition"].startswith("attachment;")
     for path in (
         "/so/bao-cao/2022-H1/figures.json",
         "/so/bao-cao/2022-H1/..%2F..%2Fportal%2Fportal.db",
         "/so/bao-cao/2022-H2/bao-cao-2022-H1.docx",
         "/so/bao-cao/khong/bao-cao-khong.docx",
+        "/so/bao-cao/2022-H2/nguon-so-lieu-2022-H1.csv",
+        "/so/bao-cao/2022-H2/nguon-so-lieu-2022-H2.csv",  # no report of that period
     ):
         assert browser.get(path).status_code == 404, path
     assert "download" in [event["action"] for event in portal["store"].audit_events()]
     assert login(portal, "bao@example.vn").get("/so/bao-cao").status_code == 403
     other = login(portal, "khac@example.vn")
-    assert "bao-cao-2022-H1.docx" not in other.get("/so/bao-cao").text
-    assert other.get("/so/bao-cao/2022-H1/bao-cao-2022-H1.docx").status_code == 404
+    listing = other.get("/so/bao-cao").text
+    assert "bao-cao-2022-H1.docx" not in listing and "nguon-so-lieu" not in listing
+    for name in ("bao-cao-2022-H1.docx", "bao-cao-2022-H1.html", "nguon-so-lieu-2022-H1.csv"):
+        assert other.get(f"/so/bao-cao/2022-H1/{name}").status_code == 404, name
 
 
 def test_the_excel_template_filled_in_is_accepted_unchanged(portal, tmp_path):
@@ -379,7 +384,7 @@ def declarations(app) -> dict[tuple[str, str], Access | None]:
 def test_every_route_declares_who_may_use_it(tmp_path):
     app = create_app(new_home(tmp_path / "home"))
     routes = declarations(app)
-    assert len(routes) == 24
+    assert len(routes) == 25
     assert [route for route, access in routes.items() if access is None] == []
     public = {route for route, access in routes.items() if access.is_public}
     assert public == {
@@ -433,7 +438,9 @@ ANSWERS = {
     ("GET", "/so/nhac-nho"): {"staff": 200, "admin": 200},
     ("GET", "/so/canh-bao"): {"staff": 200, "admin": 200},
     ("GET", "/so/phe-duyet"): {"staff": 200, "admin": 200},
-    ("POST", "/so/phe-duyet"): {"staff": 303, "admin": 303},
+    # approving asks first (the confirmation page); the walk's confirmation names no publish
+    ("POST", "/so/phe-duyet"): {"staff": 200, "admin": 200},
+    ("POST", "/so/phe-duyet/xac-nhan"): {"staff": 403, "admin": 403},
     ("GET", "/so/bao-cao"): {"staff": 200, "admin": 200},
     ("GET", "/so/bao-cao/{period}/{name}"): {"staff": 200, "admin": 200},
     # the report's sections: the walk's form names no section (refused, nothing saved)
@@ -499,10 +506,9 @@ def test_staff_of_another_province_see_nothing_of_this_one(portal):
         assert page.status_code == 200 and "BAO-LS" not in page.text, path
         assert "Đình Lập" not in page.text, path
     csrf = csrf_of(browser, "/so")
-    answer = browser.post(
-        "/so/phe-duyet", data={"csrf": csrf, "period": "2022-H1", "action": "approve"}
-    )
-    assert answer.status_code == 403  # a province without sources approves nothing
+    for path in ("/so/phe-duyet", "/so/phe-duyet/xac-nhan"):
+        answer = browser.post(path, data={"csrf": csrf, "period": "2022-H1", "action": "approve"})
+        assert answer.status_code == 403, path  # a province without sources approves nothing
 
 
 def test_the_flags_page_lists_every_check_of_the_period(portal):

@@ -1,9 +1,10 @@
 """The portal in a real browser (Debian's chromium, driven by Playwright): a sender logs in,
 drops a bad file and reads every error, drops the corrected one, confirms it as a correction and
 sees it waiting for the night; sends a file under the wrong month and sends it for the month its
-dates say with one tap; the department reads the completeness matrix and writes a section
-of the report. On a phone-sized screen the pages fit. Screenshots of the sender's page, the
-matrix and the report's sections go to docs/."""
+dates say with one tap; the department reads the completeness matrix of a period, its flags and
+reports (the browser view opens in the browser), approves a period through its confirmation page
+and writes a section of the report. On a phone-sized screen the pages fit. Screenshots of the
+sender's page, the department's pages and the report's sections go to $OUTREACH_SCREENSHOTS."""
 
 from __future__ import annotations
 
@@ -184,21 +185,61 @@ def test_a_sender_on_a_phone_sends_the_month_the_dates_say(served):
 
 
 def test_the_department_reads_the_completeness_matrix(served):
+    """The matrix opens on the period being reported, named as people say it; the officer
+    chooses a quarter and a group, then a district; the flags and reports pages; on a phone
+    and on a desktop."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            _log_in(page, served["url"], "so@example.vn")
-            assert page.url.endswith("/so")
-            table = page.inner_text("table")
-            assert "Báo Lạng Sơn" in table and "Thiếu" in table and "Trả lại" in table
-            page.click("text=Các cơ quan báo chí của tỉnh")
-            assert "kind=outlet_provincial" in page.url
-            assert "Đình Lập" not in page.inner_text("table")
-            page.goto(f"{served['url']}/so")
-            page.screenshot(path=str(_shots(served) / "portal-so.png"), full_page=True)
+            for width, suffix in ((1280, ""), (390, "-phone")):
+                page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+                _log_in(page, served["url"], "so@example.vn")
+                assert page.url.endswith("/so")
+                assert "6 tháng đầu năm 2022" in page.inner_text("h1")
+                table = page.inner_text("table")
+                assert "Báo Lạng Sơn" in table and "Thiếu" in table and "Trả lại" in table
+                assert "T6/2022" in table and "T7/2022" not in table
+                # the page fits the screen: only the table scrolls
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+                page.screenshot(path=str(_shots(served) / f"portal-so{suffix}.png"), full_page=True)
+                page.select_option("#period", "2022-Q1")
+                page.select_option("#kind", "outlet_provincial")
+                page.click("form.filters-form button[type=submit]")
+                assert "period=2022-Q1" in page.url and "kind=outlet_provincial" in page.url
+                assert "quý I năm 2022" in page.inner_text("h1")
+                table = page.inner_text("table")
+                assert "Đình Lập" not in table and "T3/2022" in table and "T4/2022" not in table
+                page.goto(f"{served['url']}/so")
+                page.select_option("#area", "189")
+                page.click("form.filters-form button[type=submit]")
+                assert "Đình Lập" in page.inner_text("table")
+                assert "Báo Lạng Sơn" not in page.inner_text("table")
+
+                page.click("nav >> text=Cảnh báo")
+                assert "6 tháng đầu năm 2022" in page.inner_text("h1")
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+                page.screenshot(
+                    path=str(_shots(served) / f"portal-canh-bao{suffix}.png"), full_page=True
+                )
+                page.click("nav >> text=Báo cáo các kỳ")
+                assert "Nguồn của từng số liệu" in page.inner_text("main")
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+                page.screenshot(
+                    path=str(_shots(served) / f"portal-bao-cao{suffix}.png"), full_page=True
+                )
+                # the browser view opens in a tab of its own, not as a download
+                with page.context.expect_page() as opened:
+                    page.click("text=Báo cáo (xem trên trình duyệt)")
+                view = opened.value
+                view.wait_for_load_state()
+                text = view.inner_text("body")
+                assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+                assert "THÔNG TIN VÀ\nTRUYỀN THÔNG" in text
+                assert view.evaluate("() => document.images.length") == 3
+                view.screenshot(path=str(_shots(served) / f"portal-bao-cao-html{suffix}.png"))
+                view.close()
             page.click("text=Đăng xuất")
             assert page.url.endswith("/dang-nhap")
             page.goto(f"{served['url']}/so")
@@ -230,11 +271,30 @@ def test_approve_then_a_correction_made_from_the_template_is_held(served):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
+            for width, suffix in ((390, "-phone"), (1280, "")):
+                asking = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+                _log_in(asking, served["url"], "so@example.vn")
+                asking.click("text=Phê duyệt kỳ")
+                asking.click("form:has(input[value='2022-H1']) button")
+                # the request asks first: what it freezes, and the button that does it
+                said = asking.inner_text("main")
+                assert "Phê duyệt kỳ báo cáo 6 tháng đầu năm 2022?" in said
+                assert "sẽ được giữ lại" in said and "Xác nhận phê duyệt" in said
+                assert asking.evaluate("() => document.documentElement.scrollWidth") <= width
+                asking.screenshot(
+                    path=str(_shots(served) / f"portal-phe-duyet-xac-nhan{suffix}.png"),
+                    full_page=True,
+                )
+                asking.context.close()
             officer = browser.new_context().new_page()
             _log_in(officer, served["url"], "so@example.vn")
             officer.click("text=Phê duyệt kỳ")
             officer.click("form:has(input[value='2022-H1']) button")
+            assert "Chưa phê duyệt" not in officer.inner_text("main")
+            officer.click("text=Xác nhận phê duyệt")
             assert "Đã phê duyệt" in officer.inner_text("main")
+            assert "giờ Việt Nam" in officer.inner_text("table")
+            officer.screenshot(path=str(_shots(served) / "portal-phe-duyet.png"), full_page=True)
 
             sender = browser.new_context(accept_downloads=True).new_page()
             _log_in(sender, served["url"], "bao@example.vn")

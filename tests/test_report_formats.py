@@ -11,10 +11,10 @@ import subprocess
 import docx
 import duckdb
 import pytest
-from helpers import PERIOD, document_text, new_home
+from helpers import AS_OF, PERIOD, document_text, new_home
 
 from outreach.core.periods import parse_period
-from report.build import write_report
+from report.build import DEFAULT_CONFIG, write_report
 from report.export import libreoffice
 
 PNG = b"\x89PNG"
@@ -67,10 +67,61 @@ def test_every_body_figure_is_traced_to_its_submissions(demo, figures):
     assert by_id["flags.missing_submission.count"]["sources"] == []
     [posting] = by_id["flags.missing_monthly_posting.count"]["sources"]
     assert submissions[posting]["file_name"] == "BAO-LS_2022-04.xlsx"
-    text = document_text(demo["report"].docx)
-    annex = text[text.index("Phụ lục 7. Nguồn của các số liệu trong báo cáo") :]
+
+
+def _with_traceability(home, value: str) -> None:
+    """The home's report.toml: the bundled one with `traceability = value`."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert 'traceability = "summary"' in text
+    (home.root / "report.toml").write_text(
+        text.replace('traceability = "summary"', f'traceability = "{value}"'), encoding="utf-8"
+    )
+
+
+def test_the_traceability_annex_is_full_a_summary_or_left_out(demo, tmp_path):
+    """`traceability` in report.toml: every figure and every file, a few lines counting the
+    files, or no annex; figures.json lists every figure's files whichever is chosen."""
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    title = "Phụ lục 7. Nguồn của các số liệu trong báo cáo"
+    written = {}
+    for value in ("full", "summary", "none"):
+        _with_traceability(home, value)
+        files = write_report(home, PERIOD)
+        written[value] = (
+            document_text(files.docx),
+            json.loads(files.figures.read_text(encoding="utf-8")),
+        )
+    full, summary, none = (written[value][0] for value in ("full", "summary", "none"))
+    body = [f for f in written["full"][1]["figures"] if f["part"] == "body"]
+    annex = full[full.index(title) :]
+    assert "Danh mục tệp:" in annex and "BAO-LS_2022-04.xlsx" in annex
     for figure in body:
         assert figure["label_vi"] in annex
+    annex = summary[summary.index(title) :]
+    assert "Danh mục tệp:" not in annex and "BAO-LS_2022-04.xlsx" not in annex
+    assert "được tính từ 121 tệp báo cáo đã tiếp nhận của 21 đơn vị" in annex
+    assert "Phòng Văn hóa và Thông tin các huyện, thành phố\n11\n64\n01-06/2022" in annex
+    assert "Nguồn của từng số liệu" in annex  # where the full list is
+    assert "Nguồn của các số liệu trong báo cáo" not in none and "Phụ lục 6. Biểu đồ" in none
+    # the body and the annexes before it are the same
+    before = full[: full.index(title)]
+    assert summary.startswith(before) and none.startswith(before.rstrip())
+    figures = [
+        [(f["id"], f["value"], f["sources"]) for f in written[value][1]["figures"]]
+        for value in ("full", "summary", "none")
+    ]
+    assert figures[0] == figures[1] == figures[2]
+    assert written["none"][1]["submissions"] == written["full"][1]["submissions"]
+    assert all(f["sources"] for f in body if f["id"] == "directives.count")
+    (home.root / "report.toml").write_text(
+        DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+            'traceability = "summary"', 'traceability = "short"'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="traceability = 'short' is not one of"):
+        write_report(home, PERIOD)
 
 
 def test_a_traced_figure_lists_exactly_its_files(demo, figures):
@@ -98,18 +149,50 @@ def test_a_traced_figure_lists_exactly_its_files(demo, figures):
 def test_the_html_preview(demo):
     page = demo["report"].html.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and 'lang="vi"' in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    # the header block's name keeps its line break: "SỞ THÔNG TIN VÀ / TRUYỀN THÔNG"
+    assert "<b>SỞ THÔNG TIN VÀ</b><br><b>TRUYỀN THÔNG</b>" in page
+    assert "<script" not in page
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page and "Kính gửi: Ban Chỉ đạo 138 tỉnh" in page
     assert page.count("data:image/png;base64,") == 3
     assert 'id="fn1"' in page and "Công văn số 31/STTTT-TTBCXB" in page
 
 
-@pytest.mark.skipif(
+def test_a_line_break_in_a_paragraph_stays_in_the_preview(tmp_path):
+    """A break inside a paragraph (the header block's "SỞ VĂN HÓA, THỂ THAO / VÀ DU LỊCH") is a
+    line break in the browser, never two words run together; a page break is not shown."""
+    from docx import Document
+    from docx.enum.text import WD_BREAK
+
+    from report.export import to_html
+
+    document = Document()
+    run = document.add_paragraph().add_run("SỞ VĂN HÓA, THỂ THAO")
+    run.add_break()
+    run.add_text("VÀ DU LỊCH")
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    tabbed = document.add_paragraph().add_run("Số:")
+    tabbed.add_tab()
+    tabbed.add_text("/BC-SVHTTDL")
+    path = tmp_path / "bao-cao.docx"
+    document.save(str(path))
+    page = to_html(path).read_text(encoding="utf-8")
+    assert "<p>SỞ VĂN HÓA, THỂ THAO<br>VÀ DU LỊCH</p>" in page
+    assert "THAOVÀ" not in page and "<p></p>" in page
+    assert "<p>Số: /BC-SVHTTDL</p>" in page
+
+
+NEEDS_PDF_TOOLS = pytest.mark.skipif(
     libreoffice() is None or shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
     reason="needs LibreOffice and poppler-utils (docs/report.md: Other formats)",
 )
+
+
+@NEEDS_PDF_TOOLS
 def test_the_pdf_and_its_pages_look_like_an_official_report(demo, tmp_path):
     home = new_home(tmp_path / "home")
     shutil.copy(demo["home"].warehouse, home.warehouse)
+    _with_traceability(home, "full")  # the list of files: a table over several pages
     files = write_report(home, PERIOD, pdf=True)
     info = subprocess.run(
         ["pdfinfo", str(files.pdf)], capture_output=True, text=True, check=True
@@ -174,6 +257,61 @@ def test_the_pdf_and_its_pages_look_like_an_official_report(demo, tmp_path):
     )
     [png] = tmp_path.glob("page*.png")
     assert png.read_bytes().startswith(PNG)
+
+
+def _pdf_pages(pdf) -> list[str]:
+    """The text of each page of a PDF (poppler's pdftotext, its layout kept)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(next(line.split()[-1] for line in info.stdout.splitlines() if "Pages:" in line))
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n in range(1, pages + 1)
+    ]
+
+
+@NEEDS_PDF_TOOLS
+def test_the_recipients_and_the_signature_stay_with_the_closing(demo, tmp_path):
+    """Wherever the body ends on its page, the closing sentence, "Nơi nhận" with every
+    recipient and the signature block are on one page: no page holds only the tail of the
+    recipients ("- Lưu: VT, …"). The body is lengthened a few lines at a time (copies of its
+    last paragraph before the closing) so that the block meets the foot of a page."""
+    import copy
+
+    from report.build import load_config
+    from report.export import to_pdfs
+
+    recipients = [f"- {name}" for name in load_config(demo["home"], on=AS_OF)["recipients"]]
+    variants = []
+    for extra in range(10):
+        document = docx.Document(str(demo["report"].docx))
+        closing = next(p for p in document.paragraphs if p.text.startswith("Trên đây là Báo cáo"))
+        for _ in range(extra):
+            closing._p.addprevious(copy.deepcopy(closing._p.getprevious()))
+        path = tmp_path / f"bao-cao-{extra:02d}.docx"
+        document.save(str(path))
+        variants.append(path)
+    to_pdfs(variants, timeout=600)
+    pages_of_block = set()
+    for path in variants:
+        pages = _pdf_pages(path.with_suffix(".pdf"))
+        [page] = [text for text in pages if "Nơi nhận:" in text]
+        for line in ("Trên đây là Báo cáo", *recipients, "PHÓ GIÁM ĐỐC", "Lê Hải Yến"):
+            assert line in page, (path.name, line)
+        for number, text in enumerate(pages, 1):
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            content = [line for line in lines if not line.isdigit()]  # the page number
+            assert not content or not all(line in recipients for line in content), (
+                path.name,
+                number,
+                content,
+            )
+        pages_of_block.add(pages.index(page))
+    assert len(pages_of_block) >= 2  # the block did move on to the next page
 
 
 def test_the_tables_hold_together_across_pages(demo):

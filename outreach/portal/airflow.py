@@ -87,6 +87,20 @@ def latest_run() -> dict | None:
         return runs[0] if runs else None
 
 
+def run_moment(run: dict) -> datetime | None:
+    """When a run started (queued, or asked for, until it starts), as Airflow's API gives it
+    (ISO 8601, UTC); the pages show it in Vietnam's time."""
+    for key in ("start_date", "queued_at", "run_after", "logical_date"):
+        value = run.get(key)
+        if value:
+            try:
+                moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None
+
+
 ACTIVE_STATES = ("queued", "running")
 
 

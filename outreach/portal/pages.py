@@ -12,6 +12,9 @@ from fastapi.templating import Jinja2Templates
 from outreach.portal.access import Visitor
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+# a period's name where it starts a line (a list's option, a table's cell): "Quý I năm 2026",
+# where a sentence says "quý I năm 2026"
+TEMPLATES.env.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]
 LOGIN_PATH = "/dang-nhap"
 
 

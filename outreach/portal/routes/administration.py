@@ -88,7 +88,10 @@ def _busy(request: Request, visitor: Visitor, run: dict | None):
         what = "Một yêu cầu chạy ngay khác đang được gửi đi."
     else:
         state = airflow.STATE_LABELS.get(run.get("state", ""), run.get("state", ""))
-        what = f"Đang có một lần xử lý ({state.lower()}: {run.get('dag_run_id', '')})."
+        # its time as the pages write times; its id, for whoever looks into it
+        since = accounts.local_time(airflow.run_moment(run))
+        when = f", từ {since} giờ Việt Nam" if since else ""
+        what = f"Đang có một lần xử lý ({state.lower()}{when}; mã {run.get('dag_run_id', '')})."
     return page(
         request,
         "message.html",

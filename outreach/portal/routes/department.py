@@ -8,13 +8,13 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from outreach.core.numbers import format_count
-from outreach.core.periods import parse_period
+from outreach.core.periods import Period, parse_period
 from outreach.core.scope import Scope
 from outreach.portal import accounts, airflow, department, narratives, submissions
 from outreach.portal.access import (
@@ -35,12 +35,44 @@ router = APIRouter(prefix="/so", dependencies=[Depends(DEPARTMENT)])
 log = logging.getLogger(__name__)
 
 
+def _reported(portal: Portal, scope: Scope | None) -> list[Period]:
+    """The periods the nightly run reports for the province, the latest first: those the
+    published copy has checks for, and those with a report."""
+    found = {code: parse_period(code) for code in department.checked_periods(portal.home)}
+    for period in narratives.report_periods(portal.home, scope) if scope else []:
+        found.setdefault(period.code, period)
+    return list(found.values())
+
+
+def _chosen(periods: list[Period], asked: str, reported: list[Period]) -> Period | None:
+    """The period asked for if it is offered; else the period being reported, if offered;
+    else the latest offered."""
+    offered = {period.code: period for period in periods}
+    if asked in offered:
+        return offered[asked]
+    default = department.being_reported([p for p in reported if p.code in offered])
+    return default or (periods[0] if periods else None)
+
+
 @router.get("", response_class=HTMLResponse)
-def department_page(request: Request, portal: PortalDep, visitor: VisitorDep, kind: str = ""):
+def department_page(
+    request: Request,
+    portal: PortalDep,
+    visitor: VisitorDep,
+    period: str = "",
+    kind: str = "",
+    area: str = "",
+):
     account = visitor.account
-    province = None if account.role == "admin" else account.province_code
-    data = submissions.completeness(portal.home, province, kind or None)
     scope = department.scope_of(portal.home, account)
+    reported = _reported(portal, scope)
+    periods = department.matrix_periods(portal.home, scope, reported) if scope else []
+    chosen = _chosen(periods, period, reported)
+    matrix = (
+        department.completeness(portal.home, scope, chosen, kind, area)
+        if scope is not None and chosen is not None
+        else None
+    )
     stale = narratives.stale_notices(portal.home, scope, portal.store) if scope else []
     run, run_error = None, ""
     if airflow.api_url():
@@ -53,11 +85,14 @@ def department_page(request: Request, portal: PortalDep, visitor: VisitorDep, ki
         request,
         "department.html",
         visitor=visitor,
-        data=data,
-        kind=kind,
+        matrix=matrix,
+        periods=periods,
+        has_warehouse=portal.home.published_warehouse.is_file(),
+        published_at=submissions.published_at(portal.home),
         labels=submissions.STATE_LABELS,
         airflow_on=bool(airflow.api_url()),
         run=run,
+        run_started=airflow.run_moment(run) if run else None,
         run_error=run_error,
         run_labels=airflow.STATE_LABELS,
         # the button: for whom it makes sense, and the last time it was asked for, by whom
@@ -77,12 +112,21 @@ def _period_page(
     template_name: str,
     rows_of: Callable[[Scope, str], list],
 ):
-    """A page of one checked period (the newest unless one is chosen)."""
+    """A page of one checked period (the one being reported unless another is chosen)."""
     scope = department.scope_of(portal.home, visitor.account)
-    periods = department.checked_periods(portal.home)
-    chosen = period if period in periods else (periods[0] if periods else "")
-    rows = rows_of(scope, chosen) if scope is not None and chosen else []
-    return page(request, template_name, visitor=visitor, rows=rows, periods=periods, chosen=chosen)
+    periods = [parse_period(code) for code in department.checked_periods(portal.home)]
+    chosen = _chosen(periods, period, _reported(portal, scope))
+    rows = rows_of(scope, chosen.code) if scope is not None and chosen else []
+    return page(
+        request,
+        template_name,
+        visitor=visitor,
+        rows=rows,
+        periods=periods,
+        chosen=chosen,
+        published_at=submissions.published_at(portal.home),
+        local_time=accounts.local_time,
+    )
 
 
 @router.get("/nhac-nho", response_class=HTMLResponse)
@@ -109,28 +153,34 @@ def flags_page(request: Request, portal: PortalDep, visitor: VisitorDep, period:
     )
 
 
+def _held(portal: Portal, province: str | None) -> dict[str, dict]:
+    """The province's approvals that hold, by period, with when each was made."""
+    return {
+        entry["period_code"]: {**entry, "approved_at": datetime.fromisoformat(entry["approved_at"])}
+        for entry in current_approvals(portal.store)
+        if entry["province_code"] == province
+    }
+
+
 @router.get("/phe-duyet", response_class=HTMLResponse)
 def approvals_page(request: Request, portal: PortalDep, visitor: VisitorDep, done: str = ""):
     scope = department.scope_of(portal.home, visitor.account)
     province = scope.province_code if scope else None
-    held = {
-        entry["period_code"]: entry
-        for entry in current_approvals(portal.store)
-        if entry["province_code"] == province
-    }
     return page(
         request,
         "approvals.html",
         visitor=visitor,
-        periods=department.checked_periods(portal.home),
-        held=held,
-        done=done,
+        periods=[parse_period(code) for code in department.checked_periods(portal.home)],
+        held=_held(portal, province),
+        done=done if done in department.APPROVAL_ACTIONS else "",
         can_approve=province is not None,
+        local_time=accounts.local_time,
     )
 
 
-@router.post("/phe-duyet")
-async def approve_period(request: Request, portal: PortalDep, visitor: VisitorDep):
+async def _approval_form(request: Request, portal: Portal, visitor: Visitor):
+    """The province, period and action an approval form names, each checked: a province with
+    sources, a period the published copy has checks for, approve or re-open."""
     form = await checked_form(request, visitor.csrf)
     scope = department.scope_of(portal.home, visitor.account)
     period_code, action = str(form.get("period", "")), str(form.get("action", ""))
@@ -140,14 +190,76 @@ async def approve_period(request: Request, portal: PortalDep, visitor: VisitorDe
         raise Refused
     if action not in department.APPROVAL_ACTIONS:
         raise Refused
+    return form, scope, parse_period(period_code), action
+
+
+def _confirmation(
+    request: Request,
+    portal: Portal,
+    visitor: Visitor,
+    scope: Scope,
+    period: Period,
+    action: str,
+    *,
+    status: int = 200,
+    moved: bool = False,
+):
+    """What approving (or re-opening) the period will do, with the button that does it; the
+    figures are those of the last publish, named by its time (`published`), which the
+    confirmation must still match."""
+    published_at = submissions.published_at(portal.home)
+    held = _held(portal, scope.province_code).get(period.code)
+    return page(
+        request,
+        "approval_confirm.html",
+        status=status,
+        visitor=visitor,
+        action=action,
+        period=period,
+        freeze=department.freeze(portal.home, scope, period, published_at),
+        published=published_at.isoformat() if published_at else "",
+        already=(held is not None) == (action == "approve"),
+        held=held,
+        moved=moved,
+        local_time=accounts.local_time,
+        reports=[
+            file
+            for entry in department.report_files(portal.home, scope)
+            if entry["period"].code == period.code
+            for file in entry["files"]
+            if department.INLINE.fullmatch(file["name"])
+        ],
+    )
+
+
+@router.post("/phe-duyet", response_class=HTMLResponse)
+async def approval_asked(request: Request, portal: PortalDep, visitor: VisitorDep):
+    """The first step of an approval or a re-opening: the page that says what it will do. It
+    changes nothing; the page's button (`/phe-duyet/xac-nhan`) does."""
+    _, scope, period, action = await _approval_form(request, portal, visitor)
+    return _confirmation(request, portal, visitor, scope, period, action)
+
+
+@router.post("/phe-duyet/xac-nhan")
+async def approval_confirmed(request: Request, portal: PortalDep, visitor: VisitorDep):
+    form, scope, period, action = await _approval_form(request, portal, visitor)
+    published_at = submissions.published_at(portal.home)
+    shown = str(form.get("published", ""))
+    if not shown or published_at is None:
+        raise Refused
+    if shown != published_at.isoformat():
+        # a night published new figures since the page was read: read them before confirming
+        return _confirmation(
+            request, portal, visitor, scope, period, action, status=409, moved=True
+        )
     # the figures approved are those of the last publish: files ingested after it (or still
     # waiting) do not count
-    until = submissions.published_at(portal.home) or datetime.now(UTC)
     login = visitor.account.login
+    assert scope.province_code is not None
     if department.decide(
-        portal.home, portal.store, scope.province_code, period_code, action, login, until
+        portal.home, portal.store, scope.province_code, period.code, action, login, published_at
     ):
-        where = f"{scope.province_code} {period_code}"
+        where = f"{scope.province_code} {period.code}"
         portal.store.log(login, f"period_{action}", where, client_address(request))
     return RedirectResponse(f"/so/phe-duyet?done={action}", status_code=303)
 
@@ -156,7 +268,14 @@ async def approve_period(request: Request, portal: PortalDep, visitor: VisitorDe
 def reports_page(request: Request, portal: PortalDep, visitor: VisitorDep):
     scope = department.scope_of(portal.home, visitor.account)
     found = department.report_files(portal.home, scope) if scope is not None else []
-    return page(request, "reports.html", visitor=visitor, periods=found)
+    return page(
+        request,
+        "reports.html",
+        visitor=visitor,
+        periods=found,
+        inline=department.INLINE,
+        local_time=accounts.local_time,
+    )
 
 
 def _not_found(request: Request, visitor: Visitor, message: str):
@@ -170,13 +289,39 @@ def _not_found(request: Request, visitor: Visitor, message: str):
     )
 
 
+# the browser view of a report: its own inline styles and pictures, nothing else; sandboxed,
+# so that nothing in it (an officer's text included) runs or reaches the portal
+REPORT_VIEW_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
 @router.get("/bao-cao/{period}/{name}")
 def download(request: Request, portal: PortalDep, visitor: VisitorDep, period: str, name: str):
+    """A file of the province's report of the period: the browser view opens in the browser,
+    the others download; the list of each figure's files is made from figures.json."""
     scope = department.scope_of(portal.home, visitor.account)
+    listing = department.figure_sources_csv(portal.home, scope, period, name) if scope else None
     path = department.download_path(portal.home, scope, period, name) if scope else None
-    if path is None:
+    if listing is None and path is None:
         return _not_found(request, visitor, "Không có tệp này.")
     portal.store.log(visitor.account.login, "download", f"{period}/{name}", client_address(request))
+    if listing is not None:
+        return Response(
+            listing,
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+    assert path is not None
+    if department.INLINE.fullmatch(name):
+        return FileResponse(
+            path,
+            media_type="text/html; charset=utf-8",
+            filename=name,
+            content_disposition_type="inline",
+            headers={"content-security-policy": REPORT_VIEW_POLICY},
+        )
     return FileResponse(path, filename=name)
 
 
