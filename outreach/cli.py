@@ -633,15 +633,9 @@ def web_account(
     store.log(None, "account_added", f"{account.login} ({role})")
     if source_code:
         _warn_of_dates(home, source_code)
-    link = f"{base_url.rstrip('/')}/thiet-lap/{token}"
-    if send:
-        from outreach.portal.mail import send_setup_link
+    from outreach.portal.accounts import setup_link
 
-        send_setup_link(account, link)
-        store.log(None, "setup_link_sent", account.login)
-        click.echo(f"{account.login}: the set-up link was e-mailed")
-    else:
-        click.echo(f"{account.login}: {link}")
+    _give_link(store, account, setup_link(base_url, token), send, "the set-up link")
 
 
 def _warn_of_dates(home: Home, source_code: str) -> None:
@@ -667,6 +661,18 @@ def accounts() -> None:
 
 
 accounts.add_command(web_account, "add")
+
+
+def _give_link(store, account, url: str, send: bool, what: str) -> None:
+    """E-mail a set-up link to the account's address (and log it), or print it."""
+    if send:
+        from outreach.portal.mail import send_setup_link
+
+        send_setup_link(account, url)
+        store.log(None, "setup_link_sent", account.login)
+        click.echo(f"{account.login}: {what} was e-mailed")
+    else:
+        click.echo(f"{account.login}: {url}")
 
 
 def _store_and_account(home_dir: Path | None, login: str):
@@ -742,15 +748,7 @@ def link(home_dir: Path | None, login: str, base_url: str, send: bool) -> None:
     store, account = _store_and_account(home_dir, login)
     token = store.renew_setup_link(account.account_id, None)
     assert token is not None
-    url = setup_link(base_url, token)
-    if send:
-        from outreach.portal.mail import send_setup_link
-
-        send_setup_link(account, url)
-        store.log(None, "setup_link_sent", account.login)
-        click.echo(f"{account.login}: the new set-up link was e-mailed")
-    else:
-        click.echo(f"{account.login}: {url}")
+    _give_link(store, account, setup_link(base_url, token), send, "the new set-up link")
 
 
 @accounts.command(short_help="Give an account another role, source or province.")

@@ -216,6 +216,16 @@ class LastAdministrator(ValueError):
         )
 
 
+def _check_role(role: str, source_code: str | None, province_code: str | None) -> None:
+    """A role, with what it needs: a source's account its source, staff its province."""
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {ROLES}")
+    if role == "source" and not source_code:
+        raise ValueError("a source's account needs its source code")
+    if role == "staff" and not province_code:
+        raise ValueError("a staff account needs the province it sees")
+
+
 class Store:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite"):
@@ -260,12 +270,7 @@ class Store:
         province_code: str | None = None,
         password: str | None = None,
     ) -> Account:
-        if role not in ROLES:
-            raise ValueError(f"role {role!r} is not one of {ROLES}")
-        if role == "source" and not source_code:
-            raise ValueError("a source's account needs its source code")
-        if role == "staff" and not province_code:
-            raise ValueError("a staff account needs the province it sees")
+        _check_role(role, source_code, province_code)
         with self.engine.begin() as con:
             result = con.execute(
                 accounts.insert().values(
@@ -585,12 +590,7 @@ class Store:
         """Give the account another role, source or province; it takes effect at the account's
         next request (a session reads its account on every request). False if nothing changed
         (or no such account); LastAdministrator if the last active administrator would go."""
-        if role not in ROLES:
-            raise ValueError(f"role {role!r} is not one of {ROLES}")
-        if role == "source" and not source_code:
-            raise ValueError("a source's account needs its source code")
-        if role == "staff" and not province_code:
-            raise ValueError("a staff account needs the province it sees")
+        _check_role(role, source_code, province_code)
         values = {
             "role": role,
             "source_code": source_code if role == "source" else None,
