@@ -357,6 +357,8 @@ def main() -> None:
             "peak_mb": results["report_national"]["peak_mb"],
             "floor": "report for one province",
             "floor_seconds": results["report_province"]["seconds"],
+            "aim": 5.0,
+            "peak_aim_mb": 1024,
         },
     ]
     from bench_table import finish, print_table

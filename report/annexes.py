@@ -782,31 +782,12 @@ class AnnexWriter(Comparing):
                 f"Biểu đồ 1. Tin, bài, chương trình theo {by} và chủ đề",
             )
         ]
-        status: dict[tuple[str, date], str] = {}
-        for row in self.data.completeness:
-            if not (row["is_expected"] or row["is_received"]):
-                continue
-            kind = "empty" if row["is_empty_report"] else row["submission_status"]
-            cell = (row["source_code"], column_of.get(row["report_month"], row["report_month"]))
-            # a year's cell: its worst month
-            if _WORST.index(kind) < _WORST.index(status.get(cell, "none")):
-                status[cell] = kind
-        sources = sorted(
-            {code for code, _ in status}, key=lambda c: (self.data.sources[c]["source_kind"], c)
-        )
-        drawn.append(
-            (
-                charts.completeness_matrix(
-                    [_chart_name(self.data.sources[code]["source_name"]) for code in sources],
-                    sources,
-                    keys,
-                    status,
-                    labels,
-                ),
-                "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị"
-                + (" (mỗi năm theo tháng gửi kém nhất)" if labels else ""),
-            )
-        )
+        matrix = self._area_matrix if self.data.scope.is_national else self._source_matrix
+        pieces, caption = matrix(column_of, keys, labels)
+        drawn += [
+            (png, caption + (f" ({number}/{len(pieces)})" if len(pieces) > 1 else ""))
+            for number, png in enumerate(pieces, 1)
+        ]
         indicators = self.data.indicators
         drawn.append(
             (
@@ -823,6 +804,74 @@ class AnnexWriter(Comparing):
         if trend is not None:
             drawn.append(trend)
         return drawn
+
+    def _source_matrix(
+        self, column_of: dict[date, date], keys: list[date], labels: list[str] | None
+    ) -> tuple[list[bytes], str]:
+        """Each source × month (a phase: year), coloured by how its report came in (a year:
+        its worst month)."""
+        from report import charts
+
+        status: dict[tuple[str, date], str] = {}
+        for row in self.data.completeness:
+            if not (row["is_expected"] or row["is_received"]):
+                continue
+            kind = "empty" if row["is_empty_report"] else row["submission_status"]
+            cell = (row["source_code"], column_of.get(row["report_month"], row["report_month"]))
+            # a year's cell: its worst month
+            if _WORST.index(kind) < _WORST.index(status.get(cell, "none")):
+                status[cell] = kind
+        sources = sorted(
+            {code for code, _ in status}, key=lambda c: (self.data.sources[c]["source_kind"], c)
+        )
+        names = [_chart_name(self.data.sources[code]["source_name"]) for code in sources]
+        return (
+            charts.completeness_matrix(names, sources, keys, status, labels),
+            "Biểu đồ 2. Tình hình gửi báo cáo tháng của các đơn vị"
+            + (" (mỗi năm theo tháng gửi kém nhất)" if labels else ""),
+        )
+
+    def _area_matrix(
+        self, column_of: dict[date, date], keys: list[date], labels: list[str] | None
+    ) -> tuple[list[bytes], str]:
+        """The country's: each province × month (a phase: year), coloured by the share of the
+        monthly reports due that came in. A row for each of thousands of sources would be
+        metres high and unreadable."""
+        from report import charts
+
+        counted: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for row in self.data.completeness:
+            if not row["is_expected"]:
+                continue
+            kind = "empty" if row["is_empty_report"] else row["submission_status"]
+            area = str(self.data.sources[row["source_code"]]["province_code"])
+            cell = counted[(area, column_of.get(row["report_month"], row["report_month"]))]
+            if kind == "not_yet_due":
+                cell[2] += 1
+            else:
+                cell[0] += kind in ("on_time", "late", "empty")
+                cell[1] += 1
+        status = {cell: charts.share_mark(*counts) for cell, counts in counted.items()}
+        named = {
+            str(rate["aggregation_code"]): rate["aggregation_label_vi"]
+            for rate in self.data.reporting_rates
+            if rate["aggregation_level"] == "province"
+        }
+        # the provinces in the order of the completeness table, then any it has no line for
+        areas = [code for code in named if any((code, key) in status for key in keys)]
+        areas += sorted({area for area, _ in status} - set(areas))
+        return (
+            charts.completeness_matrix(
+                [_chart_name(named.get(area, area)) for area in areas],
+                areas,
+                keys,
+                status,
+                labels,
+                charts.SHARE_COLOURS,
+            ),
+            "Biểu đồ 2. Tỷ lệ báo cáo tháng đã nhận của các tỉnh, thành phố"
+            + (" (theo năm)" if labels else ""),
+        )
 
     def _trend_chart(self) -> tuple[bytes, str] | None:
         """Each role's items and each indicator over the report's trend (eight quarters, four

@@ -81,56 +81,79 @@ def monthly_items_by_topic(
     return _png(figure)
 
 
-MATRIX_BAND = 128  # rows of the completeness matrix drawn as one image
+# the rows of one completeness chart: about a page at 160 mm wide; more rows are drawn as
+# several charts of equal size, one a page (a chart taller than the page is cut off by Word)
+MATRIX_ROWS = 60
+
+# the country's chart: a province's share of the monthly reports due that came in (on time,
+# late, or with nothing to report); (label, colour), in the order of the legend
+SHARE_COLOURS = {
+    "all": ("Đã nhận đủ", "#55a868"),
+    "most": ("Nhận từ 90% đến dưới 100%", "#a6d96a"),
+    "some": ("Nhận từ 70% đến dưới 90%", "#f0ad4e"),
+    "few": ("Nhận dưới 70%", "#d9534f"),
+    "not_yet_due": ("Chưa đến hạn", "#d9d9d9"),
+    "none": ("Không phải gửi", "#ffffff"),
+}
+
+
+def share_mark(received: int, due: int, pending: int) -> str:
+    """The key in SHARE_COLOURS of `received` reports of `due` (and `pending` not yet due)."""
+    if not due:
+        return "not_yet_due" if pending else "none"
+    share = received / due
+    return "all" if share >= 1 else "most" if share >= 0.9 else "some" if share >= 0.7 else "few"
 
 
 def completeness_matrix(
     names: list[str],
-    sources: list[str],
+    rows: list[str],
     months: list[date],
     status: dict[tuple[str, date], str],
     labels: list[str] | None = None,
-) -> bytes:
-    """Sources × months (or years: `labels`), each cell coloured by how that month's report
-    came in (a year: its worst month); each row labelled with the source's name (`names`, in
-    the order of `sources`)."""
+    legend: dict[str, tuple[str, str]] = STATUS_COLOURS,
+) -> list[bytes]:
+    """Rows (sources, or the country's provinces) × months (or years: `labels`), each cell
+    coloured by its key in `legend` (default: how that month's report came in; a year: its
+    worst month), each row labelled with its name (`names`, in the order of `rows`). One image
+    a page: more than MATRIX_ROWS rows are drawn as several charts of equal size."""
     _style()
-    if not sources:
-        return _nothing("Chưa có tháng nào đến hạn gửi báo cáo")
-    keys = list(STATUS_COLOURS)
-    grid = [
-        [keys.index(status.get((source, month), "none")) for month in months] for source in sources
+    if not rows:
+        return [_nothing("Chưa có tháng nào đến hạn gửi báo cáo")]
+    pieces = -(-len(rows) // MATRIX_ROWS)
+    size = -(-len(rows) // pieces)
+    return [
+        _matrix(
+            names[start : start + size], rows[start : start + size], months, status, labels, legend
+        )
+        for start in range(0, len(rows), size)
     ]
-    height = max(2.5, 0.22 * len(sources) + 1)
-    figure, axes = plt.subplots(figsize=(6.3, height))
-    colours = ListedColormap([colour for _, colour in STATUS_COLOURS.values()])
 
-    def draw(rows: list[list[int]], extent: tuple[float, float, float, float] | None) -> None:
-        axes.imshow(rows, cmap=colours, vmin=0, vmax=len(keys) - 1, aspect="auto", extent=extent)
 
-    if len(sources) <= MATRIX_BAND:
-        draw(grid, None)
-    else:
-        # in bands of rows, each placed where its rows are: matplotlib scales an image to the
-        # chart's pixels in float64 RGBA, 2.3 GB for the country's 3,000 sources drawn at once;
-        # band by band the same pixels cost a few MB each
-        rows, columns = len(sources), len(months)
-        for start in range(0, rows, MATRIX_BAND):
-            end = min(rows, start + MATRIX_BAND)
-            draw(grid[start:end], (-0.5, columns - 0.5, end - 0.5, start - 0.5))
-        axes.set_xlim(-0.5, columns - 0.5)  # the limits a single image gives
-        axes.set_ylim(rows - 0.5, -0.5)
+def _matrix(
+    names: list[str],
+    rows: list[str],
+    months: list[date],
+    status: dict[tuple[str, date], str],
+    labels: list[str] | None,
+    legend: dict[str, tuple[str, str]],
+) -> bytes:
+    keys = list(legend)
+    grid = [[keys.index(status.get((row, month), "none")) for month in months] for row in rows]
+    figure, axes = plt.subplots(figsize=(6.3, max(2.5, 0.22 * len(rows) + 1)))
+    colours = ListedColormap([colour for _, colour in legend.values()])
+    axes.imshow(grid, cmap=colours, vmin=0, vmax=len(keys) - 1, aspect="auto")
     axes.set_xticks(range(len(months)), labels or [f"T{m.month}" for m in months])
-    axes.set_yticks(range(len(sources)), names, fontsize=7)
+    axes.set_yticks(range(len(rows)), names, fontsize=7)
     axes.set_xticks([x - 0.5 for x in range(1, len(months))], minor=True)
-    axes.set_yticks([y - 0.5 for y in range(1, len(sources))], minor=True)
+    axes.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
     axes.grid(which="minor", color="white", linewidth=1)
     axes.tick_params(which="minor", length=0)
-    used = {cell for row in grid for cell in row}
+    used = {cell for line in grid for cell in line}
     axes.legend(
         handles=[
             Patch(facecolor=colour, edgecolor="#999999", label=label)
-            for index, (label, colour) in enumerate(STATUS_COLOURS.values())
+            for index, (label, colour) in enumerate(legend.values())
             if index in used
         ],
         fontsize=7,

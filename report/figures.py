@@ -6,7 +6,7 @@ The document takes each number's text from here, so `figures.json` and the .docx
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
@@ -188,25 +188,40 @@ class FigureBook:
 
     def write_json(self, path: Path, trace=None, **context: object) -> None:
         """Every figure with its id, label, value and text, and (given a trace) the accepted
-        submissions it came from, listed once under `submissions`."""
-        figures, submissions = [], {}
-        for figure in self.figures.values():
-            entry = asdict(figure)
-            entry.pop("lineage")
-            if trace is not None:
-                sources = trace.sources_of(figure.lineage)
-                entry["sources"] = [source.submission_id for source in sources]
-                for source in sources:  # each once: a national figure may name 20,000
-                    if source.submission_id not in submissions:
-                        submissions[source.submission_id] = source.as_dict()
-            figures.append(entry)
-        payload = {**context, "figures": figures}
-        if trace is not None:
-            payload["submissions"] = dict(sorted(submissions.items()))
-        # written as it is encoded: the national file is hundreds of MB as one string
+        submissions it came from, listed once under `submissions`.
+
+        Written as it is encoded, one figure and one submission a line: the country's figures
+        name two million files, which as one document in memory (or indented one a line) took
+        hundreds of MB and most of the report's time."""
+        encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # C, one value
+        submissions: dict[str, dict] = {}
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, indent=2, default=str)
-            handle.write("\n")
+            handle.write("{\n")
+            for key, value in context.items():
+                pretty = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+                handle.write(f"  {encode(key)}: {pretty.replace(chr(10), chr(10) + '  ')},\n")
+            handle.write('  "figures": [')
+            for number, figure in enumerate(self.figures.values()):
+                entry = {name: getattr(figure, name) for name in _FIGURE_FIELDS}
+                if trace is not None:
+                    sources = trace.sources_of(figure.lineage)
+                    entry["sources"] = [source.submission_id for source in sources]
+                    for source in sources:  # each once: a national figure may name 20,000
+                        if source.submission_id not in submissions:
+                            submissions[source.submission_id] = source.as_dict()
+                handle.write(("\n    " if number == 0 else ",\n    ") + encode(entry))
+            handle.write("\n  ]" if self.figures else "]")
+            if trace is not None:
+                handle.write(',\n  "submissions": {')
+                for number, key in enumerate(sorted(submissions)):
+                    line = f"{encode(key)}: {encode(submissions[key])}"
+                    handle.write(("\n    " if number == 0 else ",\n    ") + line)
+                handle.write("\n  }" if submissions else "}")
+            handle.write("\n}\n")
+
+
+# what figures.json says of a figure, in this order (its lineage is said as its `sources`)
+_FIGURE_FIELDS = [item.name for item in fields(Figure) if item.name != "lineage"]
 
 
 def _same_value(printed: float | int | None, compared: float | None) -> bool:

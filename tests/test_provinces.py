@@ -197,3 +197,99 @@ def test_a_province_outside_the_registry_is_refused(two_provinces):
     assert result.exit_code != 0
     assert "99" in result.output and "20, 02" in result.output
     assert resolve_home(two_provinces["home"]).seeds_dir().name == "registry"
+
+
+def _plain_sources(trace, lineage):
+    """The submissions a lineage counts, found row by row over the trace's tables and sorted as
+    figures.json lists them: what `Trace.sources_of` finds through its indexes."""
+    if lineage is None:
+        return []
+    periods = lineage.periods or (trace.period.code,)
+    if lineage.of == "directives":
+        found = set().union(*(trace.directives[code] for code in periods))
+    else:
+        table = trace.tables[lineage.of]
+        at = table.column
+        months = {f"{month:%Y-%m}" for code in periods for month in trace.periods[code].months}
+        found = {
+            row[at["submission_id"]]
+            for row in table.rows
+            if row[at["report_month"]] in months
+            and all(
+                (str(row[at[name]]) if name == "source_code" else row[at[name]])
+                == (str(value) if name == "source_code" else value)
+                for name, value in lineage.where
+            )
+            and (
+                not lineage.flagged_by
+                or (lineage.flagged_by, row[at["source_code"]], row[at["report_month"]])
+                in trace.flagged
+            )
+        }
+    return sorted(
+        (trace.submissions[key] for key in found if key in trace.submissions),
+        key=lambda source: (source.source_code, source.report_month, source.revision_number),
+    )
+
+
+def test_the_national_report_lists_each_figures_files_as_a_plain_scan_does(
+    two_provinces, monkeypatch
+):
+    """The country's figures.json is written figure by figure, its files found through
+    indexes: the same document as every figure's files found row by row and written at once;
+    and its completeness chart has a row per province, not per source."""
+    from outreach.core.home import Home
+    from outreach.core.periods import parse_period
+    from outreach.core.scope import resolve_scope
+    from report import build, charts
+    from report.build import write_report
+
+    kept, rows = {}, []
+    writer = build.FigureBook.write_json
+    drawn = charts.completeness_matrix
+
+    def write_json(book, path, trace=None, **context):
+        kept.update(book=book, trace=trace, context=context)
+        return writer(book, path, trace, **context)
+
+    monkeypatch.setattr(build.FigureBook, "write_json", write_json)
+    monkeypatch.setattr(
+        charts,
+        "completeness_matrix",
+        lambda names, *rest: rows.append(names) or drawn(names, *rest),
+    )
+    home = Home(two_provinces["home"])
+    files = write_report(home, parse_period("2022-H1"), scope=resolve_scope(home, "toan-quoc"))
+    book, trace = kept["book"], kept["trace"]
+    submissions, figures = {}, []
+    for figure in book.figures.values():
+        sources = _plain_sources(trace, figure.lineage)
+        assert trace.sources_of(figure.lineage) == sources, figure.id
+        submissions.update({source.submission_id: source.as_dict() for source in sources})
+        figures.append(
+            {
+                "id": figure.id,
+                "label_vi": figure.label_vi,
+                "value": figure.value,
+                "text": figure.text,
+                "part": figure.part,
+                "sources": [source.submission_id for source in sources],
+            }
+        )
+    expected = json.loads(
+        json.dumps(
+            {
+                **kept["context"],
+                "figures": figures,
+                "submissions": dict(sorted(submissions.items())),
+            },
+            ensure_ascii=False,
+            default=str,
+        )
+    )
+    written = json.loads(files.figures.read_text(encoding="utf-8"))
+    assert written == expected and list(written) == list(expected)
+    assert len(submissions) > 100 and any(len(figure["sources"]) > 50 for figure in figures)
+    assert rows == [["Tỉnh Hà Giang", "Tỉnh Lạng Sơn"]] or rows == [
+        ["Tỉnh Lạng Sơn", "Tỉnh Hà Giang"]
+    ]

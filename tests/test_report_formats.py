@@ -3,10 +3,12 @@ and reports for a year and for a half-year still in progress."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import subprocess
+from datetime import date
 
 import docx
 import duckdb
@@ -415,3 +417,35 @@ def test_table_rows_are_copies_of_one_formatted_row_with_their_own_text():
         for run in (run for cell in row.cells for run in cell.paragraphs[0].runs):
             assert run.font.name == "Times New Roman" and run.font.size.pt == TABLE_PT
     assert table.rows[2].cells[0].paragraphs[0].runs[0].font.bold  # a group heading
+
+
+def test_a_completeness_chart_taller_than_a_page_is_drawn_a_page_at_a_time():
+    """Word cuts off a picture taller than its page: more than MATRIX_ROWS rows are drawn as
+    several charts of equal size, each row in one of them once."""
+    from PIL import Image
+
+    from report import charts
+
+    months = [date(2026, month, 1) for month in range(1, 7)]
+    rows = [f"Đơn vị {number:03d}" for number in range(2 * charts.MATRIX_ROWS + 12)]
+    status = {(row, month): "on_time" for row in rows for month in months}
+    labelled: list[list[str]] = []
+    drawn = charts._matrix
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            charts, "_matrix", lambda names, *rest: labelled.append(names) or drawn(names, *rest)
+        )
+        pieces = charts.completeness_matrix(rows, rows, months, status)
+    assert len(pieces) == 3 and [name for names in labelled for name in names] == rows
+    assert len({Image.open(io.BytesIO(piece)).size for piece in pieces}) == 1
+    assert len(charts.completeness_matrix(rows[:40], rows[:40], months, status)) == 1
+    assert [charts.share_mark(*counts) for counts in ((5, 5, 0), (9, 10, 0), (7, 10, 0))] == [
+        "all",
+        "most",
+        "some",
+    ]
+    assert [charts.share_mark(*counts) for counts in ((6, 10, 0), (0, 0, 3), (0, 0, 0))] == [
+        "few",
+        "not_yet_due",
+        "none",
+    ]
