@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,8 +62,9 @@ def registry(home: Home, senders: int) -> list[str]:
     return codes
 
 
-def monthly_file(month: str, rows: int = 15) -> bytes:
-    """A typical month of an outlet: some fifteen rows."""
+def monthly_file(month: str, edition: int = 0, rows: int = 15) -> bytes:
+    """A typical month of an outlet: some fifteen rows; a later `edition` (a correction) words
+    its first title differently (the portal takes the same bytes again as already received)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([column.label for column in MONTHLY_COLUMNS])
@@ -77,7 +79,7 @@ def monthly_file(month: str, rows: int = 15) -> bytes:
                 1 + index % 4,
                 "",
                 "",
-                f"Tin số {index + 1}",
+                f"Tin số {index + 1}" + (f", bản sửa {edition}" if edition and not index else ""),
                 "",
                 "",
             ]
@@ -85,11 +87,8 @@ def monthly_file(month: str, rows: int = 15) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-async def sender(
-    client_url: str, login: str, password: str, months: list[str], timings: list, errors: list
-) -> list[str]:
-    """Log in, send each month (confirming the corrections); the names the portal gave."""
-    names = []
+def cookie_client(url: str, **options) -> httpx.AsyncClient:
+    """An HTTP client to the portal that keeps its cookies, as a browser does."""
     jar: dict[str, str] = {}
 
     async def keep_cookies(response: httpx.Response) -> None:
@@ -107,45 +106,133 @@ async def sender(
         if jar:
             request.headers["cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
 
-    async with httpx.AsyncClient(
-        base_url=client_url,
+    return httpx.AsyncClient(
+        base_url=url,
         timeout=600,
         event_hooks={"request": [send_cookies], "response": [keep_cookies]},
-    ) as client:
-        form = await client.get("/dang-nhap")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        **options,
+    )
+
+
+class LoginFailed(RuntimeError):
+    pass
+
+
+async def log_in(client: httpx.AsyncClient, login: str, password: str) -> str:
+    """Log in; the CSRF token of the sender's page (LoginFailed: the portal's answer)."""
+    form = await client.get("/dang-nhap")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    answer = await client.post(
+        "/dang-nhap", data={"csrf": csrf, "login": login, "password": password}
+    )
+    if answer.status_code != 303:
+        raise LoginFailed(f"{login}: login {answer.status_code} {answer.text[:300]}")
+    page = await client.get("/don-vi")
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    if found is None:  # sent to the login again: the session was not honoured
+        raise LoginFailed(f"{login}: the sender's page answered {page.status_code}")
+    return found.group(1)
+
+
+async def upload(
+    client: httpx.AsyncClient, csrf: str, month: str, edition: int = 0
+) -> httpx.Response:
+    """Send a typical file for `month` (the request that checks it), its `edition`."""
+    return await client.post(
+        "/don-vi/gui",
+        data={"csrf": csrf, "month": f"{month}-01", "kind": "monthly"},
+        files={"files": ("bao cao.csv", monthly_file(month, edition), "text/csv")},
+    )
+
+
+async def received_name(client: httpx.AsyncClient, csrf: str, answer: httpx.Response) -> str | None:
+    """The name the portal gave an upload it answered (a correction confirmed first); None if
+    it did not take it."""
+    staged = re.search(r'name="staged" value="([0-9a-f-]+)"', answer.text)
+    if staged:  # a correction: confirm it
         answer = await client.post(
-            "/dang-nhap", data={"csrf": csrf, "login": login, "password": password}
+            "/don-vi/xac-nhan", data={"csrf": csrf, "staged": staged.group(1)}
         )
-        if answer.status_code != 303:
-            errors.append(f"{login}: login {answer.status_code} {answer.text[:300]}")
+        found = re.search(r"Đã nhận bản sửa (\S+\.csv)", answer.text)
+    else:
+        found = re.search(r"<strong>(\S+\.csv)</strong>", answer.text)
+    return found.group(1) if found else None
+
+
+def upload_months(count: int) -> list[str]:
+    """A sender's months: new months of 2026, and every fifth upload a correction of its first
+    month (eight new months and two corrections in ten)."""
+    return ["2026-01" if n % 5 == 4 else f"2026-{1 + n - n // 5:02d}" for n in range(count)]
+
+
+async def sender(
+    client_url: str, login: str, password: str, months: list[str], timings: list, errors: list
+) -> list[str]:
+    """Log in, send each month (confirming the corrections); the names the portal gave."""
+    names: list[str] = []
+    async with cookie_client(client_url) as client:
+        try:
+            csrf = await log_in(client, login, password)
+        except LoginFailed as failed:
+            errors.append(str(failed))
             return names
-        page = await client.get("/don-vi")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        for month in months:
+        for edition, month in enumerate(months):
             started = time.perf_counter()
-            answer = await client.post(
-                "/don-vi/gui",
-                data={"csrf": csrf, "month": f"{month}-01", "kind": "monthly"},
-                files={"files": ("bao cao.csv", monthly_file(month), "text/csv")},
-            )
+            answer = await upload(client, csrf, month, edition)
             timings.append(time.perf_counter() - started)
             if answer.status_code != 200:
                 errors.append(f"{login} {month}: {answer.status_code}")
                 continue
-            staged = re.search(r'name="staged" value="([0-9a-f-]+)"', answer.text)
-            if staged:  # a correction: confirm it
-                answer = await client.post(
-                    "/don-vi/xac-nhan", data={"csrf": csrf, "staged": staged.group(1)}
-                )
-                found = re.search(r"Đã nhận bản sửa (\S+\.csv)", answer.text)
-            else:
-                found = re.search(r"<strong>(\S+\.csv)</strong>", answer.text)
+            found = await received_name(client, csrf, answer)
             if found is None:
                 errors.append(f"{login} {month}: not received")
             else:
-                names.append(found.group(1))
+                names.append(found)
     return names
+
+
+def bench_home(folder: Path, senders: int) -> tuple[Home, Store, list[str], str, float]:
+    """A fresh home under `folder` with SENDERS sources (and BENCH-000) and an account for
+    each: the home, its store, the codes, the accounts' password and the seconds argon2 took."""
+    home = Home(folder / "home").ensure()
+    codes = registry(home, senders)
+    store = Store.for_home(home)
+    password = secrets.token_urlsafe(PASSWORD_BYTES)  # made here: none in the repository
+    started = time.perf_counter()
+    for code in codes:
+        store.add_account(login_of(code), code, "source", source_code=code, password=password)
+    return home, store, codes, password, time.perf_counter() - started
+
+
+def login_of(code: str) -> str:
+    return f"{code.lower()}@example.vn"
+
+
+@dataclass(frozen=True)
+class Landed:
+    """Whether every upload the portal named is in the inbox once and recorded once."""
+
+    exactly_once: bool
+    files: int
+    recorded: int
+    distinct_recorded: int
+
+
+def landed(home: Home, store: Store, given: list[str], expected: int) -> Landed:
+    """The names the portal gave against the inbox's files and the uploads table: each name
+    once in both, and `expected` of them."""
+    inbox = sorted(path.name for path in home.inbox.glob("*.csv"))
+    with store.engine.connect() as con:
+        names = list(con.execute(sa.select(uploads.c.file_name)).scalars())
+    exactly_once = (
+        sorted(given) == inbox == sorted(names) and len(set(inbox)) == len(inbox) == expected
+    )
+    return Landed(exactly_once, len(inbox), len(names), len(set(names)))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
 
 
 def main() -> None:
@@ -155,16 +242,8 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
-        home = Home(Path(folder) / "home").ensure()
-        codes = registry(home, args.senders)
-        store = Store.for_home(home)
-        password = secrets.token_urlsafe(PASSWORD_BYTES)  # made here: none in the repository
-        started = time.perf_counter()
-        for code in codes:  # BENCH-000 sends alone first (the time of one check, unloaded)
-            store.add_account(
-                f"{code.lower()}@example.vn", code, "source", source_code=code, password=password
-            )
-        accounts_seconds = time.perf_counter() - started
+        # BENCH-000 sends alone first (the time of one check, unloaded)
+        home, store, codes, password, accounts_seconds = bench_home(Path(folder), args.senders)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -182,10 +261,7 @@ def main() -> None:
         thread.start()
         while not server.started:
             time.sleep(0.05)
-        # new months of 2026, and every fifth upload a correction of the sender's first month
-        months = [
-            "2026-01" if n % 5 == 4 else f"2026-{1 + n - n // 5:02d}" for n in range(args.uploads)
-        ]
+        months = upload_months(args.uploads)
         timings: list[float] = []
         errors: list[str] = []
 
@@ -194,7 +270,7 @@ def main() -> None:
                 *(
                     sender(
                         f"http://127.0.0.1:{port}",
-                        f"{code.lower()}@example.vn",
+                        login_of(code),
                         password,
                         months,
                         timings,
@@ -206,7 +282,7 @@ def main() -> None:
 
         alone: list[float] = []
         url = f"http://127.0.0.1:{port}"
-        first = asyncio.run(sender(url, "bench-000@example.vn", password, months, alone, errors))
+        first = asyncio.run(sender(url, login_of(codes[0]), password, months, alone, errors))
         started = time.perf_counter()
         names = [first, *asyncio.run(everyone())]
         seconds = time.perf_counter() - started
@@ -214,14 +290,8 @@ def main() -> None:
         thread.join(10)
         expected = (args.senders + 1) * args.uploads
         given = [name for per_sender in names for name in per_sender]
-        inbox = sorted(path.name for path in home.inbox.glob("*.csv"))
-        with store.engine.connect() as con:
-            recorded = con.execute(sa.select(sa.func.count()).select_from(uploads)).scalar_one()
-        exactly_once = (
-            sorted(given) == inbox and len(set(inbox)) == len(inbox) == recorded == expected
-        )
-        timings.sort()
-        p95 = timings[int(0.95 * (len(timings) - 1))] if timings else float("nan")
+        found = landed(home, store, given, expected)
+        p95 = percentile(timings, 0.95)
         table = "\n".join(
             [
                 "| measure | value |",
@@ -229,8 +299,9 @@ def main() -> None:
                 f"| senders at once | {args.senders} |",
                 f"| uploads, of which corrections | {expected}, "
                 f"{(args.senders + 1) * (months.count('2026-01') - 1)} |",
-                f"| every upload in the inbox exactly once | {'yes' if exactly_once else 'NO'} "
-                f"({len(inbox)} files, {recorded} recorded, {len(errors)} errors) |",
+                f"| every upload in the inbox exactly once | "
+                f"{'yes' if found.exactly_once else 'NO'} "
+                f"({found.files} files, {found.recorded} recorded, {len(errors)} errors) |",
                 f"| upload and check of one monthly file (15 rows), one sender alone, median | "
                 f"{statistics.median(alone):.2f} s |",
                 f"| the same with {args.senders} senders at once, median | "
@@ -246,7 +317,7 @@ def main() -> None:
             print(f"error: {error}", file=sys.stderr)
         if args.markdown:
             args.markdown.write_text(table + "\n", encoding="utf-8")
-        if not exactly_once:
+        if not found.exactly_once:
             sys.exit("some upload was lost or doubled")
 
 

@@ -534,6 +534,16 @@ def airflow(home_dir: Path | None, port: int, nightly: bool) -> None:
     help="Seconds a request body may stall before it is answered 408; "
     "env OUTREACH_PORTAL_BODY_TIMEOUT.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="OUTREACH_PORTAL_WORKERS",
+    default=1,
+    show_default=True,
+    help="Processes serving the portal (one listening socket; a worker that dies is "
+    "restarted); as many as the machine has cores for a busy deadline; env "
+    "OUTREACH_PORTAL_WORKERS.",
+)
 def web(
     home_dir: Path | None,
     host: str,
@@ -541,27 +551,34 @@ def web(
     forwarded_allow_ips: str,
     header_timeout: float,
     body_timeout: float,
+    workers: int,
 ) -> None:
     """Start the portal on the home folder: https behind a proxy in production; on this
     machine, http://localhost:8000 (browsers keep its Secure cookies for localhost).
 
-    Example: outreach web --port 8000   (stop with Ctrl+C)
+    Example: outreach web --port 8000 --workers 2   (stop with Ctrl+C)
     """
     import os
 
-    from outreach.portal.app import create_app
-    from outreach.portal.server import serve
+    from outreach.portal.app import PortalFactory
+    from outreach.portal.server import NotStarted, serve
 
     # what the portal writes (its database, uploads into the inbox, the approvals file) is its
-    # user's only: files 0600, folders 0700
+    # user's only: files 0600, folders 0700 (the workers inherit the mask)
     os.umask(0o077)
-    serve(
-        create_app(_home(home_dir), body_timeout=body_timeout),
-        host,
-        port,
-        forwarded_allow_ips=forwarded_allow_ips,
-        header_timeout=header_timeout,
-    )
+    portal = PortalFactory(_home(home_dir), body_timeout=body_timeout)
+    portal.prepare()
+    try:
+        serve(
+            portal,
+            host,
+            port,
+            workers=workers,
+            forwarded_allow_ips=forwarded_allow_ips,
+            header_timeout=header_timeout,
+        )
+    except NotStarted as failed:
+        raise click.ClickException(str(failed)) from failed
 
 
 @main.command("web-account", short_help="Add a portal account and print its set-up link.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -70,15 +71,25 @@ HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000; includeSubDomai
 
 
 def portal_secret(home: Home) -> str:
-    """`OUTREACH_PORTAL_SECRET`, else a random secret kept under the home (mode 600)."""
+    """`OUTREACH_PORTAL_SECRET`, else a random secret kept under the home (mode 600). Made
+    whole under another name, then linked into place: processes starting at once (the workers
+    of `outreach web --workers N`) all read the one that was linked first, never a half-written
+    file."""
     if secret := os.environ.get(SIGNING_KEY_ENV):
         return secret
     path = home.root / "portal" / "secret.key"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        partial = path.with_name(f".secret-{secrets.token_hex(8)}.part")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            os.link(partial, path)  # fails if another process linked its secret first
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return path.read_text().strip()
 
 
@@ -271,3 +282,25 @@ def create_app(
         )
 
     return app
+
+
+@dataclass(frozen=True)
+class PortalFactory:
+    """The portal on `home`, made by each process that serves it (`outreach web --workers N`:
+    each worker calls it; it is pickled to them, hence a module-level dataclass). What the
+    workers share lives outside them: accounts, sessions, the bounds on password checks and the
+    uploads' revisions in the portal's database, the session key in `portal_secret`, staged
+    files under the home; `prepare` makes the database's tables and the session key once,
+    before any worker starts."""
+
+    home: Home
+    body_timeout: float = BODY_TIMEOUT_SECONDS
+
+    def prepare(self) -> None:
+        """The session key and the database's tables, made here once: workers starting at once
+        on a new home would otherwise each try to create the same tables."""
+        portal_secret(self.home)
+        Store.for_home(self.home).engine.dispose()
+
+    def __call__(self) -> FastAPI:
+        return create_app(self.home, body_timeout=self.body_timeout)
