@@ -6,6 +6,7 @@ what it freezes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 from collections.abc import Sequence
@@ -479,7 +480,12 @@ def decide(
     else:
         raise ValueError(f"unknown approval action {action!r}")
     if changed:
-        write_approvals(home, current_approvals(store))
         path = approvals_file(home)
-        private_file(private_folder(path.parent) / path.name)
+        folder = private_folder(path.parent)
+        # read and written under one lock: two decisions at once (two workers) each write the
+        # database's state as it is after both, never one without the other's
+        with open(folder / f".{path.name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            write_approvals(home, current_approvals(store))
+        private_file(folder / path.name)
     return changed
