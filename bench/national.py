@@ -88,8 +88,11 @@ def child(kind: str, work: Path) -> dict:
         extra = {"files": sum(len(v) for v in summary.values() if isinstance(v, list))}
     elif kind == "full":
         run_dbt(home, ["build", "--full-refresh"], as_of=as_of)
+        extra = node_times(home.root / "dbt" / "target" / "run_results.json")
     elif kind == "floor":
-        extra = floor(work)
+        extra = floor(work / "floor")
+    elif kind == "night_floor":
+        extra = floor(work / "night_floor", incremental=True)
     elif kind == "dbt_start":
         from outreach.orchestration.dbt import dbt_executable
 
@@ -99,13 +102,20 @@ def child(kind: str, work: Path) -> dict:
     elif kind in nights:
         ingested = pipeline.ingest(home, work / "night")
         middle = time.perf_counter()
+        if kind == "night":  # the warehouse the night's dbt starts from, for its floor (untimed)
+            (work / "night_floor").mkdir(exist_ok=True)
+            shutil.copy(home.warehouse, work / "night_floor" / "outreach.duckdb")
+            started += time.perf_counter() - middle
+            middle = time.perf_counter()
         log_file = run_dbt(home, ["build"], as_of=nights[kind])
         if kind == "empty_night":
             if log_file is not None:
                 raise RuntimeError("a night with nothing the tables read changed ran dbt")
             nodes = 0
         else:
-            results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
+            run_results = home.root / "dbt" / "target" / "run_results.json"
+            shutil.copy(run_results, work / f"{kind}-run_results.json")  # each node's time
+            results = json.loads(run_results.read_text())
             if results["args"].get("full_refresh"):
                 raise RuntimeError("the night rebuilt everything: it was meant to be incremental")
             nodes = len(results["results"])
@@ -135,11 +145,42 @@ def child(kind: str, work: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), **extra}
 
 
-def floor(work: Path) -> dict:
-    """The compiled SQL of the full build, run by DuckDB alone on the pre-build copy."""
+def node_times(path: Path) -> dict:
+    """Where a dbt build's time went, from its run_results.json: its nodes, the seconds dbt
+    spent compiling them and executing them (the SQL, and dbt's own work around it: the
+    adapter's statements, materialization, docs persisted as comments), each node's whole time
+    (with its events and results), and the build's elapsed time (its threads overlap)."""
+    from datetime import datetime
+
+    results = json.loads(path.read_text(encoding="utf-8"))
+
+    def seconds(result: dict, name: str) -> float:
+        return sum(
+            (
+                datetime.fromisoformat(step["completed_at"])
+                - datetime.fromisoformat(step["started_at"])
+            ).total_seconds()
+            for step in result["timing"]
+            if step["name"] == name
+        )
+
+    return {
+        "nodes": len(results["results"]),
+        "compile_seconds": sum(seconds(result, "compile") for result in results["results"]),
+        "execute_seconds": sum(seconds(result, "execute") for result in results["results"]),
+        "node_seconds": sum(result["execution_time"] for result in results["results"]),
+        "elapsed_seconds": results["elapsed_time"],
+    }
+
+
+def floor(folder: Path, *, incremental: bool = False) -> dict:
+    """The compiled SQL of the last dbt build in the home (its nodes, in the order dbt ran
+    them), run by DuckDB alone on `folder`'s copy of the warehouse as it was before that build.
+    A night's (`incremental`): an incremental model's SQL (which selects what the night adds)
+    is run into a table of its own, as dbt's insert would; its pre-hook's delete is left out."""
     import duckdb
 
-    target = work / "home" / "dbt" / "target"
+    target = folder.parent / "home" / "dbt" / "target"
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     order = [
         result["unique_id"]
@@ -147,7 +188,7 @@ def floor(work: Path) -> dict:
     ]
     statements = 0
     # the same file name as the warehouse: the compiled SQL names its catalog "outreach"
-    with duckdb.connect(str(work / "floor" / "outreach.duckdb")) as con:
+    with duckdb.connect(str(folder / "outreach.duckdb")) as con:
         for unique_id in order:
             node = manifest["nodes"].get(unique_id)
             if node is None:  # a unit test
@@ -164,10 +205,18 @@ def floor(work: Path) -> dict:
                 )
             elif kind == "model":
                 con.execute(f"create schema if not exists {node['schema']}")
-                what = "view" if node["config"]["materialized"] == "view" else "table"
-                con.execute(
-                    f"create or replace {what} {node['relation_name']} as {node['compiled_code']}"
-                )
+                materialized = node["config"]["materialized"]
+                if incremental and materialized == "incremental":
+                    con.execute(
+                        f"create or replace temp table floor_{node['name']} as "
+                        f"{node['compiled_code']}"
+                    )
+                else:
+                    what = "view" if materialized == "view" else "table"
+                    con.execute(
+                        f"create or replace {what} {node['relation_name']} as "
+                        f"{node['compiled_code']}"
+                    )
             elif kind == "test":
                 failures = con.execute(
                     f"select count(*) from ({node['compiled_code']})"
@@ -178,9 +227,53 @@ def floor(work: Path) -> dict:
     return {"statements": statements}
 
 
+def _per_node(results: dict) -> dict:
+    """dbt's own cost per node of the full build: what it spends beyond the SQL's floor."""
+    full, floor_ = results["full"], results["floor"]
+    nodes = full["nodes"]
+    per = {key: 1000 * full[f"{key}_seconds"] / nodes for key in ("compile", "execute", "node")}
+    sql = 1000 * floor_["seconds"] / floor_["statements"]
+    return {
+        "key": "per_node",
+        "measure": f"the full build's {nodes} nodes, per node: compile {per['compile']:.0f} ms, "
+        f"execute {per['execute']:.0f} ms (the SQL and dbt's statements around it), the node "
+        f"in all {per['node']:.0f} ms; on {full['elapsed_seconds']:.1f} s of dbt's elapsed "
+        f"time (two threads) and {full['seconds'] - full['elapsed_seconds']:.1f} s before and "
+        "after it (start-up, parse, artifacts)",
+        "seconds": full["seconds"],
+        "peak_mb": full["peak_mb"],
+        "floor": f"the SQL alone, {sql:.0f} ms a statement ({floor_['statements']})",
+        "floor_seconds": floor_["seconds"],
+        "floor_peak_mb": floor_["peak_mb"],
+    }
+
+
+# the lines of a run on another length of history (`--history`)
+HISTORY_LINES = ("ingest", "full", "night", "night_floor", "date_night")
+
+
+def _night_against_its_floor(results: dict) -> dict:
+    """The night against what it cannot do without: its files ingested, one dbt invocation,
+    and the SQL of the nodes it selects run by DuckDB alone."""
+    night, parts = results["night"], results["night_floor"]
+    floor = night["ingest_seconds"] + results["dbt_floor"]["seconds"] + parts["seconds"]
+    return {
+        "key": "night_floor",
+        "measure": "the same night against its floor",
+        "seconds": night["seconds"],
+        "peak_mb": night["peak_mb"],
+        "floor": f"ingest {night['ingest_seconds']:.1f} s, one dbt invocation "
+        f"{results['dbt_floor']['seconds']:.1f} s, the SQL of its {parts['statements']} nodes "
+        f"{parts['seconds']:.1f} s",
+        "floor_seconds": floor,
+        "floor_peak_mb": parts["peak_mb"],
+    }
+
+
 def _against_full(results: dict, kind: str, measure: str, aim: float | None = None) -> dict:
     """A table line of the step `kind` measured against the full build."""
     line = {
+        "key": kind,
         "measure": measure,
         "seconds": results[kind]["seconds"],
         "peak_mb": results[kind]["peak_mb"],
@@ -213,6 +306,16 @@ def main() -> None:
     parser.add_argument("--years", default="2021-2026")
     parser.add_argument("--json", type=Path, help="write the table's lines here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--current-registry",
+        action="store_true",
+        help="today's registry (3,363 sources) over every year, as if there had been no reform",
+    )
+    parser.add_argument(
+        "--history",
+        action="store_true",
+        help="only what grows with history: ingest, full build, the nights",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -229,7 +332,9 @@ def main() -> None:
     print(f"work folder: {work}", file=sys.stderr)
     home = _home(work)
     started = time.perf_counter()
-    generated = generate_national(years, work / "drop", home.registry)
+    generated = generate_national(
+        years, work / "drop", home.registry, current_only=args.current_registry
+    )
     print(
         f"generated {len(generated.files)} files in {time.perf_counter() - started:.1f} s",
         file=sys.stderr,
@@ -275,26 +380,23 @@ def main() -> None:
     results = {"ingest": run_child("ingest", work)}
     (work / "floor").mkdir()
     shutil.copy(home.warehouse, work / "floor" / "outreach.duckdb")
-    results["full"] = run_child("full", work)
-    results["floor"] = run_child("floor", work)
-    results["dbt_start"] = run_child("dbt_start", work)
-    results["dbt_floor"] = run_child("dbt_floor", work)
-    results["night"] = run_child("night", work)
-    results["empty_night"] = run_child("empty_night", work)
-    results["date_night"] = run_child("date_night", work)
-    results["check_floor"] = run_child("check_floor", work)
-    results["check"] = run_child("check", work)
-    results["report_province"] = run_child("report_province", work)
-    results["report_national"] = run_child("report_national", work)
+    steps = ["full", "floor", "dbt_start", "dbt_floor", "night", "night_floor", "empty_night"]
+    steps += ["date_night"]
+    if not args.history:
+        steps += ["check_floor", "check", "report_province", "report_national"]
+    for step in steps:
+        results[step] = run_child(step, work)
 
     lines = [
         {
+            "key": "ingest",
             "measure": f"ingest of the national {years[0]}-{years[-1]} "
             f"({results['ingest']['files']:,} files)",
             "seconds": results["ingest"]["seconds"],
             "peak_mb": results["ingest"]["peak_mb"],
         },
         {
+            "key": "full",
             "measure": f"dbt full build, national {years[0]}-{years[-1]}",
             "seconds": results["full"]["seconds"],
             "peak_mb": results["full"]["peak_mb"],
@@ -311,6 +413,7 @@ def main() -> None:
             "dbt_floor",
             "one dbt invocation that runs nothing (start-up, parse, artifacts)",
         ),
+        _per_node(results),
         _against_full(
             results,
             "night",
@@ -319,6 +422,7 @@ def main() -> None:
             f"next day ({results['night']['nodes']} nodes)",
             0.15,
         ),
+        _night_against_its_floor(results),
         _against_full(
             results,
             "empty_night",
@@ -334,33 +438,43 @@ def main() -> None:
             f"({results['date_night']['nodes']} nodes)",
             0.10,
         ),
-        {
-            "measure": f"quality checks, {period.code}, every province: GX validates every row "
-            f"({results['check_floor']['rows']:,} rows of {results['check_floor']['datasets']} "
-            f"datasets; {results['check']['flags']:,} flags)",
-            "seconds": results["check"]["seconds"],
-            "peak_mb": results["check"]["peak_mb"],
-            "floor": "the rows read, then the same suites over no row (GX's start, Data Docs)",
-            "floor_seconds": results["check_floor"]["seconds"],
-            "floor_peak_mb": results["check_floor"]["peak_mb"],
-        },
-        {
-            "measure": f"report {period.code}, Lạng Sơn ({results['report_province']['figures']} "
-            "figures)",
-            "seconds": results["report_province"]["seconds"],
-            "peak_mb": results["report_province"]["peak_mb"],
-        },
-        {
-            "measure": f"report {period.code}, national aggregate "
-            f"({results['report_national']['figures']:,} figures)",
-            "seconds": results["report_national"]["seconds"],
-            "peak_mb": results["report_national"]["peak_mb"],
-            "floor": "report for one province",
-            "floor_seconds": results["report_province"]["seconds"],
-            "aim": 5.0,
-            "peak_aim_mb": 1024,
-        },
     ]
+    if not args.history:
+        lines += [
+            {
+                "measure": f"quality checks, {period.code}, every province: GX validates every row "
+                f"({results['check_floor']['rows']:,} rows of {results['check_floor']['datasets']} "
+                f"datasets; {results['check']['flags']:,} flags)",
+                "seconds": results["check"]["seconds"],
+                "peak_mb": results["check"]["peak_mb"],
+                "floor": "the rows read, then the same suites over no row (GX's start, Data Docs)",
+                "floor_seconds": results["check_floor"]["seconds"],
+                "floor_peak_mb": results["check_floor"]["peak_mb"],
+            },
+            {
+                "measure": f"report {period.code}, Lạng Sơn "
+                f"({results['report_province']['figures']} figures)",
+                "seconds": results["report_province"]["seconds"],
+                "peak_mb": results["report_province"]["peak_mb"],
+            },
+            {
+                "measure": f"report {period.code}, national aggregate "
+                f"({results['report_national']['figures']:,} figures)",
+                "seconds": results["report_national"]["seconds"],
+                "peak_mb": results["report_national"]["peak_mb"],
+                "floor": "report for one province",
+                "floor_seconds": results["report_province"]["seconds"],
+                "aim": 5.0,
+                "peak_aim_mb": 1024,
+            },
+        ]
+    if args.history:  # the lines a history of other length is compared by
+        lines = [line for line in lines if line.get("key") in HISTORY_LINES]
+    for line in lines:
+        line["years"] = f"{years[0]}-{years[-1]}"
+        line["registry"] = "current" if args.current_registry else "reform"
+        if args.current_registry:  # today's country over every year: the headroom's lines
+            line["measure"] = f"ten times a national year: {line['measure']}"
     from bench_table import finish, print_table
 
     print_table(lines)

@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/summary.py
 
-Runs bench/ingest_national.py, bench/national.py, bench/airflow_overhead.py and
-bench/dbt_in_airflow.py (each prints its own table as it goes, on stderr here), then prints the
-lines of all of them in one Markdown table with each line's floor, ratio, aim and peak memory,
-and the machine it ran on; then bench/portal_load.py's table (the portal under a deadline: 300
-senders at once) and bench/portal_sustained.py's (a steady 10 uploads a second for two minutes
-on as many worker processes as the machine has cores), whose lines are also in the first table.
+Runs bench/ingest_national.py, bench/national.py (on 2021-2026, then what grows with history
+again on 2016-2026, with a line for each night on the longer history against the same night on
+the shorter), bench/airflow_overhead.py and bench/dbt_in_airflow.py (each prints its own table
+as it goes, on stderr here), then prints the lines of all of them in one Markdown table with
+each line's floor, ratio, aim and peak memory, and the machine it ran on; then
+bench/portal_load.py's table (the portal under a deadline: 300 senders at once) and
+bench/portal_sustained.py's (a steady 10 uploads a second for two minutes on as many worker
+processes as the machine has cores), whose lines are also in the first table.
 """
 
 from __future__ import annotations
@@ -27,7 +29,49 @@ sys.path.insert(0, str(HERE))
 
 from bench_table import print_table  # noqa: E402
 
-BENCHES = ["ingest_national.py", "national.py", "airflow_overhead.py", "dbt_in_airflow.py"]
+HISTORY_FROM = 2016
+
+# each script with its arguments; the second national run only measures what grows with
+# history (ingest, full build, the nights) on eleven years: the reporting calendar and the
+# programme start in 2016
+BENCHES = [
+    ["ingest_national.py"],
+    ["national.py"],
+    ["national.py", "--years", f"{HISTORY_FROM}-2026", "--history"],
+    # headroom: ten years of today's registry (3,363 sources), ten times a national year
+    ["national.py", "--years", "2017-2026", "--current-registry"],
+    ["airflow_overhead.py"],
+    ["dbt_in_airflow.py"],
+]
+# the nights on the longer history against the same nights on the shorter: at most this
+HISTORY_AIM = 1.2
+
+
+def history_lines(lines: list[dict]) -> list[dict]:
+    """Each night on 2016-2026 against the same night on 2021-2026."""
+    runs: dict[str, dict[str, dict]] = {}
+    for line in lines:
+        if line.get("years") and line.get("key") and line.get("registry") == "reform":
+            runs.setdefault(line["years"], {})[line["key"]] = line
+    if len(runs) != 2:
+        return []
+    short, long = sorted(runs.items(), key=lambda run: run[0], reverse=True)
+    compared = []
+    for key, what in (("night", "the night after one day's files"), ("date_night", "a date night")):
+        if key in short[1] and key in long[1]:
+            compared.append(
+                {
+                    "measure": f"{what} on {long[0]} (its history 11 years) against the same "
+                    f"night on {short[0]} (6 years)",
+                    "seconds": long[1][key]["seconds"],
+                    "peak_mb": long[1][key]["peak_mb"],
+                    "floor": f"the same night on {short[0]}",
+                    "floor_seconds": short[1][key]["seconds"],
+                    "floor_peak_mb": short[1][key]["peak_mb"],
+                    "aim": HISTORY_AIM,
+                }
+            )
+    return compared
 
 
 def machine() -> str:
@@ -50,17 +94,18 @@ def main() -> None:
     started = time.perf_counter()
     lines: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as folder:
-        for script in BENCHES:
-            out = Path(folder) / f"{script}.json"
-            print(f"== {script}", file=sys.stderr, flush=True)
+        for number, (script, *arguments) in enumerate(BENCHES):
+            out = Path(folder) / f"{number}-{script}.json"
+            print(f"== {script} {' '.join(arguments)}", file=sys.stderr, flush=True)
             result = subprocess.run(
-                [sys.executable, str(HERE / script), "--json", str(out)],
+                [sys.executable, str(HERE / script), *arguments, "--json", str(out)],
                 stdout=sys.stderr,
                 check=False,
             )
             if result.returncode != 0 or not out.is_file():
                 sys.exit(f"{script} failed (exit {result.returncode})")
             lines += json.loads(out.read_text(encoding="utf-8"))
+        lines += history_lines(lines)
         # the portal under a deadline's load: its own table (counts and latencies, not ratios)
         print("== portal_load.py", file=sys.stderr, flush=True)
         portal = Path(folder) / "portal.md"

@@ -144,3 +144,21 @@ def test_every_version_is_kept_with_the_one_that_counts(demo):
         where file_name = 'PVHTT-186_2022-06.csv'""",
     )
     assert rejected == ("rejected", False, True)
+
+
+def test_the_unit_tests_run_here_not_in_a_deployments_builds(demo, tmp_path):
+    """A deployment's builds leave the unit tests out (they test the SQL on fixtures, not the
+    data); they run here, on the demo's warehouse, and every one passes."""
+    import json
+
+    from outreach.orchestration.dbt import run_dbt
+
+    built = json.loads((demo["home"].root / "dbt" / "target" / "run_results.json").read_text())
+    assert built["args"]["exclude_resource_types"] == ["unit_test"]
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    run_dbt(home, ["test", "--select", "test_type:unit"], as_of=AS_OF)
+    ran = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())["results"]
+    units = [result for result in ran if result["unique_id"].startswith("unit_test.")]
+    assert len(units) >= 10 and all(result["status"] == "pass" for result in units)
+    assert not [result for result in ran if result["unique_id"].split(".")[0] in ("model", "test")]

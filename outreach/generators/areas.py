@@ -245,13 +245,18 @@ def national_successions(catalogue: list[dict[str, str]]) -> list[CommuneSuccess
 
 
 def units_before(
-    catalogue: list[dict[str, str]], province_codes: set[str] | list[str]
+    catalogue: list[dict[str, str]],
+    province_codes: set[str] | list[str],
+    valid_from: str = BEFORE_FROM,
 ) -> list[Unit]:
-    """The communes of these provinces in the 2022 catalogue, valid until the reform."""
-    return [_unit_before(row) for row in catalogue if row["province_code"] in province_codes]
+    """The communes of these provinces in the 2022 catalogue, valid from `valid_from` until the
+    reform."""
+    return [
+        _unit_before(row, valid_from) for row in catalogue if row["province_code"] in province_codes
+    ]
 
 
-def _unit_before(row: dict[str, str]) -> Unit:
+def _unit_before(row: dict[str, str], valid_from: str = BEFORE_FROM) -> Unit:
     return Unit(
         commune_code=row["commune_code"],
         commune_name=row["commune_name"],
@@ -262,7 +267,7 @@ def _unit_before(row: dict[str, str]) -> Unit:
         province_code=row["province_code"],
         province_name=row["province_name"],
         province_type=row["province_type"],
-        valid_from=BEFORE_FROM,
+        valid_from=valid_from,
         valid_to=BEFORE_TO,
         catalogue_date=CATALOGUE_DATE,
     )

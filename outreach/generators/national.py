@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from outreach.core.home import PROJECT_ROOT, SEEDS_DIR
 from outreach.core.registry import Reference, read_seed
 from outreach.generators.areas import (
+    BEFORE_FROM,
     COMMUNES_SEED,
     PROVINCES_SEED,
     REFORM_DATE,
@@ -98,15 +99,33 @@ class NationalSource:
     communes: tuple[str, ...]
 
 
-def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[NationalSource]:
-    """A seeds folder for the whole country; returns the sources it registers."""
+def write_national_seeds(
+    seeds_dir: Path,
+    catalogue: Path = CATALOGUE,
+    since: str = BEFORE_FROM,
+    *,
+    current_only: bool = False,
+) -> list[NationalSource]:
+    """A seeds folder for the whole country; returns the sources it registers. The units and
+    sources before the reform are registered from `since` (a sample of earlier years: from its
+    first year). `current_only`: the country as it is since the reform, as if it had always been
+    so (its communes, offices and outlets from `since`, none before the reform): a longer
+    history at today's scale, for the benchmarks."""
     seeds_dir.mkdir(parents=True, exist_ok=True)
     rows = catalogue_rows(catalogue)
     provinces = sorted({row["province_code"]: row["province_name"] for row in rows}.items())
-    units = units_before(rows, {code for code, _ in provinces})
+    units = [] if current_only else units_before(rows, {code for code, _ in provinces}, since)
     after = units_after()
+    if current_only:
+        after = [replace(unit, valid_from=since) for unit in after]
+        provinces = []  # no outlet nor district office before the reform
+    since_reform = since if current_only else REFORM_DATE
     write_rows(units + after, Unit, seeds_dir / "ref_admin_units.csv")
-    write_rows(national_successions(rows), CommuneSuccession, seeds_dir / f"{COMMUNES_SEED}.csv")
+    write_rows(
+        [] if current_only else national_successions(rows),
+        CommuneSuccession,
+        seeds_dir / f"{COMMUNES_SEED}.csv",
+    )
     communes: dict[str, list[str]] = {}
     district_names = {}
     for unit in units:
@@ -128,6 +147,7 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
                     province_code,
                     "",
                     reporters="10",
+                    valid_from=since,
                     valid_to=_day_before(REFORM_DATE),
                 )
             )
@@ -151,19 +171,23 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
                 province_code,
                 "",
                 reporters="20",
-                valid_from=REFORM_DATE,
-                predecessors="|".join(
-                    f"{prefix}-{old}" for old in olds for prefix in ("BAO", "PTTH")
-                ),
+                valid_from=since_reform,
+                predecessors=""
+                if current_only
+                else "|".join(f"{prefix}-{old}" for old in olds for prefix in ("BAO", "PTTH")),
             )
         )
         sources.append(NationalSource(code, "outlet_provincial", None, ()))
     for code, name in CENTRAL_OFFICES:
         registry.append(
-            _registry_row(code, name, "outlet_central", CENTRAL_PROVINCE, "", reporters="5")
+            _registry_row(
+                code, name, "outlet_central", CENTRAL_PROVINCE, "", reporters="5", valid_from=since
+            )
         )
         sources.append(NationalSource(code, "outlet_central", None, ()))
-    for district_code, (district_name, province_code) in sorted(district_names.items()):
+    for district_code, (district_name, province_code) in sorted(
+        {} if current_only else district_names.items()
+    ):
         code = f"PVHTT-{district_code}"
         registry.append(
             _registry_row(
@@ -173,6 +197,7 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
                 province_code,
                 district_code,
                 reporters="",
+                valid_from=since,
                 valid_to=_day_before(REFORM_DATE),
             )
         )
@@ -190,7 +215,7 @@ def write_national_seeds(seeds_dir: Path, catalogue: Path = CATALOGUE) -> list[N
             unit.province_code,
             "",
             reporters="",
-            valid_from=REFORM_DATE,
+            valid_from=since_reform,
         )
         registry.append({**row, "commune_code": unit.commune_code})
         sources.append(NationalSource(code, "commune", None, (unit.commune_code,)))
@@ -219,7 +244,7 @@ def _registry_row(
     district_code,
     *,
     reporters,
-    valid_from: str = "2020-01-01",
+    valid_from: str = BEFORE_FROM,
     valid_to: str = "",
     predecessors: str = "",
 ) -> dict:
@@ -323,6 +348,7 @@ def generate_national(
     xlsx_share: float = 0.0,
     provinces: set[str] | None = None,
     plant_problems: bool = True,
+    current_only: bool = False,
 ) -> SampleResult:
     """Write one file per source per month of the given years into `inbox`.
 
@@ -331,9 +357,11 @@ def generate_national(
     outlets of each old province until June 2025, commune offices and the merged outlets from
     July 2025), and only months whose files have all been sent by now. With `plant_problems`,
     as in the demo: months never sent, late files, corrections `_r2` of an accepted first
-    version, and broken files.
+    version, and broken files. `current_only`: today's registry as if it had always been so
+    (`write_national_seeds`).
     """
-    sources = write_national_seeds(seeds_dir)
+    since = min(BEFORE_FROM, f"{min(years)}-01-01")
+    sources = write_national_seeds(seeds_dir, since=since, current_only=current_only)
     reference = Reference.load(seeds_dir)
     inbox.mkdir(parents=True, exist_ok=True)
     result = SampleResult()
