@@ -834,9 +834,10 @@ class AnnexWriter(Comparing):
     def _area_matrix(
         self, column_of: dict[date, date], keys: list[date], labels: list[str] | None
     ) -> tuple[list[bytes], str]:
-        """The country's: each province × month (a phase: year), coloured by the share of the
-        monthly reports due that came in. A row for each of thousands of sources would be
-        metres high and unreadable."""
+        """The country's: each province (its report area: a province merged in 2025 counts in
+        the one it merged into from the first period ending after it) × month (a phase: year),
+        coloured by the share of the monthly reports due that came in. A row for each of
+        thousands of sources would be metres high and unreadable."""
         from report import charts
 
         counted: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -844,7 +845,8 @@ class AnnexWriter(Comparing):
             if not row["is_expected"]:
                 continue
             kind = "empty" if row["is_empty_report"] else row["submission_status"]
-            area = str(self.data.sources[row["source_code"]]["province_code"])
+            province = str(self.data.sources[row["source_code"]]["province_code"])
+            area = self.data.report_areas.get(province, province)
             cell = counted[(area, column_of.get(row["report_month"], row["report_month"]))]
             if kind == "not_yet_due":
                 cell[2] += 1

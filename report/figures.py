@@ -258,6 +258,9 @@ class ReportData:
     # comparison kind -> measure key -> the row of marts.rpt_period_comparisons
     comparisons: dict[str, dict[str, dict]] = field(default_factory=dict)
     trend: list[dict] = field(default_factory=list)  # the trend chart's periods, by measure
+    # each province's report area in the period: itself, or (from the period ending after the
+    # 2025 merger) the province it merged into
+    report_areas: dict[str, str] = field(default_factory=dict)
 
     @property
     def calendar(self) -> ReportingCalendar:
@@ -447,4 +450,13 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
             for kind in (SAME_PERIOD, PREVIOUS_PERIOD)
         },
         trend=[row for row in compared if row["comparison_kind"] == "trend"],
+        report_areas={
+            str(row["province_code"]): str(row["report_area_code"])
+            for row in _rows(
+                con,
+                "select province_code, report_area_code from marts.dim_report_areas "
+                "where period_code = ?",
+                [period.code],
+            )
+        },
     )

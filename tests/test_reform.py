@@ -572,6 +572,26 @@ def test_the_national_aggregate_uses_the_34_provinces_across_the_reform(national
     assert "BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in national["reports"]["2025"]["text"]
 
 
+def test_the_countrys_completeness_chart_has_a_row_per_province_of_the_period(
+    national, monkeypatch
+):
+    """A row for each report area of the year 2025: Hà Giang's offices count in Tuyên Quang,
+    which it merged into, as in the completeness table; none for each source."""
+    from outreach.core.scope import resolve_scope
+    from report import charts
+    from report.build import write_report
+
+    rows, drawn = [], charts.completeness_matrix
+    monkeypatch.setattr(
+        charts,
+        "completeness_matrix",
+        lambda names, *rest: rows.append(names) or drawn(names, *rest),
+    )
+    home = national["home"]
+    write_report(home, parse_period("2025"), scope=resolve_scope(home, "toan-quoc"))
+    assert [sorted(names) for names in rows] == [["Tỉnh Lạng Sơn", "Tỉnh Tuyên Quang"]]
+
+
 def test_the_national_aggregate_after_the_reform_counts_commune_offices(national):
     figures = national["reports"]["2026-H1"]["figures"]
     months = [f"2026-{month:02d}" for month in range(1, 7)]

@@ -10,13 +10,32 @@ periods as (
     select * from {{ ref('int_periods_listed') }}
 ),
 
+units as (
+    select * from {{ ref('stg_reference__admin_units') }}
+),
+
 provinces as (
     select
         province_code,
         -- the name it had last (a reused code names the province after the reform)
         arg_max(province_name, valid_from) as province_name
-    from {{ ref('stg_reference__admin_units') }}
+    from units
     group by province_code
+),
+
+-- the name a code had in each period, in its last month: the reform reused codes (15 was Yên
+-- Bái's until June 2025, then the merged Lào Cai's), so a name by code alone is one era's
+period_names as (
+    select
+        periods.period_code,
+        units.province_code,
+        arg_max(units.province_name, units.valid_from) as province_name
+    from periods
+    inner join units
+        on
+            periods.last_month >= units.valid_from
+            and periods.last_month <= coalesce(units.valid_to, date '9999-12-31')
+    group by periods.period_code, units.province_code
 ),
 
 successions as (
@@ -44,13 +63,19 @@ final as (
         case
             when mapped.is_merged then mapped.new_province_code else mapped.province_code
         end as report_area_code,
-        coalesce(report_areas.province_name, mapped.province_name) as report_area_name,
+        coalesce(period_names.province_name, report_areas.province_name, mapped.province_name)
+            as report_area_name,
         mapped.is_merged and mapped.new_province_code != mapped.province_code
             as is_merged_into_another
     from mapped
     left join provinces as report_areas
         on
             report_areas.province_code
+            = case when mapped.is_merged then mapped.new_province_code else mapped.province_code end
+    left join period_names
+        on
+            mapped.period_code = period_names.period_code
+            and period_names.province_code
             = case when mapped.is_merged then mapped.new_province_code else mapped.province_code end
 )
 

@@ -13,6 +13,14 @@ areas as (
     where area_level = 'province'
 ),
 
+report_area_names as (
+    select distinct
+        period_code,
+        report_area_code,
+        report_area_name
+    from {{ ref('dim_report_areas') }}
+),
+
 sources as (
     select * from {{ ref('dim_sources') }}
 ),
@@ -113,7 +121,8 @@ country_provinces as (
         rates.period_code,
         rates.aggregation_level,
         rates.aggregation_code,
-        areas.area_name as aggregation_label_vi,
+        -- the province as it was named in the period (a reused code: its name of then)
+        coalesce(area_names.report_area_name, areas.area_name) as aggregation_label_vi,
         rates.expected_reports,
         rates.actual_reports,
         rates.reports_on_time,
@@ -124,6 +133,10 @@ country_provinces as (
     from rates
     left join areas
         on rates.aggregation_code = areas.area_code
+    left join report_area_names as area_names
+        on
+            rates.period_code = area_names.period_code
+            and rates.aggregation_code = area_names.report_area_code
     where rates.aggregation_level = 'province'
 ),
 
