@@ -225,6 +225,17 @@ def write_national_seeds(
         writer.writerows(registry)
     for name in SHARED_SEEDS:
         shutil.copy(SEEDS_DIR / name, seeds_dir / name)
+    if current_only:  # the key areas as they are since the reform, from `since` too
+        key_areas = seeds_dir / "ref_key_area_communes.csv"
+        with open(key_areas, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields, kept = reader.fieldnames or [], list(reader)
+        with open(key_areas, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(
+                {**row, "valid_from": since} for row in kept if row["valid_from"] >= REFORM_DATE
+            )
     return sources
 
 
