@@ -123,3 +123,28 @@ def test_the_national_sample_command(tmp_path):
         main, ["sample", "--scale", "national", "--inbox", str(tmp_path / "x")]
     )
     assert refused.exit_code != 0 and "--years" in refused.output
+
+
+@pytest.mark.warehouse
+def test_a_registry_begun_after_the_reform_builds(tmp_path):
+    """Today's country only, as a deployment begun after the 2025 reform registers it (no
+    district, no unit before the reform; the benchmarks' headroom runs it over ten years): it
+    ingests and builds, its districts' text columns empty, not read as numbers."""
+    from outreach.orchestration import pipeline
+
+    home = new_home(tmp_path / "home")
+    generate_national([2026], tmp_path / "drop", home.registry, provinces={"20"}, current_only=True)
+    with open(home.registry / "ref_sources.csv", encoding="utf-8", newline="") as handle:
+        kinds = {row["source_kind"] for row in csv.DictReader(handle)}
+    assert kinds == {"commune", "outlet_provincial", "outlet_central"}
+    assert pipeline.ingest(home, tmp_path / "drop")["accepted"]
+    pipeline.build(home, date(2026, 11, 15))
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        sources = con.execute(
+            "select count(*), count(district_name) from marts.dim_sources "
+            "where source_kind = 'commune' and province_code = '20'"
+        ).fetchone()
+        received = con.execute(
+            "select count(*) from marts.fct_reporting_completeness where is_received"
+        ).fetchone()
+    assert sources[0] > 50 and sources[1] == 0 and received[0] > 500
