@@ -58,9 +58,10 @@ test: setup
 tests: setup
 	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder
 
-# the inner loop: every test that needs no built warehouse, no Airflow and no browser
+# the inner loop: every test that needs no built warehouse, no Airflow and no browser, on two
+# workers (a module to a worker): its tests keep a core busy, so one process leaves the other idle
 test-fast: setup
-	$(BIN)/pytest -m fast
+	$(BIN)/pytest -m fast -n 2 --dist loadfile
 
 # Airflow's embedded default (SQLite, LocalExecutor), the UI on http://localhost:8080
 airflow: setup

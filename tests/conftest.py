@@ -28,29 +28,34 @@ from outreach.core.registry import Reference
 # alone at the end
 LONGEST_FIRST = [
     "test_scheduler",
-    "test_reform",
-    "test_publish",
-    "test_e2e",
-    "test_embedded_airflow",
-    "test_comparisons",
-    "test_report_sections",
     "test_incremental",
-    "test_calendar",
+    "test_reform",
     "test_readme",
+    "test_calendar",
+    "test_publish",
+    "test_report_sections",
+    "test_e2e",
+    "test_comparisons",
+    "test_embedded_airflow",
     "test_approval",
-    "test_provinces",
-    "test_portal",
-    "test_warehouse",
-    "test_portal_browser",
-    "test_portal_narratives",
-    "test_portal_periods",
-    "test_checks",
+    "test_login_guessing",
     "test_phase",
-    "test_periods",
-    "test_draft",
-    "test_national",
+    "test_portal",
+    "test_portal_browser",
+    "test_checks",
     "test_messy_files",
-    "test_analyst",
+    "test_provinces",
+    "test_portal_months",
+    "test_draft",
+    "test_accounts",
+    "test_national",
+    "test_warehouse",
+    "test_portal_narratives",
+    "test_properties",
+    "test_report",
+    "test_report_formats",
+    "test_periods",
+    "test_portal_periods",
 ]
 
 
@@ -70,26 +75,31 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session", autouse=True)
 def airflow_migrated_once(tmp_path_factory):
-    """Airflow's metadata database migrated once per test session, then copied into each new
-    home that runs Airflow: `airflow db migrate` costs over ten seconds a home here, and every
-    home would otherwise pay it. The copy is what the migration makes (the same release);
-    `prepare_airflow` itself still runs, and still migrates a home whose database is another
-    release's."""
+    """Airflow's metadata database migrated once for the whole test run (by the first worker
+    that runs Airflow: `built_once_per_run`), then copied into each new home that runs Airflow:
+    `airflow db migrate` costs over ten seconds a home here, and every home would otherwise pay
+    it. The copy is what the migration makes (the same release); `prepare_airflow` itself still
+    runs, and still migrates a home whose database is another release's."""
     from outreach.core.home import Home
     from outreach.orchestration import airflow_run
 
     prepare = airflow_run.prepare_airflow
-    template: list[Home] = []
+    template: list[Path] = []
 
     def prepare_from_template(home, log):
         database = home.airflow / "airflow.db"
         if not database.exists():
             if not template:
-                template.append(Home(tmp_path_factory.mktemp("airflow-template")).ensure())
-                prepare(template[0], log)
+
+                def migrate(root: Path) -> Path:
+                    made = Home(root).ensure()
+                    prepare(made, log)
+                    return made.airflow
+
+                template.append(built_once_per_run(tmp_path_factory, "airflow-template", migrate))
             home.airflow.mkdir(parents=True, exist_ok=True)
-            shutil.copy(template[0].airflow / "airflow.db", database)
-            shutil.copy(template[0].airflow / ".prepared", home.airflow / ".prepared")
+            shutil.copy(template[0] / "airflow.db", database)
+            shutil.copy(template[0] / ".prepared", home.airflow / ".prepared")
         return prepare(home, log)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -163,14 +173,17 @@ def demo(tmp_path_factory):
 
 @heavy_fixture(scope="session")
 def clean(tmp_path_factory):
-    """The demo period without planted problems."""
+    """The demo period without planted problems, through every step once, as of its closing
+    date (for the whole run, as `demo`)."""
     from outreach.generators.sample import generate
 
-    root = tmp_path_factory.mktemp("clean")
-    home = new_home(root / "home")
-    sample = generate(PERIOD, root / "drop", seed=1, plant_problems=False)
-    result = run_pipeline(home, root / "drop")
-    return {"home": home, "sample": sample, **result}
+    def build(root: Path) -> dict:
+        home = new_home(root / "home")
+        sample = generate(PERIOD, root / "drop", seed=1, plant_problems=False)
+        result = run_pipeline(home, root / "drop")
+        return {"home": home, "sample": sample, **result}
+
+    return built_once_per_run(tmp_path_factory, "clean", build)
 
 
 def run_period(home: Path, period: str, drop: Path | None = None) -> dict:

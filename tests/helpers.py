@@ -257,8 +257,37 @@ def footnotes(document) -> dict[str, str]:
 PORTAL_PASSWORD = secrets.token_urlsafe(18)
 
 
+# each login's argon2 hash of PORTAL_PASSWORD, made once per test process: a hash takes a fifth of
+# a second of both cores, and the portal's tests make the same accounts again for every test
+_PORTAL_HASHES: dict[str, str] = {}
+
+
+class _KnownHash:
+    """The store's hasher, whose `hash` of the test password gives a hash it made before."""
+
+    def __init__(self, hasher, known: str) -> None:
+        self.hasher, self.known = hasher, known
+
+    def hash(self, password: str) -> str:
+        return self.known if password == PORTAL_PASSWORD else self.hasher.hash(password)
+
+    def __getattr__(self, name: str):
+        return getattr(self.hasher, name)
+
+
 def add_portal_account(store, login: str, name: str, role: str, **where: str) -> None:
-    store.add_account(login, name, role, password=PORTAL_PASSWORD, **where)
+    """The account added by the store, its password PORTAL_PASSWORD: stored as a real argon2
+    hash (the store's hasher, production's parameters) that was made for this login once per
+    test process, which every login then verifies against."""
+    from unittest import mock
+
+    from outreach.portal import store as store_module
+
+    hasher = store_module._hasher
+    if login not in _PORTAL_HASHES:
+        _PORTAL_HASHES[login] = hasher.hash(PORTAL_PASSWORD)
+    with mock.patch.object(store_module, "_hasher", _KnownHash(hasher, _PORTAL_HASHES[login])):
+        store.add_account(login, name, role, password=PORTAL_PASSWORD, **where)
 
 
 def portal_home(root: Path, published: Path) -> Home:

@@ -23,6 +23,7 @@ from helpers import (
 )
 
 from ingest.approvals import approvals_file
+from outreach.core.home import Home
 from outreach.orchestration import pipeline
 from outreach.portal.app import create_app
 from outreach.portal.store import Store
@@ -75,8 +76,10 @@ def _decide(officer: TestClient, csrf: str, action: str):
 
 
 def test_an_approved_period_keeps_its_figures_until_it_is_reopened(demo, tmp_path):
-    home = new_home(tmp_path / "home")
-    shutil.copy(demo["home"].warehouse, home.warehouse)
+    # the demo's whole home, the state of its last build included: this first night has no new
+    # file and builds nothing, as a night after the demo's would
+    shutil.copytree(demo["home"].root, tmp_path / "home", symlinks=True)
+    home = Home(tmp_path / "home")
     _night(home)
     before = json.loads((home.report_dir(PERIOD.code) / "figures.json").read_text(encoding="utf-8"))
     march = _march(home)

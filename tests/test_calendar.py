@@ -8,10 +8,12 @@ from datetime import date
 
 import duckdb
 import pytest
+from fast_tier import heavy_fixture
 from helpers import PERIOD, document_text, new_home, write_csv
 
 from ingest.load import inspect_file
 from outreach.core.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
+from outreach.core.home import Home
 from outreach.core.periods import parse_period
 from outreach.core.settings import CALENDAR_ENV, reports_for_night, settings
 from outreach.orchestration import pipeline
@@ -86,12 +88,23 @@ def test_ingest_checks_dates_against_the_calendar(
         assert expected in problem.message_vi
 
 
-def test_dbt_and_the_report_follow_the_same_calendar(demo, tmp_path, monkeypatch):
-    monkeypatch.setenv(CALENDAR_ENV, ND09_2019)
-    home = new_home(tmp_path / "home")
-    shutil.copy(demo["home"].warehouse, home.warehouse)
-    as_of = ND09.closing_date(PERIOD)
-    pipeline.build(home, as_of)
+@heavy_fixture(scope="module")
+def under_nd09(demo, tmp_path_factory):
+    """The demo's warehouse in a home of its own, built, checked and reported on under Nghị định
+    09 as of the day its 2022-H1 closes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CALENDAR_ENV, ND09_2019)
+        home = new_home(tmp_path_factory.mktemp("nd09") / "home")
+        shutil.copy(demo["home"].warehouse, home.warehouse)
+        as_of = ND09.closing_date(PERIOD)
+        pipeline.build(home, as_of)
+        pipeline.check(home, PERIOD)
+        files = pipeline.report(home, PERIOD, pdf=False)
+    return {"home": home, "as_of": as_of, "files": files}
+
+
+def test_dbt_and_the_report_follow_the_same_calendar(under_nd09):
+    home, as_of = under_nd09["home"], under_nd09["as_of"]
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         rows = con.execute(
             "select report_month, due_date, is_expected from marts.fct_reporting_completeness"
@@ -105,9 +118,7 @@ def test_dbt_and_the_report_follow_the_same_calendar(demo, tmp_path, monkeypatch
         assert due == ND09.due_date(month)
         assert is_expected == (ND09.window(month)[1] < as_of)
     assert period == (*ND09.period_dates(PERIOD), ND09_2019)
-    pipeline.check(home, PERIOD)
-    files = pipeline.report(home, PERIOD, pdf=False)
-    assert ND09.rule_vi(PERIOD) in document_text(files.docx)
+    assert ND09.rule_vi(PERIOD) in document_text(under_nd09["files"].docx)
 
 
 def test_the_default_warehouse_follows_calendar_months(demo):
@@ -119,8 +130,9 @@ def test_the_default_warehouse_follows_calendar_months(demo):
     assert MONTHLY.rule_vi(PERIOD) in document_text(demo["report"].docx)
 
 
-def test_directive_documents_follow_the_calendar_of_the_period(demo, tmp_path, monkeypatch):
-    """Under Nghị định 09, a document of 20 June comes in July's file and belongs to H2."""
+def test_directive_documents_follow_the_calendar_of_the_period(under_nd09, tmp_path, monkeypatch):
+    """Under Nghị định 09, a document of 20 June comes in July's file and belongs to H2: on the
+    night of 25 July, after the night that closed 2022-H1."""
     import json
 
     from helpers import write_xlsx
@@ -128,8 +140,8 @@ def test_directive_documents_follow_the_calendar_of_the_period(demo, tmp_path, m
     from ingest.load import ingest_inbox
 
     monkeypatch.setenv(CALENDAR_ENV, ND09_2019)
-    home = new_home(tmp_path / "home")
-    shutil.copy(demo["home"].warehouse, home.warehouse)
+    shutil.copytree(under_nd09["home"].root, tmp_path / "home", symlinks=True)
+    home = Home(tmp_path / "home")
     write_xlsx(
         home.inbox,
         "VANBAN_STTTT_2022-07.xlsx",
