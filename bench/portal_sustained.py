@@ -283,6 +283,15 @@ def measure(
     return run, extra
 
 
+def _middle(values: list[float]) -> float:
+    """The median, or NaN when no upload was answered (the run's table still prints)."""
+    return statistics.median(values) if values else float("nan")
+
+
+def _largest(values: list[float]) -> float:
+    return max(values, default=float("nan"))
+
+
 def label(run: Run, workers: int) -> str:
     return f"sustained {run.rate:g} uploads/s for {run.duration:g} s on {workers} workers"
 
@@ -293,7 +302,7 @@ def lines_of(run: Run, extra: dict) -> list[dict]:
     found = extra["landed"]
     errors = len(run.errors) + len(extra["server_errors"])
     return [
-        {"measure": f"{name}: median answer", "seconds": statistics.median(run.answers),
+        {"measure": f"{name}: median answer", "seconds": _middle(run.answers),
          "peak_mb": extra["peak_mb"]},
         {"measure": f"{name}: p95 answer", "seconds": percentile(run.answers, 0.95),
          "peak_mb": extra["peak_mb"], "aim_seconds": ANSWER_AIM_SECONDS},
@@ -316,13 +325,13 @@ def table_of(run: Run, extra: dict) -> str:
          f"recorded, {found.distinct_recorded} distinct, {len(run.errors)} errors)"),
         ("server errors logged (database is locked included)", f"{len(extra['server_errors'])}"),
         ("an upload's answer from its due moment: median, 95th percentile, slowest",
-         f"{statistics.median(run.answers):.3f} s, {percentile(run.answers, 0.95):.3f} s, "
-         f"{max(run.answers):.3f} s"),
+         f"{_middle(run.answers):.3f} s, {percentile(run.answers, 0.95):.3f} s, "
+         f"{_largest(run.answers):.3f} s"),
         ("the same until the file is in (a correction: after its confirmation), 95th "
          "percentile", f"{percentile(run.received, 0.95):.3f} s"),
         ("rate achieved (answers a second, first due moment to last answer)",
          f"{run.achieved_rate:.2f} uploads/s over {run.window_seconds:.1f} s"),
-        ("the client's lateness in sending, slowest", f"{max(run.late_sends):.3f} s"),
+        ("the client's lateness in sending, slowest", f"{_largest(run.late_sends):.3f} s"),
         ("CPU in the window: each worker, the client",
          f"{cpu} s; {run.client_cpu:.1f} s (of {run.window_seconds:.0f} s)"),
         ("peak memory, supervisor and workers", f"{extra['peak_mb']:.0f} MB"),

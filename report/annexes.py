@@ -10,6 +10,7 @@ method here and one entry in `ANNEXES`.
 from __future__ import annotations
 
 import io
+import struct
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -748,7 +749,13 @@ class AnnexWriter(Comparing):
         grid_table(self.document, ["Đơn vị", "Tháng", "Loại", "Nội dung"], rows, [42, 19, 30, 70])
 
     def _picture(self, png: bytes, caption: str) -> None:
-        self.document.add_picture(io.BytesIO(png), width=Mm(160))
+        """The chart at the text's width, or less where it would be taller than a page leaves
+        room for (with its caption): Word cuts off what a page cannot hold."""
+        width, height = struct.unpack(">II", png[16:24])  # the PNG's own size (its IHDR)
+        if height * PICTURE_WIDTH_MM > width * PICTURE_HEIGHT_MM:
+            self.document.add_picture(io.BytesIO(png), height=Mm(PICTURE_HEIGHT_MM))
+        else:
+            self.document.add_picture(io.BytesIO(png), width=Mm(PICTURE_WIDTH_MM))
         picture = self.document.paragraphs[-1]
         picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
         picture.paragraph_format.keep_with_next = True  # never parted from its caption
@@ -1063,6 +1070,10 @@ class AnnexWriter(Comparing):
             "",
         )
 
+
+# a chart's size on the page: the text's width (A4 less its margins), and the text's height
+# (253 mm) less the caption's lines
+PICTURE_WIDTH_MM, PICTURE_HEIGHT_MM = 160, 230
 
 ANNEXES = (
     Annex("by_group", AnnexWriter._annex_by_group),

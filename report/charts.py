@@ -82,7 +82,8 @@ def monthly_items_by_topic(
 
 
 # the rows of one completeness chart: about a page at 160 mm wide; more rows are drawn as
-# several charts of equal size, one a page (a chart taller than the page is cut off by Word)
+# several charts of about equal size, one a page (a chart taller than the page is cut off by
+# Word; the annex also shrinks a chart that would still be taller than its page)
 MATRIX_ROWS = 60
 
 # the country's chart: a province's share of the monthly reports due that came in (on time,
@@ -116,7 +117,8 @@ def completeness_matrix(
     """Rows (sources, or the country's provinces) × months (or years: `labels`), each cell
     coloured by its key in `legend` (default: how that month's report came in; a year: its
     worst month), each row labelled with its name (`names`, in the order of `rows`). One image
-    a page: more than MATRIX_ROWS rows are drawn as several charts of equal size."""
+    a page: more than MATRIX_ROWS rows are drawn as several charts, their rows shared out as
+    evenly as they go (61 rows: 31 and 30)."""
     _style()
     if not rows:
         return [_nothing("Chưa có tháng nào đến hạn gửi báo cáo")]

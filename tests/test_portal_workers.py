@@ -37,6 +37,7 @@ RACING = 6  # corrections of one month sent at once, then confirmed at once
 FIRST_RACING_EDITION = 100  # their files' editions: bytes none of the run's uploads had
 PAGE_REQUESTS = 40  # with one session cookie, each on a new connection
 CPU_OF_PAGES = 0.05  # seconds of CPU a worker must have spent answering some of them
+MAX_PAGE_ROUNDS = 10  # rounds of PAGE_REQUESTS before a worker that answered none fails
 
 
 @pytest.mark.heavy  # two worker processes started, argon2 logins, seconds of uploads
@@ -86,11 +87,17 @@ def test_two_workers_take_every_upload_once_and_share_sessions(tmp_path):
                 await log_in(client, login_of(codes[0]), password)
                 return await asyncio.gather(*(client.get("/don-vi") for _ in range(PAGE_REQUESTS)))
 
+        # which worker answers is the kernel's choice: rounds of pages until each worker has
+        # answered some, at most MAX_PAGE_ROUNDS (a worker that answered none in all of them
+        # fails the test; its CPU, not a clock, tells that it answered)
         before = [load.cpu_seconds(worker) for worker in workers]
-        answers = asyncio.run(pages())
-        spent = [load.cpu_seconds(w) - b for w, b in zip(workers, before, strict=True)]
-        assert [answer.status_code for answer in answers] == [200] * PAGE_REQUESTS
-        assert all(codes[0] in answer.text for answer in answers)
+        for _ in range(MAX_PAGE_ROUNDS):
+            answers = asyncio.run(pages())
+            assert [answer.status_code for answer in answers] == [200] * PAGE_REQUESTS
+            assert all(codes[0] in answer.text for answer in answers)
+            spent = [load.cpu_seconds(w) - b for w, b in zip(workers, before, strict=True)]
+            if all(seconds >= CPU_OF_PAGES for seconds in spent):
+                break
         assert all(seconds >= CPU_OF_PAGES for seconds in spent), spent
         errors = portal.errors_logged()
     assert errors == []
@@ -119,3 +126,15 @@ def test_processes_starting_at_once_agree_on_the_session_key(tmp_path, monkeypat
     assert len(set(secrets)) == 1 and len(secrets[0]) > 40
     assert (tmp_path / "portal" / "secret.key").read_text().strip() == secrets[0]
     assert [p.name for p in (tmp_path / "portal").iterdir()] == ["secret.key"]  # no part left
+
+
+def _broken_portal():
+    raise RuntimeError("no database")
+
+
+def test_a_portal_that_cannot_start_says_so_on_one_worker_too():
+    """The factory's failure is the CLI's NotStarted (a message and exit 1), not a bare exit."""
+    from outreach.portal.server import NotStarted, serve
+
+    with pytest.raises(NotStarted, match="could not start"):
+        serve(_broken_portal, "127.0.0.1", 0, workers=1)

@@ -449,3 +449,25 @@ def test_a_completeness_chart_taller_than_a_page_is_drawn_a_page_at_a_time():
         "not_yet_due",
         "none",
     ]
+
+
+def test_a_chart_is_never_set_taller_than_its_page():
+    """With short names a chart of MATRIX_ROWS rows is narrower than the text, so set at the
+    text's width it would run past the page: it is set smaller, its caption below it."""
+    from types import SimpleNamespace
+
+    from report import charts
+    from report.annexes import PICTURE_HEIGHT_MM, PICTURE_WIDTH_MM, AnnexWriter
+
+    months = [date(2026, month, 1) for month in range(1, 7)]
+    rows = [f"Xã A{number}" for number in range(charts.MATRIX_ROWS)]
+    tall = charts.completeness_matrix(rows, rows, months, {})[0]
+    wide = charts.completeness_matrix(rows[:5], rows[:5], months, {})[0]
+    writer = SimpleNamespace(document=docx.Document())
+    for png in (tall, wide):
+        AnnexWriter._picture(writer, png, "Biểu đồ")  # type: ignore[arg-type]
+    (tall_shape, wide_shape) = writer.document.inline_shapes
+    assert round(tall_shape.height.mm) == PICTURE_HEIGHT_MM
+    assert tall_shape.width.mm < PICTURE_WIDTH_MM
+    assert round(wide_shape.width.mm) == PICTURE_WIDTH_MM
+    assert wide_shape.height.mm < PICTURE_HEIGHT_MM

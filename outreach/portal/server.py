@@ -156,7 +156,12 @@ def serve(
         StartOrStop(factory), host, port, workers=workers, factory=True, **options
     )
     if workers == 1:
-        uvicorn.Server(config).run()
+        try:
+            uvicorn.Server(config).run()
+        except SystemExit as exited:  # StartOrStop, in this process
+            if exited.code == STARTUP_FAILURE:
+                raise NotStarted("the portal could not start (its error is logged above)") from None
+            raise
         return
     listener = config.bind_socket()
     supervisor = Multiprocess(config, sockets=[listener])

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from outreach.core.numbers import format_count
 from outreach.core.periods import Period, parse_period
@@ -256,8 +257,16 @@ async def approval_confirmed(request: Request, portal: PortalDep, visitor: Visit
     # waiting) do not count
     login = visitor.account.login
     assert scope.province_code is not None
-    if department.decide(
-        portal.home, portal.store, scope.province_code, period.code, action, login, published_at
+    # in a thread: the approvals file is written under a lock another worker may hold
+    if await run_in_threadpool(
+        department.decide,
+        portal.home,
+        portal.store,
+        scope.province_code,
+        period.code,
+        action,
+        login,
+        published_at,
     ):
         where = f"{scope.province_code} {period.code}"
         portal.store.log(login, f"period_{action}", where, client_address(request))
