@@ -296,7 +296,7 @@ def run_child(kind: str, work: Path) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def _years(value: str) -> list[int]:
+def years_of(value: str) -> list[int]:
     first, _, last = value.partition("-")
     return list(range(int(first), int(last or first) + 1))
 
@@ -327,7 +327,7 @@ def main() -> None:
     from outreach.core.settings import settings
     from outreach.generators.national import generate_national
 
-    years = _years(args.years)
+    years = years_of(args.years)
     work = Path(tempfile.mkdtemp(prefix="bench-national-"))
     print(f"work folder: {work}", file=sys.stderr)
     home = _home(work)

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_table import print_table  # noqa: E402
+from national import years_of  # noqa: E402
 
 HISTORY_FROM = 2016
 
@@ -61,8 +62,8 @@ def history_lines(lines: list[dict]) -> list[dict]:
         if key in short[1] and key in long[1]:
             compared.append(
                 {
-                    "measure": f"{what} on {long[0]} (its history 11 years) against the same "
-                    f"night on {short[0]} (6 years)",
+                    "measure": f"{what} on {long[0]} (its history {len(years_of(long[0]))} years) "
+                    f"against the same night on {short[0]} ({len(years_of(short[0]))} years)",
                     "seconds": long[1][key]["seconds"],
                     "peak_mb": long[1][key]["peak_mb"],
                     "floor": f"the same night on {short[0]}",

@@ -118,7 +118,7 @@ def write_national_seeds(
     after = units_after()
     if current_only:
         after = [replace(unit, valid_from=since) for unit in after]
-        provinces = []  # no outlet nor district office before the reform
+        provinces = []  # no outlet before the reform
     since_reform = since if current_only else REFORM_DATE
     write_rows(units + after, Unit, seeds_dir / "ref_admin_units.csv")
     write_rows(
@@ -185,9 +185,8 @@ def write_national_seeds(
             )
         )
         sources.append(NationalSource(code, "outlet_central", None, ()))
-    for district_code, (district_name, province_code) in sorted(
-        {} if current_only else district_names.items()
-    ):
+    # none in today's registry alone: it has no unit before the reform
+    for district_code, (district_name, province_code) in sorted(district_names.items()):
         code = f"PVHTT-{district_code}"
         registry.append(
             _registry_row(
