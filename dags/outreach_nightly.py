@@ -22,7 +22,11 @@ did not report in is quarantined; a period is reported with the units and source
    (`OUTREACH_REPORT_PERIOD_KINDS`: quarters, half-years and years by default), and the final
    report of each that closed (all its files due) since the last successful night;
 2. **pull** new files from the sources' deliveries and the param `drop_folder` into the inbox;
-3. **ingest** each file against the submission contract, or quarantine it with its reasons;
+   **collect**, when the deployment turns the cross-check on (`OUTREACH_CROSSCHECK`), what the
+   outlets published in the night's months, from their feeds and sitemaps (read politely,
+   bounded; a site that fails never stops the night);
+3. **ingest** each file against the submission contract, or quarantine it with its reasons,
+   and load what was collected;
 4. **build** the warehouse (`dbt build`) as of the night;
 5. **check** it (Great Expectations suites: failures become flags, not errors);
 6. **publish** it over the analysts' read-only copy, atomically;
@@ -164,6 +168,25 @@ def outreach_nightly():
         drop = run_plan["drop_folder"]
         return pipeline.pull(resolve_home(), Path(drop) if drop else None)
 
+    @task(pool="default_pool", multiple_outputs=False)
+    def collect(run_plan: dict, pulled: dict) -> dict:
+        """What the outlets published in the night's months, read from their feeds and
+        sitemaps into a file the ingest loads; nothing is read unless the deployment turns the
+        cross-check on. Never fails the night: a failure is logged and reported."""
+        import logging
+        from datetime import date
+
+        from outreach.core.home import resolve_home
+        from outreach.core.periods import parse_period
+        from outreach.orchestration import pipeline
+
+        periods = [parse_period(code) for code in run_plan["periods"]]
+        try:
+            return pipeline.collect(resolve_home(), periods, date.fromisoformat(run_plan["as_of"]))
+        except Exception as error:  # the cross-check is a signal: the night goes on without it
+            logging.getLogger(__name__).exception("collecting published items failed")
+            return {"enabled": None, "error": f"{type(error).__name__}: {error}"}
+
     @task(multiple_outputs=False)
     def ingest(run_plan: dict, pulled: dict) -> dict:
         """Load each accepted file with its manifest row; quarantine rejected ones with reasons."""
@@ -264,7 +287,7 @@ def outreach_nightly():
         )
 
     run_plan = plan()
-    ingested = ingest(run_plan, pull(run_plan))
+    ingested = ingest(run_plan, collect(run_plan, pull(run_plan)))
     provinces = publish(check(run_plan, build(run_plan, ingested)))
     # side by side: one province's failed report must not hold back any reminder list
     report.partial(run_plan=run_plan).expand(province=provinces)

@@ -79,6 +79,22 @@ DATASETS = {
         from marts.fct_media_outputs o
         left join marts.dim_output_types t using (output_type_code)
         where o.report_month between ? and ?""",
+    # the cross-check against what outlets published: only months the reads vouch for (a month
+    # not covered says nothing, and with the cross-check off no month is)
+    "published_crosscheck": """
+        select c.source_code, c.report_month, c.published_crosscheck_key as row_key,
+            c.topic_code, t.topic_label_vi, c.claimed_count, c.found_count,
+            c.claimed_ratio_threshold, c.is_claimed_above_found
+        from marts.fct_published_crosscheck c
+        join marts.dim_topics t using (topic_code)
+        where c.is_covered and c.claimed_count > 0 and c.report_month between ? and ?""",
+    "claimed_items": """
+        select c.source_code, c.report_month, c.claimed_item_key as row_key, c.verdict,
+            c.claimed_url, c.claimed_title, c.file_name, c.file_row_number,
+            t.topic_label_vi, c.published_date, c.published_title
+        from marts.fct_claimed_item_checks c
+        join marts.dim_topics t using (topic_code)
+        where c.verdict <> 'not_covered' and c.report_month between ? and ?""",
 }
 
 
@@ -263,6 +279,51 @@ def _word_implausible(check: Check, row: dict) -> Wording:
     )
 
 
+def _word_claimed_above_found(check: Check, row: dict) -> Wording:
+    month = row["report_month"]
+    claimed, found = _number(row["claimed_count"]), _number(row["found_count"])
+    return Wording(
+        f"{claimed} claimed, {found} found",
+        f"Tháng {_month(month)} kê khai {claimed} tin, bài về {row['topic_label_vi'].lower()}, "
+        f"nhưng trên trang của đơn vị chỉ tìm thấy {found} tin, bài về chủ đề này (ngưỡng: "
+        f"gấp {_number(row['claimed_ratio_threshold'])} lần); đề nghị đơn vị đối chiếu lại.",
+        f"{month:%Y-%m}: {claimed} items claimed on {row['topic_code']}, {found} found on the "
+        f"outlet's site (threshold {row['claimed_ratio_threshold']}x).",
+    )
+
+
+def _word_claimed_item(check: Check, row: dict) -> Wording:
+    month, url, verdict = row["report_month"], row["claimed_url"], row["verdict"]
+    where_vi = f"dòng {row['file_row_number']} tệp {row['file_name']}"
+    where_en = f"row {row['file_row_number']} of {row['file_name']}"
+    if verdict == "other_month":
+        published = row["published_date"]
+        return Wording(
+            f"published {published:%Y-%m-%d}",
+            f"Tin, bài {url} ({where_vi}) kê khai vào tháng {_month(month)} nhưng được đăng "
+            f"ngày {_day(published)}, thuộc tháng khác.",
+            f"{url} ({where_en}) is claimed in {month:%Y-%m} but was published on "
+            f"{published:%Y-%m-%d}.",
+            problem_vi="Tin, bài kê khai không thuộc tháng báo cáo",
+        )
+    if verdict == "other_topic":
+        title = row["published_title"] or url
+        return Wording(
+            "another topic",
+            f"Tin, bài «{title}» ({where_vi}) kê khai về {row['topic_label_vi'].lower()}, "
+            "nhưng tiêu đề và tóm tắt trên trang không có nội dung về chủ đề này.",
+            f"{url} ({where_en}) is claimed on {row['topic_label_vi']} but its title and "
+            "summary on the site are not about it (by the topic rules).",
+            problem_vi="Tin, bài kê khai khác chủ đề",
+        )
+    return Wording(
+        "not found",
+        f"Không tìm thấy tin, bài {url} ({where_vi}, tháng {_month(month)}) trên trang của đơn vị.",
+        f"{url} ({where_en}, {month:%Y-%m}) was not found among the outlet's published items.",
+        problem_vi="Đường dẫn kê khai không tìm thấy trên trang",
+    )
+
+
 CHECKS = [
     Check(
         "expected_submission_received",
@@ -377,5 +438,39 @@ CHECKS = [
         word=_word_implausible,
         about_vi="Số người được tuyên truyền của một dòng không vượt ngưỡng hợp lý.",
         about_en="A row's people reached is below the plausible ceiling.",
+    ),
+    Check(
+        "published_claimed_above_found",
+        "published_crosscheck",
+        "published_crosscheck",
+        "warning",
+        "is_claimed_above_found",
+        "in_set",
+        {"value_set": [False]},
+        label_vi="Kê khai nhiều hơn tin, bài tìm thấy trên trang",
+        about_vi="Số tin, bài kê khai về một chủ đề không vượt quá nhiều số tin, bài về chủ đề "
+        "đó tìm thấy trên trang của đơn vị trong tháng.",
+        about_en="The items claimed on a topic are not well above the items on that topic found "
+        "on the outlet's site that month.",
+        word=_word_claimed_above_found,
+        ask_vi="đề nghị đơn vị đối chiếu số liệu kê khai với các tin, bài đã đăng, sửa lại "
+        "(gửi bản _r2) hoặc giải trình",
+    ),
+    Check(
+        "published_claimed_address",
+        "published_crosscheck",
+        "claimed_items",
+        "warning",
+        "verdict",
+        "in_set",
+        {"value_set": ["found"]},
+        label_vi="Tin, bài kê khai không khớp với trang của đơn vị",
+        about_vi="Mỗi đường dẫn kê khai là một tin, bài đã đăng trên trang của đơn vị, trong "
+        "tháng báo cáo, về chủ đề kê khai.",
+        about_en="Each claimed address is an item published on the outlet's site, in the "
+        "reported month, on the claimed topic.",
+        word=_word_claimed_item,
+        ask_vi="đề nghị đơn vị kiểm tra lại đường dẫn, tháng và chủ đề của tin, bài, sửa lại "
+        "(gửi bản _r2) hoặc giải trình",
     ),
 ]

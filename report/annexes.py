@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Mm, Pt
 
+from outreach.core.numbers import format_count
 from outreach.core.periods import PHASE
 from report.comparing import ROLE_LABELS, Comparing
 from report.comparisons import PREVIOUS_PERIOD, SAME_PERIOD, levels_vi, measure_key
@@ -748,6 +749,73 @@ class AnnexWriter(Comparing):
             )
         grid_table(self.document, ["Đơn vị", "Tháng", "Loại", "Nội dung"], rows, [42, 19, 30, 70])
 
+    def _has_crosscheck(self) -> bool:
+        return self.data.crosscheck is not None
+
+    def _annex_crosscheck(self) -> None:
+        """A line per outlet with a site to compare with: what it claimed and what was found
+        there, in the months the reads cover. A signal for the department to ask the outlet;
+        the figures of the report stay those reported."""
+        self._annex_title("crosscheck", "Đối chiếu tin, bài kê khai với tin, bài đã đăng")
+        checks = self.data.crosscheck or {}
+        paragraph(
+            self.document,
+            "Số tin, bài kê khai về các chủ đề (tin, bài; phóng sự; chương trình phát thanh, "
+            "truyền hình) so với số tin, bài về các chủ đề đó đọc được trên trang tin của đơn "
+            "vị, chỉ ở các tháng đã đọc đủ trang; chủ đề của tin, bài đã đăng xác định theo danh "
+            "mục từ ngữ của Sở. Việc đối chiếu không thay đổi số liệu đơn vị báo cáo; các "
+            f"trường hợp không khớp được liệt kê tại {self.annex_ref('flags')}.",
+            size=12,
+        )
+        rows = []
+        for code, source in sorted(
+            self.data.sources.items(),
+            key=lambda item: (item[1]["source_kind"] != "outlet_provincial", item[0]),
+        ):
+            check = checks.get(code)
+            if check is None:
+                continue
+            if not check.is_covered:
+                rows.append(
+                    [source["source_name"], f"0/{check.months}", "", "", "", "Chưa đủ dữ liệu"]
+                )
+                continue
+            addresses = (
+                f"{format_count(check.addresses_found)}/{format_count(check.addresses)}"
+                if check.addresses
+                else ""
+            )
+            notes = []
+            if check.not_found:
+                notes.append(f"{check.not_found} không tìm thấy")
+            if check.other_month:
+                notes.append(f"{check.other_month} khác tháng")
+            if check.other_topic:
+                notes.append(f"{check.other_topic} khác chủ đề")
+            if check.above_months:
+                notes.append(f"{check.above_months} lần kê khai nhiều hơn số tìm thấy")
+            rows.append(
+                [
+                    source["source_name"],
+                    f"{check.covered_months}/{check.months}",
+                    format_count(check.claimed),
+                    format_count(check.found),
+                    addresses,
+                    "; ".join(notes) or "Khớp",
+                ]
+            )
+        if not rows:
+            paragraph(
+                self.document, "Chưa có cơ quan báo chí nào có trang tin để đối chiếu.", indent=False
+            )
+            return
+        grid_table(
+            self.document,
+            ["Cơ quan", "Tháng đủ dữ liệu", "Kê khai", "Tìm thấy", "Đường dẫn khớp", "Ghi chú"],
+            rows,
+            [52, 20, 18, 18, 22, 31],
+        )
+
     def _picture(self, png: bytes, caption: str) -> None:
         """The chart at the text's width, or less where it would be taller than a page leaves
         room for (with its caption): Word cuts off what a page cannot hold."""
@@ -1083,6 +1151,7 @@ ANNEXES = (
     Annex("local_offices", AnnexWriter._annex_local_offices),
     Annex("completeness", AnnexWriter._annex_completeness),
     Annex("flags", AnnexWriter._annex_flags),
+    Annex("crosscheck", AnnexWriter._annex_crosscheck, when=AnnexWriter._has_crosscheck),
     Annex("charts", AnnexWriter._annex_charts),
     Annex("traceability", AnnexWriter._annex_traceability, when=AnnexWriter._is_traced),
 )

@@ -14,9 +14,10 @@ from outreach.core.calendar import ReportingCalendar
 from outreach.core.numbers import format_count, format_percent
 from outreach.core.periods import Period
 from outreach.core.scope import Scope
-from outreach.core.settings import settings
+from outreach.core.settings import crosscheck_enabled, settings
 from outreach.core.warehouse import fetch_dicts, warehouse_as_of
 from report.comparisons import PREVIOUS_PERIOD, SAME_PERIOD, Change
+from report.crosscheck import OutletCheck, outlet_checks
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,9 @@ class ReportData:
     # each province's report area in the period: itself, or (from the period ending after the
     # 2025 merger) the province it merged into
     report_areas: dict[str, str] = field(default_factory=dict)
+    # each outlet's cross-check against its site over the period, when the deployment turns the
+    # cross-check on (None: off, and the report has no annex of it)
+    crosscheck: dict[str, OutletCheck] | None = None
 
     @property
     def calendar(self) -> ReportingCalendar:
@@ -459,4 +463,21 @@ def load_report_data(con, period: Period, scope: Scope) -> ReportData:
                 [period.code],
             )
         },
+        crosscheck=outlet_checks(
+            con,
+            [
+                row["source_code"]
+                for row in _rows(
+                    con,
+                    f"""
+                    select source_code from marts.dim_sources
+                    where source_kind in ('outlet_central', 'outlet_provincial') and {of_scope}""",
+                    scope_params,
+                )
+            ],
+            start,
+            end,
+        )
+        if crosscheck_enabled()
+        else None,
     )

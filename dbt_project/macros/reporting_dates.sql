@@ -36,3 +36,15 @@
 {% macro due_date(month) -%}
     cast({{ month_window_end(month) }} + to_days({{ var('on_time_days') }}) as date)
 {%- endmacro %}
+
+{#- The month whose file covers `day`: its own month, or (Nghị định 09/2019) the next month from
+    the 15th on. -#}
+{% macro report_month_of(day) -%}
+    {%- if var('reporting_calendar') == 'nd09_2019' -%}
+        cast(date_trunc('month', cast({{ day }} as date))
+            + case when day(cast({{ day }} as date)) >= 15 then interval 1 month else interval 0 month end
+            as date)
+    {%- else -%}
+        cast(date_trunc('month', cast({{ day }} as date)) as date)
+    {%- endif -%}
+{%- endmacro %}

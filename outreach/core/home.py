@@ -20,6 +20,7 @@ SEED_NAMES = (
     "ref_commune_succession",
     "ref_indicators",
     "ref_key_area_communes",
+    "ref_outlet_feeds",
     "ref_output_types",
     "ref_province_succession",
     "ref_source_kinds",

@@ -79,3 +79,14 @@ def reports_for_night(night: date, previous_night: date | None = None) -> list[t
     kinds: on 2 August, the drafts of the third quarter, the second half-year and the year;
     on 11 July, also the final reports of the second quarter and the first half-year."""
     return settings().calendar.reports_for_night(night, report_kinds(), previous_night)
+
+
+# whether the deployment cross-checks claimed items against what outlets published (their feeds
+# and sitemaps): off unless turned on, since it reads the outlets' sites every night
+CROSSCHECK_ENV = "OUTREACH_CROSSCHECK"
+
+
+def crosscheck_enabled() -> bool:
+    """`OUTREACH_CROSSCHECK` is on (1, true, yes, on): the night collects, the portal shows the
+    "đối chiếu" column and the report its annex."""
+    return os.environ.get(CROSSCHECK_ENV, "").strip().lower() in ("1", "true", "yes", "on")

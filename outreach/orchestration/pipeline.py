@@ -33,14 +33,35 @@ def pull(home: Home, drop: Path | None = None) -> dict:
     }
 
 
+def collect(home: Home, periods: list[Period], as_of: date) -> dict:
+    """Read what the outlets published in the months of the night's periods (until `as_of`)
+    from their feeds and sitemaps, when the deployment turns the cross-check on
+    (`OUTREACH_CROSSCHECK`); the next ingest loads it. Never raises for what a site does: a feed
+    that fails is in the summary's `failed`, and the night goes on."""
+    from ingest.published import CollectSettings, collect
+    from report.build import load_config
+    from outreach.core.scope import resolve_scope
+
+    collect_settings = CollectSettings.from_env(
+        load_config(home, resolve_scope(home, None), for_signature=False)["issuing_body_name"]
+    )
+    months = sorted({month for period in periods for month in period.months if month <= as_of})
+    return collect(home, months, collect_settings, seeds_dir=home.seeds_dir())
+
+
 def ingest(home: Home, inbox: Path | None = None) -> dict:
-    """Load the night's files, then the department's approvals of periods (from the portal)."""
+    """Load the night's files, then the department's approvals of periods (from the portal),
+    then what the collector read of the outlets' sites."""
     from ingest.approvals import load_approvals
     from ingest.load import ingest_inbox
+    from ingest.published import load_collected
+    from ingest.warehouse import connect
 
     summary = ingest_inbox(home, inbox).as_dict()
     # a list, like the outcomes: the DAG's task reports each one's length
     summary["approvals"] = load_approvals(home)
+    with connect(home.warehouse) as con:
+        summary["published"] = load_collected(home, con)
     return summary
 
 

@@ -22,7 +22,7 @@ from ingest.naming import parse_name
 from outreach.core.home import Home
 from outreach.core.periods import PERIOD_PATTERN, Period, latest_first, month_end, parse_period
 from outreach.core.scope import Scope, UnknownProvince, resolve_scope
-from outreach.core.settings import report_kinds
+from outreach.core.settings import crosscheck_enabled, report_kinds
 from outreach.core.warehouse import connect, fetch_dicts
 from outreach.portal.store import (
     Account,
@@ -34,6 +34,7 @@ from outreach.portal.store import (
     reopen,
 )
 from report.build import load_config, report_paths
+from report.crosscheck import OutletCheck, outlet_checks
 from report.reminders import Reminder, reminders
 from report.status import excel_csv_bytes
 
@@ -149,6 +150,9 @@ class Matrix:
     kind: str = ""  # the group chosen ("" : every group)
     area: str = ""  # the area chosen
     has_warehouse: bool = True
+    # the "đối chiếu" column, when the deployment cross-checks claimed items against the
+    # outlets' sites: each outlet with a feed's check over the period (report.crosscheck)
+    crosscheck: dict[str, OutletCheck] | None = None
 
 
 def _part_of(rows: list[dict], period: Period) -> str:
@@ -252,6 +256,11 @@ def completeness(
         }
         for row in kept
     ]
+    if crosscheck_enabled():
+        with connect(home.published_warehouse, read_only=True) as con:
+            matrix.crosscheck = outlet_checks(
+                con, [row["source_code"] for row in kept], period.first_month, period.last_month
+            )
     return matrix
 
 

@@ -35,7 +35,7 @@ from ingest.validate import DIRECTIVE_COLUMNS, MONTHLY_COLUMNS, Validated
 from outreach.core.constants import LOCAL_TZ
 from outreach.core.home import Home
 from outreach.core.registry import Reference, Source
-from outreach.core.settings import settings
+from outreach.core.settings import crosscheck_enabled, settings
 from outreach.core.warehouse import connect, fetch_dicts
 from outreach.portal.store import (
     PRIVATE_FOLDER_MODE,
@@ -44,6 +44,7 @@ from outreach.portal.store import (
     private_file,
     private_folder,
 )
+from report.crosscheck import claimed_findings
 
 STATE_LABELS = {
     "on_time": "Đã nhận, đúng hạn",
@@ -620,4 +621,18 @@ def source_months(home: Home, store: Store, source_code: str) -> dict:
         "has_warehouse": rows is not None,
         "published_at": since,
         "sent_since": store.uploads_of(source_code, since),
+        "findings": _crosscheck_findings(home, source_code) if rows is not None else {},
     }
+
+
+def _crosscheck_findings(home: Home, source_code: str) -> dict[date, list[dict]]:
+    """The source's claimed addresses that did not match its site, by month, when the
+    deployment cross-checks (its own rows only: the page is the source's)."""
+    if not crosscheck_enabled():
+        return {}
+    with connect(home.published_warehouse, read_only=True) as con:
+        rows = claimed_findings(con, source_code)
+    by_month: dict[date, list[dict]] = {}
+    for row in rows:
+        by_month.setdefault(row["report_month"], []).append(row)
+    return by_month

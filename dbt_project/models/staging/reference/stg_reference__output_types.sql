@@ -17,6 +17,7 @@ final as (
         unit_label_vi,
         requires_commune,
         requires_people_count,
+        coalesce(checked_online, false) as checked_online,
         output_type_aliases,
         sort_order
     from source
