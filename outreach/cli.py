@@ -118,6 +118,19 @@ def _years(ctx, param, value: str | None) -> list[int] | None:
     "(default: the home's registry/, which its ingest and dbt then use).",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.option(
+    "--published",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Lạng Sơn demo: also write the provincial outlets' websites' feeds (sitemaps, RSS) "
+    "into this folder, one subfolder per site, adding the period's months to those there.",
+)
+@click.option(
+    "--published-base-url",
+    default="http://127.0.0.1:8765",
+    show_default=True,
+    help="Where the --published folder is served: the sitemap indexes' addresses.",
+)
 @home_option
 def sample(
     period,
@@ -126,13 +139,20 @@ def sample(
     inbox: Path,
     seeds: Path | None,
     seed: int,
+    published: Path | None,
+    published_base_url: str,
     home_dir: Path | None,
 ) -> None:
     """Write demo submissions: the Lạng Sơn registry for a period, or the whole country.
 
     Example: outreach sample --period 2022-H1 --inbox var/drop --seed 1
     (national: outreach sample --scale national --years 2021-2026 --inbox var/national/drop)
+
+    With --published, the Lạng Sơn outlets' published record too, for the cross-check of the
+    items they claim (serve it with: python -m http.server 8765 --directory DIR).
     """
+    if scale == "national" and published is not None:
+        raise click.UsageError("--published writes the Lạng Sơn demo's feeds only")
     if scale == "national":
         from outreach.generators.national import generate_national
 
@@ -156,10 +176,18 @@ def sample(
         raise click.UsageError("the Lạng Sơn demo needs --period, e.g. --period 2022-H1")
     from outreach.generators.sample import generate
 
-    result = generate(period, inbox, seed=seed)
+    result = generate(
+        period, inbox, seed=seed, published=published, published_base_url=published_base_url
+    )
     click.echo(f"{len(result.files)} files written to {inbox}")
+    if published is not None:
+        click.echo(f"the outlets' feeds written to {published}")
     for planted in result.planted:
-        click.echo(f"  planted: {planted.kind:<30} {planted.source_code:<10} {planted.month}")
+        where = f"  {planted.urls[0]}" if planted.urls else ""
+        more = f" (+{len(planted.urls) - 1})" if len(planted.urls) > 1 else ""
+        click.echo(
+            f"  planted: {planted.kind:<30} {planted.source_code:<10} {planted.month}{where}{more}"
+        )
 
 
 @main.command(short_help="List the reporting periods, with their days and closing dates.")

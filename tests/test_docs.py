@@ -58,6 +58,7 @@ HOME_LAYOUT = {
     "templates",
     "ingest",
     "drop",
+    "published",
     "national",
     ".lich-su",
 }

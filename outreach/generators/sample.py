@@ -22,16 +22,20 @@ reform the same kinds fall on the merged outlet and on commune offices):
 
 Each file's modification time is set to the moment it was sent: ingest reads it as `received_at`.
 
+With `published`, the provincial outlets' websites as their feeds show them (`sample_published`:
+a sitemap per month, an RSS feed) go there too: what the outlets' files claim, published, except
+the mismatches planted for the cross-check of claimed against published items.
+
 By what it writes: `sample_activity` draws each source's month as rows, `sample_files` writes a
 month's file as the source saves it, `sample_directives` writes the department's register of
-directive documents, and `sample_problems` plants the problems above (each a small function in a
-table) and says where each falls.
+directive documents, `sample_problems` plants the problems above (each a small function in a
+table) and says where each falls, and `sample_published` writes the outlets' feeds.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from outreach.core.constants import LOCAL_TZ
@@ -58,6 +62,7 @@ from outreach.generators.sample_problems import (
     Sampling,
     plan,
 )
+from outreach.generators.sample_published import DEFAULT_BASE_URL, write_published
 
 __all__ = ["Planted", "Row", "SampleResult", "generate"]
 
@@ -69,11 +74,17 @@ def generate(
     reference: Reference | None = None,
     *,
     plant_problems: bool = True,
+    published: Path | None = None,
+    published_base_url: str = DEFAULT_BASE_URL,
 ) -> SampleResult:
     """Write the period's demo submissions into `inbox` and say what was planted.
 
     With `plant_problems=False` every source sends a valid file on time each month, with at
     least one trafficking item for each provincial outlet: the clean baseline of the checks.
+    With `published`, the provincial outlets' feeds as their websites serve them go into
+    `published/<site>/` (served at `published_base_url`, which the sitemap index's addresses
+    are on), adding the period's months to those already there; the files are the same bytes
+    with or without it.
     A programme phase is written half-year by half-year, each as `--period` of that half-year
     writes it (the same bytes: a half-year sampled twice is one submission).
     """
@@ -82,7 +93,15 @@ def generate(
         result = SampleResult()
         half_year = period_of_kind(HALF_YEAR, period.first_month)
         while half_year.first_month <= period.last_month:
-            part = generate(half_year, inbox, seed, reference, plant_problems=plant_problems)
+            part = generate(
+                half_year,
+                inbox,
+                seed,
+                reference,
+                plant_problems=plant_problems,
+                published=published,
+                published_base_url=published_base_url,
+            )
             result.files += part.files
             result.planted += part.planted
             half_year = half_year.shifted(6)
@@ -96,6 +115,8 @@ def generate(
     now = datetime.now(LOCAL_TZ)
     sent_by_now = [month for month in period.months if sent_at(random.Random(0), month, 9) <= now]
     sampling = Sampling(rng, reference, now, planted.crowded_area)
+    # what the provincial outlets' files claim, for their published record
+    claims: dict[tuple[str, date], list[Row]] = {}
 
     for source in reference.sources.values():
         if not source.submits_monthly:
@@ -117,6 +138,8 @@ def generate(
                 empty=file.is_empty,
             )
             _plant(ROWS, file, problems, sampling, result)
+            if source.kind == "outlet_provincial":
+                claims[(source.code, month)] = list(file.rows)
             file.sent = sent_at(rng, month, rng.randint(1, 8))
             _plant(SEND, file, problems, sampling, result)
             file.data = render(source.code, month, file.rows, reference)
@@ -126,6 +149,16 @@ def generate(
             write_file(inbox, file.file_name, file.data, file.sent, result)
 
     write_directives(period, inbox, rng, reference, sent_by_now, result)
+    if published is not None:
+        result.planted += write_published(
+            claims,
+            published,
+            reference,
+            period_code=period.code,
+            seed=seed,
+            base_url=published_base_url,
+            plant_problems=plant_problems,
+        )
     return result
 
 

@@ -125,6 +125,8 @@ class Planted:
     source_code: str
     month: str
     file_name: str | None
+    # the addresses a mismatch of the published record is about (`sample_published`)
+    urls: tuple[str, ...] = ()
 
 
 @dataclass
