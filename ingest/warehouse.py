@@ -83,6 +83,35 @@ create table if not exists raw.submission_problems (
     message_en varchar not null,
     primary key (submission_id, problem_number)
 );
+
+-- what outlets published, read from their feeds and sitemaps (ingest/published.py): one row a
+-- read of one feed, whatever its outcome, and the items it kept
+create table if not exists raw.published_reads (
+    read_id varchar primary key,
+    source_code varchar not null,
+    feed_url varchar not null,
+    fetched_url varchar,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    outcome varchar not null check (outcome in ('ok', 'robots_disallowed', 'refused', 'failed')),
+    http_status integer,
+    error_en varchar,
+    item_count integer not null,
+    byte_count bigint not null,
+    oldest_item_at timestamptz,
+    newest_item_at timestamptz
+);
+create table if not exists raw.published_items (
+    read_id varchar not null,
+    item_number integer not null,
+    source_code varchar not null,
+    item_url varchar not null,
+    title varchar,
+    summary varchar,
+    section varchar,
+    published_at timestamptz,
+    primary key (read_id, item_number)
+);
 """
 
 
