@@ -105,12 +105,13 @@ def feeds_from_registry(seeds_dir: Path, months: Sequence[date]) -> list[Feed]:
         return []
     feeds: dict[tuple[str, str], Feed] = {}
     for number, row in enumerate(read_seed(seeds_dir, REGISTRY), start=2):
+        valid_to = (row.get("valid_to") or "").strip()
         try:
             feed = Feed(
                 (row.get("source_code") or "").strip(),
                 (row.get("feed_url") or "").strip(),
                 date.fromisoformat((row.get("valid_from") or "").strip()),
-                date.fromisoformat(row["valid_to"].strip()) if row.get("valid_to") else None,
+                date.fromisoformat(valid_to) if valid_to else None,
             )
         except ValueError as exc:
             raise ValueError(f"{REGISTRY}.csv line {number}: {exc}") from exc
