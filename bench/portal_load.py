@@ -165,12 +165,25 @@ def upload_months(count: int) -> list[str]:
     return ["2026-01" if n % 5 == 4 else f"2026-{1 + n - n // 5:02d}" for n in range(count)]
 
 
+def address_of(number: int) -> str:
+    """Sender `number`'s own address: 300 senders are 300 offices, each behind its own address,
+    as the portal sees them behind its proxy (the portal bounds the password checks in flight
+    from one address: 300 logins from one address at once are an attack, and refused)."""
+    return f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256 + 1}"
+
+
 async def sender(
-    client_url: str, login: str, password: str, months: list[str], timings: list, errors: list
+    client_url: str,
+    login: str,
+    password: str,
+    months: list[str],
+    timings: list,
+    errors: list,
+    address: str = "10.0.0.1",
 ) -> list[str]:
     """Log in, send each month (confirming the corrections); the names the portal gave."""
     names: list[str] = []
-    async with cookie_client(client_url) as client:
+    async with cookie_client(client_url, headers={"X-Forwarded-For": address}) as client:
         try:
             csrf = await log_in(client, login, password)
         except LoginFailed as failed:
@@ -255,6 +268,10 @@ def main() -> None:
                 log_level="warning",
                 backlog=4096,
                 limit_concurrency=None,
+                # behind a proxy as in production (deploy/nginx-portal.conf): each sender's
+                # address is the one it forwards
+                proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1",
             )
         )
         thread = threading.Thread(target=server.run, daemon=True)
@@ -275,8 +292,9 @@ def main() -> None:
                         months,
                         timings,
                         errors,
+                        address_of(number),
                     )
-                    for code in codes[1:]
+                    for number, code in enumerate(codes[1:], start=1)
                 )
             )
 

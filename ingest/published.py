@@ -58,12 +58,13 @@ from ingest.pull import Deadline, Refused
 from outreach.core.constants import LOCAL_TZ
 from outreach.core.home import Home
 from outreach.core.registry import read_seed
+from outreach.core.settings import CROSSCHECK_ENV, crosscheck_enabled
 from outreach.core.text import nfc
 
 log = logging.getLogger(__name__)
 
 REGISTRY = "ref_outlet_feeds"
-ENABLE_ENV = "OUTREACH_CROSSCHECK"
+ENABLE_ENV = CROSSCHECK_ENV
 DELAY_ENV = "OUTREACH_CROSSCHECK_DELAY_SECONDS"
 NIGHT_ENV = "OUTREACH_CROSSCHECK_NIGHT_SECONDS"
 CONTACT_ENV = "OUTREACH_CROSSCHECK_CONTACT"
@@ -161,7 +162,7 @@ class CollectSettings:
     def from_env(cls, department: str) -> CollectSettings:
         """Off unless OUTREACH_CROSSCHECK is on/true/1; the user agent names the department
         (folded to ASCII) and OUTREACH_CROSSCHECK_CONTACT, so a webmaster knows who asks."""
-        enabled = os.environ.get(ENABLE_ENV, "").strip().lower() in ("on", "true", "1")
+        enabled = crosscheck_enabled()
         contact = ascii_header_text(os.environ.get(CONTACT_ENV, ""))
         about = "; ".join(part for part in (ascii_header_text(department), contact) if part)
         return cls(
@@ -759,6 +760,7 @@ class _Read:
     progress: _Progress = field(default_factory=_Progress)
     entries: list[_Entry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kind: str | None = None  # what the document was: rss, atom, sitemap, sitemap index
 
     def fail(self, outcome: str, reason: str) -> None:
         self.outcome, self.error_en = outcome, reason
@@ -831,6 +833,7 @@ def _read_feed(client: _Client, read: _Read, window_start: date) -> None:
     try:
         fetched = client.get(read.feed.url, read.progress)
         document = read_document(fetched.body, fetched.url)
+        read.kind = document.kind
         read.entries.extend(document.entries)
         if document.kind == "sitemap index":
             _read_children(client, read, fetched.url, document.children, window_start)
@@ -872,6 +875,7 @@ def _rows(read: _Read, window: tuple[date, date], cap: int) -> tuple[dict, list[
         "started_at": _iso(read.started_at),
         "finished_at": _iso(read.finished_at or datetime.now(UTC)),
         "outcome": read.outcome,
+        "feed_kind": read.kind,
         "http_status": read.progress.status,
         "error_en": error[:ERROR_CHARS] if error else None,
         "item_count": len(items),
@@ -959,6 +963,7 @@ _READ_COLUMNS = {
     "started_at": "timestamptz",
     "finished_at": "timestamptz",
     "outcome": "varchar",
+    "feed_kind": "varchar",
     "http_status": "integer",
     "error_en": "varchar",
     "item_count": "integer",

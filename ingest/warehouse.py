@@ -94,6 +94,9 @@ create table if not exists raw.published_reads (
     started_at timestamptz not null,
     finished_at timestamptz not null,
     outcome varchar not null check (outcome in ('ok', 'robots_disallowed', 'refused', 'failed')),
+    -- what the document was: rss, atom, sitemap or sitemap index (a sitemap lists the whole
+    -- site; a feed only its latest items)
+    feed_kind varchar,
     http_status integer,
     error_en varchar,
     item_count integer not null,

@@ -806,7 +806,9 @@ class AnnexWriter(Comparing):
             )
         if not rows:
             paragraph(
-                self.document, "Chưa có cơ quan báo chí nào có trang tin để đối chiếu.", indent=False
+                self.document,
+                "Chưa có cơ quan báo chí nào có trang tin để đối chiếu.",
+                indent=False,
             )
             return
         grid_table(

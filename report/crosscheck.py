@@ -165,3 +165,48 @@ def claimed_findings(con: duckdb.DuckDBPyConnection, source_code: str) -> list[d
     for row in rows:
         row["verdict_vi"] = VERDICTS_VI[row["verdict"]]
     return rows
+
+
+def month_cells(
+    con: duckdb.DuckDBPyConnection, first_month: date, last_month: date
+) -> dict[tuple[str, date], str]:
+    """Each outlet-month's cross-check in a few words, for the status table's "Đối chiếu"
+    column: found of claimed, and what did not match; "chưa đủ dữ liệu" in a month the reads do
+    not cover."""
+    if not _has_marts(con):
+        return {}
+    rows = fetch_dicts(
+        con,
+        """
+        with months as (
+            select source_code, report_month, bool_and(is_covered) as is_covered,
+                sum(claimed_count) as claimed, sum(found_count) as found,
+                count(*) filter (where is_claimed_above_found) as above
+            from marts.fct_published_crosscheck
+            where report_month between ? and ?
+            group by source_code, report_month
+        ),
+        addresses as (
+            select source_code, report_month, count(*) as mismatched
+            from marts.fct_claimed_item_checks
+            where is_flagged and report_month between ? and ?
+            group by source_code, report_month
+        )
+        select months.*, coalesce(addresses.mismatched, 0) as mismatched
+        from months
+        left join addresses using (source_code, report_month)""",
+        [first_month, last_month] * 2,
+    )
+    cells = {}
+    for row in rows:
+        if not row["is_covered"]:
+            text = "chưa đủ dữ liệu"
+        else:
+            parts = [f"{format_count(row['found'])}/{format_count(row['claimed'])} tìm thấy"]
+            if row["mismatched"]:
+                parts.append(f"{row['mismatched']} đường dẫn không khớp")
+            if row["above"]:
+                parts.append("kê khai nhiều hơn số tìm thấy")
+            text = "; ".join(parts)
+        cells[(row["source_code"], row["report_month"])] = text
+    return cells

@@ -13,8 +13,9 @@ from outreach.core.home import Home, waiting_files
 from outreach.core.numbers import format_count, format_date_short
 from outreach.core.periods import Period
 from outreach.core.scope import Scope
-from outreach.core.settings import settings
+from outreach.core.settings import crosscheck_enabled, settings
 from outreach.core.warehouse import fetch_dicts, read_while_running
+from report.crosscheck import month_cells
 
 COLUMNS = [
     "Mã đơn vị",
@@ -27,6 +28,7 @@ COLUMNS = [
     "Lỗi cần sửa",
     "Liên hệ",
 ]
+CROSSCHECK_COLUMN = "Đối chiếu"
 
 _QUERY = """
 select source_code, source_name, source_kind, source_group_label_vi, report_month,
@@ -63,6 +65,8 @@ class StatusRow:
     contact: str
     state: str = "on_time"
     kind_label: str = ""
+    # the cross-check against the outlet's site (None: the deployment does not cross-check)
+    crosscheck: str | None = None
 
     @property
     def is_problem(self) -> bool:
@@ -79,6 +83,7 @@ class StatusRow:
             self.file_name,
             self.errors,
             self.contact,
+            *([] if self.crosscheck is None else [self.crosscheck]),
         ]
 
 
@@ -116,6 +121,11 @@ def submission_status(
     )
     query, parameters = _QUERY.format(scope=of_scope), [start, end, *scope_params]
     rows = _read_published_if_busy(home, query, parameters)
+    checks = (
+        read_while_running(home, lambda con: month_cells(con, start, end))
+        if crosscheck_enabled()
+        else None
+    )
     return [
         StatusRow(
             source_code=row["source_code"],
@@ -131,6 +141,9 @@ def submission_status(
             contact=f"{row['contact_name']} <{row['contact_email']}>",
             state=row["submission_status"],
             kind_label=row["source_group_label_vi"] or row["source_kind"],
+            crosscheck=None
+            if checks is None
+            else checks.get((row["source_code"], row["report_month"]), ""),
         )
         for row in rows
     ]
@@ -209,7 +222,11 @@ def write_excel_csv(header: list[str], rows: list[list[str]], path: Path) -> Pat
 
 
 def write_status_csv(rows: list[StatusRow], path: Path) -> Path:
-    return write_excel_csv(COLUMNS, [row.cells() for row in rows], path)
+    """The status as a CSV: one row per source-month, with the "Đối chiếu" column when the
+    deployment cross-checks claimed items against the outlets' sites."""
+    crosschecked = any(row.crosscheck is not None for row in rows)
+    header = [*COLUMNS, CROSSCHECK_COLUMN] if crosschecked else COLUMNS
+    return write_excel_csv(header, [row.cells() for row in rows], path)
 
 
 def format_columns(header: list[str], body: list[list[str]]) -> str:
@@ -258,6 +275,9 @@ def format_table(rows: list[StatusRow], *, show_all: bool = False) -> str:
     if not shown:
         return "Không có đơn vị nào gửi muộn, bị trả lại hay chưa gửi."
     header = ["Mã đơn vị", "Đơn vị", "Tháng", "Tình trạng", "Số dòng", "Ngày nhận", "Tệp"]
+    crosschecked = any(row.crosscheck is not None for row in shown)
+    if crosschecked:
+        header.append(CROSSCHECK_COLUMN)
     body = [
         [
             r.source_code,
@@ -267,6 +287,7 @@ def format_table(rows: list[StatusRow], *, show_all: bool = False) -> str:
             r.row_count,
             r.received,
             r.file_name,
+            *([r.crosscheck or ""] if crosschecked else []),
         ]
         for r in shown
     ]

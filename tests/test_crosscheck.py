@@ -153,8 +153,9 @@ def test_an_inflated_count_is_flagged_beside_the_figure(night):
 
 def test_the_flags_are_worded_for_a_person(night):
     words = {(check, month): detail for check, source, month, detail in night["flags"]}
-    assert "Không tìm thấy tin, bài https://baolangson.example/2022/03/bai-007" in (
-        words[("published_claimed_address", "2022-03")]
+    assert (
+        "Không tìm thấy tin, bài https://baolangson.example/2022/03/bai-007"
+        in (words[("published_claimed_address", "2022-03")])
     )
     assert "chỉ tìm thấy" in words[("published_claimed_above_found", "2022-02")]
     assert "phòng, chống mua bán người" in words[("published_claimed_above_found", "2022-02")]
@@ -174,7 +175,9 @@ def test_the_report_has_a_line_per_outlet_in_its_annex(night):
 @pytest.fixture
 def portal(night, tmp_path, monkeypatch):
     monkeypatch.setenv("OUTREACH_CROSSCHECK", "on")
-    home = portal_home(tmp_path / "portal", night["home"] / "warehouse" / "published" / "outreach.duckdb")
+    home = portal_home(
+        tmp_path / "portal", night["home"] / "warehouse" / "published" / "outreach.duckdb"
+    )
     store = Store.for_home(home)
     add_portal_account(store, "bao@example.vn", "Báo Lạng Sơn", "source", source_code="BAO-LS")
     add_portal_account(store, "so@example.vn", "Sở", "staff", province_code="20")

@@ -39,9 +39,12 @@ def collect(home: Home, periods: list[Period], as_of: date) -> dict:
     (`OUTREACH_CROSSCHECK`); the next ingest loads it. Never raises for what a site does: a feed
     that fails is in the summary's `failed`, and the night goes on."""
     from ingest.published import CollectSettings, collect
-    from report.build import load_config
     from outreach.core.scope import resolve_scope
+    from outreach.core.settings import crosscheck_enabled
+    from report.build import load_config
 
+    if not crosscheck_enabled():
+        return {"enabled": False}
     collect_settings = CollectSettings.from_env(
         load_config(home, resolve_scope(home, None), for_signature=False)["issuing_body_name"]
     )
