@@ -18,7 +18,7 @@ seen as (
         reads.finished_at as read_at,
         row_number() over (
             partition by items.source_code, items.item_url_key
-            order by reads.finished_at desc, items.read_id desc, items.item_number
+            order by reads.finished_at desc, items.read_id desc, items.item_number asc
         ) as recency,
         min(reads.finished_at) over (
             partition by items.source_code, items.item_url_key

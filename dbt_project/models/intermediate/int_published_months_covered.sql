@@ -14,19 +14,28 @@ reads as (
 ),
 
 months as (
-    select source_code, report_month from {{ ref('int_claimed_items_listed') }}
+    select
+        source_code,
+        report_month
+    from {{ ref('int_claimed_items_listed') }}
     union
-    select source_code, published_month from {{ ref('int_published_items_latest') }}
+    select
+        source_code,
+        published_month
+    from {{ ref('int_published_items_latest') }}
     where published_month is not null
 ),
 
 fed_months as (
-    select distinct months.source_code, months.report_month
+    select distinct
+        months.source_code,
+        months.report_month
     from months
     inner join feeds
-        on months.source_code = feeds.source_code
-        and months.report_month >= date_trunc('month', feeds.valid_from)
-        and (feeds.valid_to is null or months.report_month <= feeds.valid_to)
+        on
+            months.source_code = feeds.source_code
+            and months.report_month >= date_trunc('month', feeds.valid_from)
+            and (feeds.valid_to is null or months.report_month <= feeds.valid_to)
 ),
 
 days as (
@@ -49,8 +58,9 @@ day_reads as (
         count(reads.read_id) > 0 as is_vouched
     from days
     left join reads
-        on days.source_code = reads.source_code
-        and days.covered_day between reads.covers_from and reads.covers_to
+        on
+            days.source_code = reads.source_code
+            and days.covered_day between reads.covers_from and reads.covers_to
     group by days.source_code, days.report_month, days.covered_day
 ),
 
@@ -97,8 +107,9 @@ final as (
         month_reads.last_error_en
     from month_days
     inner join month_reads
-        on month_days.source_code = month_reads.source_code
-        and month_days.report_month = month_reads.report_month
+        on
+            month_days.source_code = month_reads.source_code
+            and month_days.report_month = month_reads.report_month
 )
 
 select * from final

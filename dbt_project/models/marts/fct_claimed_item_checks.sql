@@ -40,11 +40,13 @@ joined as (
         + to_days({{ var('crosscheck_month_tolerance_days') }}) as latest_day
     from claims
     inner join months
-        on claims.source_code = months.source_code
-        and claims.report_month = months.report_month
+        on
+            claims.source_code = months.source_code
+            and claims.report_month = months.report_month
     left join items
-        on claims.source_code = items.source_code
-        and claims.claimed_url_key = items.item_url_key
+        on
+            claims.source_code = items.source_code
+            and claims.claimed_url_key = items.item_url_key
     left join ruled_topics
         on claims.topic_code = ruled_topics.topic_code
 ),
@@ -73,7 +75,8 @@ final as (
         case
             when published_item_key is null and is_covered then 'not_found'
             when published_item_key is null then 'not_covered'
-            when published_date is not null
+            when
+                published_date is not null
                 and published_date not between earliest_day and latest_day
                 then 'other_month'
             when is_topic_ruled and not list_contains(published_topic_codes, topic_code)

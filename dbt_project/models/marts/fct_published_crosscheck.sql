@@ -81,17 +81,20 @@ counted as (
         cast(coalesce(verdicts.addresses_other_topic, 0) as integer) as addresses_other_topic
     from grid
     left join claimed
-        on grid.source_code = claimed.source_code
-        and grid.report_month = claimed.report_month
-        and grid.topic_code = claimed.topic_code
+        on
+            grid.source_code = claimed.source_code
+            and grid.report_month = claimed.report_month
+            and grid.topic_code = claimed.topic_code
     left join found
-        on grid.source_code = found.source_code
-        and grid.report_month = found.report_month
-        and grid.topic_code = found.topic_code
+        on
+            grid.source_code = found.source_code
+            and grid.report_month = found.report_month
+            and grid.topic_code = found.topic_code
     left join verdicts
-        on grid.source_code = verdicts.source_code
-        and grid.report_month = verdicts.report_month
-        and grid.topic_code = verdicts.topic_code
+        on
+            grid.source_code = verdicts.source_code
+            and grid.report_month = verdicts.report_month
+            and grid.topic_code = verdicts.topic_code
 ),
 
 final as (

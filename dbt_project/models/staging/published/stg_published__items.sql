@@ -14,7 +14,7 @@ final as (
         item_url,
         {{ url_key('item_url') }} as item_url_key,
         nullif(trim(title), '') as title,
-        nullif(trim(summary), '') as summary,
+        nullif(trim(summary), '') as summary,  -- noqa: RF04
         nullif(trim(section), '') as section,
         cast(published_at as timestamptz) as published_at,
         cast(timezone('Asia/Ho_Chi_Minh', cast(published_at as timestamptz)) as date)
