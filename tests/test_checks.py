@@ -232,6 +232,9 @@ def test_results_land_in_the_warehouse(demo):
         "outlier": False,
         "plausible_quantity": True,
         "plausible_people_reached": True,
+        # the demo's night does not cross-check: no month is covered, nothing to flag
+        "published_claimed_above_found": True,
+        "published_claimed_address": True,
     }
 
 

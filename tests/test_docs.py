@@ -59,6 +59,7 @@ HOME_LAYOUT = {
     "ingest",
     "drop",
     "published",
+    "sites",
     "national",
     ".lich-su",
 }

@@ -54,7 +54,6 @@ joined as (
 final as (
     select
         output_row_id as claimed_item_key,
-        output_row_id,
         source_code,
         report_month,
         file_name,
