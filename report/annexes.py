@@ -815,7 +815,7 @@ class AnnexWriter(Comparing):
             self.document,
             ["Cơ quan", "Tháng đủ dữ liệu", "Kê khai", "Tìm thấy", "Đường dẫn khớp", "Ghi chú"],
             rows,
-            [52, 20, 18, 18, 22, 31],
+            [44, 18, 16, 16, 20, 47],
         )
 
     def _picture(self, png: bytes, caption: str) -> None:

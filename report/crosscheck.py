@@ -101,13 +101,38 @@ def outlet_checks(
     con: duckdb.DuckDBPyConnection, source_codes: list[str], first_month: date, last_month: date
 ) -> dict[str, OutletCheck]:
     """Each outlet's cross-check over the months (those of the outlets with a feed only)."""
+    return {
+        code: check
+        for (code, _), check in _checks(
+            con, source_codes, first_month, last_month, by_month=False
+        ).items()
+    }
+
+
+def outlet_month_checks(
+    con: duckdb.DuckDBPyConnection, source_codes: list[str], first_month: date, last_month: date
+) -> dict[tuple[str, date], OutletCheck]:
+    """Each outlet-month's cross-check: what the matrix's cell of the month shows."""
+    checks = _checks(con, source_codes, first_month, last_month, by_month=True)
+    return {(code, month): check for (code, month), check in checks.items() if month is not None}
+
+
+def _checks(
+    con: duckdb.DuckDBPyConnection,
+    source_codes: list[str],
+    first_month: date,
+    last_month: date,
+    *,
+    by_month: bool,
+) -> dict[tuple[str, date | None], OutletCheck]:
     if not source_codes or not _has_marts(con):
         return {}
+    month = "report_month" if by_month else "cast(null as date)"
     rows = fetch_dicts(
         con,
-        """
+        f"""
         with counts as (
-            select source_code,
+            select source_code, {month} as month,
                 count(distinct report_month) as months,
                 count(distinct report_month) filter (where is_covered) as covered_months,
                 coalesce(sum(claimed_count) filter (where is_covered), 0) as claimed,
@@ -115,10 +140,10 @@ def outlet_checks(
                 count(*) filter (where is_claimed_above_found) as above_months
             from marts.fct_published_crosscheck
             where report_month between ? and ? and source_code in (select unnest(?::varchar[]))
-            group by source_code
+            group by all
         ),
         addresses as (
-            select source_code,
+            select source_code, {month} as month,
                 count(*) filter (where verdict <> 'not_covered') as addresses,
                 count(*) filter (where verdict = 'found') as addresses_found,
                 count(*) filter (where verdict = 'not_found') as not_found,
@@ -126,7 +151,7 @@ def outlet_checks(
                 count(*) filter (where verdict = 'other_topic') as other_topic
             from marts.fct_claimed_item_checks
             where report_month between ? and ? and source_code in (select unnest(?::varchar[]))
-            group by source_code
+            group by all
         )
         select counts.*, coalesce(addresses.addresses, 0) as addresses,
             coalesce(addresses.addresses_found, 0) as addresses_found,
@@ -134,12 +159,14 @@ def outlet_checks(
             coalesce(addresses.other_month, 0) as other_month,
             coalesce(addresses.other_topic, 0) as other_topic
         from counts
-        left join addresses using (source_code)""",
+        left join addresses
+            on counts.source_code = addresses.source_code
+            and counts.month is not distinct from addresses.month""",
         [first_month, last_month, source_codes] * 2,
     )
     counts = [name for name in OutletCheck.__dataclass_fields__ if name != "source_code"]
     return {
-        row["source_code"]: OutletCheck(
+        (row["source_code"], row["month"]): OutletCheck(
             row["source_code"], **{name: int(row[name] or 0) for name in counts}
         )
         for row in rows
@@ -165,6 +192,23 @@ def claimed_findings(con: duckdb.DuckDBPyConnection, source_code: str) -> list[d
     for row in rows:
         row["verdict_vi"] = VERDICTS_VI[row["verdict"]]
     return rows
+
+
+def claimed_above_found(con: duckdb.DuckDBPyConnection, source_code: str) -> list[dict]:
+    """The outlet's months and topics whose claimed items are well above what its site shows,
+    latest month first: the other half of what its own page lists."""
+    if not _has_marts(con):
+        return []
+    return fetch_dicts(
+        con,
+        """
+        select c.report_month, c.claimed_count, c.found_count, t.topic_label_vi
+        from marts.fct_published_crosscheck c
+        left join marts.dim_topics t using (topic_code)
+        where c.source_code = ? and c.is_claimed_above_found
+        order by c.report_month desc, t.sort_order""",
+        [source_code],
+    )
 
 
 def month_cells(

@@ -202,6 +202,10 @@ def test_the_department_sees_found_of_claimed_for_each_outlet(portal):
     assert "<th" in page and "Đối chiếu</th>" in page
     row = page.split("BAO-LS")[1].split("</tr>")[0]
     assert re.search(r"\d+/\d+<span class=\"note\">\d+ cần hỏi lại", row), row
+    # and each month: found of claimed, the months with a mismatch marked
+    months = re.findall(r'<span class="note( x-note)?" title="[^"]*">đối chiếu (\d+)/(\d+)', row)
+    assert len(months) == 6, row
+    assert [bool(marked) for marked, *_ in months] == [False, True, True, False, True, True]
     # a commune or district office has no site: nothing to compare
     office = page.split("PVHTT-180")[1].split("</tr>")[0]
     assert "Đơn vị không có trang tin để đối chiếu" in office
@@ -212,3 +216,4 @@ def test_the_outlet_sees_which_of_its_addresses_were_not_found(portal):
     assert "Đối chiếu với trang của đơn vị" in page
     assert f"{SITE}/2022/03/bai-007" in page and "không tìm thấy trên trang" in page
     assert "đăng vào tháng khác" in page and "khác chủ đề" in page
+    assert "kê khai 3 tin, bài về phòng, chống mua bán người, trên trang chỉ tìm thấy 1" in page

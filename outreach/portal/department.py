@@ -34,7 +34,7 @@ from outreach.portal.store import (
     reopen,
 )
 from report.build import load_config, report_paths
-from report.crosscheck import OutletCheck, outlet_checks
+from report.crosscheck import OutletCheck, outlet_checks, outlet_month_checks
 from report.reminders import Reminder, reminders
 from report.status import excel_csv_bytes
 
@@ -153,6 +153,7 @@ class Matrix:
     # the "đối chiếu" column, when the deployment cross-checks claimed items against the
     # outlets' sites: each outlet with a feed's check over the period (report.crosscheck)
     crosscheck: dict[str, OutletCheck] | None = None
+    crosscheck_months: dict[tuple[str, date], OutletCheck] = field(default_factory=dict)
 
 
 def _part_of(rows: list[dict], period: Period) -> str:
@@ -257,9 +258,11 @@ def completeness(
         for row in kept
     ]
     if crosscheck_enabled():
+        codes = [row["source_code"] for row in kept]
         with connect(home.published_warehouse, read_only=True) as con:
-            matrix.crosscheck = outlet_checks(
-                con, [row["source_code"] for row in kept], period.first_month, period.last_month
+            matrix.crosscheck = outlet_checks(con, codes, period.first_month, period.last_month)
+            matrix.crosscheck_months = outlet_month_checks(
+                con, codes, period.first_month, period.last_month
             )
     return matrix
 

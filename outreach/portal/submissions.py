@@ -44,7 +44,7 @@ from outreach.portal.store import (
     private_file,
     private_folder,
 )
-from report.crosscheck import claimed_findings
+from report.crosscheck import claimed_above_found, claimed_findings
 
 STATE_LABELS = {
     "on_time": "Đã nhận, đúng hạn",
@@ -625,14 +625,22 @@ def source_months(home: Home, store: Store, source_code: str) -> dict:
     }
 
 
-def _crosscheck_findings(home: Home, source_code: str) -> dict[date, list[dict]]:
-    """The source's claimed addresses that did not match its site, by month, when the
-    deployment cross-checks (its own rows only: the page is the source's)."""
+def _crosscheck_findings(home: Home, source_code: str) -> dict[date, dict[str, list[dict]]]:
+    """What did not match the source's site, by month, when the deployment cross-checks: its
+    claimed addresses not matched, and the topics it claimed well above what was found (its
+    own rows only: the page is the source's)."""
     if not crosscheck_enabled():
         return {}
     with connect(home.published_warehouse, read_only=True) as con:
-        rows = claimed_findings(con, source_code)
-    by_month: dict[date, list[dict]] = {}
-    for row in rows:
-        by_month.setdefault(row["report_month"], []).append(row)
+        addresses = claimed_findings(con, source_code)
+        counts = claimed_above_found(con, source_code)
+    by_month: dict[date, dict[str, list[dict]]] = {}
+    for row in addresses:
+        by_month.setdefault(row["report_month"], {"addresses": [], "counts": []})[
+            "addresses"
+        ].append(row)
+    for row in counts:
+        by_month.setdefault(row["report_month"], {"addresses": [], "counts": []})["counts"].append(
+            row
+        )
     return by_month
