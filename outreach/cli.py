@@ -470,6 +470,47 @@ def status(
     click.echo(f"\n{reminded['csv']}")
 
 
+@main.command(
+    "topic-rules", short_help="Precision and recall of the topic rules of published items."
+)
+@home_option
+@click.option(
+    "--errors",
+    is_flag=True,
+    help="Also list the examples the rules get wrong (false positives, then false negatives).",
+)
+@click.option(
+    "--build/--no-build",
+    default=True,
+    show_default=True,
+    help="Build the rules' tables first (--no-build: read them as the last build left them).",
+)
+def topic_rules(home_dir: Path | None, errors: bool, build: bool) -> None:
+    """How well the topic rules of published items (the terms of
+    dbt_project/seeds/ref_topic_terms.csv) find the topics a reader gave the hand-labelled
+    examples of ref_topic_examples.csv: each topic's precision and recall, then the three
+    together.
+
+    Builds only the tables it prints (a few seconds) into the home's warehouse.
+
+    Example: outreach topic-rules --errors
+    """
+    from outreach.orchestration import pipeline
+    from outreach.orchestration.dbt import DbtFailed
+    from report.topic_rules import NotBuilt, format_errors, format_quality
+
+    try:
+        quality, wrong = pipeline.topic_rules(_home(home_dir), build=build)
+    except (DbtFailed, NotBuilt) as exc:
+        raise click.ClickException(str(exc)) from exc
+    examples = next((row.examples for row in quality if row.topic_code == "all"), 0)
+    click.echo(f"Bộ quy tắc chủ đề trên {examples} tin mẫu gán nhãn tay:")
+    click.echo(format_quality(quality))
+    if errors:
+        click.echo("")
+        click.echo(format_errors(wrong))
+
+
 @main.command(short_help="Run the nightly DAG once through Airflow.")
 @home_option
 @period_option

@@ -25,6 +25,8 @@ SEED_NAMES = (
     "ref_province_succession",
     "ref_source_kinds",
     "ref_sources",
+    "ref_topic_examples",
+    "ref_topic_terms",
     "ref_topics",
     "ref_validation_rules",
 )

@@ -49,6 +49,8 @@ from outreach.generators.sample_files import (
 CATALOGUE = PROJECT_ROOT / "data" / "reference" / "vn_admin_units_2022-04-10.csv"
 SHARED_SEEDS = [
     "ref_topics.csv",
+    "ref_topic_terms.csv",
+    "ref_topic_examples.csv",
     "ref_output_types.csv",
     "ref_indicators.csv",
     "ref_key_area_communes.csv",

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from outreach.core.home import Home
 from outreach.core.periods import Period
+
+if TYPE_CHECKING:
+    from report.topic_rules import TopicRuleError, TopicRuleQuality
 
 
 def pull(home: Home, drop: Path | None = None) -> dict:
@@ -73,6 +77,30 @@ def build(home: Home, as_of: date | None = None) -> Path | None:
     from outreach.orchestration.dbt import run_dbt
 
     return run_dbt(home, ["build"], as_of=as_of)
+
+
+def topic_rules(
+    home: Home, *, build: bool = True
+) -> tuple[list[TopicRuleQuality], list[TopicRuleError]]:
+    """The topic rules of published items measured on the hand-labelled examples: each topic's
+    precision and recall (`report.topic_rules.TopicRuleQuality`, the topics together last) and
+    the examples they get wrong (`TopicRuleError`).
+
+    `build`: first build what the two tables read and nothing else (the seeds of the rules and
+    examples, the topics, their models and tests) into the home's warehouse: a few seconds,
+    where the nightly build, which makes them too, takes minutes. The tests of other models
+    that read the same seeds are left out (`--indirect-selection cautious`): they need tables
+    this build does not make.
+    """
+    from outreach.orchestration.dbt import run_dbt
+    from report.topic_rules import MODELS, rule_errors, rule_quality
+
+    if build:
+        selection = [f"+{model}" for model in MODELS]
+        # the unit tests test the SQL, not the rules: `make test` runs them, as for the nightly
+        command = ["build", "--select", *selection, "--indirect-selection", "cautious"]
+        run_dbt(home, [*command, "--exclude-resource-type", "unit_test"])
+    return rule_quality(home), rule_errors(home)
 
 
 def check(home: Home, periods: Period | list[Period]) -> dict:
