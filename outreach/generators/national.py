@@ -226,6 +226,10 @@ def write_national_seeds(
         writer.writerows(registry)
     for name in SHARED_SEEDS:
         shutil.copy(SEEDS_DIR / name, seeds_dir / name)
+    # no outlet's site is known at national scale: the feeds' registry, empty (its header only)
+    with open(SEEDS_DIR / "ref_outlet_feeds.csv", encoding="utf-8", newline="") as handle:
+        header = handle.readline()
+    (seeds_dir / "ref_outlet_feeds.csv").write_text(header, encoding="utf-8")
     if current_only:  # the key areas as they are since the reform, from `since` too
         key_areas = seeds_dir / "ref_key_area_communes.csv"
         with open(key_areas, encoding="utf-8", newline="") as handle:
