@@ -490,6 +490,12 @@ def _origin(url: str) -> tuple[str, str, int]:
     return parsed.scheme, (parsed.hostname or "").lower(), port
 
 
+def _netloc(url: str) -> str:
+    """scheme://host:port, as an engineer reads where a redirect led."""
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
 def same_site(start: str, target: str) -> bool:
     """Whether `target` is on the same host as `start`: the same scheme, host and port, or the
     same host moved from http to https on the default ports."""
@@ -651,8 +657,8 @@ class _Client:
                     raise Refused(f"a redirect to {scheme}: is not followed ({target[:200]})")
                 if not same_site(url, target):
                     raise Refused(
-                        f"a redirect to another host is not followed ({_origin(target)[1]}, "
-                        f"from {_origin(url)[1]})"
+                        f"a redirect to another host is not followed ({_netloc(target)}, "
+                        f"from {_netloc(url)})"
                     )
                 url = target
                 continue

@@ -217,3 +217,56 @@ def test_the_outlet_sees_which_of_its_addresses_were_not_found(portal):
     assert f"{SITE}/2022/03/bai-007" in page and "không tìm thấy trên trang" in page
     assert "đăng vào tháng khác" in page and "khác chủ đề" in page
     assert "kê khai 3 tin, bài về phòng, chống mua bán người, trên trang chỉ tìm thấy 1" in page
+
+
+def test_sites_that_misbehave_never_stop_the_night(tmp_path, monkeypatch):
+    """A site that never answers, one that answers a billion laughs, one that redirects to
+    another host: the collect step returns, each read is recorded with why it failed, and the
+    night's ingest loads the files and the reads alike. Nothing reaches the other host."""
+    from datetime import date
+
+    from helpers import new_home
+
+    from outreach.core.periods import parse_period
+    from outreach.orchestration import pipeline
+
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        "<rss><channel><item><title>&lol2;</title></item></channel></rss>"
+    )
+    with FeedServer({}) as elsewhere, FeedServer({}) as site:
+        site.serve("/hang.xml", Response.hang())
+        site.serve("/laughs.xml", Response.xml(laughs))
+        site.serve("/away.xml", Response.redirect(elsewhere.url("/rss.xml")))
+        home = new_home(tmp_path / "home")
+        shutil.copytree(SEEDS_DIR, home.registry, dirs_exist_ok=True)
+        with open(home.registry / "ref_outlet_feeds.csv", "w", encoding="utf-8") as handle:
+            handle.write("source_code,feed_url,valid_from,valid_to,note\n")
+            for path in ("/laughs.xml", "/away.xml", "/hang.xml"):
+                handle.write(f"BAO-LS,{site.url(path)},2022-01-01,2025-06-30,\n")
+        monkeypatch.setenv("OUTREACH_CROSSCHECK", "on")
+        monkeypatch.setenv("OUTREACH_CROSSCHECK_DELAY_SECONDS", "0")
+        monkeypatch.setenv("OUTREACH_CROSSCHECK_NIGHT_SECONDS", "3")
+        collected = pipeline.collect(home, [parse_period(PERIOD)], date(2022, 7, 20))
+        assert elsewhere.paths() == []
+    assert collected["enabled"] and collected["ok"] == 0 and collected["feeds"] == 3
+    ingested = pipeline.ingest(home)
+    assert len(ingested["published"]) == 1
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        outcomes = {
+            url: (outcome, error)
+            for url, outcome, error in con.execute(
+                "select feed_url, outcome, error_en from raw.published_reads"
+            ).fetchall()
+        }
+        items = con.execute("select count(*) from raw.published_items").fetchone()[0]
+    assert {url: outcome for url, (outcome, _) in outcomes.items()} == {
+        site.url("/laughs.xml"): "refused",
+        site.url("/away.xml"): "refused",
+        site.url("/hang.xml"): "refused",
+    }
+    assert "DOCTYPE" in outcomes[site.url("/laughs.xml")][1]
+    assert "redirect to another host" in outcomes[site.url("/away.xml")][1]
+    assert "deadline" in outcomes[site.url("/hang.xml")][1]
+    assert items == 0

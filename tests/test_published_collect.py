@@ -501,7 +501,7 @@ def test_a_redirect_to_another_host_is_refused_and_never_followed(tmp_path):
         )
         assert other.requests == []
     assert [read["outcome"] for read in reads] == ["refused", "refused"]
-    assert "a redirect to another host is not followed (localhost" in reads[0]["error_en"]
+    assert "a redirect to another host is not followed (http://localhost:" in reads[0]["error_en"]
 
 
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://127.0.0.1/rss", "data:,x"])
