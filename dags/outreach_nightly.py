@@ -188,7 +188,7 @@ def outreach_nightly():
             return {"enabled": None, "error": f"{type(error).__name__}: {error}"}
 
     @task(multiple_outputs=False)
-    def ingest(run_plan: dict, pulled: dict) -> dict:
+    def ingest(run_plan: dict, collected: dict) -> dict:
         """Load each accepted file with its manifest row; quarantine rejected ones with reasons."""
         from outreach.core.home import resolve_home
         from outreach.orchestration import pipeline

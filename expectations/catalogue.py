@@ -90,7 +90,7 @@ DATASETS = {
         where c.is_covered and c.claimed_count > 0 and c.report_month between ? and ?""",
     "claimed_items": """
         select c.source_code, c.report_month, c.claimed_item_key as row_key, c.verdict,
-            c.claimed_url, c.claimed_title, c.file_name, c.file_row_number,
+            c.claimed_url, c.claimed_title, c.file_name, c.file_row_number, c.topic_code,
             t.topic_label_vi, c.published_date, c.published_title
         from marts.fct_claimed_item_checks c
         join marts.dim_topics t using (topic_code)
@@ -312,7 +312,7 @@ def _word_claimed_item(check: Check, row: dict) -> Wording:
             "another topic",
             f"Tin, bài «{title}» ({where_vi}) kê khai về {row['topic_label_vi'].lower()}, "
             "nhưng tiêu đề và tóm tắt trên trang không có nội dung về chủ đề này.",
-            f"{url} ({where_en}) is claimed on {row['topic_label_vi']} but its title and "
+            f"{url} ({where_en}) is claimed on {row['topic_code']} but its title and "
             "summary on the site are not about it (by the topic rules).",
             problem_vi="Tin, bài kê khai khác chủ đề",
         )
@@ -448,7 +448,7 @@ CHECKS = [
         "in_set",
         {"value_set": [False]},
         label_vi="Kê khai nhiều hơn tin, bài tìm thấy trên trang",
-        about_vi="Số tin, bài kê khai về một chủ đề không vượt quá nhiều số tin, bài về chủ đề "
+        about_vi="Số tin, bài kê khai về một chủ đề không nhiều hơn hẳn số tin, bài về chủ đề "
         "đó tìm thấy trên trang của đơn vị trong tháng.",
         about_en="The items claimed on a topic are not well above the items on that topic found "
         "on the outlet's site that month.",

@@ -1,11 +1,20 @@
--- grain: one row per row of a winning monthly file whose output type outlets publish online
+-- grain: one row per row of a winning monthly file whose output type outlets publish online,
+-- of an outlet whose site the registry knows
 -- What an outlet claims it published (tin, bài; phóng sự; programmes), row by row, with the
--- address it gives (duong_dan) when it gives one.
+-- address it gives (duong_dan) when it gives one. An outlet with no feed in the registry (and
+-- every commune office) has nothing to be checked against: its rows are left out here, so the
+-- cross-check costs nothing where there is nothing to cross-check.
 with
+
+fed_sources as (
+    select distinct source_code from {{ ref('stg_reference__outlet_feeds') }}
+),
 
 resolved as (
     select * from {{ ref('int_submissions_resolved') }}
-    where file_kind = 'monthly'
+    where
+        file_kind = 'monthly'
+        and source_code in (select fed_sources.source_code from fed_sources)
 ),
 
 output_rows as (
