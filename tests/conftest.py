@@ -35,6 +35,7 @@ LONGEST_FIRST = [
     "test_publish",
     "test_report_sections",
     "test_e2e",
+    "test_crosscheck",
     "test_comparisons",
     "test_embedded_airflow",
     "test_approval",
