@@ -270,3 +270,22 @@ def test_sites_that_misbehave_never_stop_the_night(tmp_path, monkeypatch):
     assert "redirect to another host" in outcomes[site.url("/away.xml")][1]
     assert "deadline" in outcomes[site.url("/hang.xml")][1]
     assert items == 0
+
+
+def test_the_status_has_a_crosscheck_column(night, monkeypatch):
+    from outreach.core.home import Home
+    from outreach.core.periods import parse_period
+    from report.status import submission_status
+
+    monkeypatch.setenv("OUTREACH_CROSSCHECK", "on")
+    rows = submission_status(Home(night["home"]), parse_period(PERIOD))
+    outlet = {f"{row.month:%Y-%m}": row.crosscheck for row in rows if row.source_code == "BAO-LS"}
+    assert "2 đường dẫn không khớp" in outlet["2022-02"]
+    assert "kê khai nhiều hơn số tìm thấy" in outlet["2022-02"]
+    assert re.fullmatch(r"\d+/\d+ tìm thấy", outlet["2022-01"])
+    # an office with no site: the column is there, and says nothing
+    assert {row.crosscheck for row in rows if row.source_code.startswith("PVHTT")} == {""}
+    monkeypatch.delenv("OUTREACH_CROSSCHECK")
+    assert {
+        row.crosscheck for row in submission_status(Home(night["home"]), parse_period(PERIOD))
+    } == {None}
