@@ -101,38 +101,36 @@ def outlet_checks(
     con: duckdb.DuckDBPyConnection, source_codes: list[str], first_month: date, last_month: date
 ) -> dict[str, OutletCheck]:
     """Each outlet's cross-check over the months (those of the outlets with a feed only)."""
-    return {
-        code: check
-        for (code, _), check in _checks(
-            con, source_codes, first_month, last_month, by_month=False
-        ).items()
-    }
+    return over_months(outlet_month_checks(con, source_codes, first_month, last_month))
+
+
+def over_months(checks: dict[tuple[str, date], OutletCheck]) -> dict[str, OutletCheck]:
+    """Each outlet's months added up: every count of a check is a sum over its months."""
+    totals: dict[str, OutletCheck] = {}
+    counts = [name for name in OutletCheck.__dataclass_fields__ if name != "source_code"]
+    for (code, _), check in sorted(checks.items()):
+        total = totals.get(code)
+        totals[code] = (
+            check
+            if total is None
+            else OutletCheck(
+                code, **{name: getattr(total, name) + getattr(check, name) for name in counts}
+            )
+        )
+    return totals
 
 
 def outlet_month_checks(
     con: duckdb.DuckDBPyConnection, source_codes: list[str], first_month: date, last_month: date
 ) -> dict[tuple[str, date], OutletCheck]:
     """Each outlet-month's cross-check: what the matrix's cell of the month shows."""
-    checks = _checks(con, source_codes, first_month, last_month, by_month=True)
-    return {(code, month): check for (code, month), check in checks.items() if month is not None}
-
-
-def _checks(
-    con: duckdb.DuckDBPyConnection,
-    source_codes: list[str],
-    first_month: date,
-    last_month: date,
-    *,
-    by_month: bool,
-) -> dict[tuple[str, date | None], OutletCheck]:
     if not source_codes or not _has_marts(con):
         return {}
-    month = "report_month" if by_month else "cast(null as date)"
     rows = fetch_dicts(
         con,
-        f"""
+        """
         with counts as (
-            select source_code, {month} as month,
+            select source_code, report_month as month,
                 count(distinct report_month) as months,
                 count(distinct report_month) filter (where is_covered) as covered_months,
                 coalesce(sum(claimed_count) filter (where is_covered), 0) as claimed,
@@ -143,7 +141,7 @@ def _checks(
             group by all
         ),
         addresses as (
-            select source_code, {month} as month,
+            select source_code, report_month as month,
                 count(*) filter (where verdict <> 'not_covered') as addresses,
                 count(*) filter (where verdict = 'found') as addresses_found,
                 count(*) filter (where verdict = 'not_found') as not_found,
@@ -161,7 +159,7 @@ def _checks(
         from counts
         left join addresses
             on counts.source_code = addresses.source_code
-            and counts.month is not distinct from addresses.month""",
+            and counts.month = addresses.month""",
         [first_month, last_month, source_codes] * 2,
     )
     counts = [name for name in OutletCheck.__dataclass_fields__ if name != "source_code"]

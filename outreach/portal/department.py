@@ -34,7 +34,7 @@ from outreach.portal.store import (
     reopen,
 )
 from report.build import load_config, report_paths
-from report.crosscheck import OutletCheck, outlet_checks, outlet_month_checks
+from report.crosscheck import OutletCheck, outlet_month_checks, over_months
 from report.reminders import Reminder, reminders
 from report.status import excel_csv_bytes
 
@@ -260,10 +260,10 @@ def completeness(
     if crosscheck_enabled():
         codes = [row["source_code"] for row in kept]
         with connect(home.published_warehouse, read_only=True) as con:
-            matrix.crosscheck = outlet_checks(con, codes, period.first_month, period.last_month)
             matrix.crosscheck_months = outlet_month_checks(
                 con, codes, period.first_month, period.last_month
             )
+        matrix.crosscheck = over_months(matrix.crosscheck_months)
     return matrix
 
 
