@@ -72,6 +72,21 @@ def history_lines(lines: list[dict]) -> list[dict]:
                     "aim": HISTORY_AIM,
                 }
             )
+    # and what those nights cannot do without on each history (their files ingested, one dbt
+    # invocation, the SQL of the nodes they select): the part of the growth that is the SQL's
+    for key, what in (("night_floor", "the night's"), ("date_night_floor", "a date night's")):
+        if key in short[1] and key in long[1]:
+            compared.append(
+                {
+                    "measure": f"{what} floor on {long[0]} against the same floor on {short[0]} "
+                    f"({long[1][key]['floor']})",
+                    "seconds": long[1][key]["floor_seconds"],
+                    "peak_mb": long[1][key]["floor_peak_mb"],
+                    "floor": f"the same floor on {short[0]}",
+                    "floor_seconds": short[1][key]["floor_seconds"],
+                    "floor_peak_mb": short[1][key]["floor_peak_mb"],
+                }
+            )
     return compared
 
 

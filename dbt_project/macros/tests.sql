@@ -1,5 +1,6 @@
 {% macro null_columns(column_names) %}
-    {#- The names of the columns that are null in a row, with commas (tests not_null_columns and key_columns). -#}
+    {#- The names of the columns that are null in a row, with commas (tests not_null_columns,
+        key_columns). -#}
     {%- set named = [] -%}
     {%- for column in column_names -%}
         {%- do named.append("case when " ~ column ~ " is null then '" ~ column ~ "' end") -%}
