@@ -10,10 +10,16 @@ each line's floor, ratio, aim and peak memory, and the machine it ran on; then
 bench/portal_load.py's table (the portal under a deadline: 300 senders at once) and
 bench/portal_sustained.py's (a steady 10 uploads a second for two minutes on as many worker
 processes as the machine has cores), whose lines are also in the first table.
+
+    .venv/bin/python bench/summary.py --history
+
+Only what grows with history: bench/national.py's nights on 2021-2026 and on 2016-2026, each
+with its floor, then the longer history's lines against the shorter's (a quarter of an hour).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -43,6 +49,11 @@ BENCHES = [
     ["national.py", "--years", "2017-2026", "--current-registry"],
     ["airflow_overhead.py"],
     ["dbt_in_airflow.py"],
+]
+# `--history`: only the nights on both lengths of history
+HISTORY_BENCHES = [
+    ["national.py", "--history"],
+    ["national.py", "--years", f"{HISTORY_FROM}-2026", "--history"],
 ]
 # the nights on the longer history against the same nights on the shorter: at most this
 HISTORY_AIM = 1.2
@@ -107,10 +118,13 @@ def machine() -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", action="store_true", help="only the nights on both histories")
+    only_history = parser.parse_args().history
     started = time.perf_counter()
     lines: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-summary-") as folder:
-        for number, (script, *arguments) in enumerate(BENCHES):
+        for number, (script, *arguments) in enumerate(HISTORY_BENCHES if only_history else BENCHES):
             out = Path(folder) / f"{number}-{script}.json"
             print(f"== {script} {' '.join(arguments)}", file=sys.stderr, flush=True)
             result = subprocess.run(
@@ -122,6 +136,11 @@ def main() -> None:
                 sys.exit(f"{script} failed (exit {result.returncode})")
             lines += json.loads(out.read_text(encoding="utf-8"))
         lines += history_lines(lines)
+        if only_history:
+            minutes = (time.perf_counter() - started) / 60
+            print(f"\nbench/summary.py --history, {machine()}; {minutes:.0f} minutes in all\n")
+            print_table(lines)
+            return
         # the portal under a deadline's load: its own table (counts and latencies, not ratios)
         print("== portal_load.py", file=sys.stderr, flush=True)
         portal = Path(folder) / "portal.md"
