@@ -31,6 +31,7 @@ def test_no_page_of_the_site_loads_anything_from_outside(demo):
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
 def test_the_index_lists_the_results_offline_in_a_browser(demo):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     index = data_docs_index(demo["home"])
@@ -63,10 +64,22 @@ def test_the_index_lists_the_results_offline_in_a_browser(demo):
             assert border == "solid"
             assert page.evaluate("typeof jQuery.fn.bootstrapTable") == "function"
 
-            # the row's click sets the location from a script: wait for that navigation itself
-            # (a load-state wait returns at once, before it starts, on a busy machine)
-            with page.expect_navigation():
-                rows.first.click()
+            # the row's click sets the location from a handler the page binds when its
+            # document is ready, and the table may render its rows again after: on a busy
+            # machine a click can land before the handler or on a row about to be replaced.
+            # Wait for the page's load, then click the first row until its page opens (a row
+            # that never opens its page fails all three)
+            page.wait_for_load_state("load")
+            for attempt in range(3):
+                try:
+                    with page.expect_navigation(timeout=15_000):
+                        rows.first.click(timeout=15_000)
+                    break
+                except PlaywrightTimeout:
+                    if "/validations/" in page.url:  # it opened, after the wait's end
+                        break
+                    if attempt == 2:
+                        raise
             assert "/validations/" in page.url
             assert page.locator("text=Overview").count() > 0
             assert outside == [] and failed == []
