@@ -5,6 +5,7 @@ exact precision and recall on a small hand-made example set, and the bundled rul
 from __future__ import annotations
 
 import csv
+import functools
 import shutil
 import unicodedata
 from collections.abc import Iterator
@@ -25,9 +26,11 @@ from report.topic_rules import TopicRuleError, format_quality
 MACROS = DBT_PROJECT_DIR / "macros" / "topics.sql"
 
 
+@functools.cache
 def _render(call: str) -> str:
     """`call` ("{{ topic_fold('x') }}") rendered with the macros of topics.sql as dbt renders
-    them, `ref('name')` as the bare name (a table of the test's own connection)."""
+    them, `ref('name')` as the bare name (a table of the test's own connection); once a call
+    in a run, the same text each time."""
     environment = jinja2.Environment(extensions=["jinja2.ext.do"])
     template = environment.from_string(MACROS.read_text(encoding="utf-8") + call)
     return template.render(ref=lambda name: name)
