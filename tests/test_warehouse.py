@@ -171,3 +171,35 @@ def test_the_unit_tests_run_here_not_in_a_deployments_builds(demo, tmp_path):
     units = [result for result in ran if result["unique_id"].startswith("unit_test.")]
     assert len(units) >= 10 and all(result["status"] == "pass" for result in units)
     assert not [result for result in ran if result["unique_id"].split(".")[0] in ("model", "test")]
+
+
+def test_the_memory_limit_reaches_every_connection_and_dbts(demo, tmp_path, monkeypatch):
+    """`OUTREACH_DUCKDB_MEMORY_LIMIT` bounds DuckDB in outreach's own connections and in dbt's
+    (through profiles.yml); without it (or empty) DuckDB keeps its default; a value DuckDB
+    would refuse stops the build before dbt starts, naming the variable."""
+    import pytest
+
+    from outreach.core.warehouse import MEMORY_LIMIT_ENV, connect
+    from outreach.orchestration.dbt import run_dbt
+
+    home = new_home(tmp_path / "home")
+    shutil.copy(demo["home"].warehouse, home.warehouse)
+    show = ["show", "--inline", "select current_setting('memory_limit') as memory_limit"]
+
+    def limits() -> tuple[str, str]:
+        with connect(home.warehouse, read_only=True) as con:
+            own = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        log = run_dbt(home, show, as_of=AS_OF)
+        assert log is not None
+        lines = log.read_text(encoding="utf-8").splitlines()
+        dbts = lines[lines.index(next(line for line in lines if "| memory_limit" in line)) + 2]
+        return own, dbts.strip("| ").strip()
+
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "")  # as a compose file with no value gives it
+    default = limits()
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "700MB")
+    assert limits() == ("667.5 MiB", "667.5 MiB")
+    assert default[0] == default[1] != "667.5 MiB"
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(ValueError, match=MEMORY_LIMIT_ENV):
+        run_dbt(home, ["build"], as_of=AS_OF)

@@ -6,6 +6,8 @@ anyone else reads it, or the copy published after the last run when the working 
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -19,6 +21,25 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# how much memory DuckDB may hold before it spills to disk, in every process of a deployment
+# (its connections here and dbt's, through dbt_project/profiles.yml): DuckDB's default is 80%
+# of the machine
+MEMORY_LIMIT_ENV = "OUTREACH_DUCKDB_MEMORY_LIMIT"
+_AMOUNT = re.compile(r"\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)", re.IGNORECASE)
+
+
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's settings for the deployment's connections: `OUTREACH_DUCKDB_MEMORY_LIMIT`
+    (`4GB`, `60%`) when set. Raises ValueError, naming the variable, for any other value."""
+    value = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if not value:
+        return {}
+    if not _AMOUNT.fullmatch(value):
+        raise ValueError(
+            f"{MEMORY_LIMIT_ENV}={value!r} is not an amount of memory such as 4GB, 1500MB or 60%"
+        )
+    return {"memory_limit": value}
+
 
 @contextmanager
 def connect(
@@ -27,7 +48,7 @@ def connect(
     """A short-lived connection; a writer runs `ddl` first (the tables it writes, if absent)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
     try:
         if ddl and not read_only:
             con.execute(ddl)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from outreach.core.home import DBT_PROJECT_DIR, Home
-from outreach.core.warehouse import connect, record_as_of
+from outreach.core.warehouse import connect, duckdb_config, record_as_of
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,8 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     home.ensure()
     from outreach.core.settings import settings
     from outreach.orchestration import dbt_selection
+
+    duckdb_config()  # a memory limit DuckDB would refuse stops here, named, before dbt starts
 
     day = as_of or date.today()
     plain_build = command == ["build"]
