@@ -11,22 +11,11 @@ topics as (
     select * from {{ ref('dim_topics') }}
 ),
 
-by_topic as (
+-- each topic, and all of them together (the grand total of the grouping sets: micro-average);
+-- an example has one row a topic, so its rows of a topic are its examples
+counted as (
     select
-        topic_code,
-        count(*) as examples,
-        count(*) filter (where is_expected) as expected,  -- noqa: RF04
-        count(*) filter (where is_matched) as matched,  -- noqa: RF04
-        count(*) filter (where is_expected and is_matched) as true_positives,
-        count(*) filter (where is_matched and not is_expected) as false_positives,
-        count(*) filter (where is_expected and not is_matched) as false_negatives
-    from results
-    group by topic_code
-),
-
-all_topics as (
-    select
-        'all' as topic_code,
+        case when grouping(topic_code) = 1 then 'all' else topic_code end as topic_code,
         count(distinct example_id) as examples,
         count(*) filter (where is_expected) as expected,  -- noqa: RF04
         count(*) filter (where is_matched) as matched,  -- noqa: RF04
@@ -34,12 +23,7 @@ all_topics as (
         count(*) filter (where is_matched and not is_expected) as false_positives,
         count(*) filter (where is_expected and not is_matched) as false_negatives
     from results
-),
-
-counted as (
-    select * from by_topic
-    union all
-    select * from all_topics
+    group by grouping sets ((topic_code), ())
 ),
 
 final as (
