@@ -10,7 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from outreach.core.calendar import CALENDAR_MONTH, ND09_2019, ReportingCalendar
-from outreach.orchestration.dbt_selection import select
+from outreach.core.home import Home
+from outreach.orchestration.dbt_selection import reached_months, select
 
 
 def _months_back(day: date, count: int) -> list[date]:
@@ -151,3 +152,51 @@ def test_the_key_moves_on_the_days_the_tables_read():
 def test_a_negative_grace_is_refused():
     with pytest.raises(ValueError, match="on_time_days"):
         ReportingCalendar(CALENDAR_MONTH, -1)
+
+
+# a model incremental by period below both raw tables: the rows are placed in months by their
+# files, the approvals cannot be
+BY_PERIOD = {
+    **MANIFEST,
+    "nodes": {
+        **MANIFEST["nodes"],
+        "model.outreach.measures": _node("model", "measures", "incremental", tags=["by_period"]),
+    },
+    "child_map": {
+        **MANIFEST["child_map"],
+        "source.outreach.submissions.approvals": ["model.outreach.measures"],
+        "model.outreach.completeness": [
+            "test.outreach.unique_completeness",
+            "model.outreach.measures",
+        ],
+    },
+}
+
+
+def test_the_as_of_date_reaches_the_months_between_its_two_keys(tmp_path):
+    """1 December after 15 November: November is now over, October's files were already due:
+    the periods of October to December are recomputed (the earliest and latest month of the
+    two keys and those between), no other."""
+    moved = CALENDAR.as_of_key(date(2026, 12, 1))
+    selection = select(BY_PERIOD, STATE, "f1", STATE["sources"], moved, KEY)
+    assert selection.by_period and not selection.unplaced
+    home = Home(tmp_path / "home")
+    assert reached_months(home, STATE, selection, STATE["sources"], moved, KEY) == [
+        "2026-10",
+        "2026-11",
+        "2026-12",
+    ]
+    # a year back (a build by hand as of an earlier date): every month between
+    back = CALENDAR.as_of_key(date(2025, 11, 15))
+    assert len(reached_months(home, STATE, selection, STATE["sources"], KEY, back) or []) == 14
+    # no date known for the tables: every period
+    assert reached_months(home, STATE, selection, STATE["sources"], moved, None) is None
+
+
+def test_a_changed_table_that_cannot_be_placed_in_months_recomputes_every_period(tmp_path):
+    changed = {"raw.rows": "10:1", "raw.approvals": "1:5"}
+    selection = select(BY_PERIOD, STATE, "f1", changed, KEY, KEY)
+    assert selection.by_period and selection.unplaced == ["approvals"]
+    assert reached_months(Home(tmp_path / "home"), STATE, selection, changed, KEY, KEY) is None
+    # the same table reaching no model incremental by period narrows nothing either way
+    assert select(MANIFEST, STATE, "f1", changed, KEY, KEY).unplaced == []

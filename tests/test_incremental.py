@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 import duckdb
@@ -31,6 +32,17 @@ INCREMENTAL = [
     "rpt_output_lineage",
 ]
 EMPTIED = ("BAO-LS", "2022-02")  # accepted on the first night, emptied by a correction later
+CORRECTED = ("BAO-LS", "2022-05")  # emptied on a third night: its periods only are recomputed
+# the models incremental by period, each with its key, which the third night's check marks
+# (no model or check reads these keys)
+BY_PERIOD = {
+    "fct_period_measures": "period_measure_key",
+    "rpt_period_comparisons": "period_comparison_key",
+    "fct_reporting_rates": "reporting_rate_key",
+    "fct_source_group_periods": "source_group_period_key",
+    "rpt_source_groups": "report_source_group_key",
+}
+MARK = "#marked"
 
 
 def _tables(home) -> dict[str, list[tuple]]:
@@ -58,6 +70,16 @@ def _ran(home) -> set[str]:
 def _as_of(home) -> date:
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         return warehouse_as_of(con)
+
+
+def _marked(home, table: str, key: str, period: str) -> tuple[int, int]:
+    """How many of a period's rows in a table carry the mark, of how many."""
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(
+            f"select count(*) filter (where {key} like '%{MARK}'), count(*) from marts.{table} "
+            "where period_code = ?",
+            [period],
+        ).fetchone()
 
 
 def _was_full_refresh(home) -> bool:
@@ -114,6 +136,31 @@ def two_nights(tmp_path_factory):
     moved_rebuilt = _tables(home)
     # the tables of a full rebuild as of the next day: those of the night, and of the next day
     run_dbt(home, ["build", "--full-refresh"], as_of=next_day)
+    rebuilt = _tables(home)
+    # a night with one correction of May: the models incremental by period recompute only the
+    # periods May falls in (and the comparisons that read them). Marked rows show which were.
+    # On a copy: the other tests read this home as the full rebuild left it.
+    corrected = Home(root / "corrected")
+    shutil.copytree(home.root, corrected.root, symlinks=True)
+    with duckdb.connect(str(corrected.warehouse)) as con:
+        for table, key in BY_PERIOD.items():
+            con.execute(
+                f"update marts.{table} set {key} = {key} || '{MARK}' "
+                "where period_code in ('2022-Q1', '2022-Q2')"
+            )
+    third = root / "night-3"
+    third.mkdir()
+    write_csv(third, f"{CORRECTED[0]}_{CORRECTED[1]}_r9.csv", [], sent_at=datetime(2022, 7, 12))
+    pipeline.pull(corrected, third)
+    pipeline.ingest(corrected)
+    pipeline.build(corrected, next_day)
+    marked = {
+        (table, period): _marked(corrected, table, key, period)
+        for table, key in BY_PERIOD.items()
+        for period in ("2022-Q1", "2022-Q2")
+    }
+    corrected_night = _tables(corrected)
+    run_dbt(corrected, ["build", "--full-refresh"], as_of=next_day)
     return {
         "home": home,
         "first_full": first_full,
@@ -132,7 +179,10 @@ def two_nights(tmp_path_factory):
         "moved_rebuilt": moved_rebuilt,
         "before": before,
         "incremental": incremental,
-        "rebuilt": _tables(home),
+        "rebuilt": rebuilt,
+        "marked": marked,
+        "corrected_night": corrected_night,
+        "corrected_rebuilt": _tables(corrected),
     }
 
 
@@ -207,6 +257,33 @@ def test_a_month_emptied_by_its_correction_loses_its_rows(two_nights):
         if row[1] == source and row[4].strftime("%Y-%m") == month
     ]
     assert before and rows == 0
+
+
+def test_a_night_recomputes_only_the_periods_its_months_fall_in(two_nights):
+    """A correction of May 2022: the second quarter (and the half-year, the year, the phase)
+    is recomputed, its marked rows gone; the first quarter's rows are those of the build
+    before, marks and all: no month of it changed."""
+    marked = two_nights["marked"]
+    for table in BY_PERIOD:
+        first_marked, first_rows = marked[(table, "2022-Q1")]
+        second_marked, second_rows = marked[(table, "2022-Q2")]
+        assert first_rows > 0 and first_marked == first_rows, table
+        assert second_rows > 0 and second_marked == 0, table
+    # and, the marks taken off, every table is what a full rebuild after the correction makes
+    night, rebuilt = two_nights["corrected_night"], two_nights["corrected_rebuilt"]
+    unmarked = {
+        name: Counter(
+            repr(
+                tuple(
+                    value.removesuffix(MARK) if isinstance(value, str) else value for value in row
+                )
+            )
+            for row in rows
+        )
+        for name, rows in night.items()
+    }
+    assert rebuilt != two_nights["rebuilt"]  # May's correction changed the figures
+    assert [name for name in rebuilt if unmarked[name] != Counter(map(repr, rebuilt[name]))] == []
 
 
 def test_a_registry_change_forces_a_full_rebuild(tmp_path):

@@ -92,26 +92,28 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     # only these two read or write the state: a hand-run `build --select ...` pays for neither
     current = fingerprint(home) if records_state else None
     signatures: dict[str, str] = {}
+    until = None
+    # the months a night reaches, for the models incremental by period; unset: every period
+    reached: list[str] | None = None
     if current is not None:
         manifest = dbt_selection.read_manifest(home)
         signatures = dbt_selection.source_signatures(home, manifest)
+        until = dbt_selection.ingested_until(home)
         if plain_build:
             calendar = settings().calendar
             built = dbt_selection.built_as_of(home)
+            state = dbt_selection.read_state(home)
+            as_of_key = calendar.as_of_key(day)
+            built_key = calendar.as_of_key(built) if built else None
             selection = dbt_selection.select(
-                manifest,
-                dbt_selection.read_state(home),
-                current,
-                signatures,
-                calendar.as_of_key(day),
-                calendar.as_of_key(built) if built else None,
+                manifest, state, current, signatures, as_of_key, built_key
             )
             log.info("dbt build: %s", selection.reason)
             if selection.nothing:
                 # meta.builds has a row: without one, the date would have reached its tables
                 with connect(home.warehouse) as con:
                     record_as_of(con, day, f"outreach build: {selection.reason}")
-                dbt_selection.write_state(home, current, signatures)
+                dbt_selection.write_state(home, current, signatures, until)
                 return None
             if selection.full:
                 command = [*command, "--full-refresh"]
@@ -120,6 +122,16 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
                 (home.root / "dbt" / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
             else:
                 command = [*command, "--select", *selection.names, "--indirect-selection", "empty"]
+                if selection.by_period and state is not None:
+                    reached = dbt_selection.reached_months(
+                        home, state, selection, signatures, as_of_key, built_key
+                    )
+                    log.info(
+                        "dbt build: the periods of %s",
+                        f"the months {', '.join(reached) or 'none'}"
+                        if reached is not None
+                        else f"every month ({', '.join(selection.unplaced) or 'no earlier mark'})",
+                    )
 
     if records_state:
         # the unit tests test the SQL on fixtures, not the data: `make test` runs them (and a
@@ -155,6 +167,10 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         # dbt wants seed paths relative to its project (dbt_project.yml reads this)
         "OUTREACH_SEED_PATH": os.path.relpath(home.seeds_dir(), DBT_PROJECT_DIR),
     }
+    # only a night that knows its months narrows the periods; any other build recomputes all
+    env.pop(dbt_selection.REACHED_MONTHS_ENV, None)
+    if reached is not None:
+        env[dbt_selection.REACHED_MONTHS_ENV] = ",".join(reached) or "none"
     log.info("running %s", " ".join(arguments[:2]))
     limit = dbt_timeout_seconds()
     with open(log_file, "w", encoding="utf-8") as output:
@@ -185,6 +201,6 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
             # the first build had no manifest to name the raw tables by: name them now (dbt
             # writes none of them), else the next night would count every one as changed
             signatures = dbt_selection.source_signatures(home, dbt_selection.read_manifest(home))
-        dbt_selection.write_state(home, current, signatures)
+        dbt_selection.write_state(home, current, signatures, until)
     log.info("dbt %s: %s (log %s)", command[0], summary.strip(), log_file)
     return log_file

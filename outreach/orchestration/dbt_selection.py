@@ -18,6 +18,11 @@ writes, the data engineers' `dbt build` by hand included). Against these:
   is that of the date they were built as of, as it is on all but two or three days a month;
   the date the warehouse is as of is then recorded without dbt (`record_as_of`).
 
+The models incremental by period (tag `by_period`) recompute only the periods of the months a
+night reaches (`reached_months`, passed to dbt as `OUTREACH_REACHED_MONTHS`): those of the files
+ingested since the last build (the state keeps when the last one was), of their directive
+documents, and those the as-of date moved over; every period when it cannot tell.
+
 The selection is computed from the last build's manifest (`target/manifest.json`), so it costs
 no dbt process of its own.
 """
@@ -26,8 +31,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from outreach.core.home import Home
@@ -36,16 +42,33 @@ from outreach.core.warehouse import connect, warehouse_as_of
 log = logging.getLogger(__name__)
 
 AS_OF_TAG = "as_of_date"
+BY_PERIOD_TAG = "by_period"
 BUILT_MATERIALIZATIONS = {"table", "incremental"}
+REACHED_MONTHS_ENV = "OUTREACH_REACHED_MONTHS"
+# the raw tables whose new rows a night can place in months: each row belongs to a file, and
+# the file names its month
+FILE_TABLES = (
+    "submission_manifest",
+    "submission_rows",
+    "directive_documents",
+    "submission_problems",
+)
+MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 @dataclass
 class Selection:
-    """`full`: build everything; else `names` (models and tests) or, if empty, nothing."""
+    """`full`: build everything; else `names` (models and tests) or, if empty, nothing.
+    `changed`: the raw tables whose rows changed; `unplaced`: those of them whose rows reach a
+    model incremental by period but cannot be placed in months (then it recomputes every
+    period); `by_period`: whether the selection has such a model."""
 
     full: bool
     reason: str
     names: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+    by_period: bool = False
 
     @property
     def nothing(self) -> bool:
@@ -112,13 +135,38 @@ def read_state(home: Home) -> dict | None:
     return _read_json(state_file(home))
 
 
-def write_state(home: Home, fingerprint: str, signatures: dict[str, str]) -> None:
+def ingested_until(home: Home) -> str | None:
+    """When the last file in the warehouse was ingested (`raw.submission_manifest`): the
+    state keeps it, and the next night's files are those ingested after it."""
+    if not home.warehouse.is_file():
+        return None
+    with connect(home.warehouse, read_only=True) as con:
+        if not _has_table(con, "raw", "submission_manifest"):
+            return None
+        row = con.execute(
+            "select cast(max(ingested_at) as varchar) from raw.submission_manifest"
+        ).fetchone()
+    return row[0] if row else None
+
+
+def _has_table(con, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def write_state(
+    home: Home, fingerprint: str, signatures: dict[str, str], until: str | None = None
+) -> None:
     path = state_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     partial.write_text(
         json.dumps(
-            {"fingerprint": fingerprint, "sources": signatures},
+            {"fingerprint": fingerprint, "sources": signatures, "ingested_until": until},
             indent=1,
             sort_keys=True,
         ),
@@ -177,12 +225,101 @@ def select(
             )
         ):
             names.append(node["name"])
+    by_period = {
+        unique_id
+        for unique_id in reached
+        if BY_PERIOD_TAG in manifest["nodes"].get(unique_id, {}).get("tags", [])
+    }
     changed = sorted(manifest["sources"][unique_id]["name"] for unique_id in changed_sources)
+    unplaced = sorted(
+        manifest["sources"][unique_id]["name"]
+        for unique_id in changed_sources
+        if manifest["sources"][unique_id]["name"] not in FILE_TABLES
+        and _descendants(manifest["child_map"], {unique_id}) & by_period
+    )
     reason = (
         f"new rows in {', '.join(changed) or 'no raw table'}"
         f"{'; the as-of date moved past a month end or a due date' if as_of_moved else ''}"
     )
-    return Selection(False, reason, names)
+    return Selection(False, reason, names, changed, unplaced, bool(by_period))
+
+
+def reached_months(
+    home: Home,
+    state: dict,
+    selection: Selection,
+    signatures: dict[str, str],
+    as_of_key: str,
+    built_as_of_key: str | None,
+) -> list[str] | None:
+    """The months (YYYY-MM) a night's changes reach, for the models incremental by period:
+    those of the files ingested since the last build (`ingested_until` in its state), the
+    months their directive documents were issued in and the month after (a reporting month
+    under Nghị định 09 begins on the 15th of the month before), and, when the as-of date moved,
+    every month from the earliest to the latest of the two dates' keys. None when the night
+    cannot tell (then they recompute every period): a changed raw table it cannot place in
+    months (the approvals), no earlier mark, or a file table whose row count moved by other
+    than the new files' rows."""
+    if selection.unplaced:
+        return None
+    months: set[str] = set()
+    if built_as_of_key != as_of_key:
+        if built_as_of_key is None:
+            return None
+        ends = sorted(MONTH.findall(as_of_key) + MONTH.findall(built_as_of_key))
+        months.update(_months_between(ends[0], ends[-1]))
+    placed = [name for name in selection.changed if name in FILE_TABLES]
+    if not placed:
+        return sorted(months)
+    until = state.get("ingested_until")
+    if not until:
+        return None
+    new_files = (
+        "select submission_id from raw.submission_manifest "
+        "where ingested_at > cast(? as timestamptz)"
+    )
+    with connect(home.warehouse, read_only=True) as con:
+        for name in placed:
+            row = con.execute(
+                f'select count(*) from raw."{name}" where submission_id in ({new_files})', [until]
+            ).fetchone()
+            new_rows = row[0] if row else 0
+            if (
+                _row_count(signatures, name) - _row_count(state.get("sources", {}), name)
+                != new_rows
+            ):
+                return None
+        months.update(
+            month
+            for (month,) in con.execute(
+                "select distinct strftime(report_month, '%Y-%m') from raw.submission_manifest "
+                f"where submission_id in ({new_files}) and report_month is not null",
+                [until],
+            ).fetchall()
+        )
+        for (issued,) in con.execute(
+            "select distinct issued_date from raw.directive_documents "
+            f"where submission_id in ({new_files})",
+            [until],
+        ).fetchall():
+            months.add(f"{issued:%Y-%m}")
+            months.add(f"{issued.replace(day=1) + timedelta(days=31):%Y-%m}")
+    return sorted(months)
+
+
+def _row_count(signatures: dict[str, str], name: str) -> int:
+    """The row count in a table's signature (`count:hash`; 0 when it was absent)."""
+    value = signatures.get(f"raw.{name}", "absent")
+    return 0 if value == "absent" else int(value.split(":")[0])
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    year, month = map(int, first.split("-"))
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def _descendants(child_map: dict[str, list[str]], starts: set[str]) -> set[str]:

@@ -7,14 +7,25 @@
 -- role (dim_sources.source_role): a period's district offices and another's commune offices
 -- are both the local offices.
 -- The as-of date reaches it through fct_reporting_rates (the months due), never directly.
+-- Incremental by period: a period's figures read only its own months (and the rates and
+-- indicators of the period), so a night recomputes the periods its months fall in
+-- (`reached_periods`) and the pre-hook first removes what those periods had.
+{{ incremental_by_period() }}
+
 with
 
 periods as (
     select * from {{ ref('dim_periods') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (
+            {{ reached_periods() }}
+        )
+    {% endif %}
 ),
 
 period_months as (
     select * from {{ ref('int_period_months') }}
+    where period_code in (select periods.period_code from periods)
 ),
 
 report_areas as (
@@ -27,6 +38,7 @@ sources as (
 
 outputs as (
     select * from {{ ref('fct_media_outputs') }}
+    where report_month in (select period_months.report_month from period_months)
 ),
 
 directives as (
@@ -35,7 +47,9 @@ directives as (
 
 rates as (
     select * from {{ ref('fct_reporting_rates') }}
-    where aggregation_level in ('province', 'source_kind')
+    where
+        aggregation_level in ('province', 'source_kind')
+        and period_code in (select periods.period_code from periods)
 ),
 
 -- the role of each kind of source (dim_sources.source_role)
@@ -48,7 +62,9 @@ roles as (
 
 indicator_values as (
     select * from {{ ref('fct_indicator_values') }}
-    where area_level = 'province'
+    where
+        area_level = 'province'
+        and period_code in (select periods.period_code from periods)
 ),
 
 -- each row of the period's outputs in the report area of its source

@@ -1,13 +1,24 @@
 -- grain: one row per period (month, quarter, half-year, year, phase) × province (its report
 -- area: dim_report_areas) × aggregation (source, district, source kind, the province itself),
 -- over the source-months due by the as-of date
--- reads the as-of date: re-created each night it moves (outreach.orchestration.dbt_selection)
-{{ config(tags=['as_of_date']) }}
+-- reads the as-of date: built again each night it moves (outreach.orchestration.dbt_selection)
+-- Incremental by period: a night recomputes the periods (and the months) its months fall in.
+{{ incremental_by_period('reached_periods(months_too=true)', tags=['as_of_date']) }}
 
+-- depends_on: {{ ref('int_period_months') }}
 with
 
-due_reports as (
+expected_reports as (
     select * from {{ ref('int_expected_reports_assigned') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (
+            {{ reached_periods(months_too=true) }}
+        )
+    {% endif %}
+),
+
+due_reports as (
+    select * from expected_reports
     -- due by the as-of date: a month still in its grace period counts for no one yet, not even
     -- when its file came early (DHIS2 counts a period once it can be late)
     where due_date < {{ as_of_date() }}

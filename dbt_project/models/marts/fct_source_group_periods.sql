@@ -5,18 +5,36 @@
 -- June 2025, the merged one after). A group says how much of the period it covers and whether
 -- it sent anything, so that no sentence describes work without figures. Its name in the report
 -- is rpt_source_groups'.
+-- Incremental by period: a night recomputes the periods its months fall in.
+{{ incremental_by_period() }}
+
 with
+
+{% if narrowed_to_periods() %}
+    reached as (
+        {{ reached_periods() }}
+    ),
+{% endif %}
 
 source_months as (
     select * from {{ ref('int_source_months_assigned') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (select reached.period_code from reached)
+    {% endif %}
 ),
 
 source_spans as (
     select * from {{ ref('int_source_periods_spanned') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (select reached.period_code from reached)
+    {% endif %}
 ),
 
 period_months as (
     select * from {{ ref('int_period_months') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (select reached.period_code from reached)
+    {% endif %}
 ),
 
 report_areas as (
@@ -33,6 +51,9 @@ kinds as (
 
 outputs as (
     select * from {{ ref('fct_media_outputs') }}
+    {% if narrowed_to_periods() %}
+        where report_month in (select period_months.report_month from period_months)
+    {% endif %}
 ),
 
 spans as (

@@ -8,11 +8,13 @@
 -- of the provinces that formed it. Beside each comparison, how completely both periods were
 -- reported (by the sources of the measure's role), so that a rise that only reflects more
 -- reports received can be told apart.
-with
+-- Incremental by period: a night recomputes the comparisons of each period it reaches and of
+-- every period that reads one of those beside its own (int_period_pairs: 2027-H1 compares with
+-- 2026-H1); the pre-hook first removes what those periods had.
+{{ incremental_by_period('reached_comparisons()') }}
 
-periods as (
-    select * from {{ ref('dim_periods') }}
-),
+-- depends_on: {{ ref('int_period_months') }}
+with
 
 measures as (
     select * from {{ ref('fct_period_measures') }}
@@ -27,35 +29,14 @@ groups as (
     where source_kind != 'department'
 ),
 
-trend_periods as (
-    select
-        reported.period_code,
-        'trend' as comparison_kind,
-        trend.period_code as compared_period_code
-    from periods as reported
-    inner join periods as trend
-        on
-            reported.trend_kind = trend.period_kind
-            and trend.first_month between reported.trend_first_month and reported.last_month
-),
-
 -- the periods each report reads beside its own
 pairs as (
-    select
-        period_code,
-        'same_period' as comparison_kind,
-        base_period_code as compared_period_code
-    from periods
-    where base_period_code is not null
-    union all
-    select
-        period_code,
-        'previous_period' as comparison_kind,
-        previous_period_code as compared_period_code
-    from periods
-    where previous_period_code is not null
-    union all
-    select * from trend_periods
+    select * from {{ ref('int_period_pairs') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (
+            {{ reached_comparisons() }}
+        )
+    {% endif %}
 ),
 
 -- the compared period's measures in the report's areas: its provinces as they are in the

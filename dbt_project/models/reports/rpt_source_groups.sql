@@ -2,15 +2,33 @@
 -- for a province its groups as fct_source_group_periods has them; for the country ('VN') each
 -- kind summed over the provinces, the provincial outlets by their kind (there are a hundred)
 -- Each group with its name in the report and, when it covers only some of the period, its months.
+-- Incremental by period: a night recomputes the periods its months fall in.
+{{ incremental_by_period() }}
+
+-- depends_on: {{ ref('int_period_months') }}
 with
 
-groups as (
+period_groups as (
     select * from {{ ref('fct_source_group_periods') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (
+            {{ reached_periods() }}
+        )
+    {% endif %}
+),
+
+groups as (
+    select * from period_groups
     where source_kind != 'department'
 ),
 
 source_spans as (
     select * from {{ ref('int_source_periods_spanned') }}
+    {% if narrowed_to_periods() %}
+        where period_code in (
+            {{ reached_periods() }}
+        )
+    {% endif %}
 ),
 
 kinds as (
