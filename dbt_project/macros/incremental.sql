@@ -69,13 +69,13 @@
     {%- if months_too %} union select unnest([{{ listed }}]::varchar[]) as period_code{% endif %}
 {%- endmacro %}
 
-{% macro delete_reached_periods(periods=none) %}
+{% macro delete_reached_periods(periods) %}
     {#- The pre-hook of a model incremental by period (with a period_code column): first remove
-        the rows of the periods it recomputes (`periods`: a query of their codes;
-        `reached_periods` by default), or every row when it recomputes every period. -#}
+        the rows of the periods it recomputes (`periods`: a query of their codes), or every row
+        when it recomputes every period. -#}
     {%- if is_incremental() -%}
         {%- if narrowed_to_periods() -%}
-            delete from {{ this }} where period_code in ({{ periods or reached_periods() }})
+            delete from {{ this }} where period_code in ({{ periods }})
         {%- else -%}
             delete from {{ this }}
         {%- endif -%}

@@ -54,13 +54,15 @@ EN_DASH = "\u2013"
 TREND = {QUARTER: (QUARTER, 8), HALF_YEAR: (HALF_YEAR, 4), YEAR: (YEAR, 4)}
 
 
-def _add_months(month: date, count: int) -> date:
+def add_months(month: date, count: int) -> date:
+    """The first of the month `count` months after `month` (a first of month); before it when
+    `count` is negative."""
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
 
 
 def month_end(month: date) -> date:
-    following = _add_months(month.replace(day=1), 1)
+    following = add_months(month.replace(day=1), 1)
     return date.fromordinal(following.toordinal() - 1)
 
 
@@ -91,7 +93,7 @@ class Period:
     @cached_property
     def months(self) -> list[date]:
         count = (self.last_month.year - self.year) * 12 + self.last_month.month - self.start.month
-        return [_add_months(self.first_month, number) for number in range(count + 1)]
+        return [add_months(self.first_month, number) for number in range(count + 1)]
 
     def contains(self, day: date) -> bool:
         """Whether the month of `day` (a date, or anything with a year and a month) is one of
@@ -146,7 +148,7 @@ class Period:
 
     def shifted(self, months: int) -> Period:
         """The period of the same kind `months` earlier or later."""
-        first = _add_months(self.first_month, months)
+        first = add_months(self.first_month, months)
         return _of_kind(self.kind, first)
 
     @property
@@ -204,10 +206,10 @@ def _parse(code: str) -> Period:
     year = int(match["year"])
     if match["quarter"]:
         first = date(year, 3 * int(match["quarter"]) - 2, 1)
-        return Period(text, QUARTER, first, _add_months(first, 2))
+        return Period(text, QUARTER, first, add_months(first, 2))
     if match["half"]:
         first = date(year, 1 if match["half"] == "1" else 7, 1)
-        return Period(text, HALF_YEAR, first, _add_months(first, 5))
+        return Period(text, HALF_YEAR, first, add_months(first, 5))
     if match["last_year"]:
         last_year = int(match["last_year"])
         if last_year != year + PHASE_YEARS - 1 or (year - PHASE_ORIGIN) % PHASE_YEARS:

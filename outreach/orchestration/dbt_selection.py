@@ -33,10 +33,13 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from outreach.core.home import Home
+from outreach.core.periods import add_months
 from outreach.core.warehouse import connect, warehouse_as_of
 
 log = logging.getLogger(__name__)
@@ -141,21 +144,13 @@ def ingested_until(home: Home) -> str | None:
     if not home.warehouse.is_file():
         return None
     with connect(home.warehouse, read_only=True) as con:
-        if not _has_table(con, "raw", "submission_manifest"):
+        try:
+            row = con.execute(
+                "select cast(max(ingested_at) as varchar) from raw.submission_manifest"
+            ).fetchone()
+        except duckdb.CatalogException:  # no file ingested yet
             return None
-        row = con.execute(
-            "select cast(max(ingested_at) as varchar) from raw.submission_manifest"
-        ).fetchone()
     return row[0] if row else None
-
-
-def _has_table(con, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
 
 
 def write_state(
@@ -267,7 +262,10 @@ def reached_months(
         if built_as_of_key is None:
             return None
         ends = sorted(MONTH.findall(as_of_key) + MONTH.findall(built_as_of_key))
-        months.update(_months_between(ends[0], ends[-1]))
+        month, last = (date.fromisoformat(f"{end}-01") for end in (ends[0], ends[-1]))
+        while month <= last:
+            months.add(f"{month:%Y-%m}")
+            month = add_months(month, 1)
     placed = [name for name in selection.changed if name in FILE_TABLES]
     if not placed:
         return sorted(months)
@@ -303,7 +301,7 @@ def reached_months(
             [until],
         ).fetchall():
             months.add(f"{issued:%Y-%m}")
-            months.add(f"{issued.replace(day=1) + timedelta(days=31):%Y-%m}")
+            months.add(f"{add_months(issued.replace(day=1), 1):%Y-%m}")
     return sorted(months)
 
 
@@ -311,15 +309,6 @@ def _row_count(signatures: dict[str, str], name: str) -> int:
     """The row count in a table's signature (`count:hash`; 0 when it was absent)."""
     value = signatures.get(f"raw.{name}", "absent")
     return 0 if value == "absent" else int(value.split(":")[0])
-
-
-def _months_between(first: str, last: str) -> list[str]:
-    year, month = map(int, first.split("-"))
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def _descendants(child_map: dict[str, list[str]], starts: set[str]) -> set[str]:
