@@ -108,7 +108,8 @@ def airflow_migrated_once(tmp_path_factory):
         yield
 
 
-pytest_plugins = ["pytester"]  # tests/test_fast_tier.py runs pytest on a few tests of its own
+# tests/test_fast_tier.py runs pytest on a few tests of its own; module_cpu: `--module-cpu FILE`
+pytest_plugins = ["pytester", "module_cpu"]
 
 
 @pytest.fixture(scope="session")
