@@ -108,6 +108,20 @@ def airflow_migrated_once(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dbt_parse_shared(tmp_path_factory):
+    """One saved dbt parse for every home of the test run (`OUTREACH_DBT_PARSE_CACHE`, in the
+    run's own folder, for every worker and every process they start): a new home's first dbt
+    command starts from it instead of parsing the whole project again."""
+    from outreach.orchestration.dbt import PARSE_CACHE_ENV
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PARSE_CACHE_ENV, str(shared / "dbt-parse"))
+        yield
+
+
 # tests/test_fast_tier.py runs pytest on a few tests of its own; module_cpu: `--module-cpu FILE`
 pytest_plugins = ["pytester", "module_cpu"]
 

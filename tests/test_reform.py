@@ -439,22 +439,6 @@ def test_the_demo_writes_the_registry_of_its_period(tmp_path, reference, code):
     }
 
 
-@pytest.mark.warehouse
-def test_a_group_that_sent_nothing_says_so(tmp_path):
-    home = new_home(tmp_path / "home")
-    period = parse_period("2026-H1")
-    drop = tmp_path / "drop"
-    generate(period, drop, seed=1, plant_problems=False)
-    for path in drop.glob("XA-*"):
-        path.unlink()
-    text = document_text(_run(home, period, drop, date(2026, 7, 11)).docx)
-    assert (
-        "- UBND các xã, phường: chưa nhận được báo cáo tháng nào của 65 đơn vị phải báo "
-        "cáo." in text
-    )
-    assert "UBND các xã, phường: đã tuyên truyền" not in text
-
-
 # --- 8. the nightly run in 2026 -----------------------------------------------------------------
 
 
@@ -500,6 +484,12 @@ def national(tmp_path_factory):
     )
     # a registry of those provinces only (the national one registers the whole country)
     rows = [row for row in _registry_rows(home) if row["province_code"] in provinces]
+    # Lạng Sơn's commune offices sent nothing in 2026: a group of its report with no file
+    silent = [row["source_code"] for row in rows if row["province_code"] == "20"]
+    silent = [code for code in silent if code.startswith("XA-")]
+    for code in silent:
+        for path in (root / "drop").glob(f"{code}_2026-*"):
+            path.unlink()
     with open(home.registry / "ref_sources.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
@@ -534,10 +524,30 @@ def national(tmp_path_factory):
     return {
         "home": home,
         "reports": reports,
+        "silent": silent,
         "sources": {
             code: row for code, row in ((r["source_code"], r) for r in _registry_rows(home))
         },
     }
+
+
+def test_a_group_that_sent_nothing_says_so(national):
+    """Lạng Sơn's 2026-H1: its commune offices sent no file; its outlets did."""
+    home = national["home"]
+    result = CliRunner().invoke(
+        main,
+        ["report", "--period", "2026-H1", "--province", "20", "--no-pdf", "--home", str(home.root)],
+    )
+    assert result.exit_code == 0, result.output
+    # the home's own province: its report folder is the period's
+    text = document_text(home.report_dir("2026-H1") / "bao-cao-2026-H1.docx")
+    assert len(national["silent"]) == 65
+    assert (
+        "- UBND các xã, phường: chưa nhận được báo cáo tháng nào của 65 đơn vị phải báo "
+        "cáo." in text
+    )
+    assert "UBND các xã, phường: đã tuyên truyền" not in text
+    assert "- Báo và Phát thanh, Truyền hình Lạng Sơn: đã đăng tải" in text
 
 
 def _registry_rows(home):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime
@@ -66,6 +67,60 @@ def dbt_timeout_seconds() -> float:
 
 
 AS_OF_ENV = "OUTREACH_AS_OF_DATE"
+PARSE_CACHE_ENV = "OUTREACH_DBT_PARSE_CACHE"
+
+
+def parse_cache_entry(home: Home) -> Path | None:
+    """Where dbt's saved parse of this release, registry and settings is shared between the
+    homes of one machine (`OUTREACH_DBT_PARSE_CACHE`, a folder; unset: nowhere). A new home's
+    first dbt command starts from it instead of parsing the whole project (seconds of every
+    new home's first build). Keyed by everything the parse is made of: dbt's version, every
+    file of the project with its path, the registry and where dbt reads it, the vars; dbt
+    still checks the rest itself (its profile, the environment) and parses again if they
+    differ."""
+    folder = os.environ.get(PARSE_CACHE_ENV, "").strip()
+    if not folder:
+        return None
+    import hashlib
+    from importlib.metadata import version
+
+    from outreach.core.settings import settings
+
+    seeds = home.seeds_dir()
+    digest = hashlib.sha256()
+    for part in (
+        version("dbt-core"),
+        version("dbt-duckdb"),
+        json.dumps(settings().dbt_vars(), sort_keys=True),
+        os.path.relpath(seeds, DBT_PROJECT_DIR),
+    ):
+        digest.update(part.encode() + b"\0")
+    project = sorted(
+        path
+        for folder_name in ("models", "macros", "seeds", "calendar", "tests")
+        for path in (DBT_PROJECT_DIR / folder_name).rglob("*")
+        if path.is_file()
+    )
+    for path in [*project, DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]:
+        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    for path in sorted(seeds.glob("*.csv")):  # a home's own registry (else counted above)
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return Path(folder) / f"partial_parse-{digest.hexdigest()[:32]}.msgpack"
+
+
+def _share_parse(saved: Path, entry: Path) -> None:
+    """Put a home's fresh parse where the next new home finds it: written whole under another
+    name, then renamed (homes building at once never read half a file)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    partial = entry.with_name(f"{entry.name}.{os.getpid()}.part")
+    shutil.copyfile(saved, partial)
+    os.replace(partial, entry)
+
+
+def saved_parse(home: Home) -> Path:
+    """dbt's saved parse of the project in this home (its partial parsing starts from it)."""
+    return home.root / "dbt" / "target" / "partial_parse.msgpack"
 
 
 def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Path | None:
@@ -118,8 +173,9 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
             if selection.full:
                 command = [*command, "--full-refresh"]
                 # and a fresh parse: dbt's saved parse can keep a resource a release moved to
-                # another file (an exposure found twice), which stops the build
-                (home.root / "dbt" / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+                # another file (an exposure found twice), which stops the build (a shared
+                # parse of this very release may stand in for it: below)
+                saved_parse(home).unlink(missing_ok=True)
             else:
                 command = [*command, "--select", *selection.names, "--indirect-selection", "empty"]
                 if selection.by_period and state is not None:
@@ -139,6 +195,12 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         command = [*command, "--exclude-resource-type", "unit_test"]
     variables = settings().dbt_vars()
     work = home.root / "dbt"
+    saved = saved_parse(home)
+    shared = parse_cache_entry(home) if not saved.exists() else None
+    if shared is not None and shared.exists():
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared, saved)
+        shared = None  # dbt starts from it: nothing fresh to share afterwards
     log_file = home.logs / f"dbt-{command[0]}-{datetime.now():%Y%m%dT%H%M%S%f}.log"
     arguments = [
         dbt_executable(),
@@ -157,7 +219,10 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     ]
     env = {
         **os.environ,
-        "OUTREACH_WAREHOUSE": str(home.warehouse),
+        # relative to the home, where dbt runs: the profile, which dbt's saved parse is checked
+        # against, is then the same for every home, and a new home can start from another's
+        # parse (parse_cache_entry)
+        "OUTREACH_WAREHOUSE": os.path.relpath(home.warehouse, home.root),
         AS_OF_ENV: day.isoformat(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # dbt's own log file at info, like its output: at debug it writes every statement of
@@ -177,7 +242,7 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         try:
             result = subprocess.run(
                 arguments,
-                cwd=DBT_PROJECT_DIR,
+                cwd=home.root,
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -196,6 +261,8 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         raise DbtFailed(
             f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
         )
+    if shared is not None and saved.exists():
+        _share_parse(saved, shared)
     if current is not None:  # a build that records the state
         if not signatures:
             # the first build had no manifest to name the raw tables by: name them now (dbt
