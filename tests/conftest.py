@@ -19,7 +19,7 @@ import pytest
 from fast_tier import heavy_fixture, mark_fast
 from fast_tier import pytest_addoption as pytest_addoption
 from fast_tier import pytest_runtest_makereport as pytest_runtest_makereport
-from helpers import PERIOD, document_text, new_home, report_body, run_pipeline
+from helpers import AS_OF, PERIOD, document_text, new_home, report_body, run_pipeline
 
 from outreach.core.registry import Reference
 
@@ -200,6 +200,48 @@ def clean(tmp_path_factory):
         return {"home": home, "sample": sample, **result}
 
     return built_once_per_run(tmp_path_factory, "clean", build)
+
+
+def first_quarter_files(drop: Path, quarter: Path, rest: Path) -> None:
+    """The demo's files split as two nights get them: January to March as first sent (no
+    correction), then the rest."""
+    quarter.mkdir(parents=True)
+    rest.mkdir(parents=True)
+    for path in sorted(drop.iterdir()):
+        early = any(f"_2022-0{month}" in path.name for month in (1, 2, 3))
+        shutil.copy2(path, (quarter if early and "_r2" not in path.name else rest) / path.name)
+
+
+@heavy_fixture(scope="session")
+def first_quarter(tmp_path_factory):
+    """A first night on a new home with only January to March: pulled, ingested, built as of
+    the period's closing date, checked and published; then the same build again, which finds
+    nothing new. The rest of the demo's files wait in `rest`. Built once for the whole run (the
+    incremental tests and the published copy's both start from it); each call gives a copy of
+    its own."""
+    from outreach.generators.sample import generate
+    from outreach.orchestration import pipeline
+
+    def build(root: Path) -> dict:
+        home = new_home(root / "home")
+        generate(PERIOD, root / "all", seed=1)
+        first_quarter_files(root / "all", root / "quarter", root / "rest")
+        pipeline.pull(home, root / "quarter")
+        pipeline.ingest(home)
+        pipeline.build(home, AS_OF)
+        results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
+        again = pipeline.build(home, AS_OF)
+        pipeline.check(home, PERIOD)
+        pipeline.publish(home)
+        return {
+            "home": home,
+            "all": root / "all",
+            "rest": root / "rest",
+            "full": bool(results["args"].get("full_refresh")),
+            "again": again,
+        }
+
+    return lambda: built_once_per_run(tmp_path_factory, "first-quarter", build)
 
 
 def run_period(home: Path, period: str, drop: Path | None = None) -> dict:

@@ -20,7 +20,6 @@ from outreach.core.home import SEEDS_DIR, Home
 from outreach.core.numbers import format_date_long
 from outreach.core.settings import settings
 from outreach.core.warehouse import warehouse_as_of
-from outreach.generators.sample import generate
 from outreach.orchestration import pipeline
 from outreach.orchestration.dbt import fingerprint, run_dbt
 
@@ -88,27 +87,21 @@ def _was_full_refresh(home) -> bool:
 
 
 @heavy_fixture(scope="module")
-def two_nights(tmp_path_factory):
-    root = tmp_path_factory.mktemp("incremental")
-    home = new_home(root / "home")
-    generate(PERIOD, root / "all", seed=1)
-    first, second = root / "night-1", root / "night-2"
-    first.mkdir()
-    second.mkdir()
-    for path in (root / "all").iterdir():
-        early = any(f"_2022-0{month}" in path.name for month in (1, 2, 3))
-        shutil.move(path, (first if early and "_r2" not in path.name else second) / path.name)
+def two_nights(first_quarter):
+    """The first quarter's night (shared with the published copy's tests), then a second night
+    with the rest and a correction that empties a month the first night loaded."""
+    night = first_quarter()
+    home = night["home"]
+    root = home.root.parent
+    second = night["rest"]
     # a correction that empties a month loaded on the first night: no rows, only the header
     sent = datetime(2022, 6, 20, 9)
     write_csv(second, f"{EMPTIED[0]}_{EMPTIED[1]}_r2.csv", [], sent_at=sent)
     os.utime(second / f"{EMPTIED[0]}_{EMPTIED[1]}_r2.csv", (sent.timestamp(),) * 2)
 
-    pipeline.pull(home, first)
-    pipeline.ingest(home)
-    pipeline.build(home, AS_OF)
-    first_full = _was_full_refresh(home)
+    first_full = night["full"]
     # the same night again, right after the first build: nothing new
-    first_rerun_log = pipeline.build(home, AS_OF)
+    first_rerun_log = night["again"]
     before = _tables(home)
     pipeline.pull(home, second)
     pipeline.ingest(home)

@@ -82,19 +82,13 @@ class HeldReader(threading.Thread):
 
 
 @heavy_fixture(scope="module")
-def two_nights(tmp_path_factory):
-    """Two nights through Airflow on one home: January to March, then every month, with an
-    analyst holding a connection and another opening one per query during the second."""
-    root = tmp_path_factory.mktemp("publish")
-    drop = root / "drop"
-    generate(PERIOD, drop, seed=1)
-    early = root / "early"  # the first night: only January to March had come
-    early.mkdir()
-    for path in drop.iterdir():
-        if any(f"_2022-0{month}" in path.name for month in (1, 2, 3)):
-            shutil.copy2(path, early / path.name)
-    home = root / "home"
-    run(home, early)
+def two_nights(first_quarter):
+    """A first night with only January to March (shared with the incremental tests), then a
+    night through Airflow with every month, with an analyst holding a connection to the
+    published copy and another opening one per query during it."""
+    night = first_quarter()
+    home, drop = night["home"].root, night["all"]
+    root = home.parent
     published = home / "warehouse" / "published" / "outreach.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
         old = con.execute(QUERY).fetchone()
