@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pytest
 from fast_tier import heavy_fixture
 from helpers import AS_OF, new_home
 
@@ -203,3 +204,31 @@ def test_the_memory_limit_reaches_every_connection_and_dbts(demo, tmp_path, monk
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
     with pytest.raises(ValueError, match=MEMORY_LIMIT_ENV):
         run_dbt(home, ["build"], as_of=AS_OF)
+
+
+@pytest.mark.warehouse
+def test_a_new_home_starts_from_the_parse_another_home_saved(tmp_path, monkeypatch):
+    """With `OUTREACH_DBT_PARSE_CACHE`, the first home's dbt parses the whole project and
+    shares its parse; the next new home's first dbt command starts from it. dbt runs in the
+    home with the warehouse relative to it, so that both homes' profiles are the same."""
+    from outreach.orchestration.dbt import PARSE_CACHE_ENV, run_dbt
+
+    monkeypatch.setenv(PARSE_CACHE_ENV, str(tmp_path / "parses"))
+    first, second = new_home(tmp_path / "first"), new_home(tmp_path / "second")
+    run_dbt(first, ["ls", "--resource-type", "seed"])
+    [shared] = (tmp_path / "parses").iterdir()
+    assert shared.name.startswith("partial_parse-") and shared.suffix == ".msgpack"
+    run_dbt(second, ["ls", "--resource-type", "seed"])
+    first_log, second_log = (
+        (home.root / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
+        for home in (first, second)
+    )
+    assert "Unable to do partial parsing because saved manifest not found" in first_log
+    assert "Unable to do partial parsing" not in second_log
+    assert [path.name for path in (tmp_path / "parses").iterdir()] == [shared.name]
+    # without the folder, a new home parses on its own
+    monkeypatch.delenv(PARSE_CACHE_ENV)
+    alone = new_home(tmp_path / "alone")
+    run_dbt(alone, ["ls", "--resource-type", "seed"])
+    log = (alone.root / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "Unable to do partial parsing because saved manifest not found" in log
