@@ -19,7 +19,15 @@ import pytest
 from fast_tier import heavy_fixture, mark_fast
 from fast_tier import pytest_addoption as pytest_addoption
 from fast_tier import pytest_runtest_makereport as pytest_runtest_makereport
-from helpers import AS_OF, PERIOD, document_text, new_home, report_body, run_pipeline
+from helpers import (
+    AS_OF,
+    PERIOD,
+    document_text,
+    new_home,
+    report_body,
+    run_pipeline,
+    was_full_refresh,
+)
 
 from outreach.core.registry import Reference
 
@@ -115,10 +123,8 @@ def dbt_parse_shared(tmp_path_factory):
     command starts from it instead of parsing the whole project again."""
     from outreach.orchestration.dbt import PARSE_CACHE_ENV
 
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(PARSE_CACHE_ENV, str(shared / "dbt-parse"))
+        patch.setenv(PARSE_CACHE_ENV, str(_run_folder(tmp_path_factory) / "dbt-parse"))
         yield
 
 
@@ -152,14 +158,19 @@ def _moved(value, old: Path, new: Path):
     return value
 
 
+def _run_folder(tmp_path_factory) -> Path:
+    """The folder of this test run that every xdist worker shares: under xdist each worker's
+    base is one folder of the run's; alone, the base is the run's."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def built_once_per_run(tmp_path_factory, name: str, build):
     """What `build(root)` makes, built once for the whole test run, whichever xdist worker asks
     first (the others wait for it), then copied into a folder of each asking worker's own: a
     worker's tests may write into their copy without touching another worker's. `build`
     returns a picklable value; its paths under the built root are given under the copy."""
-    base = tmp_path_factory.getbasetemp()
-    # under xdist each worker's base is one folder of this run's; alone, the base is the run's
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = _run_folder(tmp_path_factory)
     built = shared / f"built-once-{name}"
     with open(shared / f"built-once-{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -229,7 +240,7 @@ def first_quarter(tmp_path_factory):
         pipeline.pull(home, root / "quarter")
         pipeline.ingest(home)
         pipeline.build(home, AS_OF)
-        results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
+        full = was_full_refresh(home)
         again = pipeline.build(home, AS_OF)
         pipeline.check(home, PERIOD)
         pipeline.publish(home)
@@ -237,7 +248,7 @@ def first_quarter(tmp_path_factory):
             "home": home,
             "all": root / "all",
             "rest": root / "rest",
-            "full": bool(results["args"].get("full_refresh")),
+            "full": full,
             "again": again,
         }
 

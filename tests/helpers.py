@@ -171,6 +171,12 @@ def new_home(root: Path) -> Home:
     return Home(root).ensure()
 
 
+def was_full_refresh(home: Home) -> bool:
+    """Whether the home's last dbt command was a full refresh (its run_results.json)."""
+    results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
+    return bool(results["args"].get("full_refresh"))
+
+
 def run_pipeline(home: Home, drop: Path, *, as_of: date = AS_OF) -> dict:
     """Every step of the nightly run, called as the DAG calls them, without Airflow."""
     from outreach.orchestration import pipeline

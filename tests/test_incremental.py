@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pytest
 from fast_tier import heavy_fixture
-from helpers import AS_OF, PERIOD, document_text, new_home, write_csv
+from helpers import AS_OF, PERIOD, document_text, new_home, was_full_refresh, write_csv
 
 from outreach.core.home import SEEDS_DIR, Home
 from outreach.core.numbers import format_date_long
@@ -81,11 +81,6 @@ def _marked(home, table: str, key: str, period: str) -> tuple[int, int]:
         ).fetchone()
 
 
-def _was_full_refresh(home) -> bool:
-    results = json.loads((home.root / "dbt" / "target" / "run_results.json").read_text())
-    return bool(results["args"].get("full_refresh"))
-
-
 @heavy_fixture(scope="module")
 def two_nights(first_quarter):
     """The first quarter's night (shared with the published copy's tests), then a second night
@@ -106,7 +101,7 @@ def two_nights(first_quarter):
     pipeline.pull(home, second)
     pipeline.ingest(home)
     second_log = pipeline.build(home, AS_OF)
-    second_full = _was_full_refresh(home)
+    second_full = was_full_refresh(home)
     second_ran = _ran(home)
     incremental = _tables(home)
     # the same night again: nothing new, the same date

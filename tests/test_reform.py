@@ -485,8 +485,11 @@ def national(tmp_path_factory):
     # a registry of those provinces only (the national one registers the whole country)
     rows = [row for row in _registry_rows(home) if row["province_code"] in provinces]
     # Lạng Sơn's commune offices sent nothing in 2026: a group of its report with no file
-    silent = [row["source_code"] for row in rows if row["province_code"] == "20"]
-    silent = [code for code in silent if code.startswith("XA-")]
+    silent = [
+        row["source_code"]
+        for row in rows
+        if row["province_code"] == "20" and row["source_kind"] == "commune"
+    ]
     for code in silent:
         for path in (root / "drop").glob(f"{code}_2026-*"):
             path.unlink()

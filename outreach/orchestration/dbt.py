@@ -70,42 +70,40 @@ AS_OF_ENV = "OUTREACH_AS_OF_DATE"
 PARSE_CACHE_ENV = "OUTREACH_DBT_PARSE_CACHE"
 
 
-def parse_cache_entry(home: Home) -> Path | None:
+def parse_cache_entry(home: Home, current: str | None = None) -> Path | None:
     """Where dbt's saved parse of this release, registry and settings is shared between the
     homes of one machine (`OUTREACH_DBT_PARSE_CACHE`, a folder; unset: nowhere). A new home's
     first dbt command starts from it instead of parsing the whole project (seconds of every
-    new home's first build). Keyed by everything the parse is made of: dbt's version, every
-    file of the project with its path, the registry and where dbt reads it, the vars; dbt
-    still checks the rest itself (its profile, the environment) and parses again if they
-    differ."""
+    new home's first build). Keyed by everything the parse is made of: the build's
+    `fingerprint` (`current`, if already taken), what that leaves out (where each project file
+    and the registry are, the data tests, the profile) and dbt's version; dbt still checks the
+    rest itself (its profile, the environment) and parses again if they differ."""
     folder = os.environ.get(PARSE_CACHE_ENV, "").strip()
     if not folder:
         return None
     import hashlib
     from importlib.metadata import version
 
-    from outreach.core.settings import settings
-
-    seeds = home.seeds_dir()
     digest = hashlib.sha256()
     for part in (
         version("dbt-core"),
         version("dbt-duckdb"),
-        json.dumps(settings().dbt_vars(), sort_keys=True),
-        os.path.relpath(seeds, DBT_PROJECT_DIR),
+        current or fingerprint(home),
+        os.path.relpath(home.seeds_dir(), DBT_PROJECT_DIR),
     ):
         digest.update(part.encode() + b"\0")
-    project = sorted(
+    project = (
         path
         for folder_name in ("models", "macros", "seeds", "calendar", "tests")
         for path in (DBT_PROJECT_DIR / folder_name).rglob("*")
         if path.is_file()
     )
-    for path in [*project, DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]:
-        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    for path in sorted(seeds.glob("*.csv")):  # a home's own registry (else counted above)
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(project):
+        name = path.relative_to(DBT_PROJECT_DIR)
+        digest.update(str(name).encode() + b"\0")  # the fingerprint has file names, not paths
+        if name.parts[0] == "tests":  # nor the data tests
+            digest.update(path.read_bytes() + b"\0")
+    digest.update((DBT_PROJECT_DIR / "profiles.yml").read_bytes())
     return Path(folder) / f"partial_parse-{digest.hexdigest()[:32]}.msgpack"
 
 
@@ -196,11 +194,12 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
     variables = settings().dbt_vars()
     work = home.root / "dbt"
     saved = saved_parse(home)
-    shared = parse_cache_entry(home) if not saved.exists() else None
-    if shared is not None and shared.exists():
+    # a home with no saved parse of its own: start from a shared one, or share the one dbt makes
+    share_to = parse_cache_entry(home, current) if not saved.exists() else None
+    if share_to is not None and share_to.exists():
         saved.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shared, saved)
-        shared = None  # dbt starts from it: nothing fresh to share afterwards
+        shutil.copyfile(share_to, saved)
+        share_to = None  # dbt starts from it: nothing fresh to share afterwards
     log_file = home.logs / f"dbt-{command[0]}-{datetime.now():%Y%m%dT%H%M%S%f}.log"
     arguments = [
         dbt_executable(),
@@ -261,8 +260,8 @@ def run_dbt(home: Home, command: list[str], *, as_of: date | None = None) -> Pat
         raise DbtFailed(
             f"dbt {command[0]} failed (exit {result.returncode}); log {log_file}:\n{tail}"
         )
-    if shared is not None and saved.exists():
-        _share_parse(saved, shared)
+    if share_to is not None and saved.exists():
+        _share_parse(saved, share_to)
     if current is not None:  # a build that records the state
         if not signatures:
             # the first build had no manifest to name the raw tables by: name them now (dbt
