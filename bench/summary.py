@@ -4,8 +4,9 @@
 
 Runs bench/ingest_national.py, bench/national.py (on 2021-2026, then what grows with history
 again on 2016-2026, with a line for each night on the longer history against the same night on
-the shorter), bench/airflow_overhead.py and bench/dbt_in_airflow.py (each prints its own table
-as it goes, on stderr here), then prints the lines of all of them in one Markdown table with
+the shorter), bench/airflow_overhead.py, bench/dbt_in_airflow.py and bench/test_loop.py
+(`make test-fast` and `make test`, each in a fresh clone; each prints its own table as it goes,
+on stderr here), then prints the lines of all of them in one Markdown table with
 each line's floor, ratio, aim and peak memory, and the machine it ran on; then
 bench/portal_load.py's table (the portal under a deadline: 300 senders at once) and
 bench/portal_sustained.py's (a steady 10 uploads a second for two minutes on as many worker
@@ -49,6 +50,8 @@ BENCHES = [
     ["national.py", "--years", "2017-2026", "--current-registry"],
     ["airflow_overhead.py"],
     ["dbt_in_airflow.py"],
+    # the test loop: `make test-fast` and `make test`, each in a fresh clone of HEAD
+    ["test_loop.py"],
 ]
 # `--history`: only the nights on both lengths of history
 HISTORY_BENCHES = [
