@@ -2,7 +2,7 @@
 #   make run    set up, then run the nightly DAG once on demo submissions and print the report
 #   make test   set up, then run every check and test
 #   make test-fast   the tests that need no warehouse, Airflow or browser (the inner loop)
-#   make bench  set up, then print the benchmarks (about three quarters of an hour)
+#   make bench  set up, then print the benchmarks (close to an hour)
 #   make docs   set up, then build the documentation site into site/ (opens offline)
 PYTHON ?= python3
 OUTREACH_HOME ?= $(CURDIR)/var
