@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_table import finish, print_table  # noqa: E402
-from module_cpu import totals  # noqa: E402
+from module_cpu import ranked  # noqa: E402
 
 FAST_AIM_SECONDS = 45.0
 FULL_AIM_SECONDS = 600.0
@@ -101,11 +101,10 @@ def loop_line(target: str, run: dict, aim: float, cores: int, setup: str) -> dic
 
 def modules_line(cpu_file: Path, run: dict) -> dict:
     """The modules that take the most of `make test`'s CPU, against all the modules' CPU."""
-    modules = totals(cpu_file)
-    ranked = sorted(modules.items(), key=lambda item: -(item[1][0] + item[1][1]))
-    named = ranked[:NAMED_MODULES]
-    everything = sum(own + waited for own, waited, _ in modules.values())
-    waited = sum(waited for _, waited, _ in modules.values())
+    modules = ranked(cpu_file)
+    named = modules[:NAMED_MODULES]
+    everything = sum(own + waited for _, (own, waited, _) in modules)
+    waited = sum(waited for _, (_, waited, _) in modules)
     listed = ", ".join(
         f"{module.removeprefix('test_')} {own + in_processes:.0f} s"
         for module, (own, in_processes, _) in named

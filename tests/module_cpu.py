@@ -83,23 +83,23 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         recorder.switch(None)
 
 
-def totals(path: Path) -> dict[str, list[float]]:
-    """The lines of FILE by module (a module a worker ran in parts is summed): its own CPU,
-    its waited processes' and its wall time (bench/test_loop.py names the largest)."""
+def ranked(path: Path) -> list[tuple[str, list[float]]]:
+    """The lines of FILE by module (a module a worker ran in parts is summed), the most CPU
+    first: its own CPU, its waited processes' and its wall time (bench/test_loop.py names the
+    first few)."""
     modules: dict[str, list[float]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         total = modules.setdefault(row["module"], [0.0, 0.0, 0.0])
         for index, key in enumerate(("own", "waited", "wall")):
             total[index] += row[key]
-    return modules
+    return sorted(modules.items(), key=lambda item: -(item[1][0] + item[1][1]))
 
 
 def table(path: Path) -> str:
     """The lines of FILE by module, as Markdown, the most CPU first."""
-    modules = totals(path)
-    rows = sorted(modules.items(), key=lambda item: -(item[1][0] + item[1][1]))
-    everything = sum(own + waited for own, waited, _ in modules.values())
+    rows = ranked(path)
+    everything = sum(own + waited for _, (own, waited, _) in rows)
     lines = [
         "| module | CPU (s) | in pytest | in processes it waited for | wall (s) |",
         "| --- | ---: | ---: | ---: | ---: |",
